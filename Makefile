@@ -1,0 +1,66 @@
+# retract — see README.md. `make run` boots to the shell, `make test` runs everything.
+
+GO      ?= go
+BUILD   := build
+KERNEL  := $(BUILD)/kernel.elf
+LAUNCH  := $(BUILD)/launch
+PVHNOTE := $(BUILD)/pvhnote
+
+CPUS    ?= 1
+MEM     ?= 512M
+MACHINE ?= microvm
+ACCEL   ?= auto
+APPEND  ?=
+export CPUS MEM MACHINE ACCEL APPEND
+
+# The kernel is an ordinary linux/amd64 static Go binary linked low (DESIGN §4).
+KERNEL_ENV   := GOOS=linux GOARCH=amd64 CGO_ENABLED=0
+KERNEL_FLAGS := -ldflags "-T 0x201000"
+
+.PHONY: all kernel run debug test test-host test-boot bench vet fmt clean qemu FORCE
+
+all: kernel
+
+kernel: $(KERNEL)
+
+$(PVHNOTE): FORCE
+	@mkdir -p $(BUILD)
+	$(GO) build -o $@ ./boot/pvhnote
+
+$(LAUNCH): FORCE
+	@mkdir -p $(BUILD)
+	$(GO) build -o $@ ./qemu/cmd/launch
+
+$(KERNEL): $(PVHNOTE) FORCE
+	$(KERNEL_ENV) $(GO) build $(KERNEL_FLAGS) -o $@ ./kernel
+	$(PVHNOTE) $@
+
+qemu:
+	@tools/ensure-qemu.sh
+
+run: kernel $(LAUNCH) qemu
+	$(LAUNCH) -kernel $(KERNEL)
+
+debug: kernel $(LAUNCH) qemu
+	@tools/ensure-qemu.sh --gdb
+	$(LAUNCH) -kernel $(KERNEL) -debug
+
+test: test-host test-boot
+
+test-host:
+	$(GO) vet ./...
+	$(GO) test ./...  -skip 'TestBoot|TestSuites|TestTestList|TestBadCmdline|TestShell|TestCrashOops'
+
+test-boot: kernel qemu
+	$(GO) test -count=1 -v -timeout 40m ./tests/
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -l -w .
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:

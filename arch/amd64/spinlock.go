@@ -1,0 +1,64 @@
+// spinlock.go: the kernel's spinlock.
+
+package amd64
+
+import "sync/atomic"
+
+// SpinLock is a test-and-test-and-set lock. It never sleeps, so it may be
+// taken in trap context. Code that can also run in process context and
+// shares the lock with a handler on the same CPU uses LockIRQ.
+type SpinLock struct {
+	v atomic.Uint32
+}
+
+// Lock spins until the lock is taken.
+//
+//go:nosplit
+func (l *SpinLock) Lock() {
+	for {
+		if l.v.CompareAndSwap(0, 1) {
+			return
+		}
+		for l.v.Load() != 0 {
+			if Bare {
+				Pause()
+			}
+		}
+	}
+}
+
+// TryLock takes the lock if it is free.
+//
+//go:nosplit
+func (l *SpinLock) TryLock() bool { return l.v.CompareAndSwap(0, 1) }
+
+// Unlock releases the lock.
+//
+//go:nosplit
+func (l *SpinLock) Unlock() { l.v.Store(0) }
+
+// Held reports whether somebody holds the lock (for assertions).
+func (l *SpinLock) Held() bool { return l.v.Load() != 0 }
+
+// LockIRQ disables interrupts (on the machine) and takes the lock; it
+// returns the flags for UnlockIRQ.
+//
+//go:nosplit
+func (l *SpinLock) LockIRQ() uintptr {
+	var f uintptr
+	if Bare {
+		f = SaveFlagsCli()
+	}
+	l.Lock()
+	return f
+}
+
+// UnlockIRQ releases the lock and restores the interrupt flag.
+//
+//go:nosplit
+func (l *SpinLock) UnlockIRQ(f uintptr) {
+	l.Unlock()
+	if Bare {
+		RestoreFlags(f)
+	}
+}

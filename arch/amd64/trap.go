@@ -1,0 +1,76 @@
+// trap.go: the Go side of trap entry: dispatch to registered handlers.
+
+package amd64
+
+// Handler handles one vector in trap context (see the package doc for what
+// that forbids). It returns normally to resume the interrupted code, whose
+// registers it may have changed in tf.
+type Handler func(tf *TrapFrame)
+
+var (
+	handlers       [256]Handler
+	syscallHandler Handler
+	// fatalHandler reports a trap nobody handled (an oops); it does not return.
+	fatalHandler Handler
+)
+
+// SetHandler installs h for vector v. Call before interrupts are enabled
+// (the table is read without locks).
+func SetHandler(v int, h Handler) { handlers[v] = h }
+
+// SetSyscallHandler installs the handler of the SYSCALL instruction.
+func SetSyscallHandler(h Handler) { syscallHandler = h }
+
+// SetFatalHandler installs the handler of unhandled traps.
+func SetFatalHandler(h Handler) { fatalHandler = h }
+
+// trap is called by trapSave with the frame just built.
+func trap(tf *TrapFrame) {
+	if tf.Vector == VectorSyscall {
+		syscallHandler(tf)
+		return
+	}
+	if This().OnEmerg != 0 {
+		// NMI, #DF, #MC or a kernel stack overflow: never resumable.
+		fatal(tf)
+		return
+	}
+	if h := handlers[tf.Vector&0xff]; h != nil {
+		h(tf)
+		return
+	}
+	fatal(tf)
+}
+
+func fatal(tf *TrapFrame) {
+	if fatalHandler != nil {
+		fatalHandler(tf)
+	}
+	for {
+		Cli()
+		Hlt()
+	}
+}
+
+// InjectCall rewrites tf so that, when the trap returns, the interrupted
+// code calls the hook set by SetInjectHook as if the faulting instruction
+// had called it: RIP becomes injectTrampoline and the old RIP is pushed as
+// its return address (the stack must be a goroutine stack with room, which
+// the caller checks). The oops path uses it to finish a report with code
+// that needs the Go allocator, on the goroutine that faulted.
+func InjectCall(tf *TrapFrame) {
+	tf.RSP -= 8
+	*(*uint64)(ptr(uintptr(tf.RSP))) = tf.RIP
+	tf.RIP = uint64(injectTrampolineAddr())
+	tf.RFLAGS &^= FlagIF // no preemption: the world is stopping
+}
+
+var injectHook func()
+
+// SetInjectHook sets the function InjectCall makes the interrupted code run.
+func SetInjectHook(f func()) { injectHook = f }
+
+func injectGo() { injectHook() }
+
+func injectTrampoline()
+func injectTrampolineAddr() uintptr

@@ -1,0 +1,25 @@
+// layout.go: fixed physical addresses used before the frame allocator exists.
+
+package boot
+
+import "retract/mm"
+
+// Low-memory layout (see the picture in entry_amd64.s). Everything below
+// 1 MiB is kept out of the frame allocator.
+const (
+	bootStack32 = 0xf000
+	tablesBase  = mm.BootPML4
+	pml4        = mm.BootPML4
+	pdpt        = mm.BootPDPT
+	pd0         = mm.BootPD0
+	pt0         = mm.BootPT0
+	gdt         = mm.BootGDT
+	tablesEnd   = mm.BootTablesEnd
+
+	// The boot stack becomes the Go runtime's first g0 stack (rt0_go uses
+	// the 64 KiB below the initial SP), after start64 is done with it.
+	bootStackSize = 256 << 10
+	// procArea at the top of the boot stack holds the initial process
+	// stack (strings, argv, envp, auxv); start64 runs below it.
+	procArea = 8 << 10
+)

@@ -1,0 +1,179 @@
+// Package boot takes the machine from QEMU's PVH entry to the Go runtime:
+// the 32-bit entry and the switch to long mode (entry_amd64.s), then the
+// early set-up that must exist before the runtime's first instruction
+// (start64): console, descriptor tables and trap handlers, the frame
+// allocator and the identity map of all RAM, LAPIC and clock calibration,
+// the first thread, and a Linux-style initial stack. Then it jumps to the
+// stock runtime entry, _rt0_amd64_linux, and the kernel's main package runs
+// as an ordinary Go program.
+//
+// Everything in start64 runs before the runtime exists, on the boot stack
+// with a kernel g (see amd64.KernelG): it must not allocate, panic or use
+// anything a package init() would have set up. It is the one place besides
+// the main package that wires the kernel's packages together, because it
+// has to happen before main can run.
+package boot
+
+import (
+	"retract/arch/amd64"
+	"retract/kernel/acpi"
+	"retract/kernel/clock"
+	"retract/kernel/console"
+	"retract/kernel/oops"
+	"retract/kernel/sched"
+	"retract/kernel/sys"
+	"retract/kernel/trap"
+	"retract/mm"
+)
+
+// pvhEntry is the 32-bit PVH entry point whose address boot/pvhnote stamps
+// into the ELF note.
+func pvhEntry()
+
+// entry64 is the first 64-bit instruction.
+func entry64()
+
+// getip is a 32-bit helper for pvhEntry.
+func getip()
+
+// Entry keeps the assembly entry points reachable for the linker: main
+// calls it behind a condition that is never true.
+func Entry() {
+	pvhEntry()
+	entry64()
+	getip()
+}
+
+var (
+	bootStack [bootStackSize]byte
+	bootG     amd64.KernelG
+	bootTLS   [4]uintptr
+	runtimeSP uintptr
+)
+
+// Image describes the loaded kernel image (from its own ELF headers, which
+// QEMU loaded at 2 MiB with the first segment).
+var Image struct {
+	Start, End         uint64 // lowest and highest+1 loaded address
+	TextStart, TextEnd uint64 // the executable segment
+}
+
+const imageBase = 0x200000
+
+// readImage parses the ELF program headers at imageBase.
+func readImage() {
+	phoff := u64(imageBase + 0x20)
+	phentsize := uint64(*(*uint16)(amd64.Ptr(imageBase + 0x36)))
+	phnum := uint64(*(*uint16)(amd64.Ptr(imageBase + 0x38)))
+	Image.Start = ^uint64(0)
+	for i := uint64(0); i < phnum; i++ {
+		ph := imageBase + phoff + i*phentsize
+		if u32(ph) != 1 { // PT_LOAD
+			continue
+		}
+		flags := u32(ph + 4)
+		paddr, memsz := u64(ph+0x18), u64(ph+0x28)
+		if paddr < Image.Start {
+			Image.Start = paddr
+		}
+		if paddr+memsz > Image.End {
+			Image.End = paddr + memsz
+		}
+		if flags&1 != 0 { // PF_X
+			Image.TextStart, Image.TextEnd = paddr, paddr+memsz
+		}
+	}
+}
+
+func say(s string) { console.WriteString(s) }
+
+func die(s string) {
+	say("boot: ")
+	say(s)
+	say("; halting\n")
+	for {
+		amd64.Cli()
+		amd64.Hlt()
+	}
+}
+
+// MetaStart and MetaEnd bound the frame metadata array (for `mem`).
+var MetaStart, MetaEnd uint64
+
+// initFrames sets up the frame allocator over the RAM of the memory map,
+// with its metadata right after the kernel image, and keeps low memory
+// (below 1 MiB: firmware, boot tables, the AP trampoline) and the image out.
+func initFrames() {
+	var top uint64
+	for i := 0; i < Boot.NMem; i++ {
+		r := Boot.Mem[i]
+		if r.Type == E820RAM && r.Addr+r.Size > top {
+			top = r.Addr + r.Size
+		}
+	}
+	if top == 0 {
+		die("the memory map has no RAM")
+	}
+	mm.RAMTop = top
+	n := top >> mm.PageShift
+	MetaStart = (Image.End + mm.PageSize - 1) &^ (mm.PageSize - 1)
+	MetaEnd = (MetaStart + uint64(mm.MetaSize(n)) + mm.PageSize - 1) &^ (mm.PageSize - 1)
+	if MetaEnd > 4<<30 || MetaEnd > top {
+		die("no room for the frame metadata after the kernel image")
+	}
+	mm.Frames.Init(amd64.Ptr(uintptr(MetaStart)), n, mm.PhysPage)
+	mm.Frames.Poison = true
+	const lowEnd = 1 << 20
+	for i := 0; i < Boot.NMem; i++ {
+		r := Boot.Mem[i]
+		if r.Type != E820RAM {
+			continue
+		}
+		s, e := r.Addr, r.Addr+r.Size
+		if s < lowEnd {
+			s = lowEnd
+		}
+		// Cut out [Image.Start, MetaEnd).
+		if s < Image.Start && e > s {
+			end := e
+			if end > Image.Start {
+				end = Image.Start
+			}
+			mm.Frames.AddRange(s, end)
+		}
+		if e > MetaEnd {
+			if s < MetaEnd {
+				s = MetaEnd
+			}
+			mm.Frames.AddRange(s, e)
+		}
+	}
+	if !mm.InitKernelMap(top) {
+		die("cannot map all RAM (more than the layout allows, or no memory for tables)")
+	}
+}
+
+// start64 is the early set-up, called by entry64 on the boot stack.
+func start64() {
+	amd64.Bare = true
+	console.Init()
+	say("\nretract: booting (PVH entry reached long mode)\n")
+	if !copyStartInfo() {
+		die("no PVH start_info (was the kernel started with QEMU -kernel?)")
+	}
+	readImage()
+	amd64.InitCPU(0)
+	trap.Install()
+	initFrames()
+	acpi.RSDP = Boot.RSDP
+	amd64.InitLAPIC()
+	clock.Calibrate()
+	clock.ReadRTC()
+	_, _, ecx, _ := amd64.Cpuid(1, 0)
+	sys.HasRDRAND = ecx&(1<<30) != 0
+	oops.TextStart, oops.TextEnd = Image.TextStart, Image.TextEnd
+	sched.InitCPU(true)
+	buildProcessStack()
+	sched.Start(clock.Nanotime())
+	say("retract: starting the Go runtime\n")
+}

@@ -1,0 +1,100 @@
+// startinfo.go: the PVH boot information (Xen's hvm_start_info, version 1),
+// copied out of low memory before anything else runs.
+//
+//	 0 u32 magic 0x336ec578   4 u32 version   8 u32 flags   12 u32 nr_modules
+//	16 u64 modlist_paddr     24 u64 cmdline_paddr           32 u64 rsdp_paddr
+//	40 u64 memmap_paddr      48 u32 memmap_entries          52 u32 reserved
+//	memmap entry (24 bytes): u64 addr, u64 size, u32 type (1 = RAM), u32 reserved
+
+package boot
+
+import (
+	"retract/arch/amd64"
+)
+
+const startInfoMagic = 0x336ec578
+
+// MemRange is one entry of the firmware's memory map (E820 types).
+type MemRange struct {
+	Addr, Size uint64
+	Type       uint32
+}
+
+// E820 types.
+const (
+	E820RAM      = 1
+	E820Reserved = 2
+	E820ACPI     = 3
+	E820NVS      = 4
+)
+
+const maxMemRanges = 32
+const maxCmdline = 1024
+
+// Info is what the boot path learned from the firmware.
+type Info struct {
+	Magic    uint32
+	Version  uint32
+	RSDP     uint64
+	Mem      [maxMemRanges]MemRange
+	NMem     int
+	Cmdline  [maxCmdline]byte
+	NCmdline int
+	Raw      uint64 // where start_info was
+}
+
+// Boot is filled by start64 and read-only afterwards.
+var Boot Info
+
+var startInfoAddr uint64
+
+func u32(a uint64) uint32 { return *(*uint32)(amd64.Ptr(uintptr(a))) }
+func u64(a uint64) uint64 { return *(*uint64)(amd64.Ptr(uintptr(a))) }
+
+// copyStartInfo copies start_info, the memory map and the command line.
+// Zero-sized map entries (microvm adds a trailing one) are skipped.
+func copyStartInfo() bool {
+	a := startInfoAddr
+	Boot.Raw = a
+	if a == 0 || u32(a) != startInfoMagic {
+		return false
+	}
+	Boot.Magic = u32(a)
+	Boot.Version = u32(a + 4)
+	Boot.RSDP = u64(a + 32)
+	if cl := u64(a + 24); cl != 0 {
+		for Boot.NCmdline < maxCmdline-1 {
+			c := *(*byte)(amd64.Ptr(uintptr(cl) + uintptr(Boot.NCmdline)))
+			if c == 0 {
+				break
+			}
+			Boot.Cmdline[Boot.NCmdline] = c
+			Boot.NCmdline++
+		}
+	}
+	mm := u64(a + 40)
+	n := u32(a + 48)
+	for i := uint32(0); i < n && Boot.NMem < maxMemRanges; i++ {
+		e := mm + uint64(i)*24
+		r := MemRange{Addr: u64(e), Size: u64(e + 8), Type: u32(e + 16)}
+		if r.Size == 0 {
+			continue
+		}
+		Boot.Mem[Boot.NMem] = r
+		Boot.NMem++
+	}
+	return true
+}
+
+// CmdlineString returns the kernel command line (allocates).
+func CmdlineString() string { return string(Boot.Cmdline[:Boot.NCmdline]) }
+
+// cmdline returns the command line without allocating (a string header
+// over the static array).
+func cmdline() string {
+	b := Boot.Cmdline[:Boot.NCmdline]
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafeString(&b[0], len(b))
+}

@@ -1,0 +1,78 @@
+// Package cmdline owns the kernel command line: the string QEMU passes with
+// -append, made of space-separated words "key=value". Parse turns it into
+// Options, reporting every problem as a one-line error; Lookup and
+// ParseUint read single values without allocating, for boot code that runs
+// before the Go runtime is up.
+//
+// The known options live in one table (options.go); adding an option means
+// adding a field to Options and an entry to that table.
+package cmdline
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Options is the parsed command line. The zero Options holds the defaults.
+type Options struct {
+	// Tests lists the ktest suites to run (test=SUITE[,SUITE]); the single
+	// name "list" (test=list) asks for the list of suites instead.
+	Tests []string
+	// Log is the console log level (log=LEVEL); LevelInfo by default.
+	Log Level
+	// Seed seeds the kernel's pseudo-random choices (seed=N); SeedSet
+	// reports whether it was given.
+	Seed    uint64
+	SeedSet bool
+	// CPUs is the number of CPUs to bring up (cpus=N, 1..8); 0 means all.
+	CPUs int
+	// Bench lists benchmarks to run. No option sets it yet: bench= arrives
+	// with the benchmark work as one more table entry.
+	Bench []string
+}
+
+// ListTests reports whether the command line asked for the list of test
+// suites (test=list) rather than for suites to run.
+func (o *Options) ListTests() bool {
+	return len(o.Tests) == 1 && o.Tests[0] == "list"
+}
+
+// Parse parses the command line s. It always returns usable Options:
+// a bad word is reported and ignored without affecting the other words.
+// Each problem is one error whose message is a complete line starting with
+// "cmdline: ". When a key appears more than once the last valid word wins
+// and the override is reported as an error too.
+func Parse(s string) (Options, []error) {
+	var (
+		opts Options
+		errs []error
+		seen = map[string]string{} // key -> the word that set it
+	)
+	// Split exactly as Lookup does, so both agree on what a word is.
+	words := strings.FieldsFunc(s, func(r rune) bool { return r < 0x80 && isSpace(byte(r)) })
+	for _, word := range words {
+		key, value, hasValue := strings.Cut(word, "=")
+		opt := find(key)
+		if opt == nil {
+			errs = append(errs, fmt.Errorf("cmdline: unknown option %q (ignored)", word))
+			continue
+		}
+		if !hasValue {
+			errs = append(errs, fmt.Errorf("cmdline: %s: needs a value, as in %s (ignored)", word, opt.usage))
+			continue
+		}
+		// Parse into a copy so that a failing parse func cannot leave
+		// half of its work behind.
+		next := opts
+		if err := opt.parse(&next, value); err != nil {
+			errs = append(errs, fmt.Errorf("cmdline: %s: %v (ignored)", word, err))
+			continue
+		}
+		opts = next
+		if prev, ok := seen[key]; ok {
+			errs = append(errs, fmt.Errorf("cmdline: %s overrides earlier %s", word, prev))
+		}
+		seen[key] = word
+	}
+	return opts, errs
+}

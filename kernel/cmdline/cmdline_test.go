@@ -1,0 +1,155 @@
+package cmdline
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func errStrings(errs []error) []string {
+	var s []string
+	for _, e := range errs {
+		s = append(s, e.Error())
+	}
+	return s
+}
+
+func TestParseDefaults(t *testing.T) {
+	for _, s := range []string{"", "   ", "\t\n\r "} {
+		opts, errs := Parse(s)
+		if len(errs) != 0 {
+			t.Errorf("Parse(%q) errors: %q", s, errStrings(errs))
+		}
+		if !reflect.DeepEqual(opts, Options{}) {
+			t.Errorf("Parse(%q) = %+v, want zero Options", s, opts)
+		}
+		if opts.Log != LevelInfo {
+			t.Errorf("default log level = %v, want info", opts.Log)
+		}
+	}
+}
+
+func TestParseGood(t *testing.T) {
+	opts, errs := Parse("test=boot,runtime\tlog=debug\nseed=0x2A cpus=4")
+	if len(errs) != 0 {
+		t.Fatalf("errors: %q", errStrings(errs))
+	}
+	want := Options{
+		Tests:   []string{"boot", "runtime"},
+		Log:     LevelDebug,
+		Seed:    42,
+		SeedSet: true,
+		CPUs:    4,
+	}
+	if !reflect.DeepEqual(opts, want) {
+		t.Errorf("got %+v, want %+v", opts, want)
+	}
+	if opts.ListTests() {
+		t.Errorf("ListTests() = true for test=boot,runtime")
+	}
+}
+
+func TestParseList(t *testing.T) {
+	opts, errs := Parse("test=list")
+	if len(errs) != 0 || !opts.ListTests() {
+		t.Fatalf("test=list: opts %+v errs %q", opts, errStrings(errs))
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"foo=bar", `cmdline: unknown option "foo=bar" (ignored)`},
+		{"foo", `cmdline: unknown option "foo" (ignored)`},
+		{"=x", `cmdline: unknown option "=x" (ignored)`},
+		{"cpus=abc", `cmdline: cpus=abc: not a number between 1 and 8 (ignored)`},
+		{"cpus=0", `cmdline: cpus=0: not a number between 1 and 8 (ignored)`},
+		{"cpus=9", `cmdline: cpus=9: not a number between 1 and 8 (ignored)`},
+		{"cpus=", `cmdline: cpus=: not a number between 1 and 8 (ignored)`},
+		{"cpus", `cmdline: cpus: needs a value, as in cpus=N (ignored)`},
+		{"log=loud", `cmdline: log=loud: want error, warn, info or debug (ignored)`},
+		{"log=INFO", `cmdline: log=INFO: want error, warn, info or debug (ignored)`},
+		{"test=", `cmdline: test=: empty suite list (ignored)`},
+		{"test=a,,b", `cmdline: test=a,,b: empty suite name (ignored)`},
+		{"test=list,boot", `cmdline: test=list,boot: list cannot be combined with suite names (ignored)`},
+		{"seed=-1", `cmdline: seed=-1: not a 64-bit decimal or 0x hex number (ignored)`},
+		{"seed=18446744073709551616", `cmdline: seed=18446744073709551616: not a 64-bit decimal or 0x hex number (ignored)`},
+	}
+	for _, tt := range tests {
+		opts, errs := Parse(tt.in)
+		got := errStrings(errs)
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("Parse(%q) errors = %q, want [%q]", tt.in, got, tt.want)
+		}
+		if !reflect.DeepEqual(opts, Options{}) {
+			t.Errorf("Parse(%q) = %+v, want defaults", tt.in, opts)
+		}
+		for _, e := range got {
+			if strings.Contains(e, "\n") {
+				t.Errorf("error %q spans lines", e)
+			}
+		}
+	}
+}
+
+func TestParseBadDoesNotAffectOthers(t *testing.T) {
+	opts, errs := Parse("cpus=2 bogus seed=7 cpus=x log=warn log test=syscall")
+	want := Options{Tests: []string{"syscall"}, Log: LevelWarn, Seed: 7, SeedSet: true, CPUs: 2}
+	if !reflect.DeepEqual(opts, want) {
+		t.Errorf("got %+v, want %+v", opts, want)
+	}
+	wantErrs := []string{
+		`cmdline: unknown option "bogus" (ignored)`,
+		`cmdline: cpus=x: not a number between 1 and 8 (ignored)`,
+		`cmdline: log: needs a value, as in log=LEVEL (ignored)`,
+	}
+	if got := errStrings(errs); !reflect.DeepEqual(got, wantErrs) {
+		t.Errorf("errors = %q\nwant %q", got, wantErrs)
+	}
+}
+
+func TestParseDuplicateLastWins(t *testing.T) {
+	opts, errs := Parse("test=a,b seed=1 test=c seed=0x10")
+	if !reflect.DeepEqual(opts.Tests, []string{"c"}) || opts.Seed != 16 {
+		t.Errorf("got Tests %q Seed %d, want [c] 16", opts.Tests, opts.Seed)
+	}
+	wantErrs := []string{
+		"cmdline: test=c overrides earlier test=a,b",
+		"cmdline: seed=0x10 overrides earlier seed=1",
+	}
+	if got := errStrings(errs); !reflect.DeepEqual(got, wantErrs) {
+		t.Errorf("errors = %q\nwant %q", got, wantErrs)
+	}
+}
+
+func TestLevelString(t *testing.T) {
+	for l, want := range map[Level]string{
+		LevelError: "error", LevelWarn: "warn", LevelInfo: "info", LevelDebug: "debug", Level(7): "Level(7)",
+	} {
+		if got := l.String(); got != want {
+			t.Errorf("Level(%d).String() = %q, want %q", int(l), got, want)
+		}
+	}
+	if !LevelInfo.Enabled(LevelWarn) || LevelInfo.Enabled(LevelDebug) || !LevelDebug.Enabled(LevelDebug) {
+		t.Errorf("Enabled ordering is wrong")
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var b strings.Builder
+	if err := Usage(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != len(options) {
+		t.Fatalf("Usage printed %d lines, want %d:\n%s", len(lines), len(options), b.String())
+	}
+	if want := "  test=SUITE[,SUITE]   run these ktest suites; test=list lists them"; lines[0] != want {
+		t.Errorf("line 0 = %q, want %q", lines[0], want)
+	}
+	if want := "  cpus=N               number of CPUs to start, 1 to 8 (default all)"; lines[3] != want {
+		t.Errorf("line 3 = %q, want %q", lines[3], want)
+	}
+}

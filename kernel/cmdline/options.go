@@ -1,0 +1,109 @@
+package cmdline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// option describes one known key of the command line.
+type option struct {
+	name  string // the key before '='
+	usage string // the word's shape, as in "cpus=N"
+	help  string // one line for Usage
+	// parse stores value into o or explains, in a short phrase, why it
+	// cannot. It must replace (not append to) the fields it sets, so that a
+	// later duplicate word wins.
+	parse func(o *Options, value string) error
+}
+
+// options is the table of known command-line options.
+var options = []option{
+	{
+		name:  "test",
+		usage: "test=SUITE[,SUITE]",
+		help:  "run these ktest suites; test=list lists them",
+		parse: parseTests,
+	},
+	{
+		name:  "log",
+		usage: "log=LEVEL",
+		help:  "console log level: error, warn, info (default) or debug",
+		parse: func(o *Options, v string) error {
+			l, ok := ParseLevel(v)
+			if !ok {
+				return errors.New("want error, warn, info or debug")
+			}
+			o.Log = l
+			return nil
+		},
+	},
+	{
+		name:  "seed",
+		usage: "seed=N",
+		help:  "seed for pseudo-random choices, decimal or 0x hex",
+		parse: func(o *Options, v string) error {
+			n, ok := ParseUint(v)
+			if !ok {
+				return errors.New("not a 64-bit decimal or 0x hex number")
+			}
+			o.Seed, o.SeedSet = n, true
+			return nil
+		},
+	},
+	{
+		name:  "cpus",
+		usage: "cpus=N",
+		help:  "number of CPUs to start, 1 to 8 (default all)",
+		parse: func(o *Options, v string) error {
+			n, ok := ParseUint(v)
+			if !ok || n < 1 || n > 8 {
+				return errors.New("not a number between 1 and 8")
+			}
+			o.CPUs = int(n)
+			return nil
+		},
+	},
+}
+
+func parseTests(o *Options, v string) error {
+	if v == "" {
+		return errors.New("empty suite list")
+	}
+	names := strings.Split(v, ",")
+	for _, n := range names {
+		if n == "" {
+			return errors.New("empty suite name")
+		}
+		if n == "list" && len(names) > 1 {
+			return errors.New("list cannot be combined with suite names")
+		}
+	}
+	o.Tests = names
+	return nil
+}
+
+// find returns the table entry for key, or nil.
+func find(key string) *option {
+	for i := range options {
+		if options[i].name == key {
+			return &options[i]
+		}
+	}
+	return nil
+}
+
+// Usage writes one line per known option: its usage and help, aligned.
+func Usage(w io.Writer) error {
+	width := 0
+	for _, o := range options {
+		width = max(width, len(o.usage))
+	}
+	for _, o := range options {
+		if _, err := fmt.Fprintf(w, "  %-*s   %s\n", width, o.usage, o.help); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+// sched.go: the run queue, switching, and the per-CPU scheduler state.
+
+package sched
+
+import (
+	"retract/arch/amd64"
+	"retract/kernel/clock"
+)
+
+// Quantum is the time slice after which Tick preempts a thread that has
+// competition.
+const Quantum = 10_000_000 // 10 ms
+
+// cpuState is one CPU's scheduler state. Threads are named by slot index,
+// never by pointer: these fields are written in trap context, where a
+// pointer store could need a write barrier, and trap context has no P to
+// run one.
+type cpuState struct {
+	cur, idle int32
+	// dead is a thread that exited on this CPU and whose stack was still in
+	// use until the switch completed; the next thread frees it (-1: none).
+	dead int32
+	// timerAt is when this CPU's LAPIC timer is due (ns), 0 if not armed.
+	timerAt uint64
+	// Statistics.
+	Ticks, Switches, IdleNS uint64
+	idleSince               uint64
+}
+
+var (
+	lock     amd64.SpinLock
+	runHead  int32 // index+1 of the first runnable thread, 0 = empty
+	runTail  int32
+	percpu   [amd64.MaxCPUs]cpuState
+	runnable int
+)
+
+func thisCPU() *cpuState { return &percpu[amd64.This().ID] }
+
+// Current returns the thread running on this CPU.
+func Current() *Thread { return &threads[thisCPU().cur] }
+
+func enqueueLocked(t *Thread) {
+	t.state = Runnable
+	t.next = 0
+	i := idx(t) + 1
+	if runTail == 0 {
+		runHead = i
+	} else {
+		threads[runTail-1].next = i
+	}
+	runTail = i
+	runnable++
+}
+
+func dequeueLocked() *Thread {
+	if runHead == 0 {
+		return nil
+	}
+	t := &threads[runHead-1]
+	runHead = t.next
+	if runHead == 0 {
+		runTail = 0
+	}
+	t.next = 0
+	runnable--
+	return t
+}
+
+// scheduleLocked picks the next thread for this CPU and switches to it. The
+// caller has already moved cur out of Running (to Runnable on the queue,
+// Blocked or Dead). It returns when cur runs again.
+// Preconditions: lock held, interrupts off.
+func scheduleLocked() {
+	c := thisCPU()
+	prev := &threads[c.cur]
+	next := dequeueLocked()
+	if next == nil {
+		next = &threads[c.idle]
+	}
+	if next == prev {
+		prev.state = Running
+		return
+	}
+	switchLocked(c, prev, next)
+}
+
+func switchLocked(c *cpuState, prev, next *Thread) {
+	now := clock.Nanotime()
+	if prev.idle {
+		c.IdleNS += now - c.idleSince
+	}
+	if next.idle {
+		c.idleSince = now
+	}
+	if prev.state == Dead {
+		c.dead = idx(prev)
+	}
+	prev.cpu = -1
+	c.cur = idx(next)
+	next.state = Running
+	next.sliceStart = now
+	next.Switches++
+	c.Switches++
+	cpu := amd64.This()
+	next.cpu = int32(cpu.ID)
+	cpu.KStackTop = next.kstackTop
+	cpu.KStackLo = next.kstackLo
+	cpu.KernelG = uintptr(unsafePointer(&next.kg))
+	cpu.Thread = uintptr(unsafePointer(next))
+	amd64.SetFSBase(next.FSBase)
+	amd64.Swtch(&prev.ctx, next.ctx)
+	finishSwitch()
+}
+
+// finishSwitch runs on the thread that just resumed, lock still held:
+// it frees the stack of a thread that exited on this CPU.
+func finishSwitch() {
+	c := thisCPU()
+	if d := c.dead; d >= 0 {
+		c.dead = -1
+		freeThreadLocked(&threads[d])
+	}
+}
+
+// forkretHook is the first thing a new thread runs (see amd64.NewKernelStack).
+func forkretHook() {
+	finishSwitch()
+	lock.Unlock()
+}
+
+// Yield puts the current thread at the back of the run queue and runs
+// whoever is first (sched_yield). Trap context.
+func Yield() {
+	lock.Lock()
+	enqueueLocked(Current())
+	scheduleLocked()
+	lock.Unlock()
+}
+
+// Exit ends the current thread; it never returns. Trap context.
+func Exit() {
+	lock.Lock()
+	Current().state = Dead
+	scheduleLocked()
+	panic("sched: dead thread resumed")
+}
+
+// Tick is the LAPIC timer interrupt: wake sleepers whose time came,
+// preempt the current thread if its slice is over and others wait, and
+// re-arm the timer. Trap context.
+func Tick() {
+	lock.Lock()
+	c := thisCPU()
+	c.Ticks++
+	c.timerAt = 0
+	now := clock.Nanotime()
+	wakeExpiredLocked(now)
+	cur := &threads[c.cur]
+	if !cur.idle && runnable > 0 && now-cur.sliceStart >= Quantum {
+		enqueueLocked(cur)
+		scheduleLocked()
+	}
+	armTimerLocked(clock.Nanotime())
+	lock.Unlock()
+}
+
+// armTimerLocked programs this CPU's one-shot timer for the earliest of the
+// next sleeper's deadline and the end of the current slice.
+func armTimerLocked(now uint64) {
+	c := thisCPU()
+	at := now + Quantum
+	for i := int32(0); i < high; i++ {
+		t := &threads[i]
+		if t.state == Blocked && t.deadline != 0 && t.deadline < at {
+			at = t.deadline
+		}
+	}
+	armAtLocked(c, now, at)
+}
+
+func armAtLocked(c *cpuState, now, at uint64) {
+	if c.timerAt != 0 && c.timerAt <= at && c.timerAt > now {
+		return // already due earlier
+	}
+	c.timerAt = at
+	d := uint64(1000)
+	if at > now {
+		d = at - now
+	}
+	amd64.TimerOneShot(clock.LAPICTicks(d))
+}

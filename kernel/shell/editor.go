@@ -1,0 +1,169 @@
+package shell
+
+import "io"
+
+// MaxLine is the longest line the editor accepts, in bytes.
+const MaxLine = 256
+
+// Control bytes the editor acts on.
+const (
+	ctrlC     = 0x03
+	backspace = 0x08
+	bell      = 0x07
+	ctrlU     = 0x15
+	esc       = 0x1b
+	del       = 0x7f
+)
+
+// escape-sequence states of the editor.
+const (
+	escNone = iota // not in a sequence
+	escSeen        // after ESC
+	escCSI         // after ESC [, until a final byte 0x40..0x7e
+	escSS3         // after ESC O, waiting for one byte
+)
+
+// LineEditor turns the bytes typed on a raw terminal into lines, echoing
+// what the terminal should show. It understands printable ASCII, Backspace
+// (DEL or BS), Ctrl-U (erase line), Ctrl-C (discard line), CR or LF (end of
+// line; a CR LF or LF CR pair counts once) and the up and down arrows
+// (history of the last 32 lines). Other escape sequences, other control
+// bytes and bytes >= 0x80 are ignored. Lines are capped at MaxLine bytes;
+// the first byte dropped on a line rings the bell.
+type LineEditor struct {
+	echo    io.Writer
+	buf     []byte // the line so far
+	belled  bool   // the bell rang for this line
+	esc     int    // escape-sequence state
+	pairEnd byte   // '\r' or '\n' if it just ended a line
+	hist    history
+}
+
+// NewLineEditor returns an editor that writes its echo to echo. Write
+// errors on echo are ignored: there is nowhere to report them.
+func NewLineEditor(echo io.Writer) *LineEditor {
+	return &LineEditor{echo: echo, buf: make([]byte, 0, MaxLine)}
+}
+
+// Feed processes one input byte. When it completes a line it returns the
+// line and done = true; Ctrl-C completes an empty line (the typed text is
+// discarded, and not remembered).
+func (e *LineEditor) Feed(b byte) (line string, done bool) {
+	if p := e.pairEnd; p != 0 {
+		e.pairEnd = 0
+		if p == '\r' && b == '\n' || p == '\n' && b == '\r' {
+			return "", false
+		}
+	}
+
+	switch e.esc {
+	case escSeen:
+		e.esc = escNone
+		switch b {
+		case '[':
+			e.esc = escCSI
+			return "", false
+		case 'O':
+			e.esc = escSS3
+			return "", false
+		}
+		// A lone ESC: drop it and treat b as ordinary input.
+	case escCSI:
+		switch {
+		case b >= 0x20 && b <= 0x3f: // parameter and intermediate bytes
+			return "", false
+		case b >= 0x40 && b <= 0x7e: // final byte
+			e.esc = escNone
+			e.arrow(b)
+			return "", false
+		}
+		// Not part of a sequence: abandon it and treat b as input.
+		e.esc = escNone
+	case escSS3:
+		e.esc = escNone
+		if b >= 0x20 && b <= 0x7e {
+			e.arrow(b) // application-mode arrows are ESC O A / ESC O B
+			return "", false
+		}
+	}
+
+	switch {
+	case b == '\r' || b == '\n':
+		line = string(e.buf)
+		e.hist.add(line)
+		e.endLine()
+		e.pairEnd = b
+		e.write("\r\n")
+		return line, true
+	case b == ctrlC:
+		e.hist.reset()
+		e.endLine()
+		e.write("^C\r\n")
+		return "", true
+	case b == ctrlU:
+		e.replace("")
+	case b == del || b == backspace:
+		if n := len(e.buf); n > 0 {
+			e.buf = e.buf[:n-1]
+			e.write("\b \b")
+		}
+	case b == esc:
+		e.esc = escSeen
+	case b >= 0x20 && b <= 0x7e:
+		if len(e.buf) >= MaxLine {
+			if !e.belled {
+				e.belled = true
+				e.write(string(rune(bell)))
+			}
+			return "", false
+		}
+		e.buf = append(e.buf, b)
+		e.write(string(rune(b)))
+	}
+	return "", false
+}
+
+// History returns the remembered lines, oldest first.
+func (e *LineEditor) History() []string {
+	return append([]string(nil), e.hist.lines...)
+}
+
+// arrow acts on the final byte of an escape sequence: A is up, B is down.
+func (e *LineEditor) arrow(final byte) {
+	var (
+		s  string
+		ok bool
+	)
+	switch final {
+	case 'A':
+		s, ok = e.hist.up(string(e.buf))
+	case 'B':
+		s, ok = e.hist.down()
+	}
+	if ok {
+		e.replace(s)
+	}
+}
+
+// replace erases the line on the terminal and shows s instead.
+func (e *LineEditor) replace(s string) {
+	for range e.buf {
+		e.write("\b \b")
+	}
+	e.buf = append(e.buf[:0], s...)
+	e.belled = false
+	e.write(s)
+}
+
+// endLine starts a new, empty line.
+func (e *LineEditor) endLine() {
+	e.buf = e.buf[:0]
+	e.belled = false
+	e.esc = escNone
+}
+
+func (e *LineEditor) write(s string) {
+	if s != "" {
+		_, _ = io.WriteString(e.echo, s)
+	}
+}

@@ -1,0 +1,138 @@
+// Package shell owns the serial console shell: a line editor for a raw
+// terminal, a tokenizer, and a dispatcher for the commands other packages
+// supply. It talks only through the io.Reader and io.Writer it is given.
+//
+// The shell writes "\n" line ends and leaves newline translation to the
+// console driver (kernel/console turns "\n" into "\r\n"); only the echo of
+// Enter is spelled "\r\n", as a raw terminal needs.
+package shell
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// Prompt is printed before each line is read.
+const Prompt = "retract> "
+
+// ErrExit, returned by a command, ends Shell.Run.
+var ErrExit = errors.New("exit")
+
+// readChunk is the size of each read from the input.
+const readChunk = 64
+
+// Shell is a command interpreter on a terminal.
+type Shell struct {
+	in    io.Reader
+	out   io.Writer
+	cmds  map[string]*Command
+	names []string // sorted
+	echo  bytes.Buffer
+	ed    *LineEditor
+}
+
+// New returns a shell reading from in and writing to out, knowing cmds and
+// the built-in help. It panics on an empty or duplicate command name
+// (including "help") or a command without Run.
+func New(in io.Reader, out io.Writer, cmds []Command) *Shell {
+	sh := &Shell{in: in, out: out, cmds: make(map[string]*Command)}
+	sh.ed = NewLineEditor(&sh.echo)
+	for _, c := range append([]Command{helpCommand()}, cmds...) {
+		switch {
+		case c.Name == "":
+			panic("shell: command with empty name")
+		case sh.cmds[c.Name] != nil:
+			panic(fmt.Sprintf("shell: duplicate command %q", c.Name))
+		case c.Run == nil:
+			panic(fmt.Sprintf("shell: command %q has no Run", c.Name))
+		}
+		sh.cmds[c.Name] = &c
+		sh.names = append(sh.names, c.Name)
+	}
+	slices.Sort(sh.names)
+	return sh
+}
+
+// Out returns the writer commands print on.
+func (sh *Shell) Out() io.Writer { return sh.out }
+
+// Printf prints on the shell's output.
+func (sh *Shell) Printf(format string, args ...any) {
+	fmt.Fprintf(sh.out, format, args...)
+}
+
+// Run reads and executes lines until the input ends (io.EOF) or a command
+// returns ErrExit; both return nil. Any other read error is returned.
+func (sh *Shell) Run() error {
+	var buf [readChunk]byte
+	sh.Printf("%s", Prompt)
+	for {
+		n, err := sh.in.Read(buf[:])
+		for _, b := range buf[:n] {
+			line, done := sh.ed.Feed(b)
+			if !done {
+				continue
+			}
+			sh.flushEcho()
+			if errors.Is(sh.Exec(line), ErrExit) {
+				return nil
+			}
+			sh.Printf("%s", Prompt)
+		}
+		sh.flushEcho()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (sh *Shell) flushEcho() {
+	if sh.echo.Len() > 0 {
+		_, _ = sh.out.Write(sh.echo.Bytes())
+		sh.echo.Reset()
+	}
+}
+
+// Exec tokenizes one line and runs the command it names, printing any
+// problem on the output: "unknown command ...", "NAME: ERROR" for a
+// command's error, "NAME: panic: VALUE" for a command that panicked. It
+// returns that problem as an error (ErrExit passes through unprinted). An
+// empty line does nothing.
+func (sh *Shell) Exec(line string) error {
+	args, err := tokenize(line)
+	if err != nil {
+		err = fmt.Errorf("syntax error: %w", err)
+		sh.Printf("%v\n", err)
+		return err
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	c, ok := sh.cmds[args[0]]
+	if !ok {
+		err := fmt.Errorf("unknown command %q; type help", args[0])
+		sh.Printf("%v\n", err)
+		return err
+	}
+	err = sh.call(c, args[1:])
+	if err != nil && !errors.Is(err, ErrExit) {
+		sh.Printf("%s: %v\n", c.Name, err)
+	}
+	return err
+}
+
+// call runs c, turning a panic into an error so that the shell survives.
+func (sh *Shell) call(c *Command, args []string) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic: %v", v)
+		}
+	}()
+	return c.Run(sh, args)
+}

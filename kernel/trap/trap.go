@@ -1,0 +1,74 @@
+// Package trap connects the hardware's vectors to the kernel: the syscall
+// entry to package sys, the page fault to the Go heap's demand paging (or
+// an oops), the LAPIC timer to the scheduler's tick, COM1's interrupt to
+// the console, and everything unexpected to the oops report.
+//
+// All handlers run in trap context (see package amd64).
+package trap
+
+import (
+	"github.com/usbarmory/tamago/soc/intel/ioapic"
+
+	"retract/arch/amd64"
+	"retract/kernel/console"
+	"retract/kernel/oops"
+	"retract/kernel/sched"
+	"retract/kernel/sys"
+	"retract/mm"
+)
+
+// Counters, for the shell and the tests.
+var (
+	PageFaults, HeapFaults, Timer, Serial, Spurious uint64
+)
+
+// Install sets every handler. Called by the boot CPU before interrupts are
+// enabled (before the Go runtime starts).
+func Install() {
+	amd64.SetSyscallHandler(sys.Handle)
+	amd64.SetFatalHandler(oops.Report)
+	amd64.SetHandler(14, pageFault)
+	amd64.SetHandler(amd64.VectorTimer, timer)
+	amd64.SetHandler(amd64.VectorSerial, serial)
+	amd64.SetHandler(amd64.VectorSpurious, spurious)
+	console.SetInputHook(sys.ConsoleInput)
+}
+
+func pageFault(tf *amd64.TrapFrame) {
+	PageFaults++
+	cr2 := uintptr(amd64.ReadCR2())
+	if cr2 >= mm.HeapBase && cr2 < mm.HeapEnd && mm.HeapFault(cr2) {
+		HeapFaults++
+		return
+	}
+	oops.Report(tf)
+}
+
+func timer(tf *amd64.TrapFrame) {
+	Timer++
+	// EOI first: Tick may switch threads, and the LAPIC blocks further
+	// interrupts of this priority until the EOI.
+	amd64.EOI()
+	console.Interrupt() // poll, in case the serial interrupt is not routed
+	sched.Tick()
+}
+
+func serial(tf *amd64.TrapFrame) {
+	Serial++
+	console.Interrupt()
+	amd64.EOI()
+}
+
+// spurious: the LAPIC's spurious vector needs no EOI (SDM Vol. 3A §11.9).
+func spurious(tf *amd64.TrapFrame) { Spurious++ }
+
+// IOAPICBase is the standard I/O APIC address on QEMU's machines (the SMP
+// issue takes it from the MADT).
+const IOAPICBase = 0xfec00000
+
+// EnableSerial routes COM1's interrupt (GSI 4) to the boot CPU.
+func EnableSerial() {
+	io := ioapic.IOAPIC{Index: 0, Base: IOAPICBase, GSIBase: 0}
+	io.EnableInterrupt(console.IRQ(), amd64.VectorSerial)
+	console.EnableRxInterrupt()
+}

@@ -1,0 +1,306 @@
+// frames.go: the physical frame allocator, a binary buddy system.
+//
+// Physical memory is an array of 4 KiB frames numbered by PFN (physical
+// address >> 12). Frames are handed out in blocks of 2^order frames aligned
+// to their size; order 9 is a 2 MiB block, what a huge page needs.
+//
+//	order 0  [.]                              4 KiB
+//	order 1  [. .]                            8 KiB
+//	...
+//	order 9  [. . . . . . . . . . . . 512 ]   2 MiB
+//	order 10                                  4 MiB (MaxOrder)
+//
+// A free block of order k starting at PFN p has a buddy at p ^ (1<<k); when
+// both are free they merge into one block of order k+1 (Knuth, TAOCP 2.5).
+// The free lists are linked through the metadata array by PFN, so the
+// allocator holds no Go pointers and may run in trap context.
+
+package mm
+
+import (
+	"unsafe"
+
+	"retract/arch/amd64"
+)
+
+// PageSize is the size of a frame.
+const (
+	PageShift = 12
+	PageSize  = 1 << PageShift
+	MaxOrder  = 10
+)
+
+// Kind says what an allocated frame is used for (for accounting).
+type Kind uint8
+
+const (
+	KindFree     Kind = iota
+	KindReserved      // not RAM, the kernel image, boot tables, low memory
+	KindKernel        // kernel stacks, frame metadata, per-thread areas
+	KindGoHeap        // pages backing the Go runtime's mmap
+	KindPageTable
+	KindAnon
+	KindPageCache
+	numKinds
+)
+
+var kindNames = [numKinds]string{"free", "reserved", "kernel", "goheap", "pagetable", "anon", "pagecache"}
+
+func (k Kind) String() string {
+	if k < numKinds {
+		return kindNames[k]
+	}
+	return "?"
+}
+
+// Frame is the metadata of one physical frame (Linux's struct page, much
+// reduced). It lives in an array outside the Go heap.
+type Frame struct {
+	next, prev uint32 // free-list links (PFNs; 0 = none: PFN 0 is never free)
+	order      uint8  // order of the block this frame heads (free or allocated)
+	kind       Kind
+	flags      uint8
+	_          uint8
+	_          uint32
+}
+
+const (
+	flagFree = 1 << 0 // heads a free block
+	flagHead = 1 << 1 // heads an allocated block
+)
+
+// Stats is a snapshot of the allocator's accounting, in frames.
+type Stats struct {
+	Total  uint64 // usable RAM frames (free + allocated)
+	Free   uint64
+	ByKind [numKinds]uint64
+	// FreeBlocks[k] is the number of free blocks of order k.
+	FreeBlocks [MaxOrder + 1]uint64
+}
+
+// Allocator is a buddy allocator over PFNs [0, n).
+type Allocator struct {
+	lock   amd64.SpinLock
+	frames []Frame
+	free   [MaxOrder + 1]uint32 // list heads (PFN, 0 = empty)
+	stats  Stats
+	// Poison fills freed frames with PoisonByte (xv6's junk-filling habit).
+	Poison bool
+	// phys turns a PFN into a pointer to its memory; on the machine that is
+	// the identity map, in host tests a fake region.
+	phys func(pfn uint64) unsafe.Pointer
+}
+
+// PoisonByte is what freed frames are filled with (Linux's POISON_FREE).
+const PoisonByte = 0x6b
+
+// MetaSize returns the bytes of metadata needed for n frames.
+func MetaSize(n uint64) uintptr { return uintptr(n) * unsafe.Sizeof(Frame{}) }
+
+// Init prepares a for frames [0, n) whose metadata lives at meta (MetaSize(n)
+// bytes, not Go heap memory) and whose contents are reached through phys.
+// All frames start reserved; AddRange frees usable RAM.
+func (a *Allocator) Init(meta unsafe.Pointer, n uint64, phys func(pfn uint64) unsafe.Pointer) {
+	a.frames = unsafe.Slice((*Frame)(meta), n)
+	for i := range a.frames {
+		a.frames[i] = Frame{kind: KindReserved}
+	}
+	a.free = [MaxOrder + 1]uint32{}
+	a.stats = Stats{}
+	a.phys = phys
+}
+
+// NumFrames returns the size of the PFN space.
+func (a *Allocator) NumFrames() uint64 { return uint64(len(a.frames)) }
+
+// AddRange makes the frames in [start, end) (physical addresses, rounded
+// inwards to whole frames) available. PFN 0 is never added.
+func (a *Allocator) AddRange(start, end uint64) {
+	lo := (start + PageSize - 1) >> PageShift
+	hi := end >> PageShift
+	if lo == 0 {
+		lo = 1
+	}
+	if hi > uint64(len(a.frames)) {
+		hi = uint64(len(a.frames))
+	}
+	f := a.lock.LockIRQ()
+	for pfn := lo; pfn < hi; {
+		// Largest aligned block that fits.
+		order := 0
+		for order < MaxOrder && pfn&(1<<(order+1)-1) == 0 && pfn+1<<(order+1) <= hi {
+			order++
+		}
+		for i := pfn; i < pfn+1<<order; i++ {
+			a.frames[i].kind = KindFree
+		}
+		a.stats.Total += 1 << order
+		a.freeBlockLocked(pfn, order)
+		pfn += 1 << order
+	}
+	a.lock.UnlockIRQ(f)
+}
+
+func (a *Allocator) push(pfn uint64, order int) {
+	fr := &a.frames[pfn]
+	fr.flags = flagFree
+	fr.order = uint8(order)
+	fr.prev = 0
+	fr.next = a.free[order]
+	if fr.next != 0 {
+		a.frames[fr.next].prev = uint32(pfn)
+	}
+	a.free[order] = uint32(pfn)
+	a.stats.FreeBlocks[order]++
+}
+
+func (a *Allocator) unlink(pfn uint64, order int) {
+	fr := &a.frames[pfn]
+	if fr.prev != 0 {
+		a.frames[fr.prev].next = fr.next
+	} else {
+		a.free[order] = fr.next
+	}
+	if fr.next != 0 {
+		a.frames[fr.next].prev = fr.prev
+	}
+	fr.next, fr.prev, fr.flags = 0, 0, 0
+	a.stats.FreeBlocks[order]--
+}
+
+// freeBlockLocked puts a block on the free lists, merging it with its
+// buddies. Preconditions: a.lock held; the block's frames are not on any list.
+func (a *Allocator) freeBlockLocked(pfn uint64, order int) {
+	a.stats.Free += 1 << order
+	for order < MaxOrder {
+		buddy := pfn ^ (1 << order)
+		if buddy >= uint64(len(a.frames)) {
+			break
+		}
+		b := &a.frames[buddy]
+		if b.flags&flagFree == 0 || int(b.order) != order {
+			break
+		}
+		a.unlink(buddy, order)
+		pfn &= buddy
+		order++
+	}
+	a.push(pfn, order)
+}
+
+// Alloc returns the PFN of a free block of 2^order frames, marked kind. ok
+// is false when no block that large is free (memory exhausted or, for large
+// orders, fragmented).
+func (a *Allocator) Alloc(order int, kind Kind) (pfn uint64, ok bool) {
+	f := a.lock.LockIRQ()
+	k := order
+	for k <= MaxOrder && a.free[k] == 0 {
+		k++
+	}
+	if k > MaxOrder {
+		a.lock.UnlockIRQ(f)
+		return 0, false
+	}
+	pfn = uint64(a.free[k])
+	a.unlink(pfn, k)
+	// Split: give back the upper halves.
+	for k > order {
+		k--
+		a.push(pfn+1<<k, k)
+	}
+	fr := &a.frames[pfn]
+	fr.flags = flagHead
+	fr.order = uint8(order)
+	for i := pfn; i < pfn+1<<order; i++ {
+		a.frames[i].kind = kind
+	}
+	a.stats.Free -= 1 << order
+	a.stats.ByKind[kind] += 1 << order
+	a.lock.UnlockIRQ(f)
+	return pfn, true
+}
+
+// Free returns a block obtained from Alloc with the same order. Freeing a
+// block that is not allocated, or with the wrong order, is a kernel bug and
+// panics with the frame's state (it is caught here rather than corrupting
+// the lists).
+func (a *Allocator) Free(pfn uint64, order int) {
+	if a.Poison {
+		p := a.phys(pfn)
+		b := unsafe.Slice((*byte)(p), PageSize<<order)
+		for i := range b {
+			b[i] = PoisonByte
+		}
+	}
+	f := a.lock.LockIRQ()
+	if pfn >= uint64(len(a.frames)) {
+		a.lock.UnlockIRQ(f)
+		panic("mm: Free: PFN beyond memory")
+	}
+	fr := &a.frames[pfn]
+	if fr.flags&flagHead == 0 || int(fr.order) != order {
+		a.lock.UnlockIRQ(f)
+		panic("mm: Free: frame is not the head of an allocated block of that order")
+	}
+	kind := fr.kind
+	for i := pfn; i < pfn+1<<order; i++ {
+		a.frames[i].kind = KindFree
+	}
+	a.stats.ByKind[kind] -= 1 << order
+	fr.flags = 0
+	a.freeBlockLocked(pfn, order)
+	a.lock.UnlockIRQ(f)
+}
+
+// KindOf returns the kind of the frame pfn.
+func (a *Allocator) KindOf(pfn uint64) Kind {
+	if pfn >= uint64(len(a.frames)) {
+		return KindReserved
+	}
+	return a.frames[pfn].kind
+}
+
+// Stats returns a consistent snapshot of the counters.
+func (a *Allocator) Stats() Stats {
+	f := a.lock.LockIRQ()
+	s := a.stats
+	a.lock.UnlockIRQ(f)
+	return s
+}
+
+// Check recounts the free lists from scratch and compares them with the
+// counters (the tests call it; it is O(frames)). It returns "" or what is
+// wrong.
+func (a *Allocator) Check() string {
+	f := a.lock.LockIRQ()
+	defer a.lock.UnlockIRQ(f)
+	var free uint64
+	for k := 0; k <= MaxOrder; k++ {
+		var blocks uint64
+		for p := a.free[k]; p != 0; p = a.frames[p].next {
+			fr := &a.frames[p]
+			if fr.flags&flagFree == 0 || int(fr.order) != k {
+				return "free list holds a frame that is not a free block head of that order"
+			}
+			if uint64(p)&(1<<k-1) != 0 {
+				return "free block is not aligned to its order"
+			}
+			blocks++
+			free += 1 << k
+		}
+		if blocks != a.stats.FreeBlocks[k] {
+			return "free block count differs from the lists"
+		}
+	}
+	if free != a.stats.Free {
+		return "free frame count differs from the lists"
+	}
+	var used uint64
+	for _, n := range a.stats.ByKind {
+		used += n
+	}
+	if used+a.stats.Free != a.stats.Total {
+		return "free + allocated != total"
+	}
+	return ""
+}

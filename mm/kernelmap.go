@@ -1,0 +1,263 @@
+// kernelmap.go: the kernel's half of every address space (PML4 entry 0).
+//
+// Virtual layout of PML4 entry 0 (the same in every mm; DESIGN §4):
+//
+//	0           4 KiB        2 MiB       ...        4 GiB       RAM top      64 GiB          512 GiB
+//	| page 0    | low RAM,    | kernel    | RAM ...   | MMIO      | RAM above  |  ...  | Go heap window |
+//	| unmapped  | boot tables | image     |           | (UC, 3-4G)| 4 GiB      |       | 4 KiB pages,   |
+//	|           |             |           |           |           |            |       | demand-paged   |
+//	 \______________ identity map: virtual == physical, 2 MiB pages ___________/
+//
+// The boot path (boot/entry_amd64.s) builds the tables for the first 4 GiB
+// at fixed low addresses before paging is on; InitKernelMap extends the
+// identity map over RAM above 4 GiB. The heap window's tables are allocated
+// as the Go runtime maps memory and never freed.
+
+package mm
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"retract/arch/amd64"
+)
+
+// Boot page tables (physical = virtual), built by boot/entry_amd64.s.
+const (
+	BootPML4      = 0x10000
+	BootPDPT      = 0x11000
+	BootPD0       = 0x12000 // four PDs: 0x12000..0x15fff map 0-4 GiB with 2 MiB pages
+	BootPT0       = 0x16000 // maps 0-2 MiB with 4 KiB pages; entry 0 is not present
+	BootGDT       = 0x17000 // the 32-bit entry's temporary GDT
+	BootTablesEnd = 0x18000
+)
+
+// The Go heap window.
+const (
+	HeapBase uintptr = 64 << 30
+	HeapEnd  uintptr = 512 << 30
+)
+
+// PTECommitted marks a heap-window PTE that is mapped read-write but not yet
+// backed by a frame: the first touch faults and HeapFault supplies a zeroed
+// frame. A PTE of 0 is not mapped at all (reserved or PROT_NONE).
+const PTECommitted = amd64.PTESoft0
+
+// Frames is the machine's frame allocator.
+var Frames Allocator
+
+var kernelMapLock amd64.SpinLock
+
+// FlushKernel invalidates the TLB entries for [va, va+n) on every CPU that
+// may hold them. Until SMP it is a local INVLPG; the SMP code replaces it
+// with a shootdown.
+var FlushKernel = func(va, n uintptr) {
+	for a := va; a < va+n; a += PageSize {
+		amd64.Invlpg(a)
+	}
+}
+
+// identity converts a physical address to a pointer through the identity map.
+func identity(pa uint64) unsafe.Pointer { return amd64.Ptr(uintptr(pa)) }
+
+// PhysPage returns a pointer to frame pfn.
+func PhysPage(pfn uint64) unsafe.Pointer { return identity(pfn << PageShift) }
+
+func table(pa uint64) *[512]amd64.PTE { return (*[512]amd64.PTE)(identity(pa)) }
+
+// allocTable returns a zeroed page-table frame.
+func allocTable() (uint64, bool) {
+	pfn, ok := Frames.Alloc(0, KindPageTable)
+	if !ok {
+		return 0, false
+	}
+	clear((*[PageSize]byte)(PhysPage(pfn))[:])
+	return pfn << PageShift, true
+}
+
+// InitKernelMap extends the identity map over RAM in [4 GiB, ramTop) with
+// 2 MiB pages. Called once at boot, after the allocator is ready.
+func InitKernelMap(ramTop uint64) bool {
+	pdpt := table(BootPDPT)
+	for gb := uint64(4); gb<<30 < ramTop; gb++ {
+		if uintptr(gb<<30) >= HeapBase {
+			return false // more RAM than the layout has room for
+		}
+		pd, ok := allocTable()
+		if !ok {
+			return false
+		}
+		t := table(pd)
+		for i := range t {
+			t[i] = amd64.MakePTE(gb<<30+uint64(i)<<21, amd64.PTEPresent|amd64.PTEWrite|amd64.PTEHuge|amd64.PTENX)
+		}
+		pdpt[gb] = amd64.MakePTE(pd, amd64.PTEPresent|amd64.PTEWrite)
+	}
+	return true
+}
+
+// heapPTELocked returns the PTE of va in the heap window, allocating the PD
+// and PT on the way when alloc is set (nil if it cannot).
+// Preconditions: kernelMapLock held; HeapBase <= va < HeapEnd.
+func heapPTELocked(va uintptr, alloc bool) *amd64.PTE {
+	e := &table(BootPDPT)[amd64.Index(va, 3)]
+	for level := 2; level >= 1; level-- {
+		if !e.Present() {
+			if !alloc {
+				return nil
+			}
+			pa, ok := allocTable()
+			if !ok {
+				return nil
+			}
+			*e = amd64.MakePTE(pa, amd64.PTEPresent|amd64.PTEWrite)
+		}
+		e = &table(e.Addr())[amd64.Index(va, level)]
+	}
+	return e
+}
+
+func loadPTE(p *amd64.PTE) amd64.PTE     { return amd64.PTE(atomic.LoadUint64((*uint64)(p))) }
+func storePTE(p *amd64.PTE, v amd64.PTE) { atomic.StoreUint64((*uint64)(p), uint64(v)) }
+
+// HeapCommit marks [va, va+n) read-write. Pages already backed are dropped
+// first when fresh is set (mmap MAP_FIXED semantics: the new mapping reads
+// as zeros). It returns false if page tables could not be allocated.
+func HeapCommit(va, n uintptr, fresh bool) bool {
+	f := kernelMapLock.LockIRQ()
+	defer kernelMapLock.UnlockIRQ(f)
+	flush := false
+	for a := va; a < va+n; a += PageSize {
+		p := heapPTELocked(a, true)
+		if p == nil {
+			return false
+		}
+		old := loadPTE(p)
+		if old.Present() {
+			if !fresh {
+				continue
+			}
+			Frames.Free(old.Addr()>>PageShift, 0)
+			flush = true
+		}
+		storePTE(p, PTECommitted)
+	}
+	if flush {
+		FlushKernel(va, n)
+	}
+	return true
+}
+
+// HeapRelease unmaps [va, va+n): backed frames are freed and the PTEs
+// cleared (keep=false), or returned to the committed-but-unbacked state
+// (keep=true: MADV_DONTNEED, the next touch reads zeros).
+func HeapRelease(va, n uintptr, keep bool) (freed int) {
+	f := kernelMapLock.LockIRQ()
+	var pfns [64]uint64
+	nf := 0
+	flushAndFree := func(end uintptr) {
+		// The TLB must forget a page before its frame can be reused.
+		FlushKernel(va, end-va)
+		for i := 0; i < nf; i++ {
+			Frames.Free(pfns[i], 0)
+		}
+		freed += nf
+		nf = 0
+	}
+	for a := va; a < va+n; a += PageSize {
+		p := heapPTELocked(a, false)
+		if p == nil {
+			// No table: nothing mapped in this 2 MiB.
+			a = (a | (amd64.PDESpan - 1)) + 1 - PageSize
+			continue
+		}
+		old := loadPTE(p)
+		var nv amd64.PTE
+		if keep && old != 0 {
+			nv = PTECommitted
+		}
+		storePTE(p, nv)
+		if old.Present() {
+			pfns[nf] = old.Addr() >> PageShift
+			nf++
+			if nf == len(pfns) {
+				flushAndFree(a + PageSize)
+			}
+		}
+	}
+	if nf > 0 {
+		flushAndFree(va + n)
+	}
+	kernelMapLock.UnlockIRQ(f)
+	return freed
+}
+
+// HeapFault resolves a fault at va in the heap window: a committed page gets
+// a zeroed frame. It returns false when va is not committed (a real fault).
+func HeapFault(va uintptr) bool {
+	va &^= PageSize - 1
+	f := kernelMapLock.LockIRQ()
+	defer kernelMapLock.UnlockIRQ(f)
+	p := heapPTELocked(va, false)
+	if p == nil {
+		return false
+	}
+	old := loadPTE(p)
+	if old.Present() {
+		return true // another CPU resolved it first, or a stale TLB entry
+	}
+	if old != PTECommitted {
+		return false
+	}
+	pfn, ok := Frames.Alloc(0, KindGoHeap)
+	if !ok {
+		return false
+	}
+	clear((*[PageSize]byte)(PhysPage(pfn))[:])
+	storePTE(p, amd64.MakePTE(pfn<<PageShift, amd64.PTEPresent|amd64.PTEWrite|amd64.PTENX))
+	return true
+}
+
+// HeapLookup returns the PTE of va in the heap window (0 if none).
+func HeapLookup(va uintptr) amd64.PTE {
+	f := kernelMapLock.LockIRQ()
+	defer kernelMapLock.UnlockIRQ(f)
+	if p := heapPTELocked(va, false); p != nil {
+		return loadPTE(p)
+	}
+	return 0
+}
+
+// RAMTop is the end of the highest RAM range; the identity map covers
+// [0, max(RAMTop, 4 GiB)). Set once at boot.
+var RAMTop uint64
+
+// KernelValid reports whether [a, a+n) is kernel memory that can be touched
+// without an unresolvable fault: identity-mapped memory above page 0, or
+// committed heap-window pages. Syscalls use it to answer EFAULT for bad
+// pointers instead of oopsing.
+func KernelValid(a, n uintptr) bool {
+	if n == 0 {
+		return true
+	}
+	end := a + n
+	if end < a || a < PageSize {
+		return false
+	}
+	top := uintptr(RAMTop)
+	if top < 4<<30 {
+		top = 4 << 30
+	}
+	if end <= top {
+		return true
+	}
+	if a < HeapBase || end > HeapEnd {
+		return false
+	}
+	for p := a &^ (PageSize - 1); p < end; p += PageSize {
+		if e := HeapLookup(p); !e.Present() && e != PTECommitted {
+			return false
+		}
+	}
+	return true
+}

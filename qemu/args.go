@@ -1,0 +1,183 @@
+//go:build linux
+
+package qemu
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Defaults applied to zero fields of a [Config].
+const (
+	DefaultKernel  = "build/kernel.elf"
+	DefaultMachine = "microvm"
+	DefaultAccel   = AccelAuto
+	DefaultCPUs    = 1
+	DefaultMemMB   = 512
+	DefaultGDBPort = 1234
+
+	// MaxCPUs is the largest CPU count the launcher accepts.
+	MaxCPUs = 8
+	// MaxMemMB is the largest memory size ParseMemMB accepts (1 TiB).
+	MaxMemMB = 1 << 20
+)
+
+// Machine types accepted in [Config.Machine].
+const (
+	MachineMicrovm = "microvm"
+	MachineQ35     = "q35"
+)
+
+// DebugExitPort is the I/O port of the isa-debug-exit device. A guest
+// write of v there makes QEMU exit with status (v<<1)|1.
+const DebugExitPort = 0xf4
+
+// Config describes one boot.
+type Config struct {
+	Kernel  string   // path to the ELF (default "build/kernel.elf")
+	Machine string   // "microvm" (default) or "q35"
+	Accel   string   // "auto" (default), "kvm" or "tcg"
+	CPUs    int      // default 1
+	MemMB   int      // default 512
+	Append  string   // kernel command line (-append), may be empty
+	Debug   bool     // start halted with the gdbstub: -S -gdb tcp::GDBPort
+	GDBPort int      // default 1234
+	Extra   []string // extra raw QEMU arguments
+}
+
+// WithDefaults returns c with every zero field replaced by its default.
+func (c Config) WithDefaults() Config {
+	if c.Kernel == "" {
+		c.Kernel = DefaultKernel
+	}
+	if c.Machine == "" {
+		c.Machine = DefaultMachine
+	}
+	if c.Accel == "" {
+		c.Accel = DefaultAccel
+	}
+	if c.CPUs == 0 {
+		c.CPUs = DefaultCPUs
+	}
+	if c.MemMB == 0 {
+		c.MemMB = DefaultMemMB
+	}
+	if c.GDBPort == 0 {
+		c.GDBPort = DefaultGDBPort
+	}
+	return c
+}
+
+// Validate reports the first invalid field of c (zero fields are valid:
+// they take their defaults).
+func (c Config) Validate() error {
+	switch c.Machine {
+	case "", MachineMicrovm, MachineQ35:
+	default:
+		return fmt.Errorf("unknown machine %q (want microvm or q35)", c.Machine)
+	}
+	switch c.Accel {
+	case "", AccelAuto, AccelKVM, AccelTCG:
+	default:
+		return fmt.Errorf("unknown accelerator %q (want auto, kvm or tcg)", c.Accel)
+	}
+	if c.CPUs < 0 || c.CPUs > MaxCPUs {
+		return fmt.Errorf("bad CPU count %d (want 1..%d)", c.CPUs, MaxCPUs)
+	}
+	if c.MemMB < 0 || c.MemMB > MaxMemMB {
+		return fmt.Errorf("bad memory size %d MiB (want 1..%d)", c.MemMB, MaxMemMB)
+	}
+	if c.GDBPort < 0 || c.GDBPort > 65535 {
+		return fmt.Errorf("bad gdb port %d", c.GDBPort)
+	}
+	return nil
+}
+
+// Args returns QEMU's argv (without the binary) for cfg and the chosen accelerator.
+// The guest's serial port is QEMU's stdin/stdout and there is no monitor
+// (-serial stdio -monitor none); this is what [Start] runs.
+//
+// Zero fields of cfg take their defaults; cfg is not validated (see
+// [Config.Validate]) and an unknown Machine is passed to QEMU verbatim.
+func Args(cfg Config, d Decision) []string {
+	return buildArgs(cfg, d, []string{"-serial", "stdio", "-monitor", "none"})
+}
+
+// TerminalArgs is like [Args] but for a human at a terminal: the serial
+// port and the QEMU monitor are multiplexed on stdio (-serial mon:stdio),
+// so Ctrl-A X quits QEMU and Ctrl-A C switches to the monitor and back.
+func TerminalArgs(cfg Config, d Decision) []string {
+	return buildArgs(cfg, d, []string{"-serial", "mon:stdio"})
+}
+
+func buildArgs(cfg Config, d Decision, serial []string) []string {
+	cfg = cfg.WithDefaults()
+	var a []string
+
+	switch cfg.Machine {
+	case MachineMicrovm:
+		// acpi=on gives ACPI poweroff (exit 0); rtc=on the CMOS clock.
+		// microvm's default ISA serial port is kept (no -nodefaults).
+		a = append(a, "-machine", "microvm,acpi=on,rtc=on")
+	default:
+		a = append(a, "-machine", cfg.Machine)
+	}
+
+	if d.Accel == AccelKVM {
+		// arch-capabilities is masked: on some (nested, cloud) hosts KVM
+		// reports the IA32_ARCH_CAPABILITIES MSR but then fails to set it.
+		a = append(a, "-accel", "kvm", "-cpu", "host,-arch-capabilities")
+	} else {
+		a = append(a, "-accel", "tcg,thread=multi", "-cpu", "max")
+	}
+
+	a = append(a,
+		"-smp", strconv.Itoa(cfg.CPUs),
+		"-m", strconv.Itoa(cfg.MemMB)+"M",
+		"-kernel", cfg.Kernel,
+	)
+	if cfg.Append != "" {
+		a = append(a, "-append", cfg.Append)
+	}
+	a = append(a,
+		"-no-reboot",
+		"-display", "none",
+		"-device", fmt.Sprintf("isa-debug-exit,iobase=%#x,iosize=0x04", DebugExitPort),
+	)
+	a = append(a, serial...)
+	if cfg.Debug {
+		a = append(a, "-S", "-gdb", "tcp::"+strconv.Itoa(cfg.GDBPort))
+	}
+	a = append(a, cfg.Extra...)
+	return a
+}
+
+// ParseMemMB parses a memory size as written in the MEM variable: a
+// positive whole number of MiB, optionally followed by a unit: M, MB, MiB
+// or G, GB, GiB (case-insensitive, G means 1024 MiB). "512", "512M" and
+// "1G" are all valid; "0", "-1", "1.5G", "512K" and "" are not.
+func ParseMemMB(s string) (int, error) {
+	t := strings.TrimSpace(s)
+	num := strings.TrimRightFunc(t, func(r rune) bool {
+		return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+	})
+	unit := strings.ToLower(t[len(num):])
+	mult := 0
+	switch unit {
+	case "", "m", "mb", "mib":
+		mult = 1
+	case "g", "gb", "gib":
+		mult = 1024
+	default:
+		return 0, fmt.Errorf("bad memory size %q: unit must be M or G", s)
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || num == "" || num[0] == '+' || num[0] == '-' {
+		return 0, fmt.Errorf("bad memory size %q: want a whole number of MiB, like 512, 512M or 1G", s)
+	}
+	if n < 1 || n > MaxMemMB/mult {
+		return 0, fmt.Errorf("bad memory size %q: want 1M..%dG", s, MaxMemMB/1024)
+	}
+	return n * mult, nil
+}

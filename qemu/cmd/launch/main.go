@@ -1,0 +1,212 @@
+//go:build linux
+
+// Command launch boots the retract kernel under QEMU on this terminal.
+//
+//	go run ./qemu/cmd/launch [flags] [-- extra QEMU arguments]
+//
+// Flag defaults come from the environment, so that the Makefile can pass
+// make variables through (make run CPUS=2 APPEND="log=debug"):
+//
+//	-kernel   KERNEL   kernel ELF (build/kernel.elf)
+//	-machine  MACHINE  microvm or q35 (microvm)
+//	-accel    ACCEL    auto, kvm or tcg (auto)
+//	-cpus     CPUS     1..8 (1)
+//	-mem      MEM      MiB: 512, 512M or 1G (512)
+//	-append   APPEND   kernel command line (empty)
+//	-debug             start halted, waiting for gdb
+//	-gdbport  GDBPORT  gdbstub TCP port (1234)
+//
+// launch prints the accelerator decision on stderr (and, with -debug, the
+// gdb command that attaches with symbols), then execs QEMU with the serial
+// console and the QEMU monitor on the terminal: Ctrl-A X quits, Ctrl-A C
+// switches between the console and the monitor. Its exit status is QEMU's:
+// 0 after an ACPI poweroff, (v<<1)|1 after the kernel writes v to the
+// isa-debug-exit port. Bad flags or variables exit with status 2.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"retract/qemu"
+)
+
+func main() {
+	l := launcher{
+		getenv: os.Getenv,
+		stderr: os.Stderr,
+		probe:  qemu.DefaultProbe(),
+		binary: qemu.Binary,
+		stat:   func(p string) error { _, err := os.Stat(p); return err },
+		exec: func(bin string, argv []string) error {
+			return syscall.Exec(bin, argv, os.Environ())
+		},
+	}
+	os.Exit(l.run(os.Args[1:]))
+}
+
+// launcher holds everything run touches outside the process, so that
+// tests can fake it.
+type launcher struct {
+	getenv func(string) string
+	stderr io.Writer
+	probe  qemu.HostProbe
+	binary func() (string, error)
+	stat   func(path string) error
+	// exec replaces the process with argv; it returns only on failure.
+	exec func(bin string, argv []string) error
+}
+
+const (
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// envDefaults builds the default Config from the environment.
+func (l launcher) envDefaults() (qemu.Config, error) {
+	cfg := qemu.Config{}.WithDefaults()
+	for _, v := range []struct {
+		env string
+		dst *string
+	}{{"KERNEL", &cfg.Kernel}, {"MACHINE", &cfg.Machine}, {"ACCEL", &cfg.Accel}, {"APPEND", &cfg.Append}} {
+		if s := l.getenv(v.env); s != "" {
+			*v.dst = s
+		}
+	}
+	if v := strings.TrimSpace(l.getenv("CPUS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return cfg, fmt.Errorf("bad CPUS=%q: want a number 1..%d", v, qemu.MaxCPUs)
+		}
+		cfg.CPUs = n
+	}
+	if v := l.getenv("MEM"); v != "" {
+		n, err := qemu.ParseMemMB(v)
+		if err != nil {
+			return cfg, fmt.Errorf("MEM: %v", err)
+		}
+		cfg.MemMB = n
+	}
+	if v := strings.TrimSpace(l.getenv("GDBPORT")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return cfg, fmt.Errorf("bad GDBPORT=%q: want a TCP port", v)
+		}
+		cfg.GDBPort = n
+	}
+	return cfg, nil
+}
+
+func (l launcher) errorf(format string, args ...any) {
+	fmt.Fprintf(l.stderr, "qemu: "+format+"\n", args...)
+}
+
+func (l launcher) run(args []string) int {
+	def, err := l.envDefaults()
+	if err != nil {
+		l.errorf("%v", err)
+		return exitUsage
+	}
+
+	fs := flag.NewFlagSet("launch", flag.ContinueOnError)
+	fs.SetOutput(l.stderr)
+	cfg := def
+	fs.StringVar(&cfg.Kernel, "kernel", def.Kernel, "kernel ELF to boot (env KERNEL)")
+	fs.StringVar(&cfg.Machine, "machine", def.Machine, "machine type: microvm or q35 (env MACHINE)")
+	fs.StringVar(&cfg.Accel, "accel", def.Accel, "accelerator: auto, kvm or tcg (env ACCEL)")
+	fs.IntVar(&cfg.CPUs, "cpus", def.CPUs, fmt.Sprintf("number of CPUs, 1..%d (env CPUS)", qemu.MaxCPUs))
+	mem := fs.String("mem", strconv.Itoa(def.MemMB)+"M", "memory: 512, 512M or 1G (env MEM)")
+	fs.StringVar(&cfg.Append, "append", def.Append, "kernel command line (env APPEND)")
+	fs.BoolVar(&cfg.Debug, "debug", false, "start halted and wait for gdb")
+	fs.IntVar(&cfg.GDBPort, "gdbport", def.GDBPort, "gdbstub TCP port (env GDBPORT)")
+	fs.Usage = func() {
+		fmt.Fprintf(l.stderr, "usage: launch [flags] [-- extra QEMU arguments]\n\nBoots the kernel under QEMU on this terminal (Ctrl-A X quits, Ctrl-A C toggles the monitor).\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	cfg.Extra = fs.Args()
+
+	if cfg.CPUs < 1 || cfg.CPUs > qemu.MaxCPUs {
+		l.errorf("bad CPU count %d: want 1..%d", cfg.CPUs, qemu.MaxCPUs)
+		return exitUsage
+	}
+	if cfg.MemMB, err = qemu.ParseMemMB(*mem); err != nil {
+		l.errorf("%v", err)
+		return exitUsage
+	}
+	if cfg.GDBPort < 1 || cfg.GDBPort > 65535 {
+		l.errorf("bad gdb port %d: want 1..65535", cfg.GDBPort)
+		return exitUsage
+	}
+	if cfg.Kernel == "" {
+		l.errorf("empty kernel path")
+		return exitUsage
+	}
+	if err := cfg.Validate(); err != nil {
+		l.errorf("%v", err)
+		return exitUsage
+	}
+
+	bin, err := l.binary()
+	if err != nil {
+		l.errorf("%v", err)
+		return exitFail
+	}
+	if err := l.stat(cfg.Kernel); err != nil {
+		l.errorf("cannot boot %s: %v (build the kernel first)", cfg.Kernel, err)
+		return exitFail
+	}
+	d, err := qemu.ChooseAccel(cfg.Accel, l.probe)
+	if err != nil {
+		l.errorf("%v", err)
+		return exitFail
+	}
+	fmt.Fprintf(l.stderr, "qemu: %s\n", d)
+
+	argv := append([]string{bin}, qemu.TerminalArgs(cfg, d)...)
+	fmt.Fprintf(l.stderr, "qemu: %s\n", shellJoin(argv))
+	if cfg.Debug {
+		fmt.Fprintf(l.stderr, "qemu: halted before the first instruction, gdbstub on tcp::%d; attach with symbols:\n", cfg.GDBPort)
+		fmt.Fprintf(l.stderr, "  %s\n", gdbCommand(cfg.Kernel, cfg.GDBPort))
+	}
+	fmt.Fprintf(l.stderr, "qemu: serial console on this terminal; Ctrl-A X quits, Ctrl-A C toggles the monitor\n")
+
+	err = l.exec(bin, argv)
+	l.errorf("exec %s: %v", bin, err)
+	return exitFail
+}
+
+// gdbCommand is the shell command that attaches gdb, with the kernel's
+// symbols, to the gdbstub on port.
+func gdbCommand(kernel string, port int) string {
+	return fmt.Sprintf("gdb -q %s -ex 'target remote localhost:%d'", shellQuote(kernel), port)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:,=+@%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func shellJoin(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}
