@@ -2,25 +2,102 @@
 // ordinary GOOS=linux Go program. QEMU starts it through the PVH entry in
 // package boot, which prepares the machine and then enters the Go runtime
 // like Linux would; by the time main runs, goroutines, the garbage
-// collector and timers work on the kernel's own syscall layer.
+// collector and timers work on the kernel's own syscall layer (kernel/sys).
 //
-// main wires the rest together: it reads the kernel command line, starts
-// the console and either runs the in-kernel tests (test=...) and powers off,
-// or gives the user the shell.
+// main wires the rest together: it reads the kernel command line, reports
+// its mistakes, starts console input, builds the symbol table for oops
+// reports and the disassembler, and then either runs the in-kernel tests
+// (test=...) and powers off with their verdict, or gives the user the shell.
 package main
 
 import (
 	"fmt"
 	"os"
 
+	"retract/arch/amd64"
 	"retract/boot"
+	"retract/kernel/clock"
+	"retract/kernel/cmdline"
+	"retract/kernel/ktest"
+	"retract/kernel/oops"
+	"retract/kernel/power"
+	"retract/kernel/shell"
+	_ "retract/kernel/suites"
+	"retract/kernel/sys"
+	"retract/kernel/trap"
+	"retract/mm"
 )
+
+// Options is the parsed kernel command line.
+var Options cmdline.Options
+
+// symbolsReady is closed when the symbol table is built.
+var symbolsReady = make(chan struct{})
 
 func main() {
 	if len(os.Args) > 1000 {
 		boot.Entry() // never runs: keeps the PVH entry linked in
 	}
-	fmt.Println("retract: hello from main")
-	for {
+	fmt.Printf("retract: Go runtime up after %d ms; cmdline %q\n", clock.Nanotime()/1e6, boot.CmdlineString())
+	opts, errs := cmdline.Parse(boot.CmdlineString())
+	for _, err := range errs {
+		fmt.Println(err)
 	}
+	Options = opts
+	if opts.SeedSet {
+		sys.Seed = opts.Seed
+	}
+	sys.ExitHook = func(code int) { power.DebugExit(power.GoExited) }
+	if opts.OopsExit {
+		oops.Halt = func() { power.DebugExit(power.Oops) }
+	}
+	banner()
+	trap.EnableSerial()
+	go buildSymbols()
+
+	switch {
+	case opts.ListTests():
+		ktest.List(os.Stdout)
+		power.Exit(power.TestsPassed)
+	case len(opts.Tests) > 0:
+		<-symbolsReady
+		os.Exit(runTests(opts.Tests))
+	}
+	fmt.Printf("retract: ready in %d ms; type help\n", clock.Nanotime()/1e6)
+	sh := shell.New(os.Stdin, os.Stdout, commands())
+	sh.Run()
+	power.Off()
+}
+
+// runTests runs suites, prints the summary and powers off with the
+// verdict the harness reads (TestsPassed/TestsFailed).
+func runTests(names []string) int {
+	passed, failed, skipped, errs := ktest.Run(ktest.Config{Out: os.Stdout, Seed: Options.Seed}, names)
+	for _, err := range errs {
+		fmt.Println(err)
+	}
+	fmt.Printf("retract: tests done: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	if failed > 0 || len(errs) > 0 && passed == 0 {
+		power.Exit(power.TestsFailed)
+	}
+	power.Exit(power.TestsPassed)
+	return 0
+}
+
+func banner() {
+	st := mm.Frames.Stats()
+	fmt.Printf("retract: %d MiB of RAM, %d MiB free; frame metadata at %#x-%#x\n",
+		mm.RAMTop>>20, st.Free*mm.PageSize>>20, boot.MetaStart, boot.MetaEnd)
+	fmt.Printf("retract: clock: TSC %d MHz, LAPIC timer %d MHz (calibrated against the %s)\n",
+		clock.TSCHz/1e6, clock.LAPICHz/1e6, clock.Source)
+	rnd := "RDRAND"
+	if !sys.HasRDRAND {
+		rnd = "no RDRAND: getrandom uses a non-cryptographic generator"
+	}
+	fmt.Printf("retract: CPU 0 (APIC ID %d), %s\n", amd64.LAPICID(), rnd)
+}
+
+func buildSymbols() {
+	oops.SetSymbols(oops.Build(uintptr(boot.Image.TextStart), uintptr(boot.Image.TextEnd)))
+	close(symbolsReady)
 }

@@ -26,6 +26,10 @@ type Options struct {
 	SeedSet bool
 	// CPUs is the number of CPUs to bring up (cpus=N, 1..8); 0 means all.
 	CPUs int
+	// OopsExit makes an oops power the machine off (oops=exit, status 5
+	// through isa-debug-exit) instead of halting the CPU (oops=halt, the
+	// default, which leaves the machine for a debugger).
+	OopsExit bool
 	// Bench lists benchmarks to run. No option sets it yet: bench= arrives
 	// with the benchmark work as one more table entry.
 	Bench []string

@@ -65,6 +65,22 @@ var options = []option{
 			return nil
 		},
 	},
+	{
+		name:  "oops",
+		usage: "oops=halt|exit",
+		help:  "after an oops report: halt the CPUs (default) or power off with status 5",
+		parse: func(o *Options, v string) error {
+			switch v {
+			case "halt":
+				o.OopsExit = false
+			case "exit":
+				o.OopsExit = true
+			default:
+				return errors.New("want halt or exit")
+			}
+			return nil
+		},
+	},
 }
 
 func parseTests(o *Options, v string) error {

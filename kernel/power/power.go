@@ -22,8 +22,21 @@ const debugExitPort = 0xf4
 // Exit stops QEMU through isa-debug-exit with code. If the device is not
 // there (a different machine), it powers off instead.
 func Exit(code int) {
-	amd64.Outl(debugExitPort, uint32(code))
+	DebugExit(code)
 	Off()
+}
+
+// DebugExit writes code to isa-debug-exit and, if the machine is still
+// running (no such device), halts. It allocates nothing, so trap context
+// (exit_group, the oops path) can call it.
+func DebugExit(code int) {
+	amd64.Outl(debugExitPort, uint32(code))
+	var m console.Msg
+	m.S("power: no isa-debug-exit device; halting\n").Print()
+	for {
+		amd64.Cli()
+		amd64.Hlt()
+	}
 }
 
 // Off powers the machine off through ACPI S5. If that is impossible it

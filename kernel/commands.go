@@ -1,0 +1,159 @@
+// commands.go: the shell's commands for this issue (the table and the
+// small ones; dis and crash have their own files).
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"retract/arch/amd64"
+	"retract/kernel/clock"
+	"retract/kernel/console"
+	"retract/kernel/ktest"
+	"retract/kernel/power"
+	"retract/kernel/sched"
+	"retract/kernel/shell"
+	"retract/kernel/sys"
+	"retract/kernel/trap"
+	"retract/mm"
+)
+
+func commands() []shell.Command {
+	return []shell.Command{
+		{Name: "mem", Usage: "mem", Help: "frames: total, free, and used by kind; the Go heap's own view", Run: cmdMem},
+		{Name: "cpus", Usage: "cpus", Help: "per CPU: APIC ID, current thread, ticks, switches, idle time", Run: cmdCPUs},
+		{Name: "threads", Usage: "threads", Help: "kernel threads (the Go runtime's Ms) and their states", Run: cmdThreads},
+		{Name: "uptime", Usage: "uptime", Help: "time since boot and the wall clock", Run: cmdUptime},
+		{Name: "echo", Usage: "echo WORDS...", Help: "print the words", Run: cmdEcho},
+		{Name: "syscalls", Usage: "syscalls", Help: "how often the Go runtime made each system call", Run: cmdSyscalls},
+		{Name: "crash", Usage: "crash [pf|ud]", Help: "fault on purpose in kernel code, to see an oops", Run: cmdCrash},
+		{Name: "dis", Usage: "dis ADDR|SYMBOL [N]", Help: "disassemble N (16) instructions of kernel code", Run: cmdDis},
+		{Name: "test", Usage: "test SUITE...|list", Help: "run in-kernel test suites (KTAP output)", Run: cmdTest},
+		{Name: "poweroff", Usage: "poweroff", Help: "turn the machine off (QEMU exits)", Run: cmdPoweroff},
+	}
+}
+
+func noArgs(args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("takes no arguments (got %q)", strings.Join(args, " "))
+	}
+	return nil
+}
+
+func mib(frames uint64) string { return fmt.Sprintf("%d MiB", frames*mm.PageSize>>20) }
+
+func cmdMem(sh *shell.Shell, args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	st := mm.Frames.Stats()
+	sh.Printf("frames: %d total (%s), %d free (%s), %d used\n", st.Total, mib(st.Total), st.Free, mib(st.Free), st.Total-st.Free)
+	for k := mm.KindKernel; k <= mm.KindPageCache; k++ {
+		sh.Printf("  %-10s %8d frames %10s\n", k, st.ByKind[k], mib(st.ByKind[k]))
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	sh.Printf("Go heap: %s in use, %s obtained from the kernel, %s returned (MADV_DONTNEED), %d GCs\n",
+		mb(ms.HeapInuse), mb(ms.HeapSys), mb(ms.HeapReleased), ms.NumGC)
+	sh.Printf("heap window: %s of address space handed out at %#x\n", mb(sys.HeapReserved), mm.HeapBase)
+	sh.Printf("page faults: %d (%d backed a Go heap page)\n", trap.PageFaults, trap.HeapFaults)
+	return nil
+}
+
+func mb(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+func cmdCPUs(sh *shell.Shell, args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	sh.Printf("CPU  APIC  online  thread  ticks     switches  idle\n")
+	for id := 0; id < sys.NumCPUs; id++ {
+		c := amd64.CPUByID(id)
+		s := sched.CPUStats(id)
+		sh.Printf("%-4d %-5d %-7v %-7d %-9d %-9d %v\n", id, c.APICID, c.Online == 1, s.Current, s.Ticks, s.Switches,
+			time.Duration(s.IdleNS).Round(time.Millisecond))
+	}
+	return nil
+}
+
+func cmdThreads(sh *shell.Shell, args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	type row struct {
+		tid      int32
+		state    sched.State
+		cpu      int32
+		switches uint64
+		idle     bool
+	}
+	var rows []row
+	var buf [sched.MaxThreads]row
+	n := 0
+	sched.ForEach(func(t *sched.Thread) {
+		buf[n] = row{t.TID(), t.State(), t.CPU(), t.Switches, t.Idle()}
+		n++
+	})
+	rows = buf[:n]
+	sh.Printf("TID   STATE     CPU  SWITCHES\n")
+	for _, r := range rows {
+		name := ""
+		if r.idle {
+			name = "  (idle)"
+		}
+		sh.Printf("%-5d %-9s %-4d %d%s\n", r.tid, r.state, r.cpu, r.switches, name)
+	}
+	return nil
+}
+
+func cmdUptime(sh *shell.Shell, args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	up := time.Duration(clock.Nanotime())
+	sh.Printf("up %v; wall clock %s\n", up.Round(time.Millisecond), time.Unix(0, clock.Walltime()).UTC().Format(time.RFC3339))
+	return nil
+}
+
+func cmdEcho(sh *shell.Shell, args []string) error {
+	sh.Printf("%s\n", strings.Join(args, " "))
+	return nil
+}
+
+func cmdSyscalls(sh *shell.Shell, args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	for nr, n := range sys.Counts {
+		if n > 0 {
+			sh.Printf("%4d %-20s %d\n", nr, sys.Name(uint64(nr)), n)
+		}
+	}
+	return nil
+}
+
+func cmdTest(sh *shell.Shell, args []string) error {
+	if len(args) == 0 {
+		return errors.New("which suites? (test list shows them)")
+	}
+	if len(args) == 1 && args[0] == "list" {
+		ktest.List(sh.Out())
+		return nil
+	}
+	passed, failed, skipped, errs := ktest.Run(ktest.Config{Out: sh.Out(), Seed: Options.Seed}, args)
+	sh.Printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	return errors.Join(errs...)
+}
+
+func cmdPoweroff(sh *shell.Shell, args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	console.WriteString("retract: powering off\n")
+	power.Off()
+	return nil
+}

@@ -1,0 +1,32 @@
+// crash.go: the crash command — kernel faults on purpose, to show an oops.
+
+package main
+
+import (
+	"fmt"
+
+	"retract/arch/amd64"
+	"retract/kernel/shell"
+)
+
+// crashAddr is a kernel address nothing maps: above the identity map of
+// RAM and below the Go heap window (see mm/kernelmap.go).
+const crashAddr = 0x7_dead_0000
+
+func cmdCrash(sh *shell.Shell, args []string) error {
+	kind := "pf"
+	if len(args) > 0 {
+		kind = args[0]
+	}
+	switch kind {
+	case "pf":
+		sh.Printf("crash: reading %#x in amd64.CrashLoad\n", crashAddr)
+		amd64.CrashLoad(crashAddr)
+	case "ud":
+		sh.Printf("crash: executing UD2 in amd64.CrashUD\n")
+		amd64.CrashUD()
+	default:
+		return fmt.Errorf("unknown kind %q: want pf (page fault) or ud (invalid opcode)", kind)
+	}
+	return nil
+}

@@ -1,0 +1,3 @@
+// Package suites holds the in-kernel test suites (ktest): importing it
+// registers them. One file per suite.
+package suites

@@ -1,0 +1,268 @@
+//go:build linux
+
+// Tests that boot the kernel: in-kernel test suites, the command line, the
+// shell on the serial console and the oops report.
+
+package tests
+
+import (
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSuites runs the boot, runtime and syscall suites on one CPU and
+// reports each KTAP test as a Go subtest.
+func TestSuites(t *testing.T) {
+	want := []string{"boot", "runtime", "syscall"}
+	rep := bootKTAP(t, "test="+strings.Join(want, ","), 1, 0)
+	got := suiteNames(rep)
+	for _, s := range want {
+		if !slices.Contains(got, s) {
+			t.Errorf("suite %q is missing from the KTAP report (suites: %q); see the serial log in build/test-logs", s, got)
+		}
+	}
+}
+
+// TestTestList: test=list prints "suite: NAME" lines and exits with
+// status 1.
+func TestTestList(t *testing.T) {
+	v := boot(t, "test=list", 1)
+	code := v.wait(defaultTimeout)
+	v.checkNoCrash()
+	var suites []string
+	for _, l := range v.lines() {
+		if m := suiteLineRE.FindStringSubmatch(l); m != nil {
+			suites = append(suites, m[1])
+		}
+	}
+	for _, s := range []string{"boot", "runtime", "syscall"} {
+		if !slices.Contains(suites, s) {
+			v.errorf("test=list did not list suite %q (a line \"suite: %s\"); listed: %q", s, s, suites)
+		}
+	}
+	if code != statusTestsPassed {
+		v.errorf("QEMU exit status %s; want %s after test=list", explainStatus(code), explainStatus(statusTestsPassed))
+	}
+}
+
+// TestBadCmdline: every bad word of the command line is reported once on
+// the console, and the good part (test=boot) still runs.
+func TestBadCmdline(t *testing.T) {
+	v := boot(t, "test=nosuchsuite,boot foo=bar cpus=abc", 1)
+	rep := v.runKTAP(0) // checks the exit status (1 or 3) against the report
+	for _, c := range []struct{ prefix, word string }{
+		{"cmdline:", "foo=bar"},
+		{"cmdline:", "cpus=abc"},
+		{"ktest:", "nosuchsuite"},
+	} {
+		var found []string
+		for _, l := range v.lines() {
+			if strings.HasPrefix(l, c.prefix) && strings.Contains(l, c.word) {
+				found = append(found, l)
+			}
+		}
+		switch len(found) {
+		case 1:
+			t.Logf("reported: %s", found[0])
+		case 0:
+			v.errorf("no line starting with %q that mentions %q", c.prefix, c.word)
+		default:
+			v.errorf("%q is reported %d times, want one line:\n%s", c.word, len(found), strings.Join(found, "\n"))
+		}
+	}
+	names := suiteNames(rep)
+	if !slices.Contains(names, "boot") {
+		v.errorf("suite boot did not run; suites in the report: %q", names)
+	}
+	if slices.Contains(names, "nosuchsuite") {
+		v.errorf("the unknown suite nosuchsuite appears in the KTAP report: %q", names)
+	}
+}
+
+// bootShell boots without a test option and waits for the prompt.
+func bootShell(t *testing.T) *vm {
+	t.Helper()
+	v := boot(t, "", 1)
+	v.waitPrompt(defaultTimeout)
+	return v
+}
+
+// cmdTimeout bounds one ordinary shell command under TCG.
+const cmdTimeout = time.Minute
+
+func TestShell(t *testing.T) {
+	v := bootShell(t)
+
+	out := v.command("help", cmdTimeout)
+	text := strings.Join(out, "\n")
+	for _, c := range []string{"help", "mem", "cpus", "uptime", "echo", "crash", "dis", "poweroff"} {
+		if !regexp.MustCompile(`(?m)\b` + c + `\b`).MatchString(text) {
+			v.errorf("help does not list %q; it printed:\n%s", c, text)
+		}
+	}
+	// The help text describes crash (as in "trigger an oops"): not a crash.
+	for _, l := range out {
+		v.benign[l] = true
+	}
+
+	if out := v.command("echo hello world", cmdTimeout); !slices.Contains(out, "hello world") {
+		v.errorf("echo hello world printed %q, want a line \"hello world\"", out)
+	}
+	if out := v.command("mem", cmdTimeout); !anyLine(out, regexp.MustCompile(`(?i)\bfree\b`)) {
+		v.errorf("mem printed %q, want a line mentioning free memory", out)
+	}
+	digits := regexp.MustCompile(`[0-9]`)
+	for _, cmd := range []string{"uptime", "cpus"} {
+		if out := v.command(cmd, cmdTimeout); !anyLine(out, digits) {
+			v.errorf("%s printed %q, want a line with a number", cmd, out)
+		}
+	}
+	if out := v.command("nosuchcmd", cmdTimeout); !anyLine(out, regexp.MustCompile(`unknown command`)) {
+		v.errorf("nosuchcmd printed %q, want a line with \"unknown command\"", out)
+	}
+
+	out = v.command("dis runtime.main", cmdTimeout)
+	if n := countDisasm(out); n < 3 {
+		v.errorf("dis runtime.main printed %d disassembly lines (an address and an instruction), want several:\n%s", n, strings.Join(out, "\n"))
+	}
+
+	// An unmapped address is an error message, not an oops; command()
+	// already checked for crash lines and the prompt.
+	out = v.command("dis 0x1", cmdTimeout)
+	if len(out) == 0 || countDisasm(out) > 0 {
+		v.errorf("dis 0x1 printed %q, want an error line and no disassembly", out)
+	}
+
+	// Garbage: the shell must survive whatever arrives on the line. Bytes
+	// may be lost; only survival is checked. Ctrl-U then kills whatever
+	// partial line is left.
+	v.sendBytes(garbage(64 << 10))
+	v.send("\x15\r\necho alive\r\n")
+	v.expect(regexp.MustCompile(`(?m)(^|\r)alive\r?$`), 3*time.Minute)
+	v.waitPrompt(cmdTimeout)
+	v.checkNoCrash()
+
+	v.send("poweroff\r")
+	if code := v.wait(cmdTimeout); code != statusPoweroff {
+		v.errorf("poweroff: QEMU exit status %s, want %s", explainStatus(code), explainStatus(statusPoweroff))
+	}
+}
+
+func anyLine(lines []string, re *regexp.Regexp) bool {
+	return slices.ContainsFunc(lines, re.MatchString)
+}
+
+// countDisasm counts lines that look like disassembly: an address first
+// (after an optional "=>" marker), then an instruction mnemonic, as in
+//
+//	=> 0x00000000002a1f40 <retract/kernel/shell.crash+0x20>  48 8b 00  MOVQ 0(AX), AX
+func countDisasm(lines []string) int {
+	n := 0
+	for _, l := range lines {
+		if loc := disasmAddrRE.FindStringIndex(l); loc != nil && mnemonicRE.MatchString(l[loc[1]:]) {
+			n++
+		}
+	}
+	return n
+}
+
+// garbage returns n bytes of seeded junk for the serial line: random bytes
+// (all 256 values), control characters, 0xff runs, NULs, terminal escape
+// sequences (complete, truncated, oversized) and long lines without a
+// newline. It never spells a shell command on a line of its own.
+func garbage(n int) []byte {
+	r := rand.New(rand.NewPCG(0x7265747261637421, 1))
+	pieces := []func() []byte{
+		func() []byte { // random bytes
+			b := make([]byte, 1+r.IntN(64))
+			for i := range b {
+				b[i] = byte(r.Uint32())
+			}
+			return b
+		},
+		func() []byte { // control characters
+			b := make([]byte, 1+r.IntN(16))
+			for i := range b {
+				b[i] = byte(r.IntN(0x20))
+			}
+			return b
+		},
+		func() []byte { return []byte(strings.Repeat("\xff", 1+r.IntN(32))) },
+		func() []byte { return make([]byte, 1+r.IntN(32)) }, // NULs
+		func() []byte { // escape sequences, some broken
+			seqs := []string{
+				"\x1b[A", "\x1b[B", "\x1b[C", "\x1b[D", "\x1b[3~", "\x1b[H", "\x1b[2J",
+				"\x1b[999;999H", "\x1b[6n", "\x1bc", "\x1b]0;title\x07", "\x1bOP",
+				"\x1b[", "\x1b", "\x1b[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16m",
+				"\x1b[" + strings.Repeat("9", 200) + "A", "\x9b2J", "\x1bP" + strings.Repeat("q", 40),
+			}
+			return []byte(seqs[r.IntN(len(seqs))])
+		},
+		func() []byte { // a very long line without newline
+			return []byte(strings.Repeat(string(rune('A'+r.IntN(26))), 1024+r.IntN(8192)))
+		},
+		func() []byte { return []byte{0x08, 0x7f, 0x7f, 0x08} }, // backspace/delete
+		func() []byte { return []byte("\r") },                   // Enter on a garbage line
+	}
+	var b []byte
+	for len(b) < n {
+		b = append(b, pieces[r.IntN(len(pieces))]()...)
+	}
+	return b[:n]
+}
+
+// TestCrashOops: the shell's crash command oopses the kernel on purpose.
+// The oops report must name the fault and where it happened, disassemble
+// the faulting instruction, and stop the machine: the kernel writes 2 to
+// isa-debug-exit, so QEMU exits with status 5 (2<<1|1).
+func TestCrashOops(t *testing.T) {
+	v := bootShell(t)
+	v.send("crash\r")
+	header := v.expect(regexp.MustCompile(`(?i)[^\n]*\boops\b[^\n]*`), cmdTimeout)[0]
+	m := v.expect(regexp.MustCompile(`(?s)(.*?)([^\n]*\bhalted\b[^\n]*)`), 2*time.Minute)
+	body := splitLines(ansiRE.ReplaceAllString(m[1], ""))
+	t.Logf("oops header: %s", strings.TrimSpace(header))
+
+	if !anyLine(body, regexp.MustCompile(`\bCR2\b`)) {
+		v.errorf("the oops report has no CR2 line")
+	}
+	if !slices.ContainsFunc(body, func(l string) bool {
+		_, after, ok := strings.Cut(l, "RIP")
+		return ok && goSymbolRE.MatchString(after)
+	}) {
+		v.errorf("the oops report has no RIP line naming a symbol (like \"RIP 0x2a7f80 retract/kernel/shell.crash+0x12\")")
+	}
+	dis := slices.IndexFunc(body, func(l string) bool { return strings.Contains(strings.ToLower(l), "disassembly") })
+	if dis < 0 {
+		v.errorf("the oops report has no disassembly section")
+	} else {
+		fault := slices.IndexFunc(body[dis:], func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "=>") })
+		if fault < 0 {
+			v.errorf("the disassembly has no line starting with \"=>\" marking the faulting instruction")
+		} else if l := body[dis+fault]; !mnemonicRE.MatchString(strings.TrimPrefix(strings.TrimSpace(l), "=>")) {
+			v.errorf("the faulting line %q names no instruction mnemonic", l)
+		}
+	}
+	if bad := v.crashLines(body, true); len(bad) > 0 {
+		v.errorf("a Go panic or fatal error during the oops:\n%s", strings.Join(bad, "\n"))
+	}
+
+	// Expected: QEMU exits with status 5. A kernel that halted without
+	// writing isa-debug-exit is accepted (it said "halted"): QEMU is killed.
+	code, err := v.s.Wait(budget(t, time.Minute))
+	switch {
+	case err != nil:
+		t.Logf("QEMU did not exit by itself after the kernel printed %q (%v); accepted, but the expected exit status is 5", strings.TrimSpace(m[2]), firstLine(err))
+	case code != statusOops:
+		v.errorf("after the oops QEMU exited with status %s, want %s", explainStatus(code), explainStatus(statusOops))
+	}
+	// "halted" is the last thing the kernel says.
+	rest := strings.TrimSpace(string(v.s.Log()[strings.LastIndex(string(v.s.Log()), m[2])+len(m[2]):]))
+	if rest != "" {
+		v.errorf("the kernel printed more after %q: %q", strings.TrimSpace(m[2]), rest)
+	}
+}
