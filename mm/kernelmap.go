@@ -261,3 +261,27 @@ func KernelValid(a, n uintptr) bool {
 	}
 	return true
 }
+
+// KernelTranslate walks the kernel's page tables in software (from the
+// boot PML4) and returns the physical address va maps to and the size of
+// the page that maps it.
+func KernelTranslate(va uintptr) (pa uint64, size uint64, ok bool) {
+	e := table(BootPML4)[amd64.Index(va, 4)]
+	for level := 3; level >= 1; level-- {
+		if !e.Present() {
+			return 0, 0, false
+		}
+		e = loadPTE(&table(e.Addr())[amd64.Index(va, level)])
+		span := uint64(1) << (12 + 9*(level-1))
+		if level > 1 && e.Present() && e.Huge() {
+			return e.Addr()&^(span-1) | uint64(va)&(span-1), span, true
+		}
+		if level == 1 {
+			if !e.Present() {
+				return 0, 0, false
+			}
+			return e.Addr() | uint64(va)&(PageSize-1), PageSize, true
+		}
+	}
+	return 0, 0, false
+}

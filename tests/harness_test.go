@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -214,6 +215,8 @@ type vm struct {
 	s       *qemu.Session
 	logPath string
 	benign  map[string]bool // exact lines that look like a crash but are not (help text)
+
+	problems []string // recorded by errorf, reported when the test ends
 }
 
 var (
@@ -262,6 +265,7 @@ func bootMem(t *testing.T, append string, cpus, memMB int) *vm {
 	}
 	v := &vm{t: t, s: s, logPath: logFileFor(t), benign: map[string]bool{}}
 	t.Cleanup(func() {
+		v.reportProblems()
 		s.Kill()
 		select {
 		case <-s.Done():
@@ -352,16 +356,35 @@ func sanitize(s string) string {
 	}, s)
 }
 
-// fatalf fails the test with the serial log tail.
+// fatalf fails the test now, with the problems recorded so far, the
+// serial log tail and the path of the saved log.
 func (v *vm) fatalf(format string, args ...any) {
 	v.t.Helper()
-	v.t.Fatalf("%s%s", fmt.Sprintf(format, args...), v.tail())
+	msg := fmt.Sprintf(format, args...)
+	if len(v.problems) > 0 {
+		msg = strings.Join(v.problems, "\n") + "\n" + msg
+		v.problems = nil
+	}
+	v.t.Fatalf("%s%s", msg, v.tail())
 }
 
-// errorf is fatalf without stopping the test.
+// errorf records a failure without stopping the test. All of them are
+// reported together, with one copy of the serial log tail, when the test
+// ends (or with the next fatalf).
 func (v *vm) errorf(format string, args ...any) {
-	v.t.Helper()
-	v.t.Errorf("%s%s", fmt.Sprintf(format, args...), v.tail())
+	msg := fmt.Sprintf(format, args...)
+	if _, file, line, ok := runtime.Caller(1); ok {
+		msg = fmt.Sprintf("%s:%d: %s", filepath.Base(file), line, msg)
+	}
+	v.problems = append(v.problems, msg)
+}
+
+// reportProblems fails the test with the problems errorf recorded.
+func (v *vm) reportProblems() {
+	if len(v.problems) > 0 {
+		v.t.Errorf("%s%s", strings.Join(v.problems, "\n"), v.tail())
+		v.problems = nil
+	}
 }
 
 // firstLine cuts an error from the qemu package before the log tail it
@@ -392,6 +415,7 @@ func (v *vm) wait(timeout time.Duration) int {
 	if err != nil {
 		v.fatalf("waiting %v for QEMU to exit: %s", d, firstLine(err))
 	}
+	v.t.Logf("QEMU exited with status %s", explainStatus(code))
 	return code
 }
 
@@ -470,6 +494,13 @@ func (v *vm) command(cmd string, timeout time.Duration) []string {
 		}
 		out = append(out, l)
 	}
+	if cmd == "help" || strings.HasPrefix(cmd, "help ") {
+		// The help text describes the crash command ("... to see an
+		// oops"): its lines are not crash reports, here or later.
+		for _, l := range out {
+			v.benign[l] = true
+		}
+	}
 	if bad := v.crashLines(out, false); len(bad) > 0 {
 		v.fatalf("command %q crashed the kernel:\n%s", cmd, strings.Join(bad, "\n"))
 	}
@@ -539,6 +570,9 @@ func (v *vm) runKTAP(timeout time.Duration) *ktap.Report {
 	d := budget(t, timeout)
 	var problems []string
 	code, werr := v.s.Wait(d)
+	if werr == nil {
+		t.Logf("QEMU exited with status %s", explainStatus(code))
+	}
 	if werr != nil {
 		problems = append(problems, fmt.Sprintf("QEMU did not power off within %v: %s", d, firstLine(werr)))
 	}
@@ -595,22 +629,25 @@ func failures(ts []*ktap.Test) (anyNotOK, realFail int) {
 
 // ktapSubtests runs one Go subtest per KTAP test. prev is the serial log
 // line of the result before the first of ts (0 if none), so a failure can
-// quote the part of the log that belongs to the test.
-func (v *vm) ktapSubtests(t *testing.T, ts []*ktap.Test, lines []string, prev int) {
+// quote the part of the log that belongs to the test. It reports whether
+// all of ts passed or skipped.
+func (v *vm) ktapSubtests(t *testing.T, ts []*ktap.Test, lines []string, prev int) bool {
+	allOK := true
 	for _, kt := range ts {
 		name := kt.Name
 		if name == "" {
 			name = fmt.Sprintf("test_%d", kt.Number)
 		}
 		from := prev
-		t.Run(name, func(t *testing.T) {
-			for _, d := range kt.Diag {
-				t.Logf("# %s", d)
-			}
-			v.ktapSubtests(t, kt.Subtests, lines, from)
+		ok := t.Run(name, func(t *testing.T) {
+			childrenOK := v.ktapSubtests(t, kt.Subtests, lines, from)
 			switch {
 			case kt.Result == ktap.Fail && ktapDirRE.MatchString(kt.Directive):
+				logDiag(t, kt)
 				t.Skipf("expected failure: not ok %d %s # %s", kt.Number, kt.Name, kt.Directive)
+			case kt.Result == ktap.Fail && !childrenOK:
+				// The failing subtests said why.
+				t.Errorf("KTAP: not ok %d %s (failed subtests above)", kt.Number, kt.Name)
 			case kt.Result == ktap.Fail:
 				var b strings.Builder
 				fmt.Fprintf(&b, "KTAP: not ok %d %s", kt.Number, kt.Name)
@@ -623,10 +660,26 @@ func (v *vm) ktapSubtests(t *testing.T, ts []*ktap.Test, lines []string, prev in
 				b.WriteString(v.excerpt(lines, from, kt))
 				t.Error(b.String())
 			case kt.Result == ktap.Skip:
+				logDiag(t, kt)
 				t.Skipf("KTAP: %s", kt.Directive)
+			case len(kt.Subtests) == 0:
+				logDiag(t, kt) // shown with -v
 			}
 		})
+		allOK = allOK && ok
 		prev = kt.Line
+	}
+	return allOK
+}
+
+// logDiag logs a test's own diagnostic lines (for a suite, its subtests
+// logged theirs).
+func logDiag(t *testing.T, kt *ktap.Test) {
+	if len(kt.Subtests) > 0 {
+		return
+	}
+	for _, d := range kt.Diag {
+		t.Logf("# %s", d)
 	}
 }
 

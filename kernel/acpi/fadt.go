@@ -77,7 +77,7 @@ func s5(dsdt uint64) (uint8, error) {
 		}
 		q++
 		q += uint64(b8(q)>>6) + 1 // PkgLength: lead byte + follow bytes
-		q++                        // NumElements
+		q++                       // NumElements
 		switch op := b8(q); op {
 		case 0x00, 0x01: // ZeroOp, OneOp
 			return op, nil

@@ -302,4 +302,3 @@ func finish() {
 }
 
 func init() { amd64.SetInjectHook(finish) }
-

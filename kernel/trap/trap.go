@@ -19,7 +19,10 @@ import (
 
 // Counters, for the shell and the tests.
 var (
-	PageFaults, HeapFaults, Timer, Serial, Spurious uint64
+	PageFaults, HeapFaults, Fixups, Timer, Serial, Spurious uint64
+	// LastFixupCR2 is the fault address of the last fault that an
+	// exception-table entry absorbed.
+	LastFixupCR2 uint64
 )
 
 // Install sets every handler. Called by the boot CPU before interrupts are
@@ -39,6 +42,12 @@ func pageFault(tf *amd64.TrapFrame) {
 	cr2 := uintptr(amd64.ReadCR2())
 	if cr2 >= mm.HeapBase && cr2 < mm.HeapEnd && mm.HeapFault(cr2) {
 		HeapFaults++
+		return
+	}
+	if to, ok := amd64.Fixup(tf.RIP); ok && !tf.FromKernel() {
+		Fixups++
+		LastFixupCR2 = uint64(cr2)
+		tf.RIP = to
 		return
 	}
 	oops.Report(tf)

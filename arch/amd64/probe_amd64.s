@@ -1,0 +1,36 @@
+// probe_amd64.s: ProbeLoad and its exception-table entry (probe.go).
+
+#include "textflag.h"
+
+// func ProbeLoad(addr uintptr) (v uint64, ok bool)
+TEXT ·ProbeLoad(SB), NOSPLIT|NOFRAME, $0-17
+	MOVQ	addr+0(FP), AX
+	JMP	·probeLoadInsn(SB)
+
+// The faulting instruction is the first of this function, so its address
+// is the symbol's. Arguments are still addressed from SP (no frame): addr
+// at 8(SP), v at 16(SP), ok at 24(SP).
+// func probeLoadInsn()
+TEXT ·probeLoadInsn(SB), NOSPLIT|NOFRAME, $0-0
+	MOVQ	(AX), AX
+	MOVQ	AX, 16(SP)
+	MOVB	$1, 24(SP)
+	RET
+
+// func probeLoadFixup()
+TEXT ·probeLoadFixup(SB), NOSPLIT|NOFRAME, $0-0
+	MOVQ	$0, 16(SP)
+	MOVB	$0, 24(SP)
+	RET
+
+// func probeLoadInsnAddr() uintptr
+TEXT ·probeLoadInsnAddr(SB), NOSPLIT|NOFRAME, $0-8
+	LEAQ	·probeLoadInsn(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func probeLoadFixupAddr() uintptr
+TEXT ·probeLoadFixupAddr(SB), NOSPLIT|NOFRAME, $0-8
+	LEAQ	·probeLoadFixup(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

@@ -1,0 +1,190 @@
+// boot.go: the boot suite — what the boot path set up, checked in place.
+
+package suites
+
+import (
+	"retract/arch/amd64"
+	"retract/boot"
+	"retract/kernel/ktest"
+	"retract/kernel/trap"
+	"retract/mm"
+)
+
+func init() {
+	ktest.Register(ktest.Suite{
+		Name: "boot",
+		Doc:  "memory map, identity map, page 0, frame allocator",
+		Cases: []ktest.Case{
+			{Name: "memmap_sane", Fn: testMemmap},
+			{Name: "identity_map", Fn: testIdentityMap},
+			{Name: "page0_faults", Fn: testPage0},
+			{Name: "frames_accounting", Fn: testFrames},
+			{Name: "frames_poison", Fn: testPoison},
+			{Name: "frames_huge_aligned", Fn: testHugeAligned},
+		},
+	})
+}
+
+func testMemmap(t *ktest.T) {
+	b := &boot.Boot
+	if b.NMem == 0 {
+		t.Fatalf("no memory map entries")
+	}
+	var ram uint64
+	for i := 0; i < b.NMem; i++ {
+		r := b.Mem[i]
+		t.Logf("memmap %#012x-%#012x type %d", r.Addr, r.Addr+r.Size, r.Type)
+		if r.Size == 0 {
+			t.Errorf("entry %d has size 0 (should have been dropped)", i)
+		}
+		if r.Type == boot.E820RAM {
+			ram += r.Size
+		}
+		for j := 0; j < i; j++ {
+			o := b.Mem[j]
+			if r.Addr < o.Addr+o.Size && o.Addr < r.Addr+r.Size {
+				t.Errorf("entries %d and %d overlap", j, i)
+			}
+		}
+	}
+	if ram < 64<<20 {
+		t.Errorf("only %d MiB of RAM", ram>>20)
+	}
+	img := boot.Image
+	inRAM := false
+	for i := 0; i < b.NMem; i++ {
+		r := b.Mem[i]
+		if r.Type == boot.E820RAM && img.Start >= r.Addr && img.End <= r.Addr+r.Size {
+			inRAM = true
+		}
+	}
+	// The first segment starts with the ELF header at 2 MiB; .text at 0x201000 (-T).
+	if !inRAM || img.Start != 0x200000 || img.TextStart > 0x201000 || img.TextEnd <= 0x201000 {
+		t.Errorf("kernel image [%#x, %#x) text [%#x, %#x): want it in RAM at 2 MiB with 0x201000 in the text", img.Start, img.End, img.TextStart, img.TextEnd)
+	}
+	st := mm.Frames.Stats()
+	if st.Total*mm.PageSize > ram || st.Total*mm.PageSize < ram-(16<<20)-(img.End-img.Start)-(boot.MetaEnd-boot.MetaStart) {
+		t.Errorf("allocator manages %d MiB of %d MiB RAM", st.Total*mm.PageSize>>20, ram>>20)
+	}
+}
+
+func testIdentityMap(t *ktest.T) {
+	// Every 2 MiB of RAM translates to itself.
+	checked := 0
+	for a := uint64(2 << 20); a < mm.RAMTop; a += 2 << 20 {
+		pa, _, ok := mm.KernelTranslate(uintptr(a + 0x123))
+		if !ok || pa != a+0x123 {
+			t.Fatalf("%#x translates to %#x (ok=%v), want itself", a+0x123, pa, ok)
+		}
+		checked++
+	}
+	// And memory written through the identity map reads back, in frames
+	// taken from the allocator, seen through the MMU.
+	for i := 0; i < 64; i++ {
+		pfn, ok := mm.Frames.Alloc(0, mm.KindKernel)
+		if !ok {
+			t.Fatalf("out of frames")
+		}
+		p := (*[512]uint64)(mm.PhysPage(pfn))
+		for j := range p {
+			p[j] = pfn<<32 | uint64(j)
+		}
+		v, ok := amd64.ProbeLoad(uintptr(pfn<<mm.PageShift) + 8*77)
+		mm.Frames.Free(pfn, 0)
+		if !ok || v != pfn<<32|77 {
+			t.Fatalf("frame %#x: read back %#x (ok=%v)", pfn, v, ok)
+		}
+	}
+	t.Logf("identity map: %d MiB checked", checked*2)
+}
+
+func testPage0(t *ktest.T) {
+	if _, _, ok := mm.KernelTranslate(0); ok {
+		t.Errorf("page 0 is mapped")
+	}
+	if _, _, ok := mm.KernelTranslate(4096); !ok {
+		t.Errorf("page 1 is not mapped")
+	}
+	before := trap.Fixups
+	for _, a := range []uintptr{0, 8, 4088} {
+		v, ok := amd64.ProbeLoad(a)
+		if ok {
+			t.Errorf("reading %#x did not fault (read %#x)", a, v)
+		}
+		if trap.LastFixupCR2 != uint64(a) {
+			t.Errorf("fault at %#x reported CR2 %#x", a, trap.LastFixupCR2)
+		}
+	}
+	if trap.Fixups != before+3 {
+		t.Errorf("%d faults were handled, want 3", trap.Fixups-before)
+	}
+	if _, ok := amd64.ProbeLoad(4096); !ok {
+		t.Errorf("reading page 1 faulted")
+	}
+}
+
+func testFrames(t *ktest.T) {
+	before := mm.Frames.Stats()
+	var got [][2]uint64
+	for order := 0; order <= 9; order++ {
+		for i := 0; i < 8; i++ {
+			pfn, ok := mm.Frames.Alloc(order, mm.KindKernel)
+			if !ok {
+				t.Fatalf("Alloc(order %d) failed with %d frames free", order, mm.Frames.Stats().Free)
+			}
+			if pfn&(1<<order-1) != 0 {
+				t.Errorf("order-%d block at PFN %#x is not aligned", order, pfn)
+			}
+			got = append(got, [2]uint64{pfn, uint64(order)})
+		}
+	}
+	mid := mm.Frames.Stats()
+	var want uint64
+	for _, g := range got {
+		want += 1 << g[1]
+	}
+	if before.Free-mid.Free != want || mid.ByKind[mm.KindKernel]-before.ByKind[mm.KindKernel] != want {
+		t.Errorf("allocating %d frames moved free by %d and kernel by %d", want, before.Free-mid.Free, mid.ByKind[mm.KindKernel]-before.ByKind[mm.KindKernel])
+	}
+	if msg := mm.Frames.Check(); msg != "" {
+		t.Errorf("after allocating: %s", msg)
+	}
+	for _, g := range got {
+		mm.Frames.Free(g[0], int(g[1]))
+	}
+	after := mm.Frames.Stats()
+	if after.Free != before.Free || after.ByKind != before.ByKind {
+		t.Errorf("frames leaked: free %d -> %d", before.Free, after.Free)
+	}
+	if msg := mm.Frames.Check(); msg != "" {
+		t.Errorf("after freeing: %s", msg)
+	}
+}
+
+func testPoison(t *ktest.T) {
+	pfn, ok := mm.Frames.Alloc(0, mm.KindKernel)
+	if !ok {
+		t.Fatalf("out of frames")
+	}
+	p := (*[mm.PageSize]byte)(mm.PhysPage(pfn))
+	for i := range p {
+		p[i] = 0
+	}
+	mm.Frames.Free(pfn, 0)
+	for i, b := range p {
+		if b != mm.PoisonByte {
+			t.Fatalf("freed frame byte %d is %#x, want poison %#x", i, b, mm.PoisonByte)
+		}
+	}
+}
+
+func testHugeAligned(t *ktest.T) {
+	pfn, ok := mm.Frames.Alloc(9, mm.KindKernel)
+	if !ok {
+		t.Fatalf("no 2 MiB block free")
+	}
+	defer mm.Frames.Free(pfn, 9)
+	if addr := pfn << mm.PageShift; addr&(2<<20-1) != 0 {
+		t.Errorf("2 MiB block at %#x is not 2 MiB aligned", addr)
+	}
+}
