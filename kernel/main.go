@@ -53,7 +53,7 @@ func main() {
 	}
 	banner()
 	trap.EnableSerial()
-	go buildSymbols()
+	buildSymbols()
 
 	switch {
 	case opts.ListTests():
@@ -97,7 +97,12 @@ func banner() {
 	fmt.Printf("retract: CPU 0 (APIC ID %d), %s\n", amd64.LAPICID(), rnd)
 }
 
+// buildSymbols makes the symbol table oops reports and dis use, before
+// the first prompt, so that even an immediate crash is symbolized.
 func buildSymbols() {
-	oops.SetSymbols(oops.Build(uintptr(boot.Image.TextStart), uintptr(boot.Image.TextEnd)))
+	start := clock.Nanotime()
+	t := oops.Build(uintptr(boot.Image.TextStart), uintptr(boot.Image.TextEnd))
+	oops.SetSymbols(t)
 	close(symbolsReady)
+	fmt.Printf("retract: %d symbols in %d ms\n", t.Len(), (clock.Nanotime()-start)/1e6)
 }
