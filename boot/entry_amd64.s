@@ -11,7 +11,7 @@
 //	0x0f000  32-bit boot stack (grows down)
 //	0x10000  PML4          0x11000  PDPT
 //	0x12000  PD 0-3 GiB... four PDs, 2 MiB pages, 0-4 GiB (3-4 GiB uncached: MMIO)
-//	0x16000  PT for 0-2 MiB (4 KiB pages; entry 0 absent so nil dereferences fault)
+//	0x16000  PT for 0-2 MiB (4 KiB pages; start64 clears entry 0 so nil dereferences fault)
 //	0x17000  GDT (null, 64-bit code 0x08, data 0x10), GDTR at 0x17100
 
 #include "textflag.h"
@@ -53,10 +53,11 @@ pdstore:
 	CMPL	CX, $2048
 	JNE	pdloop
 
-	// The first 2 MiB through a page table whose entry 0 stays absent.
+	// The first 2 MiB through a page table, so that page 0 can be unmapped
+	// (start64 does it once start_info, which q35 puts in page 0, is copied).
 	MOVL	$(const_pt0+3), const_pd0
-	MOVL	$(const_pt0+8), DI
-	MOVL	$0x1003, AX
+	MOVL	$const_pt0, DI
+	MOVL	$0x0003, AX
 ptloop:
 	MOVL	AX, (DI)
 	ADDL	$0x1000, AX

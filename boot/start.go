@@ -161,8 +161,12 @@ func start64() {
 	if !copyStartInfo() {
 		die("no PVH start_info (was the kernel started with QEMU -kernel?)")
 	}
+	// start_info may live in page 0 (q35 puts the memory map at 0x5a8):
+	// only now can page 0 go, so that nil dereferences fault.
+	mm.UnmapPage0()
 	readImage()
 	amd64.InitCPU(0)
+	amd64.DisablePIC()
 	trap.Install()
 	initFrames()
 	acpi.RSDP = Boot.RSDP

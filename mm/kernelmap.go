@@ -75,6 +75,13 @@ func allocTable() (uint64, bool) {
 	return pfn << PageShift, true
 }
 
+// UnmapPage0 removes the boot map's page 0 (the boot path maps it only
+// until start_info is copied).
+func UnmapPage0() {
+	storePTE(&table(BootPT0)[0], 0)
+	amd64.Invlpg(0) // forget the translation the copy used
+}
+
 // InitKernelMap extends the identity map over RAM in [4 GiB, ramTop) with
 // 2 MiB pages. Called once at boot, after the allocator is ready.
 func InitKernelMap(ramTop uint64) bool {
