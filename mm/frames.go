@@ -101,13 +101,13 @@ func MetaSize(n uint64) uintptr { return uintptr(n) * unsafe.Sizeof(Frame{}) }
 // bytes, not Go heap memory) and whose contents are reached through phys.
 // All frames start reserved; AddRange frees usable RAM.
 func (a *Allocator) Init(meta unsafe.Pointer, n uint64, phys func(pfn uint64) unsafe.Pointer) {
-	a.frames = unsafe.Slice((*Frame)(meta), n)
+	a.frames = unsafe.Slice((*Frame)(meta), n) // wb: Init runs at boot (or in host tests)
 	for i := range a.frames {
 		a.frames[i] = Frame{kind: KindReserved}
 	}
 	a.free = [MaxOrder + 1]uint32{}
 	a.stats = Stats{}
-	a.phys = phys
+	a.phys = phys // wb: Init runs at boot (or in host tests)
 }
 
 // NumFrames returns the size of the PFN space.
@@ -225,13 +225,6 @@ func (a *Allocator) Alloc(order int, kind Kind) (pfn uint64, ok bool) {
 // panics with the frame's state (it is caught here rather than corrupting
 // the lists).
 func (a *Allocator) Free(pfn uint64, order int) {
-	if a.Poison {
-		p := a.phys(pfn)
-		b := unsafe.Slice((*byte)(p), PageSize<<order)
-		for i := range b {
-			b[i] = PoisonByte
-		}
-	}
 	f := a.lock.LockIRQ()
 	if pfn >= uint64(len(a.frames)) {
 		a.lock.UnlockIRQ(f)
@@ -241,6 +234,13 @@ func (a *Allocator) Free(pfn uint64, order int) {
 	if fr.flags&flagHead == 0 || int(fr.order) != order {
 		a.lock.UnlockIRQ(f)
 		panic("mm: Free: frame is not the head of an allocated block of that order")
+	}
+	if a.Poison {
+		// Before the block is free: afterwards another CPU may own it.
+		b := unsafe.Slice((*byte)(a.phys(pfn)), PageSize<<order)
+		for i := range b {
+			b[i] = PoisonByte
+		}
 	}
 	kind := fr.kind
 	for i := pfn; i < pfn+1<<order; i++ {

@@ -28,6 +28,21 @@ func TestSuites(t *testing.T) {
 	}
 }
 
+// TestSuitesQ35 runs the same suites on the q35 machine, whose firmware
+// (SeaBIOS), memory map (start_info in page 0), legacy PICs and ACPI
+// power-off differ from microvm's.
+func TestSuitesQ35(t *testing.T) {
+	want := []string{"boot", "runtime", "syscall"}
+	v := bootMachine(t, "q35", "test="+strings.Join(want, ","), 1, defaultMemMB)
+	rep := v.runKTAP(0)
+	got := suiteNames(rep)
+	for _, s := range want {
+		if !slices.Contains(got, s) {
+			v.errorf("suite %q is missing from the KTAP report (suites: %q)", s, got)
+		}
+	}
+}
+
 // TestTestList: test=list prints "suite: NAME" lines and exits with
 // status 1.
 func TestTestList(t *testing.T) {

@@ -248,10 +248,16 @@ func boot(t *testing.T, append string, cpus int) *vm {
 
 func bootMem(t *testing.T, append string, cpus, memMB int) *vm {
 	t.Helper()
+	return bootMachine(t, envOr("MACHINE", "microvm"), append, cpus, memMB)
+}
+
+// bootMachine boots on a given QEMU machine type (microvm or q35).
+func bootMachine(t *testing.T, machine, append string, cpus, memMB int) *vm {
+	t.Helper()
 	k := kernel(t)
 	cfg := qemu.Config{
 		Kernel:  k,
-		Machine: envOr("MACHINE", "microvm"),
+		Machine: machine,
 		Accel:   envOr("ACCEL", "auto"),
 		CPUs:    cpus,
 		MemMB:   memMB,

@@ -21,7 +21,7 @@ var forkretHook func()
 
 // SetForkretHook installs the function a new thread runs before it first
 // returns to Go code.
-func SetForkretHook(f func()) { forkretHook = f }
+func SetForkretHook(f func()) { forkretHook = f } // wb: set at boot, before the runtime
 
 func forkretGo() { forkretHook() }
 
@@ -63,7 +63,7 @@ var kthreadHook func()
 
 // SetKernelThreadHook installs the body that kernel-only threads run (the
 // scheduler's idle loop dispatcher).
-func SetKernelThreadHook(f func()) { kthreadHook = f }
+func SetKernelThreadHook(f func()) { kthreadHook = f } // wb: set at boot, before the runtime
 
 func kthreadGo() {
 	forkretHook()

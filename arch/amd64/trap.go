@@ -16,13 +16,13 @@ var (
 
 // SetHandler installs h for vector v. Call before interrupts are enabled
 // (the table is read without locks).
-func SetHandler(v int, h Handler) { handlers[v] = h }
+func SetHandler(v int, h Handler) { handlers[v] = h } // wb: set at boot, before the runtime
 
 // SetSyscallHandler installs the handler of the SYSCALL instruction.
-func SetSyscallHandler(h Handler) { syscallHandler = h }
+func SetSyscallHandler(h Handler) { syscallHandler = h } // wb: set at boot, before the runtime
 
 // SetFatalHandler installs the handler of unhandled traps.
-func SetFatalHandler(h Handler) { fatalHandler = h }
+func SetFatalHandler(h Handler) { fatalHandler = h } // wb: set at boot, before the runtime
 
 // trap is called by trapSave with the frame just built.
 func trap(tf *TrapFrame) {
@@ -68,7 +68,7 @@ func InjectCall(tf *TrapFrame) {
 var injectHook func()
 
 // SetInjectHook sets the function InjectCall makes the interrupted code run.
-func SetInjectHook(f func()) { injectHook = f }
+func SetInjectHook(f func()) { injectHook = f } // wb: set by an init function (process context)
 
 func injectGo() { injectHook() }
 

@@ -66,7 +66,7 @@ func VectorName(v uint64) string {
 		if e.Mnemonic == "" {
 			return e.Name
 		}
-		return e.Mnemonic + " " + e.Name
+		return e.Mnemonic + " " + e.Name // alloc: process context only (the oops path spells names itself)
 	case v == VectorTimer:
 		return "LAPIC timer"
 	case v == VectorSerial:

@@ -76,7 +76,7 @@ func Calibrate() {
 	lapic1 := amd64.TimerCurrent()
 	TSCHz = (tsc1 - tsc0) * pitHz / elapsed
 	LAPICHz = uint64(lapic0-lapic1) * pitHz / elapsed
-	Source = "PIT"
+	Source = "PIT" // wb: calibration runs at boot, before the runtime
 	finish(tsc1)
 }
 
@@ -89,7 +89,7 @@ func calibrateFromLAPIC() {
 	tsc1 := amd64.Rdtsc()
 	LAPICHz = 1_000_000_000
 	TSCHz = (tsc1 - tsc0) * 20
-	Source = "LAPIC (assumed 1 GHz)"
+	Source = "LAPIC (assumed 1 GHz)" // wb: at boot, before the runtime
 	finish(tsc1)
 }
 

@@ -20,7 +20,7 @@ var (
 
 // SetInputHook installs a function called (in trap context) after new input
 // arrived; the syscall layer uses it to wake a reader.
-func SetInputHook(f func()) { inputHook = f }
+func SetInputHook(f func()) { inputHook = f } // wb: set at boot, before the runtime
 
 // Interrupt drains the UART's receive FIFO into the ring. It runs in trap
 // context (the serial interrupt) and from the tick as a fallback poll.

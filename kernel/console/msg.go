@@ -81,7 +81,7 @@ func (m *Msg) Hex(v uint64, digits int) *Msg {
 }
 
 // String returns what was built (allocates; not for trap context).
-func (m *Msg) String() string { return string(m.buf[:m.n]) }
+func (m *Msg) String() string { return string(m.buf[:m.n]) } // alloc: process context only
 
 // Bytes returns what was built, without copying.
 func (m *Msg) Bytes() []byte { return m.buf[:m.n] }

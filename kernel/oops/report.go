@@ -95,6 +95,19 @@ func errorCode(m *console.Msg, vector, code uint64) {
 	m.S("\n")
 }
 
+// vectorName appends "#PF page fault"-style names without allocating
+// (amd64.VectorName concatenates, which trap context cannot do).
+func vectorName(m *console.Msg, v uint64) *console.Msg {
+	if v < 32 {
+		e := amd64.Exceptions[v]
+		if e.Mnemonic != "" {
+			m.S(e.Mnemonic).S(" ")
+		}
+		return m.S(e.Name)
+	}
+	return m.S(amd64.VectorName(v))
+}
+
 func reg(m *console.Msg, name string, v uint64) *console.Msg {
 	return m.S(name).S(" ").X(v).S("  ")
 }
@@ -107,14 +120,15 @@ func Report(tf *amd64.TrapFrame) {
 	cpu := amd64.This()
 	if n > 1 {
 		var m console.Msg
-		m.S("\n--- nested oops: ").S(amd64.VectorName(tf.Vector)).S(" at RIP ").X(tf.RIP).S(" CR2 ").X(amd64.ReadCR2()).S(" while reporting; CPU ").U(uint64(cpu.ID)).S(" halted ---\n").PrintLocked()
+		vectorName(m.S("\n--- nested oops: "), tf.Vector)
+		m.S(" at RIP ").X(tf.RIP).S(" CR2 ").X(amd64.ReadCR2()).S(" while reporting; CPU ").U(uint64(cpu.ID)).S(" halted ---\n").PrintLocked()
 		console.UnlockBroken()
 		Halt()
 	}
 	StopOthers()
 	cr2 := amd64.ReadCR2()
 	var m console.Msg
-	m.S("\n------------[ oops: ").S(amd64.VectorName(tf.Vector)).S(" (vector ").U(tf.Vector).S(") on CPU ").U(uint64(cpu.ID)).S(" ]------------\n").PrintLocked()
+	vectorName(m.S("\n------------[ oops: "), tf.Vector).S(" (vector ").U(tf.Vector).S(") on CPU ").U(uint64(cpu.ID)).S(" ]------------\n").PrintLocked()
 	m = console.Msg{}
 	if tf.Vector == 14 {
 		m.S("page fault at ").X(cr2)

@@ -31,8 +31,8 @@ func idleLoop() {
 // will start the Go runtime. It loads the CPU fields the trap entry uses.
 // Called before interrupts are enabled.
 func InitCPU(boot bool) *Thread {
-	amd64.SetForkretHook(forkretHook)
-	amd64.SetKernelThreadHook(idleLoop)
+	amd64.SetForkretHook(forkretHook)   // wb: at boot, before the runtime
+	amd64.SetKernelThreadHook(idleLoop) // wb: at boot, before the runtime
 	cpu := amd64.This()
 	c := &percpu[cpu.ID]
 	c.dead = -1

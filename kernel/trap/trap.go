@@ -28,13 +28,14 @@ var (
 // Install sets every handler. Called by the boot CPU before interrupts are
 // enabled (before the Go runtime starts).
 func Install() {
-	amd64.SetSyscallHandler(sys.Handle)
-	amd64.SetFatalHandler(oops.Report)
-	amd64.SetHandler(14, pageFault)
-	amd64.SetHandler(amd64.VectorTimer, timer)
-	amd64.SetHandler(amd64.VectorSerial, serial)
-	amd64.SetHandler(amd64.VectorSpurious, spurious)
-	console.SetInputHook(sys.ConsoleInput)
+	// Install runs before the Go runtime starts, when write barriers are off.
+	amd64.SetSyscallHandler(sys.Handle)              // wb: boot
+	amd64.SetFatalHandler(oops.Report)               // wb: boot
+	amd64.SetHandler(14, pageFault)                  // wb: boot
+	amd64.SetHandler(amd64.VectorTimer, timer)       // wb: boot
+	amd64.SetHandler(amd64.VectorSerial, serial)     // wb: boot
+	amd64.SetHandler(amd64.VectorSpurious, spurious) // wb: boot
+	console.SetInputHook(sys.ConsoleInput)           // wb: boot
 }
 
 func pageFault(tf *amd64.TrapFrame) {

@@ -1,0 +1,177 @@
+package mm
+
+import (
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// fakeMemory is a frame allocator over a Go byte slice standing in for RAM
+// (PFN p lives at mem[p*PageSize]).
+func fakeMemory(t *testing.T, frames uint64) (*Allocator, []byte) {
+	t.Helper()
+	mem := make([]byte, frames*PageSize)
+	meta := make([]byte, MetaSize(frames))
+	a := &Allocator{}
+	a.Init(unsafe.Pointer(&meta[0]), frames, func(pfn uint64) unsafe.Pointer {
+		return unsafe.Pointer(&mem[pfn*PageSize])
+	})
+	return a, mem
+}
+
+func TestAddRangeAndMerge(t *testing.T) {
+	a, _ := fakeMemory(t, 4096)
+	// Two ranges with a hole, like RAM below and above a firmware window.
+	a.AddRange(PageSize, 1000*PageSize)
+	a.AddRange(1100*PageSize+123, 4096*PageSize)
+	st := a.Stats()
+	want := uint64(999 + (4096 - 1101))
+	if st.Total != want || st.Free != want {
+		t.Fatalf("total %d free %d, want %d", st.Total, st.Free, want)
+	}
+	if msg := a.Check(); msg != "" {
+		t.Fatal(msg)
+	}
+	// Take every frame one at a time, then give them all back: the lists
+	// must merge back to exactly what AddRange built.
+	blocks := st.FreeBlocks
+	var pfns []uint64
+	for {
+		p, ok := a.Alloc(0, KindAnon)
+		if !ok {
+			break
+		}
+		if (p >= 1000 && p < 1101) || p == 0 || p >= 4096 {
+			t.Fatalf("allocated PFN %d outside RAM", p)
+		}
+		pfns = append(pfns, p)
+	}
+	if uint64(len(pfns)) != want || a.Stats().Free != 0 || a.Stats().ByKind[KindAnon] != want {
+		t.Fatalf("allocated %d frames of %d; stats %+v", len(pfns), want, a.Stats())
+	}
+	seen := map[uint64]bool{}
+	for _, p := range pfns {
+		if seen[p] {
+			t.Fatalf("PFN %d handed out twice", p)
+		}
+		seen[p] = true
+	}
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(pfns), func(i, j int) { pfns[i], pfns[j] = pfns[j], pfns[i] })
+	for _, p := range pfns {
+		a.Free(p, 0)
+	}
+	if got := a.Stats(); got.Free != want || got.FreeBlocks != blocks || got.ByKind[KindAnon] != 0 {
+		t.Fatalf("after freeing everything: free %d blocks %v, want %d %v", got.Free, got.FreeBlocks, want, blocks)
+	}
+	if msg := a.Check(); msg != "" {
+		t.Fatal(msg)
+	}
+}
+
+func TestRandomOrders(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		a, mem := fakeMemory(t, 8192)
+		a.AddRange(0, 8192*PageSize)
+		a.Poison = true
+		r := rand.New(rand.NewPCG(seed, 99))
+		type block struct{ pfn, order uint64 }
+		var live []block
+		owner := make([]int32, 8192)
+		for i := range owner {
+			owner[i] = -1
+		}
+		for step := 0; step < 5000; step++ {
+			if len(live) > 0 && r.IntN(2) == 0 {
+				i := r.IntN(len(live))
+				b := live[i]
+				live[i] = live[len(live)-1]
+				live = live[:len(live)-1]
+				for p := b.pfn; p < b.pfn+1<<b.order; p++ {
+					owner[p] = -1
+				}
+				a.Free(b.pfn, int(b.order))
+				if mem[b.pfn*PageSize] != PoisonByte || mem[(b.pfn+1<<b.order)*PageSize-1] != PoisonByte {
+					t.Fatalf("seed %d: freed block not poisoned", seed)
+				}
+				continue
+			}
+			order := uint64(r.IntN(MaxOrder + 1))
+			p, ok := a.Alloc(int(order), KindKernel)
+			if !ok {
+				continue
+			}
+			if p&(1<<order-1) != 0 {
+				t.Fatalf("seed %d: order %d block at %d not aligned", seed, order, p)
+			}
+			for q := p; q < p+1<<order; q++ {
+				if owner[q] != -1 {
+					t.Fatalf("seed %d: frame %d given to two blocks", seed, q)
+				}
+				owner[q] = int32(step)
+			}
+			live = append(live, block{p, order})
+		}
+		if msg := a.Check(); msg != "" {
+			t.Fatalf("seed %d: %s", seed, msg)
+		}
+		for _, b := range live {
+			a.Free(b.pfn, int(b.order))
+		}
+		// PFN 0 is never added, so only the first max-order block stays split.
+		if st := a.Stats(); st.Free != st.Total || st.FreeBlocks[MaxOrder] != 8192>>MaxOrder-1 {
+			t.Fatalf("seed %d: after freeing all: free %d of %d, %d max-order blocks", seed, st.Free, st.Total, st.FreeBlocks[MaxOrder])
+		}
+	}
+}
+
+func TestExhaustionAndFragmentation(t *testing.T) {
+	a, _ := fakeMemory(t, 1024)
+	a.AddRange(512*PageSize, 1024*PageSize) // one aligned 2 MiB block
+	p, ok := a.Alloc(9, KindAnon)
+	if !ok || p != 512 {
+		t.Fatalf("Alloc(9) = %d, %v; want 512", p, ok)
+	}
+	if _, ok := a.Alloc(0, KindAnon); ok {
+		t.Fatal("allocated from an empty allocator")
+	}
+	a.Free(p, 9)
+	// Pin one frame in the middle: no 2 MiB block is left.
+	var small []uint64
+	for i := 0; i < 300; i++ {
+		q, _ := a.Alloc(0, KindAnon)
+		small = append(small, q)
+	}
+	for _, q := range small[:299] {
+		a.Free(q, 0)
+	}
+	if _, ok := a.Alloc(9, KindAnon); ok {
+		t.Fatal("got a 2 MiB block although one frame of the only one is in use")
+	}
+	if _, ok := a.Alloc(8, KindAnon); !ok {
+		t.Fatal("no 1 MiB block although half the memory is free")
+	}
+}
+
+func TestFreeMisuse(t *testing.T) {
+	a, _ := fakeMemory(t, 64)
+	a.AddRange(0, 64*PageSize)
+	p, _ := a.Alloc(2, KindAnon)
+	for _, tc := range []struct {
+		name  string
+		pfn   uint64
+		order int
+	}{{"wrong order", p, 1}, {"not a head", p + 1, 0}, {"beyond memory", 1000, 0}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: Free did not panic", tc.name)
+				}
+			}()
+			a.Free(tc.pfn, tc.order)
+		}()
+	}
+	a.Free(p, 2)
+	if msg := a.Check(); msg != "" {
+		t.Fatal(msg)
+	}
+}
