@@ -4,9 +4,11 @@ package main
 
 import (
 	"fmt"
+	"syscall"
 
 	"retract/arch/amd64"
 	"retract/kernel/shell"
+	"retract/kernel/sys"
 )
 
 // crashAddr is a kernel address nothing maps: above the identity map of
@@ -25,8 +27,14 @@ func cmdCrash(sh *shell.Shell, args []string) error {
 	case "ud":
 		sh.Printf("crash: executing UD2 in amd64.CrashUD\n")
 		amd64.CrashUD()
+	case "stack":
+		sh.Printf("crash: recursing in a syscall handler until the kernel stack runs out\n")
+		syscall.RawSyscall(sys.SysCrash, sys.CrashStack, 0, 0)
+	case "nil":
+		sh.Printf("crash: nil pointer read in a syscall handler (trap context)\n")
+		syscall.RawSyscall(sys.SysCrash, sys.CrashNil, 0, 0)
 	default:
-		return fmt.Errorf("unknown kind %q: want pf (page fault) or ud (invalid opcode)", kind)
+		return fmt.Errorf("unknown kind %q: want pf (page fault), ud (invalid opcode), stack (kernel stack overflow) or nil (fault in trap context)", kind)
 	}
 	return nil
 }

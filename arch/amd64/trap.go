@@ -10,7 +10,8 @@ type Handler func(tf *TrapFrame)
 var (
 	handlers       [256]Handler
 	syscallHandler Handler
-	// fatalHandler reports a trap nobody handled (an oops); it does not return.
+	// fatalHandler reports a trap nobody handled (an oops); it returns only
+	// after rewriting the frame to finish the report elsewhere.
 	fatalHandler Handler
 )
 
@@ -42,9 +43,13 @@ func trap(tf *TrapFrame) {
 	fatal(tf)
 }
 
+// fatal hands tf to the fatal handler. If that returns, it has rewritten
+// tf to continue somewhere safe (the oops path's InjectCall), so the trap
+// returns; without a handler the CPU stops.
 func fatal(tf *TrapFrame) {
 	if fatalHandler != nil {
 		fatalHandler(tf)
+		return
 	}
 	for {
 		Cli()
@@ -58,9 +63,17 @@ func fatal(tf *TrapFrame) {
 // its return address (the stack must be a goroutine stack with room, which
 // the caller checks). The oops path uses it to finish a report with code
 // that needs the Go allocator, on the goroutine that faulted.
-func InjectCall(tf *TrapFrame) {
-	tf.RSP -= 8
-	*(*uint64)(ptr(uintptr(tf.RSP))) = tf.RIP
+//
+// When the fault is at a function's first instruction, its return address
+// is already on the stack and RIP is not pushed (atEntry): a return address
+// pointing at a function entry would make the runtime's traceback look up
+// the wrong function (it uses pc-1), as the runtime's own sigpanic
+// injection avoids too.
+func InjectCall(tf *TrapFrame, atEntry bool) {
+	if !atEntry {
+		tf.RSP -= 8
+		*(*uint64)(ptr(uintptr(tf.RSP))) = tf.RIP
+	}
 	tf.RIP = uint64(injectTrampolineAddr())
 	tf.RFLAGS &^= FlagIF // no preemption: the world is stopping
 }

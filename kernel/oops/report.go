@@ -149,6 +149,12 @@ func Report(tf *amd64.TrapFrame) {
 		m.S("kernel stack overflow (trap frame moved to the emergency stack)\n").PrintLocked()
 		m = console.Msg{}
 	}
+	if t := Symbols(); t != nil {
+		if name, _, ok := t.Lookup(uintptr(tf.RIP)); ok && name == "runtime.morestack" && tf.FromKernel() {
+			m.S("kernel stack overflow: trap-context code reached its kernel g's stack guard (morestack has no m to grow it)\n").PrintLocked()
+			m = console.Msg{}
+		}
+	}
 	errorCode(&m, tf.Vector, tf.Err)
 	m.PrintLocked()
 	m = console.Msg{}
@@ -194,8 +200,14 @@ func Report(tf *amd64.TrapFrame) {
 	// Go code on a goroutine stack (not nested in trap context).
 	if !tf.FromKernel() && tf.TLSG != 0 && cpu.OnEmerg == 0 && mm.KernelValid(uintptr(tf.RSP-64), 64) {
 		record.rip = tf.RIP
+		atEntry := false
+		if t := Symbols(); t != nil {
+			if _, off, ok := t.Lookup(uintptr(tf.RIP)); ok && off == 0 {
+				atEntry = true
+			}
+		}
 		console.UnlockBroken()
-		amd64.InjectCall(tf)
+		amd64.InjectCall(tf, atEntry)
 		return
 	}
 	m = console.Msg{}

@@ -123,6 +123,8 @@ func Handle(tf *amd64.TrapFrame) {
 		r = sysPrlimit(a0, a1, a2, a3)
 	case 318:
 		r = sysGetrandom(a0, a1, a2)
+	case SysCrash:
+		r = sysCrash(a0)
 	default:
 		r = unknown(nr, tf.RIP)
 	}
