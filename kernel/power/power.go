@@ -6,6 +6,7 @@ package power
 import (
 	"retract/arch/amd64"
 	"retract/kernel/acpi"
+	"retract/kernel/clock"
 	"retract/kernel/console"
 )
 
@@ -43,11 +44,18 @@ func DebugExit(code int) {
 // says so and halts.
 func Off() {
 	p, err := acpi.FindPoweroff()
+	var m console.Msg
 	if err == nil {
 		p.Enter()
+		// QEMU acts on the write asynchronously: give it a second before
+		// declaring failure.
+		for start := clock.Nanotime(); clock.Nanotime()-start < 1e9; {
+			amd64.Pause()
+		}
+		m.S("power: ACPI power-off (").S(p.String()).S(") did not turn the machine off; halting\n").Print()
+	} else {
+		m.S("power: cannot power off: ").S(err.Error()).S("; halting\n").Print()
 	}
-	var m console.Msg
-	m.S("power: ACPI power-off did not work; halting\n").Print()
 	for {
 		amd64.Cli()
 		amd64.Hlt()
