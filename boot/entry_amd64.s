@@ -167,3 +167,39 @@ TEXT ·entry64(SB), NOSPLIT|NOFRAME, $0-0
 	MOVQ	·runtimeSP(SB), SP
 	STI
 	JMP	_rt0_amd64_linux(SB)
+
+// apEntry64 is where an application processor arrives from the trampoline
+// (trampoline.go), in 64-bit mode on the boot page tables with RSP = the top
+// of its idle thread's kernel stack. Like entry64 it turns SSE on and points
+// FS at a TLS block whose g slot holds a kernel g, then calls apStart.
+//
+// func apEntry64()
+TEXT ·apEntry64(SB), NOSPLIT|NOFRAME, $0-0
+	MOVL	$0x10, AX
+	MOVW	AX, DS
+	MOVW	AX, ES
+	MOVW	AX, SS
+	ANDQ	$~15, SP
+	MOVQ	CR0, AX
+	ANDQ	$~4, AX
+	ORQ	$2, AX
+	MOVQ	AX, CR0
+	MOVQ	CR4, AX
+	ORQ	$0x600, AX
+	MOVQ	AX, CR4
+	MOVQ	·apFS(SB), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$0xc0000100, CX
+	WRMSR
+	MOVQ	-8(FS), R14
+	XORPS	X15, X15
+	CALL	·apStart(SB)
+	HLT
+	JMP	-1(PC)
+
+// func apEntry64Addr() uintptr
+TEXT ·apEntry64Addr(SB), NOSPLIT|NOFRAME, $0-8
+	LEAQ	·apEntry64(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

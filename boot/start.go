@@ -21,6 +21,7 @@ import (
 	"retract/kernel/console"
 	"retract/kernel/oops"
 	"retract/kernel/sched"
+	"retract/kernel/smp"
 	"retract/kernel/sys"
 	"retract/kernel/trap"
 	"retract/mm"
@@ -42,6 +43,7 @@ func Entry() {
 	pvhEntry()
 	entry64()
 	getip()
+	apEntry64()
 }
 
 var (
@@ -176,7 +178,10 @@ func start64() {
 	_, _, ecx, _ := amd64.Cpuid(1, 0)
 	sys.HasRDRAND = ecx&(1<<30) != 0
 	oops.TextStart, oops.TextEnd = Image.TextStart, Image.TextEnd
-	sched.InitCPU(true)
+	oops.StopOthers = smp.StopOthers // wb: boot
+	sched.InitBoot()
+	smp.Init()
+	startAPs()
 	buildProcessStack()
 	sched.Start(clock.Nanotime())
 	say("retract: starting the Go runtime\n")

@@ -89,9 +89,9 @@ func copyStartInfo() bool {
 // CmdlineString returns the kernel command line (allocates).
 func CmdlineString() string { return string(Boot.Cmdline[:Boot.NCmdline]) }
 
-// cmdline returns the command line without allocating (a string header
+// cmdlineView returns the command line without allocating (a string header
 // over the static array).
-func cmdline() string {
+func cmdlineView() string {
 	b := Boot.Cmdline[:Boot.NCmdline]
 	if len(b) == 0 {
 		return ""

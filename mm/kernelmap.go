@@ -49,13 +49,17 @@ var Frames Allocator
 var kernelMapLock amd64.SpinLock
 
 // FlushKernel invalidates the TLB entries for [va, va+n) on every CPU that
-// may hold them. Until SMP it is a local INVLPG; the SMP code replaces it
-// with a shootdown.
+// may hold them and returns when they have. It starts as a local INVLPG;
+// the boot path installs smp.FlushKernel, the shootdown, once the APs run.
+// Callers must not hold a spinlock (the shootdown waits for other CPUs).
 var FlushKernel = func(va, n uintptr) {
 	for a := va; a < va+n; a += PageSize {
 		amd64.Invlpg(a)
 	}
 }
+
+// SetFlushKernel installs the shootdown (boot path).
+func SetFlushKernel(f func(va, n uintptr)) { FlushKernel = f } // wb: boot, before the runtime
 
 // identity converts a physical address to a pointer through the identity map.
 func identity(pa uint64) unsafe.Pointer { return amd64.Ptr(uintptr(pa)) }
@@ -127,75 +131,73 @@ func heapPTELocked(va uintptr, alloc bool) *amd64.PTE {
 func loadPTE(p *amd64.PTE) amd64.PTE     { return amd64.PTE(atomic.LoadUint64((*uint64)(p))) }
 func storePTE(p *amd64.PTE, v amd64.PTE) { atomic.StoreUint64((*uint64)(p), uint64(v)) }
 
-// HeapCommit marks [va, va+n) read-write. Pages already backed are dropped
-// first when fresh is set (mmap MAP_FIXED semantics: the new mapping reads
-// as zeros). It returns false if page tables could not be allocated.
+// HeapCommit marks [va, va+n) read-write. With fresh set, pages already
+// backed are dropped first (mmap MAP_FIXED semantics: the new mapping
+// reads as zeros). It returns false if page tables could not be allocated.
 func HeapCommit(va, n uintptr, fresh bool) bool {
+	if fresh {
+		HeapRelease(va, n, true)
+	}
 	f := kernelMapLock.LockIRQ()
 	defer kernelMapLock.UnlockIRQ(f)
-	flush := false
 	for a := va; a < va+n; a += PageSize {
 		p := heapPTELocked(a, true)
 		if p == nil {
 			return false
 		}
-		old := loadPTE(p)
-		if old.Present() {
-			if !fresh {
-				continue
-			}
-			Frames.Free(old.Addr()>>PageShift, 0)
-			flush = true
+		if loadPTE(p) == 0 {
+			storePTE(p, PTECommitted)
 		}
-		storePTE(p, PTECommitted)
-	}
-	if flush {
-		FlushKernel(va, n)
 	}
 	return true
 }
 
+// releaseBatch is how many frames HeapRelease frees per TLB flush.
+const releaseBatch = 64
+
 // HeapRelease unmaps [va, va+n): backed frames are freed and the PTEs
 // cleared (keep=false), or returned to the committed-but-unbacked state
-// (keep=true: MADV_DONTNEED, the next touch reads zeros).
+// (keep=true: MADV_DONTNEED, the next touch reads zeros). It returns how
+// many frames it freed.
+//
+// It works in batches: clear up to releaseBatch present PTEs under the
+// lock, drop the lock, flush the TLBs of every CPU (which waits for the
+// other CPUs, so it must not hold a spinlock), and only then free the
+// frames — a frame still reachable through a stale TLB entry must not be
+// reused.
 func HeapRelease(va, n uintptr, keep bool) (freed int) {
-	f := kernelMapLock.LockIRQ()
-	var pfns [64]uint64
-	nf := 0
-	flushAndFree := func(end uintptr) {
-		// The TLB must forget a page before its frame can be reused.
-		FlushKernel(va, end-va)
-		for i := 0; i < nf; i++ {
-			Frames.Free(pfns[i], 0)
-		}
-		freed += nf
-		nf = 0
-	}
-	for a := va; a < va+n; a += PageSize {
-		p := heapPTELocked(a, false)
-		if p == nil {
-			// No table: nothing mapped in this 2 MiB.
-			a = (a | (amd64.PDESpan - 1)) + 1 - PageSize
-			continue
-		}
-		old := loadPTE(p)
-		var nv amd64.PTE
-		if keep && old != 0 {
-			nv = PTECommitted
-		}
-		storePTE(p, nv)
-		if old.Present() {
-			pfns[nf] = old.Addr() >> PageShift
-			nf++
-			if nf == len(pfns) {
-				flushAndFree(a + PageSize)
+	var pfns [releaseBatch]uint64
+	for a := va; a < va+n; {
+		start := a
+		nf := 0
+		f := kernelMapLock.LockIRQ()
+		for ; a < va+n && nf < releaseBatch; a += PageSize {
+			p := heapPTELocked(a, false)
+			if p == nil {
+				// No page table: nothing is mapped in this 2 MiB.
+				a = (a | (amd64.PDESpan - 1)) + 1 - PageSize
+				continue
+			}
+			old := loadPTE(p)
+			var nv amd64.PTE
+			if keep && old != 0 {
+				nv = PTECommitted
+			}
+			storePTE(p, nv)
+			if old.Present() {
+				pfns[nf] = old.Addr() >> PageShift
+				nf++
 			}
 		}
+		kernelMapLock.UnlockIRQ(f)
+		if nf > 0 {
+			FlushKernel(start, a-start)
+			for i := 0; i < nf; i++ {
+				Frames.Free(pfns[i], 0)
+			}
+			freed += nf
+		}
 	}
-	if nf > 0 {
-		flushAndFree(va + n)
-	}
-	kernelMapLock.UnlockIRQ(f)
 	return freed
 }
 

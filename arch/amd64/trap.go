@@ -31,6 +31,10 @@ func trap(tf *TrapFrame) {
 		syscallHandler(tf)
 		return
 	}
+	if tf.Vector == 2 && handlers[2] != nil {
+		handlers[2](tf) // NMI: the stop-all path (it may be on the emergency stack)
+		return
+	}
 	if This().OnEmerg != 0 {
 		// NMI, #DF, #MC or a kernel stack overflow: never resumable.
 		fatal(tf)
@@ -47,6 +51,11 @@ func trap(tf *TrapFrame) {
 // tf to continue somewhere safe (the oops path's InjectCall), so the trap
 // returns; without a handler the CPU stops.
 func fatal(tf *TrapFrame) {
+	Fatal(tf)
+}
+
+// Fatal is fatal for handlers that decide a trap is an oops after all.
+func Fatal(tf *TrapFrame) {
 	if fatalHandler != nil {
 		fatalHandler(tf)
 		return

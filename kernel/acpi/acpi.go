@@ -46,30 +46,43 @@ type Table struct {
 // Sig returns the table's signature.
 func (t Table) Sig() string { return sig(t.Addr) }
 
-// Tables lists the tables the RSDT/XSDT points at.
-func Tables() ([]Table, error) {
+// root returns the RSDT/XSDT address, its entry size and length, or ok=false.
+// It does not allocate (the boot path uses it before the Go runtime runs).
+func root() (addr, entry, n uint64, ok bool) {
 	if RSDP == 0 || !readable(RSDP, 36) {
-		return nil, errors.New("acpi: no RSDP (the firmware gave none)")
+		return 0, 0, 0, false
 	}
-	if string([]byte{b8(RSDP), b8(RSDP + 1), b8(RSDP + 2), b8(RSDP + 3), b8(RSDP + 4), b8(RSDP + 5), b8(RSDP + 6), b8(RSDP + 7)}) != "RSD PTR " {
-		return nil, fmt.Errorf("acpi: no RSDP signature at %#x", RSDP)
+	const sig = "RSD PTR "
+	for i := 0; i < len(sig); i++ {
+		if b8(RSDP+uint64(i)) != sig[i] {
+			return 0, 0, 0, false
+		}
 	}
 	if !checksum(RSDP, 20) {
-		return nil, errors.New("acpi: RSDP checksum is wrong")
+		return 0, 0, 0, false
 	}
-	root, entry := uint64(b32(RSDP+16)), uint64(4)
+	addr, entry = uint64(b32(RSDP+16)), 4
 	if b8(RSDP+15) >= 2 && b64(RSDP+24) != 0 {
-		root, entry = b64(RSDP+24), 8
+		addr, entry = b64(RSDP+24), 8
 	}
-	if !readable(root, 36) {
-		return nil, fmt.Errorf("acpi: root table at %#x is not in memory", root)
+	if !readable(addr, 36) {
+		return 0, 0, 0, false
 	}
-	n := uint64(b32(root + 4))
-	if n < 36 || !readable(root, n) || !checksum(root, n) {
-		return nil, fmt.Errorf("acpi: root table %s at %#x is malformed", sig(root), root)
+	n = uint64(b32(addr + 4))
+	if n < 36 || !readable(addr, n) || !checksum(addr, n) {
+		return 0, 0, 0, false
 	}
-	var out []Table
-	for p := root + 36; p+entry <= root+n; p += entry {
+	return addr, entry, n, true
+}
+
+// each calls f for every table the root points at, until f returns false.
+// It does not allocate.
+func each(f func(Table) bool) bool {
+	r, entry, n, ok := root()
+	if !ok {
+		return false
+	}
+	for p := r + 36; p+entry <= r+n; p += entry {
 		a := uint64(b32(p))
 		if entry == 8 {
 			a = b64(p)
@@ -81,24 +94,48 @@ func Tables() ([]Table, error) {
 		if l < 36 || !readable(a, uint64(l)) {
 			continue
 		}
-		out = append(out, Table{Addr: a, Length: l})
+		if !f(Table{Addr: a, Length: l}) {
+			break
+		}
+	}
+	return true
+}
+
+// Lookup finds the table with signature s and a good checksum, without
+// allocating.
+func Lookup(s string) (Table, bool) {
+	var found Table
+	ok := false
+	each(func(t Table) bool {
+		a := t.Addr
+		if b8(a) == s[0] && b8(a+1) == s[1] && b8(a+2) == s[2] && b8(a+3) == s[3] && checksum(a, uint64(t.Length)) {
+			found, ok = t, true
+			return false
+		}
+		return true
+	})
+	return found, ok
+}
+
+// Tables lists the tables the RSDT/XSDT points at.
+func Tables() ([]Table, error) {
+	if RSDP == 0 {
+		return nil, errors.New("acpi: no RSDP (the firmware gave none)")
+	}
+	var out []Table
+	if !each(func(t Table) bool { out = append(out, t); return true }) {
+		return nil, fmt.Errorf("acpi: no valid RSDP/RSDT at %#x", RSDP)
 	}
 	return out, nil
 }
 
 // Find returns the first table with signature s.
 func Find(s string) (Table, error) {
-	ts, err := Tables()
-	if err != nil {
+	if t, ok := Lookup(s); ok {
+		return t, nil
+	}
+	if _, err := Tables(); err != nil {
 		return Table{}, err
 	}
-	for _, t := range ts {
-		if t.Sig() == s {
-			if !checksum(t.Addr, uint64(t.Length)) {
-				return Table{}, fmt.Errorf("acpi: %s checksum is wrong", s)
-			}
-			return t, nil
-		}
-	}
-	return Table{}, fmt.Errorf("acpi: no %s table", s)
+	return Table{}, fmt.Errorf("acpi: no %s table (or a bad checksum)", s)
 }

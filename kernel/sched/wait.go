@@ -82,7 +82,9 @@ func wakeExpiredLocked(now uint64) {
 	}
 }
 
-// kick tells idle CPUs that work arrived. With one CPU the idle loop checks
-// the queue after every interrupt, so there is nothing to do; the SMP code
-// installs an IPI here.
+// kick tells an idle CPU that work arrived (the SMP code installs an IPI
+// here; with one CPU the idle loop checks the queue after every interrupt).
 var kick = func() {}
+
+// SetKick installs the wake-up for idle CPUs.
+func SetKick(f func()) { kick = f } // wb: set at boot, before the runtime

@@ -1,0 +1,50 @@
+// ipi.go: sending inter-processor interrupts through the xAPIC's interrupt
+// command register (SDM Vol. 3A §11.6.1). These write the ICR directly:
+// tamago's LAPIC.IPI may call runtime.Gosched while it waits for delivery,
+// which trap context (and the boot path, before the runtime) cannot do.
+
+package amd64
+
+const (
+	lapicICRLow  = 0x300
+	lapicICRHigh = 0x310
+
+	icrFixed      = 0 << 8
+	icrNMI        = 4 << 8
+	icrINIT       = 5 << 8
+	icrStartup    = 6 << 8
+	icrPending    = 1 << 12
+	icrAssert     = 1 << 14
+	icrLevel      = 1 << 15
+	icrAllButSelf = 3 << 18
+)
+
+func icrWait() {
+	for lapicRead(lapicICRLow)&icrPending != 0 {
+		Pause()
+	}
+}
+
+func icrSend(dest uint32, low uint32) {
+	f := SaveFlagsCli() // the two writes must not be split by an interrupt that sends an IPI too
+	icrWait()
+	lapicWrite(lapicICRHigh, dest<<24)
+	lapicWrite(lapicICRLow, low)
+	icrWait()
+	RestoreFlags(f)
+}
+
+// SendIPI sends a fixed interrupt with vector to the CPU with apicID.
+func SendIPI(apicID uint32, vector uint8) { icrSend(apicID, icrFixed|icrAssert|uint32(vector)) }
+
+// SendNMIAllButSelf sends an NMI to every other CPU (the oops path uses it
+// to stop the machine).
+func SendNMIAllButSelf() { icrSend(0, icrNMI|icrAssert|icrAllButSelf) }
+
+// SendINIT sends INIT to apicID (level assert), the first step of waking an
+// application processor (SDM Vol. 3A §9.4.4.1).
+func SendINIT(apicID uint32) { icrSend(apicID, icrINIT|icrAssert|icrLevel) }
+
+// SendStartup sends a start-up IPI: the AP starts in real mode at
+// page<<12.
+func SendStartup(apicID uint32, page uint8) { icrSend(apicID, icrStartup|uint32(page)) }

@@ -1,0 +1,103 @@
+// call.go: running a function on other CPUs (Linux's smp_call_function).
+
+package smp
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"retract/arch/amd64"
+)
+
+// Func is what CallOn runs on the target CPU, in trap context.
+type Func func(a, b uintptr)
+
+type slot struct {
+	lock      amd64.SpinLock
+	fn        uintptr // the Func value, stored as a word: no write barrier
+	a, b      uintptr
+	seq, done atomic.Uint64
+	_         [64]byte // keep slots on separate cache lines
+}
+
+var slots [amd64.MaxCPUs]slot
+
+// serve runs the call waiting in CPU id's slot, if any.
+// Preconditions: interrupts off, running on CPU id.
+func serve(id int) {
+	s := &slots[id]
+	seq := s.seq.Load()
+	if s.done.Load() == seq {
+		return
+	}
+	fn := *(*Func)(unsafe.Pointer(&s.fn))
+	fn(s.a, s.b)
+	stats.This().Calls++
+	s.done.Store(seq) // pairs with the initiator's Load in wait
+}
+
+// post fills target's slot and interrupts it; the caller holds its lock.
+func post(target int, fn Func, a, b uintptr) uint64 {
+	s := &slots[target]
+	s.fn = *(*uintptr)(unsafe.Pointer(&fn))
+	s.a, s.b = a, b
+	seq := s.seq.Add(1) // publishes fn, a, b (pairs with serve's Load)
+	amd64.SendIPI(amd64.CPUByID(target).APICID, amd64.VectorIPI)
+	return seq
+}
+
+// lockSlot takes target's slot lock, serving our own slot while we spin.
+func lockSlot(me, target int) {
+	for !slots[target].lock.TryLock() {
+		serve(me)
+		amd64.Pause()
+	}
+}
+
+func wait(me, target int, seq uint64) {
+	for slots[target].done.Load() != seq {
+		serve(me)
+		amd64.Pause()
+	}
+}
+
+// CallOn runs fn(a, b) on CPU target and waits until it has returned. On
+// the calling CPU itself it just calls fn. fn must keep to trap-context
+// rules; it must be a top-level function or a closure the caller keeps
+// alive (it does, by waiting).
+func CallOn(target int, fn Func, a, b uintptr) {
+	f := amd64.SaveFlagsCli()
+	me := int(amd64.This().ID)
+	if target == me {
+		fn(a, b)
+		amd64.RestoreFlags(f)
+		return
+	}
+	lockSlot(me, target)
+	seq := post(target, fn, a, b)
+	wait(me, target, seq)
+	slots[target].lock.Unlock()
+	amd64.RestoreFlags(f)
+}
+
+// CallOthers runs fn(a, b) on every other online CPU, all at once, and
+// waits for all of them.
+func CallOthers(fn Func, a, b uintptr) {
+	f := amd64.SaveFlagsCli()
+	me := int(amd64.This().ID)
+	n := Count()
+	var seqs [amd64.MaxCPUs]uint64
+	for t := 0; t < n; t++ { // in CPU order: no lock-order cycles between callers
+		if t != me {
+			lockSlot(me, t)
+			seqs[t] = post(t, fn, a, b)
+		}
+	}
+	for t := 0; t < n; t++ {
+		if t != me {
+			wait(me, t, seqs[t])
+			slots[t].lock.Unlock()
+		}
+	}
+	amd64.RestoreFlags(f)
+}

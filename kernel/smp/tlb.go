@@ -1,0 +1,32 @@
+// tlb.go: TLB shootdown for the kernel's own mappings (the Go heap window),
+// which every CPU may cache: every thread of the runtime shares them.
+
+package smp
+
+import "retract/arch/amd64"
+
+// flushAll is the threshold above which a CPU reloads CR3 instead of
+// invalidating page by page.
+const flushAll = 64
+
+func flushLocal(va, n uintptr) {
+	if n/4096 > flushAll {
+		// Reloading CR3 drops every non-global translation, and the
+		// paging-structure caches with them (SDM Vol. 3A §4.10.4.1).
+		amd64.WriteCR3(amd64.ReadCR3())
+		return
+	}
+	for a := va; a < va+n; a += 4096 {
+		amd64.Invlpg(a)
+	}
+}
+
+// FlushKernel invalidates [va, va+n) on this CPU and on every other
+// online CPU, and returns when all have done so. Only then may the frames
+// that were mapped there be reused. The caller must hold no spinlock.
+func FlushKernel(va, n uintptr) {
+	flushLocal(va, n)
+	if Count() > 1 {
+		CallOthers(flushLocal, va, n)
+	}
+}
