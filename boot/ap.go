@@ -122,6 +122,7 @@ func finishSMP(n int) {
 func apStart() {
 	id := int(apID)
 	c := amd64.InitCPU(id)
+	c.Nesting = 1 // kernel context from here on: the idle thread is not a goroutine
 	c.APICID = amd64.LAPICID()
 	amd64.InitLAPIC()
 	apAlive.Store(1)

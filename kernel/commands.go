@@ -17,6 +17,7 @@ import (
 	"retract/kernel/power"
 	"retract/kernel/sched"
 	"retract/kernel/shell"
+	"retract/kernel/smp"
 	"retract/kernel/sys"
 	"retract/kernel/trap"
 	"retract/mm"
@@ -70,12 +71,13 @@ func cmdCPUs(sh *shell.Shell, args []string) error {
 	if err := noArgs(args); err != nil {
 		return err
 	}
-	sh.Printf("CPU  APIC  online  thread  ticks     switches  idle\n")
-	for id := 0; id < sys.NumCPUs; id++ {
+	sh.Printf("CPU  APIC  online  thread  ticks     switches  idle        IPIs     calls\n")
+	for id := 0; id < smp.Count(); id++ {
 		c := amd64.CPUByID(id)
 		s := sched.CPUStats(id)
-		sh.Printf("%-4d %-5d %-7v %-7d %-9d %-9d %v\n", id, c.APICID, c.Online == 1, s.Current, s.Ticks, s.Switches,
-			time.Duration(s.IdleNS).Round(time.Millisecond))
+		i := smp.CPUStats(id)
+		sh.Printf("%-4d %-5d %-7v %-7d %-9d %-9d %-11v %-8d %d\n", id, c.APICID, c.Online == 1, s.Current, s.Ticks, s.Switches,
+			time.Duration(s.IdleNS).Round(time.Millisecond), i.IPIs, i.Calls)
 	}
 	return nil
 }

@@ -13,15 +13,19 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
+	"strings"
 
 	"retract/arch/amd64"
 	"retract/boot"
+	"retract/kernel/bench"
 	"retract/kernel/clock"
 	"retract/kernel/cmdline"
 	"retract/kernel/ktest"
 	"retract/kernel/oops"
 	"retract/kernel/power"
 	"retract/kernel/shell"
+	"retract/kernel/smp"
 	_ "retract/kernel/suites"
 	"retract/kernel/sys"
 	"retract/kernel/trap"
@@ -38,6 +42,7 @@ func main() {
 	if len(os.Args) > 1000 {
 		boot.Entry() // never runs: keeps the PVH entry linked in
 	}
+	amd64.ProcessContext = true
 	fmt.Printf("retract: Go runtime up after %d ms; cmdline %q\n", clock.Nanotime()/1e6, boot.CmdlineString())
 	opts, errs := cmdline.Parse(boot.CmdlineString())
 	for _, err := range errs {
@@ -51,11 +56,24 @@ func main() {
 	if opts.OopsExit {
 		oops.Halt = func() { power.DebugExit(power.Oops) }
 	}
+	// A soft memory limit at 3/4 of free RAM: the GC works harder before
+	// the kernel runs out of frames (there is no swap and no OOM killer).
+	debug.SetMemoryLimit(int64(mm.Frames.Stats().Free * mm.PageSize * 3 / 4))
 	banner()
 	trap.EnableSerial()
 	buildSymbols()
 
 	switch {
+	case len(opts.Bench) > 0:
+		<-symbolsReady
+		errs := bench.Run(os.Stdout, opts.Bench)
+		for _, err := range errs {
+			fmt.Println(err)
+		}
+		if len(errs) > 0 {
+			power.Exit(power.TestsFailed)
+		}
+		power.Exit(power.TestsPassed)
 	case opts.ListTests():
 		ktest.List(os.Stdout)
 		power.Exit(power.TestsPassed)
@@ -94,7 +112,16 @@ func banner() {
 	if !sys.HasRDRAND {
 		rnd = "no RDRAND: getrandom uses a non-cryptographic generator"
 	}
-	fmt.Printf("retract: CPU 0 (APIC ID %d), %s\n", amd64.LAPICID(), rnd)
+	var ids []string
+	for id := 0; id < smp.Count(); id++ {
+		ids = append(ids, fmt.Sprint(amd64.CPUByID(id).APICID))
+	}
+	r := boot.SMPReport
+	if r.NoACPI {
+		fmt.Printf("retract: no ACPI MADT: 1 CPU\n")
+	} else {
+		fmt.Printf("retract: %d of %d CPUs online (APIC IDs %s); %s\n", smp.Count(), r.InMADT, strings.Join(ids, " "), rnd)
+	}
 }
 
 // buildSymbols makes the symbol table oops reports and dis use, before

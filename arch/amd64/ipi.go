@@ -26,12 +26,12 @@ func icrWait() {
 }
 
 func icrSend(dest uint32, low uint32) {
-	f := SaveFlagsCli() // the two writes must not be split by an interrupt that sends an IPI too
+	f := EnterAtomic() // the two writes must not be split by an interrupt that sends an IPI too
 	icrWait()
 	lapicWrite(lapicICRHigh, dest<<24)
 	lapicWrite(lapicICRLow, low)
 	icrWait()
-	RestoreFlags(f)
+	ExitAtomic(f)
 }
 
 // SendIPI sends a fixed interrupt with vector to the CPU with apicID.

@@ -40,25 +40,21 @@ func (l *SpinLock) Unlock() { l.v.Store(0) }
 // Held reports whether somebody holds the lock (for assertions).
 func (l *SpinLock) Held() bool { return l.v.Load() != 0 }
 
-// LockIRQ disables interrupts (on the machine) and takes the lock; it
-// returns the flags for UnlockIRQ.
+// LockIRQ enters atomic context (interrupts off; in process context also
+// Go preemption off, see atomic_ctx.go) and takes the lock; it returns the
+// state for UnlockIRQ.
 //
 //go:nosplit
-func (l *SpinLock) LockIRQ() uintptr {
-	var f uintptr
-	if Bare {
-		f = SaveFlagsCli()
-	}
+func (l *SpinLock) LockIRQ() AtomicFlags {
+	f := EnterAtomic()
 	l.Lock()
 	return f
 }
 
-// UnlockIRQ releases the lock and restores the interrupt flag.
+// UnlockIRQ releases the lock and leaves atomic context.
 //
 //go:nosplit
-func (l *SpinLock) UnlockIRQ(f uintptr) {
+func (l *SpinLock) UnlockIRQ(f AtomicFlags) {
 	l.Unlock()
-	if Bare {
-		RestoreFlags(f)
-	}
+	ExitAtomic(f)
 }

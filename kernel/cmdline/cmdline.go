@@ -30,8 +30,7 @@ type Options struct {
 	// through isa-debug-exit) instead of halting the CPU (oops=halt, the
 	// default, which leaves the machine for a debugger).
 	OopsExit bool
-	// Bench lists benchmarks to run. No option sets it yet: bench= arrives
-	// with the benchmark work as one more table entry.
+	// Bench lists benchmarks to run (bench=NAME[,NAME] or bench=all).
 	Bench []string
 }
 

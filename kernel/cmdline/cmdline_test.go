@@ -146,10 +146,10 @@ func TestUsage(t *testing.T) {
 	if len(lines) != len(options) {
 		t.Fatalf("Usage printed %d lines, want %d:\n%s", len(lines), len(options), b.String())
 	}
-	if want := "  test=SUITE[,SUITE]   run these ktest suites; test=list lists them"; lines[0] != want {
+	if want := "  test=SUITE[,SUITE]      run these ktest suites; test=list lists them"; lines[0] != want {
 		t.Errorf("line 0 = %q, want %q", lines[0], want)
 	}
-	if want := "  cpus=N               number of CPUs to start, 1 to 8 (default all)"; lines[3] != want {
+	if want := "  cpus=N                  number of CPUs to start, 1 to 8 (default all)"; lines[3] != want {
 		t.Errorf("line 3 = %q, want %q", lines[3], want)
 	}
 }

@@ -66,6 +66,24 @@ var options = []option{
 		},
 	},
 	{
+		name:  "bench",
+		usage: "bench=NAME[,NAME]|all",
+		help:  "run benchmarks, print \"name value unit\" lines, power off",
+		parse: func(o *Options, v string) error {
+			if v == "" {
+				return errors.New("empty benchmark list")
+			}
+			names := strings.Split(v, ",")
+			for _, n := range names {
+				if n == "" {
+					return errors.New("empty benchmark name")
+				}
+			}
+			o.Bench = names
+			return nil
+		},
+	},
+	{
 		name:  "oops",
 		usage: "oops=halt|exit",
 		help:  "after an oops report: halt the CPUs (default) or power off with status 5",

@@ -66,24 +66,24 @@ func wait(me, target int, seq uint64) {
 // rules; it must be a top-level function or a closure the caller keeps
 // alive (it does, by waiting).
 func CallOn(target int, fn Func, a, b uintptr) {
-	f := amd64.SaveFlagsCli()
+	f := amd64.EnterAtomic()
 	me := int(amd64.This().ID)
 	if target == me {
 		fn(a, b)
-		amd64.RestoreFlags(f)
+		amd64.ExitAtomic(f)
 		return
 	}
 	lockSlot(me, target)
 	seq := post(target, fn, a, b)
 	wait(me, target, seq)
 	slots[target].lock.Unlock()
-	amd64.RestoreFlags(f)
+	amd64.ExitAtomic(f)
 }
 
 // CallOthers runs fn(a, b) on every other online CPU, all at once, and
-// waits for all of them.
-func CallOthers(fn Func, a, b uintptr) {
-	f := amd64.SaveFlagsCli()
+// waits for all of them. It returns the CPU it ran on (the one left out).
+func CallOthers(fn Func, a, b uintptr) (self int) {
+	f := amd64.EnterAtomic()
 	me := int(amd64.This().ID)
 	n := Count()
 	var seqs [amd64.MaxCPUs]uint64
@@ -99,5 +99,6 @@ func CallOthers(fn Func, a, b uintptr) {
 			slots[t].lock.Unlock()
 		}
 	}
-	amd64.RestoreFlags(f)
+	amd64.ExitAtomic(f)
+	return me
 }

@@ -45,7 +45,8 @@ func pageFault(tf *amd64.TrapFrame) {
 		HeapFaults++
 		return
 	}
-	if to, ok := amd64.Fixup(tf.RIP); ok && !tf.FromKernel() {
+	// Exception-table entries are safe in any context, trap context included.
+	if to, ok := amd64.Fixup(tf.RIP); ok {
 		Fixups++
 		LastFixupCR2 = uint64(cr2)
 		tf.RIP = to

@@ -1,0 +1,60 @@
+// atomic_ctx.go: entering atomic context from either context (DESIGN §6).
+//
+// Turning interrupts off keeps the tick from switching threads, but in
+// process context that is not enough: the Go scheduler can still preempt a
+// goroutine at any function prologue and run another goroutine on the same
+// thread — with interrupts still off — or move ours to another CPU. So a
+// goroutine also pins itself to its P (runtime.procPin, which the runtime
+// exports for linkname: it raises m.locks, which makes the scheduler leave
+// the goroutine alone). Trap context has no m to pin (its kernel g has
+// none) and needs no pinning: it never runs the Go scheduler.
+
+package amd64
+
+import _ "unsafe" // for go:linkname
+
+//go:linkname procPin runtime.procPin
+func procPin() int
+
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
+
+// ProcessContext is set by the kernel's main function: from then on,
+// code with Nesting == 0 is a goroutine that may need pinning. Before it
+// (the boot path, the runtime's start-up) there is nothing to pin.
+var ProcessContext bool
+
+// AtomicFlags is what EnterAtomic returns for ExitAtomic.
+type AtomicFlags struct {
+	rflags uintptr
+	pinned bool
+}
+
+// EnterAtomic disables interrupts and, in process context, Go preemption.
+// Keep atomic sections short: a stop-the-world waits for pinned goroutines.
+//
+//go:nosplit
+func EnterAtomic() AtomicFlags {
+	if !Bare {
+		return AtomicFlags{}
+	}
+	f := AtomicFlags{rflags: SaveFlagsCli()}
+	if ProcessContext && This().Nesting == 0 {
+		procPin()
+		f.pinned = true
+	}
+	return f
+}
+
+// ExitAtomic undoes EnterAtomic.
+//
+//go:nosplit
+func ExitAtomic(f AtomicFlags) {
+	if !Bare {
+		return
+	}
+	if f.pinned {
+		procUnpin()
+	}
+	RestoreFlags(f.rflags)
+}

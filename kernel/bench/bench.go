@@ -1,0 +1,61 @@
+// Package bench holds the kernel's benchmarks: each measures one thing in
+// the running kernel and prints "name value unit" lines (bench=NAME or
+// bench=all on the command line; `make bench` boots with it). Numbers under
+// TCG are emulator numbers: compare them with each other, not with Linux
+// on hardware.
+package bench
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Bench is one benchmark.
+type Bench struct {
+	Name string
+	Doc  string
+	// Run measures and writes "name value unit" lines.
+	Run func(w io.Writer) error
+}
+
+var all []Bench
+
+// Register adds b (from init functions).
+func Register(b Bench) { all = append(all, b) }
+
+// Names lists the benchmarks.
+func Names() []string {
+	var n []string
+	for _, b := range all {
+		n = append(n, b.Name)
+	}
+	slices.Sort(n)
+	return n
+}
+
+// Run runs the named benchmarks ("all" for every one) and reports unknown
+// names as errors.
+func Run(w io.Writer, names []string) []error {
+	var errs []error
+	if len(names) == 1 && names[0] == "all" {
+		names = Names()
+	}
+	for _, name := range names {
+		i := slices.IndexFunc(all, func(b Bench) bool { return b.Name == name })
+		if i < 0 {
+			errs = append(errs, fmt.Errorf("bench: unknown benchmark %q (known: %s)", name, strings.Join(Names(), ", ")))
+			continue
+		}
+		if err := all[i].Run(w); err != nil {
+			errs = append(errs, fmt.Errorf("bench: %s: %v", name, err))
+		}
+	}
+	return errs
+}
+
+// Line prints one result.
+func Line(w io.Writer, name string, value float64, unit string) {
+	fmt.Fprintf(w, "%s %.6g %s\n", name, value, unit)
+}
