@@ -17,7 +17,7 @@ export CPUS MEM MACHINE ACCEL APPEND
 KERNEL_ENV   := GOOS=linux GOARCH=amd64 CGO_ENABLED=0
 KERNEL_FLAGS := -ldflags "-T 0x201000"
 
-.PHONY: all kernel run debug test test-host test-boot vet fmt clean qemu FORCE
+.PHONY: all kernel run debug test test-host test-boot bench vet fmt clean qemu FORCE
 
 all: kernel
 
@@ -56,6 +56,11 @@ test-host:
 # Boot-and-check tests: build the kernel, boot it in QEMU, parse KTAP.
 test-boot: kernel qemu
 	$(GO) test -count=1 -timeout 40m ./tests/
+
+# Benchmarks: boots with bench=all (BENCH=a,b for some) and prints
+# "name value unit" lines; the serial log is in build/bench.log.
+bench: kernel qemu
+	$(GO) run ./tools/bench -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS))
 
 vet:
 	$(GO) vet ./...

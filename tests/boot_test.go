@@ -6,6 +6,7 @@
 package tests
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -25,6 +26,47 @@ func TestSuites(t *testing.T) {
 		if !slices.Contains(got, s) {
 			v.errorf("suite %q is missing from the KTAP report (suites: %q)", s, got)
 		}
+	}
+}
+
+// TestSMP boots 1, 2 and 4 CPUs and runs the smp suite on each: all CPUs
+// online, work on every CPU, cross-CPU futexes, IPIs, TLB shootdown and a
+// GC storm that must not leak frames.
+func TestSMP(t *testing.T) {
+	for _, cpus := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
+			v := boot(t, "test=smp", cpus)
+			rep := v.runKTAP(0)
+			if !slices.Contains(suiteNames(rep), "smp") {
+				v.errorf("no smp suite in the report")
+			}
+			if !anyLine(v.lines(), regexp.MustCompile(fmt.Sprintf(`\b%d of %d CPUs online`, cpus, cpus))) {
+				v.errorf("the banner does not say %d of %d CPUs online", cpus, cpus)
+			}
+		})
+	}
+}
+
+// TestRuntime4CPUs runs the runtime and syscall suites with GOMAXPROCS=4.
+func TestRuntime4CPUs(t *testing.T) {
+	v := boot(t, "test=runtime,syscall", 4)
+	rep := v.runKTAP(0)
+	for _, s := range []string{"runtime", "syscall"} {
+		if !slices.Contains(suiteNames(rep), s) {
+			v.errorf("no %s suite in the report", s)
+		}
+	}
+}
+
+// TestStopAll: an oops on one CPU stops the others with an NMI, and each
+// says so.
+func TestStopAll(t *testing.T) {
+	v := bootShellCPUs(t, "oops=exit", 2)
+	v.send("crash\r")
+	v.expect(regexp.MustCompile(`oops: .* on CPU (\d)`), cmdTimeout)
+	v.expect(regexp.MustCompile(`CPU \d stopped \(oops on CPU \d\)`), cmdTimeout)
+	if code := v.wait(defaultTimeout); code != statusOops {
+		v.errorf("QEMU exited with status %s, want %s", explainStatus(code), explainStatus(statusOops))
 	}
 }
 
@@ -107,7 +149,12 @@ func bootShell(t *testing.T) *vm {
 
 func bootShellAppend(t *testing.T, append string) *vm {
 	t.Helper()
-	v := boot(t, append, 1)
+	return bootShellCPUs(t, append, 1)
+}
+
+func bootShellCPUs(t *testing.T, append string, cpus int) *vm {
+	t.Helper()
+	v := boot(t, append, cpus)
 	v.waitPrompt(defaultTimeout)
 	return v
 }

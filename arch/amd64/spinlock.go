@@ -14,14 +14,24 @@ type SpinLock struct {
 // Lock spins until the lock is taken.
 //
 //go:nosplit
+//
+// Waiters back off exponentially (1, 2, 4 ... 256 PAUSEs between looks):
+// under TCG several vCPUs share few host cores, and a waiter hammering the
+// lock's cache line only slows the holder down.
 func (l *SpinLock) Lock() {
+	backoff := 1
 	for {
 		if l.v.CompareAndSwap(0, 1) {
 			return
 		}
 		for l.v.Load() != 0 {
-			if Bare {
-				Pause()
+			for i := 0; i < backoff; i++ {
+				if Bare {
+					Pause()
+				}
+			}
+			if backoff < 256 {
+				backoff <<= 1
 			}
 		}
 	}

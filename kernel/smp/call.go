@@ -82,10 +82,13 @@ func CallOn(target int, fn Func, a, b uintptr) {
 
 // CallOthers runs fn(a, b) on every other online CPU, all at once, and
 // waits for all of them. It returns the CPU it ran on (the one left out).
-func CallOthers(fn Func, a, b uintptr) (self int) {
+func CallOthers(fn Func, a, b uintptr) (self int) { return CallOthersOf(Count(), fn, a, b) }
+
+// CallOthersOf is CallOthers limited to CPUs 0..n-1.
+func CallOthersOf(n int, fn Func, a, b uintptr) (self int) {
 	f := amd64.EnterAtomic()
 	me := int(amd64.This().ID)
-	n := Count()
+	n = min(n, Count())
 	var seqs [amd64.MaxCPUs]uint64
 	for t := 0; t < n; t++ { // in CPU order: no lock-order cycles between callers
 		if t != me {
