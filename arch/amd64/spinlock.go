@@ -13,11 +13,11 @@ type SpinLock struct {
 
 // Lock spins until the lock is taken.
 //
-//go:nosplit
-//
 // Waiters back off exponentially (1, 2, 4 ... 256 PAUSEs between looks):
 // under TCG several vCPUs share few host cores, and a waiter hammering the
 // lock's cache line only slows the holder down.
+//
+//go:nosplit
 func (l *SpinLock) Lock() {
 	backoff := 1
 	for {
