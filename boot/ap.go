@@ -15,6 +15,7 @@ import (
 	"retract/kernel/smp"
 	"retract/kernel/sys"
 	"retract/mm"
+	"retract/rcu"
 )
 
 // apEntry64 is where the trampoline jumps in 64-bit mode.
@@ -111,6 +112,7 @@ func finishSMP(n int) {
 	SMPReport.Online = n
 	smp.SetCount(n)
 	sys.NumCPUs = n
+	rcu.NumCPUs = n
 	if n > 1 {
 		mm.SetFlushKernel(smp.FlushKernel)
 	}

@@ -30,6 +30,7 @@ import (
 	"retract/kernel/sys"
 	"retract/kernel/trap"
 	"retract/mm"
+	"retract/rcu"
 )
 
 // Options is the parsed kernel command line.
@@ -49,6 +50,12 @@ func main() {
 		fmt.Println(err)
 	}
 	Options = opts
+	cmdline.Current = opts
+	if opts.RCUUnsafe {
+		rcu.SetMode(rcu.ModeUnsafe)
+		fmt.Println("retract: rcu=unsafe: retired memory is freed without waiting for a grace period (the bug, on purpose)")
+	}
+	rcu.Start()
 	if opts.SeedSet {
 		sys.Seed = opts.Seed
 	}

@@ -58,3 +58,49 @@ func ExitAtomic(f AtomicFlags) {
 	}
 	RestoreFlags(f.rflags)
 }
+
+// PreemptDisable raises this CPU's preempt count (the tick will not switch
+// the thread) and, in process context, pins the goroutine to its P.
+// Calls nest; PreemptEnable undoes one. Whether a level pinned is pushed on
+// the CPU's PinBits stack (saved and restored with the thread on a context
+// switch), so PreemptEnable unpins exactly when PreemptDisable pinned.
+//
+//go:nosplit
+func PreemptDisable() {
+	if !Bare {
+		return
+	}
+	pin := ProcessContext && This().Nesting == 0
+	if pin {
+		procPin() // first: after this the goroutine cannot move between CPUs
+	}
+	c := This()
+	c.PinBits <<= 1
+	if pin {
+		c.PinBits |= 1
+	}
+	c.PreemptCount++
+}
+
+// PreemptEnable undoes PreemptDisable.
+//
+//go:nosplit
+func PreemptEnable() {
+	if !Bare {
+		return
+	}
+	c := This()
+	c.PreemptCount--
+	pinned := c.PinBits&1 != 0
+	c.PinBits >>= 1
+	if pinned != (ProcessContext && c.Nesting == 0) {
+		PinMismatch++
+	}
+	if pinned {
+		procUnpin()
+	}
+}
+
+// PinMismatch counts PreemptEnable calls whose context differs from their
+// PreemptDisable's (a debugging aid: it must stay 0).
+var PinMismatch uint64

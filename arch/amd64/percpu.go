@@ -36,6 +36,14 @@ type CPU struct {
 	OnEmerg   uint32  // set when a fatal trap moved to the emergency stack
 	Nesting   uint32  // trap nesting depth (0 = running Go code)
 
+	// RCU and preemption state of the code running on this CPU (package
+	// rcu): read-side nesting and the preempt count. The scheduler saves
+	// and restores them on every switch (they belong to the thread).
+	RCUNest      int32
+	PreemptCount int32
+	// PinBits has one bit per PreemptDisable level: whether it pinned.
+	PinBits uint64
+
 	ID     uint32 // logical CPU number, 0 = the boot CPU
 	APICID uint32
 	Online uint32

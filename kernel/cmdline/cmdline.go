@@ -13,6 +13,9 @@ import (
 	"strings"
 )
 
+// Current is the kernel's parsed command line (set once by main).
+var Current Options
+
 // Options is the parsed command line. The zero Options holds the defaults.
 type Options struct {
 	// Tests lists the ktest suites to run (test=SUITE[,SUITE]); the single
@@ -30,6 +33,12 @@ type Options struct {
 	// through isa-debug-exit) instead of halting the CPU (oops=halt, the
 	// default, which leaves the machine for a debugger).
 	OopsExit bool
+	// RCUUnsafe frees retracted page tables and RCU callbacks at once
+	// instead of after a grace period (rcu=unsafe; rcu=rcu is the default).
+	RCUUnsafe bool
+	// Torture is how long the rcu torture suite runs (torture=SECONDS;
+	// 0 = its short default).
+	Torture int
 	// Bench lists benchmarks to run (bench=NAME[,NAME] or bench=all).
 	Bench []string
 }

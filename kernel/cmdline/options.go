@@ -84,6 +84,35 @@ var options = []option{
 		},
 	},
 	{
+		name:  "rcu",
+		usage: "rcu=rcu|unsafe",
+		help:  "free through RCU grace periods (default) or at once (unsafe: the bug)",
+		parse: func(o *Options, v string) error {
+			switch v {
+			case "rcu":
+				o.RCUUnsafe = false
+			case "unsafe":
+				o.RCUUnsafe = true
+			default:
+				return errors.New("want rcu or unsafe")
+			}
+			return nil
+		},
+	},
+	{
+		name:  "torture",
+		usage: "torture=SECONDS",
+		help:  "how long the torture suite runs (default 3)",
+		parse: func(o *Options, v string) error {
+			n, ok := ParseUint(v)
+			if !ok || n < 1 || n > 86400 {
+				return errors.New("not a number of seconds between 1 and 86400")
+			}
+			o.Torture = int(n)
+			return nil
+		},
+	},
+	{
 		name:  "oops",
 		usage: "oops=halt|exit",
 		help:  "after an oops report: halt the CPUs (default) or power off with status 5",

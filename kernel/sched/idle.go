@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/rcu"
 )
 
 // idleMask has bit n set while CPU n halts in its idle loop; Wake kicks
@@ -35,7 +36,9 @@ func idleLoop() {
 		lock.Unlock()
 		// STI;HLT: an interrupt (a wake-up IPI, the tick) that arrives
 		// after the check above is taken right after HLT starts and wakes it.
+		rcu.IdleEnter()
 		amd64.StiHlt()
+		rcu.IdleExit()
 		idleMask.And(^bit)
 	}
 }

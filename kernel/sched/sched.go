@@ -5,6 +5,7 @@ package sched
 import (
 	"retract/arch/amd64"
 	"retract/kernel/clock"
+	"retract/rcu"
 )
 
 // Quantum is the time slice after which Tick preempts a thread that has
@@ -103,6 +104,9 @@ func switchLocked(c *cpuState, prev, next *Thread) {
 	next.Switches++
 	c.Switches++
 	cpu := amd64.This()
+	prev.rcuNest, prev.preempt, prev.pinBits = cpu.RCUNest, cpu.PreemptCount, cpu.PinBits
+	cpu.RCUNest, cpu.PreemptCount, cpu.PinBits = next.rcuNest, next.preempt, next.pinBits
+	rcu.NoteSwitch(prev.rcuNest, next.rcuNest)
 	next.cpu = int32(cpu.ID)
 	cpu.KStackTop = next.kstackTop
 	cpu.KStackLo = next.kstackLo
@@ -157,7 +161,9 @@ func Tick() {
 	now := clock.Nanotime()
 	wakeExpiredLocked(now)
 	cur := &threads[c.cur]
-	if !cur.idle && runnable > 0 && now-cur.sliceStart >= Quantum {
+	// A thread with preemption disabled (an RCU reader, a pinned atomic
+	// section) keeps the CPU until it enables it again.
+	if !cur.idle && runnable > 0 && now-cur.sliceStart >= Quantum && amd64.This().PreemptCount == 0 {
 		enqueueLocked(cur)
 		scheduleLocked()
 	}

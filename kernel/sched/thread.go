@@ -56,6 +56,12 @@ type Thread struct {
 
 	sliceStart uint64
 
+	// rcuNest and preempt hold the CPU's RCUNest and PreemptCount while
+	// the thread is switched out (they belong to the thread).
+	rcuNest, preempt int32
+	pinBits          uint64
+	warnedRCU        bool
+
 	// Statistics.
 	Switches uint64
 

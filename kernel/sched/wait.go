@@ -4,7 +4,11 @@
 
 package sched
 
-import "retract/kernel/clock"
+import (
+	"retract/arch/amd64"
+	"retract/kernel/clock"
+	"retract/kernel/console"
+)
 
 // Result says why Block returned.
 type Result int
@@ -28,6 +32,11 @@ func Block(key uintptr, deadline uint64, cond func() bool) Result {
 		return NotBlocked
 	}
 	t := Current()
+	if amd64.This().RCUNest > 0 && !t.warnedRCU {
+		t.warnedRCU = true
+		var m console.Msg
+		m.S("sched: BUG: thread ").I(int64(t.tid)).S(" blocks inside an RCU read-side critical section\n").Print()
+	}
 	now := clock.Nanotime()
 	if deadline != 0 && deadline <= now {
 		lock.Unlock()

@@ -26,6 +26,7 @@ import (
 
 	"retract/arch/amd64"
 	"retract/kernel/sched"
+	"retract/rcu"
 )
 
 // count is the number of online CPUs (set during bring-up).
@@ -61,7 +62,7 @@ func CPUStats(id int) Stats { return *stats.Of(id) }
 func Init() {
 	amd64.SetHandler(amd64.VectorIPI, ipi) // wb: boot
 	amd64.SetHandler(2, nmi)               // wb: boot
-	sched.SetKick(kick)
+	sched.SetKick(kick)                    // wb: boot
 }
 
 // ipi is the handler of VectorIPI: serve a pending call, if any. A plain
@@ -69,6 +70,7 @@ func Init() {
 func ipi(tf *amd64.TrapFrame) {
 	stats.This().IPIs++
 	serve(int(amd64.This().ID))
+	rcu.IPI() // an expedited grace period may be asking
 	amd64.EOI()
 }
 

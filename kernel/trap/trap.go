@@ -15,6 +15,7 @@ import (
 	"retract/kernel/sched"
 	"retract/kernel/sys"
 	"retract/mm"
+	"retract/rcu"
 )
 
 // Counters, for the shell and the tests.
@@ -61,6 +62,7 @@ func timer(tf *amd64.TrapFrame) {
 	// interrupts of this priority until the EOI.
 	amd64.EOI()
 	console.Interrupt() // poll, in case the serial interrupt is not routed
+	rcu.Tick()
 	sched.Tick()
 }
 

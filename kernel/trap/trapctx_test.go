@@ -20,6 +20,8 @@ var trapPackages = []string{
 	"retract/kernel/console",
 	"retract/kernel/clock",
 	"retract/kernel/trap",
+	"retract/kernel/smp",
+	"retract/rcu",
 }
 
 // constPanic matches constant panic messages, which are static data.
@@ -30,7 +32,8 @@ var siteRE = regexp.MustCompile(`^(\S+\.go):(\d+):\d+: `)
 // marked reports whether the source line of a diagnostic carries a
 // "wb:" or "alloc:" comment, which says why that site never runs in trap
 // context (set once at boot before the runtime's write barriers exist, or
-// process context only).
+// process context only), or whether its file says
+// "// trapctx: process context only" on a line of its own.
 func marked(t *testing.T, line, marker string) bool {
 	m := siteRE.FindStringSubmatch(line)
 	if m == nil {
@@ -39,6 +42,10 @@ func marked(t *testing.T, line, marker string) bool {
 	src, err := os.ReadFile(m[1])
 	if err != nil {
 		t.Fatalf("reading %s: %v", m[1], err)
+	}
+	// A whole file can say that none of it runs in trap context.
+	if strings.Contains(string(src), "\n// trapctx: process context only\n") {
+		return true
 	}
 	n, _ := strconv.Atoi(m[2])
 	lines := strings.Split(string(src), "\n")
