@@ -65,21 +65,27 @@ func ExitAtomic(f AtomicFlags) {
 // the CPU's PinBits stack (saved and restored with the thread on a context
 // switch), so PreemptEnable unpins exactly when PreemptDisable pinned.
 //
+// The per-CPU updates run with interrupts off: until PreemptCount is
+// raised, a tick could move the thread to another CPU between reading This()
+// and writing through it, and the count would land on the wrong CPU.
+//
 //go:nosplit
 func PreemptDisable() {
 	if !Bare {
 		return
 	}
-	pin := ProcessContext && This().Nesting == 0
-	if pin {
-		procPin() // first: after this the goroutine cannot move between CPUs
-	}
+	f := SaveFlagsCli()
 	c := This()
+	pin := ProcessContext && c.Nesting == 0
 	c.PinBits <<= 1
 	if pin {
 		c.PinBits |= 1
 	}
 	c.PreemptCount++
+	RestoreFlags(f)
+	if pin {
+		procPin() // the thread stays on this CPU now; pin the goroutine to its thread
+	}
 }
 
 // PreemptEnable undoes PreemptDisable.
@@ -89,13 +95,15 @@ func PreemptEnable() {
 	if !Bare {
 		return
 	}
+	f := SaveFlagsCli()
 	c := This()
-	c.PreemptCount--
 	pinned := c.PinBits&1 != 0
 	c.PinBits >>= 1
 	if pinned != (ProcessContext && c.Nesting == 0) {
 		PinMismatch++
 	}
+	c.PreemptCount--
+	RestoreFlags(f)
 	if pinned {
 		procUnpin()
 	}
