@@ -70,6 +70,23 @@ func TestStopAll(t *testing.T) {
 	}
 }
 
+// TestRCU runs the rcu suite on 2 and 4 CPUs (on 4, three are mostly
+// idle and must not stall grace periods) and a short torture run with its
+// broken variant on 4 CPUs.
+func TestRCU(t *testing.T) {
+	for _, cpus := range []int{2, 4} {
+		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
+			v := boot(t, "test=rcu,torture torture=3", cpus)
+			rep := v.runKTAP(0)
+			for _, s := range []string{"rcu", "torture"} {
+				if !slices.Contains(suiteNames(rep), s) {
+					v.errorf("no %s suite in the report", s)
+				}
+			}
+		})
+	}
+}
+
 // TestSuitesQ35 runs the same suites on the q35 machine, whose firmware
 // (SeaBIOS), memory map (start_info in page 0), legacy PICs and ACPI
 // power-off differ from microvm's.
