@@ -33,7 +33,7 @@ const Batch = 256
 
 func thisList() (*cbList, int) {
 	amd64.PreemptDisable()
-	id := int(amd64.This().ID)
+	id := currentCPU()
 	amd64.PreemptEnable()
 	return &lists[id], id
 }

@@ -37,7 +37,7 @@ func SynchronizeExpedited() {
 	}
 	// Our own CPU is quiescent: we are not in a reader (checked above).
 	amd64.PreemptDisable()
-	me := int(amd64.This().ID)
+	me := currentCPU()
 	d := cpus.Of(me)
 	if d.expNeeded.CompareAndSwap(1, 0) {
 		expRemaining.Add(-1)
@@ -45,7 +45,7 @@ func SynchronizeExpedited() {
 	amd64.PreemptEnable()
 	for id := 0; id < n; id++ {
 		if id != me && cpus.Of(id).expNeeded.Load() != 0 {
-			amd64.SendIPI(amd64.CPUByID(id).APICID, amd64.VectorIPI)
+			poke(id)
 		}
 	}
 	for expRemaining.Load() > 0 || blockedReaders.Load() > 0 {

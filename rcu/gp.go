@@ -20,8 +20,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"retract/arch/amd64"
 )
 
 var (
@@ -33,9 +31,10 @@ var (
 	unbalanced         atomic.Uint64 // ReadUnlock without ReadLock
 	blockedEvents      atomic.Uint64
 
-	// StallTimeout is how long a GP may wait for one CPU before the stall
-	// detector reports it (like Linux's rcu_cpu_stall_timeout).
-	StallTimeout = 10 * time.Second
+	// stallTimeout is how long a GP may wait for one CPU before the stall
+	// detector reports it (like Linux's rcu_cpu_stall_timeout); see
+	// SetStallTimeout.
+	stallTimeout atomic.Int64
 	// ForceAfter is when a slow GP starts IPI-ing CPUs that owe a QS.
 	ForceAfter = 20 * time.Millisecond
 	// Poll is how often the GP goroutine checks progress.
@@ -56,6 +55,13 @@ const (
 )
 
 var running atomic.Bool
+
+func init() { stallTimeout.Store(int64(10 * time.Second)) }
+
+// SetStallTimeout changes the stall detector's threshold and returns the old one.
+func SetStallTimeout(d time.Duration) time.Duration {
+	return time.Duration(stallTimeout.Swap(int64(d)))
+}
 
 // Start launches the GP goroutine (once; called by the kernel's main).
 func Start() {
@@ -126,13 +132,13 @@ func runGP() {
 				continue
 			}
 			if el > ForceAfter && !forced {
-				amd64.SendIPI(amd64.CPUByID(id).APICID, amd64.VectorIPI)
+				poke(id)
 			}
-			if el > StallTimeout && !d.stalled {
+			if el > time.Duration(stallTimeout.Load()) && !d.stalled {
 				d.stalled = true
 				stalls.Add(1)
 				fmt.Printf("rcu: INFO: stall: CPU %d has not passed a quiescent state for %v in GP %d (read-side nesting there: %d)\n",
-					id, el.Round(time.Millisecond), n, amd64.CPUByID(id).RCUNest)
+					id, el.Round(time.Millisecond), n, nestOf(id))
 			}
 		}
 		if el > ForceAfter {

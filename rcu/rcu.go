@@ -85,3 +85,12 @@ var cpus amd64.PerCPU[cpuData]
 
 // blockedReaders counts threads switched out inside a reader.
 var blockedReaders atomic.Int32
+
+// The machine interface of the process-context side: which CPU runs the
+// caller, and how to poke a CPU that owes a quiescent state. Host tests
+// replace them to simulate CPUs.
+var (
+	currentCPU = func() int { return int(amd64.This().ID) }
+	poke       = func(id int) { amd64.SendIPI(amd64.CPUByID(id).APICID, amd64.VectorIPI) }
+	nestOf     = func(id int) int32 { return amd64.CPUByID(id).RCUNest }
+)

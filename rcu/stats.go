@@ -8,8 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"retract/arch/amd64"
 )
 
 var (
@@ -78,7 +76,7 @@ func Snapshot() Stats {
 	for id := 0; id < NumCPUs; id++ {
 		d := cpus.Of(id)
 		s.CPUs = append(s.CPUs, CPUStats{QS: d.QS, Queued: d.Queued.Load(), Invoked: d.Invoked.Load(),
-			Readers: d.Readers, InReader: amd64.CPUByID(id).RCUNest > 0, OwesQS: d.qsNeeded.Load() != 0})
+			Readers: d.Readers, InReader: nestOf(id) > 0, OwesQS: d.qsNeeded.Load() != 0})
 	}
 	return s
 }

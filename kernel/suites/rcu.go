@@ -171,9 +171,8 @@ func testIdleCPUs(t *ktest.T) {
 // testStall holds a reader for longer than the stall timeout: the stall
 // detector must report that CPU.
 func testStall(t *ktest.T) {
-	old := rcu.StallTimeout
-	rcu.StallTimeout = 200 * time.Millisecond
-	defer func() { rcu.StallTimeout = old }()
+	old := rcu.SetStallTimeout(200 * time.Millisecond)
+	defer rcu.SetStallTimeout(old)
 	before := rcu.Snapshot().Stalls
 	done := make(chan struct{})
 	go func() {
