@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -318,6 +319,16 @@ func testPanic(t *ktest.T) {
 		t.Errorf("index out of range gave %v, want a runtime.Error", v)
 	} else {
 		t.Logf("recovered: %v", err)
+	}
+	// A nil dereference faults; the kernel delivers SIGSEGV and the runtime
+	// turns it into a panic (many times: the signal return path must hold).
+	var np *int
+	for i := 0; i < 100; i++ {
+		v := catch(func() { _ = *np })
+		err, ok := v.(runtime.Error)
+		if !ok || !strings.Contains(err.Error(), "nil pointer dereference") {
+			t.Fatalf("nil dereference %d gave %v, want a runtime.Error about a nil pointer", i, v)
+		}
 	}
 	zero := 0
 	if v := catch(func() { _ = 1 / zero }); v == nil {

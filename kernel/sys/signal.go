@@ -122,7 +122,3 @@ func sysSigaltstack(ss, oss uint64) uint64 {
 	}
 	return 0
 }
-
-// rt_sigreturn: retract does not deliver signals yet, so there is no frame
-// to return from.
-func sysRtSigreturn(tf *amd64.TrapFrame) uint64 { return ret(0, ENOSYS) }

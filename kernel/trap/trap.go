@@ -20,7 +20,7 @@ import (
 
 // Counters, for the shell and the tests.
 var (
-	PageFaults, HeapFaults, Fixups, Timer, Serial, Spurious uint64
+	PageFaults, HeapFaults, Fixups, Signals, Timer, Serial, Spurious uint64
 	// LastFixupCR2 is the fault address of the last fault that an
 	// exception-table entry absorbed.
 	LastFixupCR2 uint64
@@ -51,6 +51,13 @@ func pageFault(tf *amd64.TrapFrame) {
 		Fixups++
 		LastFixupCR2 = uint64(cr2)
 		tf.RIP = to
+		return
+	}
+	// A nil pointer dereference in Go code: hand the runtime a SIGSEGV, and
+	// the goroutine panics like any Go program would. Faults elsewhere, or in
+	// trap context, stay oopses.
+	if cr2 < mm.PageSize && !tf.FromKernel() && tf.TLSG != 0 && sys.DeliverSignal(tf, 11, 1, uint64(cr2)) {
+		Signals++
 		return
 	}
 	oops.Report(tf)
