@@ -18,6 +18,7 @@
 package mm
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"retract/arch/amd64"
@@ -53,15 +54,29 @@ func (k Kind) String() string {
 	return "?"
 }
 
-// Frame is the metadata of one physical frame (Linux's struct page, much
-// reduced). It lives in an array outside the Go heap.
+// Frame is the metadata of one physical frame (Linux's struct page and,
+// for page-table pages, struct ptdesc — much reduced). It lives in an array
+// outside the Go heap and holds no Go pointers: the MMU-facing code and
+// trap context read it.
 type Frame struct {
 	next, prev uint32 // free-list links (PFNs; 0 = none: PFN 0 is never free)
 	order      uint8  // order of the block this frame heads (free or allocated)
 	kind       Kind
 	flags      uint8
-	_          uint8
-	_          uint32
+	// Level is the paging level of a page-table page (1 = PT ... 4 = PML4).
+	Level uint8
+	// Gen is bumped every time the frame is freed: a page-table walker
+	// that remembers (PFN, Gen) can tell whether the table it used is
+	// still the same one (DESIGN §12's debug check).
+	Gen uint32
+	// Owner is the id of the address space a page-table page belongs to.
+	Owner uint32
+	// Refcount and Mapcount count references and PTE mappings of a page
+	// (used by the mm's fault and teardown paths).
+	Refcount, Mapcount atomic.Int32
+	// PTL is the split page-table lock of a page-table page (Linux's
+	// ptdesc->ptl): freeing the table frees its lock with it.
+	PTL amd64.SpinLock
 }
 
 const (
@@ -103,7 +118,11 @@ func MetaSize(n uint64) uintptr { return uintptr(n) * unsafe.Sizeof(Frame{}) }
 func (a *Allocator) Init(meta unsafe.Pointer, n uint64, phys func(pfn uint64) unsafe.Pointer) {
 	a.frames = unsafe.Slice((*Frame)(meta), n) // wb: Init runs at boot (or in host tests)
 	for i := range a.frames {
-		a.frames[i] = Frame{kind: KindReserved}
+		f := &a.frames[i]
+		f.next, f.prev, f.order, f.flags, f.Level, f.Gen, f.Owner = 0, 0, 0, 0, 0, 0, 0
+		f.kind = KindReserved
+		f.Refcount.Store(0)
+		f.Mapcount.Store(0)
 	}
 	a.free = [MaxOrder + 1]uint32{}
 	a.stats = Stats{}
@@ -246,10 +265,20 @@ func (a *Allocator) Free(pfn uint64, order int) {
 	for i := pfn; i < pfn+1<<order; i++ {
 		a.frames[i].kind = KindFree
 	}
+	fr.Gen++
+	fr.Owner, fr.Level = 0, 0
 	a.stats.ByKind[kind] -= 1 << order
 	fr.flags = 0
 	a.freeBlockLocked(pfn, order)
 	a.lock.UnlockIRQ(f)
+}
+
+// Meta returns the metadata of frame pfn (nil beyond memory).
+func (a *Allocator) Meta(pfn uint64) *Frame {
+	if pfn >= uint64(len(a.frames)) {
+		return nil
+	}
+	return &a.frames[pfn]
 }
 
 // KindOf returns the kind of the frame pfn.

@@ -48,7 +48,7 @@ func (p Prot) String() string {
 	if p&ProtExec != 0 {
 		b[2] = 'x'
 	}
-	return string(b)
+	return string(b) // alloc: process context only (display)
 }
 
 // PteNone reports whether p is empty (maps nothing), like Linux's pte_none.
