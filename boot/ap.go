@@ -116,6 +116,7 @@ func finishSMP(n int) {
 	if n > 1 {
 		mm.SetFlushKernel(smp.FlushKernel)
 	}
+	mm.SetFlushUser(flushUser) // wb: boot
 }
 
 // apStart runs on a new AP, on its idle thread's kernel stack, with the
@@ -130,3 +131,6 @@ func apStart() {
 	apAlive.Store(1)
 	sched.RunAP(clock.Nanotime())
 }
+
+// flushUser is the user-space TLB shootdown: the CPUs in the mm's cpumask.
+func flushUser(m *mm.MM, va, n uintptr) { smp.FlushMask(m.CPUMask.Load(), va, n) }

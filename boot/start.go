@@ -180,6 +180,7 @@ func start64() {
 	oops.TextStart, oops.TextEnd = Image.TextStart, Image.TextEnd
 	oops.StopOthers = smp.StopOthers // wb: boot
 	sched.InitBoot()
+	mm.SetCR3Hook(sched.SetCR3) // wb: boot
 	smp.Init()
 	startAPs()
 	buildProcessStack()

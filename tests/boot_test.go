@@ -15,10 +15,10 @@ import (
 	"time"
 )
 
-// TestSuites runs the boot, runtime and syscall suites on one CPU and
+// TestSuites runs the boot, runtime, syscall and mm suites on one CPU and
 // reports each KTAP test as a Go subtest.
 func TestSuites(t *testing.T) {
-	want := []string{"boot", "runtime", "syscall"}
+	want := []string{"boot", "runtime", "syscall", "mm"}
 	v := boot(t, "test="+strings.Join(want, ","), 1)
 	rep := v.runKTAP(0) // as bootKTAP, keeping v for the log
 	got := suiteNames(rep)
@@ -47,11 +47,11 @@ func TestSMP(t *testing.T) {
 	}
 }
 
-// TestRuntime4CPUs runs the runtime and syscall suites with GOMAXPROCS=4.
+// TestRuntime4CPUs runs the runtime, syscall and mm suites with GOMAXPROCS=4.
 func TestRuntime4CPUs(t *testing.T) {
-	v := boot(t, "test=runtime,syscall", 4)
+	v := boot(t, "test=runtime,syscall,mm", 4)
 	rep := v.runKTAP(0)
-	for _, s := range []string{"runtime", "syscall"} {
+	for _, s := range []string{"runtime", "syscall", "mm"} {
 		if !slices.Contains(suiteNames(rep), s) {
 			v.errorf("no %s suite in the report", s)
 		}

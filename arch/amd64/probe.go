@@ -5,7 +5,9 @@
 
 package amd64
 
-// ProbeLoad reads 8 bytes at addr; ok is false if the read faulted.
+// ProbeLoad reads 8 bytes at addr; ok is false if the read faulted. With a
+// user address it is the uaccess load of package mm (which resolves the
+// fault and retries).
 func ProbeLoad(addr uintptr) (v uint64, ok bool)
 
 func probeLoadInsn()
@@ -16,8 +18,19 @@ func probeLoadFixupAddr() uintptr
 // Fixup returns where execution continues when the instruction at rip
 // faults, if rip is in the exception table.
 func Fixup(rip uint64) (uint64, bool) {
-	if rip == uint64(probeLoadInsnAddr()) {
+	switch rip {
+	case uint64(probeLoadInsnAddr()):
 		return uint64(probeLoadFixupAddr()), true
+	case uint64(probeStoreInsnAddr()):
+		return uint64(probeStoreFixupAddr()), true
 	}
 	return 0, false
 }
+
+// ProbeStore writes 8 bytes at addr; it reports false if the write faulted.
+func ProbeStore(addr uintptr, v uint64) bool
+
+func probeStoreInsn()
+func probeStoreFixup()
+func probeStoreInsnAddr() uintptr
+func probeStoreFixupAddr() uintptr

@@ -34,3 +34,33 @@ TEXT ·probeLoadFixupAddr(SB), NOSPLIT|NOFRAME, $0-8
 	LEAQ	·probeLoadFixup(SB), AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// func ProbeStore(addr uintptr, v uint64) bool
+TEXT ·ProbeStore(SB), NOSPLIT|NOFRAME, $0-17
+	MOVQ	addr+0(FP), AX
+	MOVQ	v+8(FP), BX
+	JMP	·probeStoreInsn(SB)
+
+// The faulting store is the first instruction; ok is at 24(SP).
+// func probeStoreInsn()
+TEXT ·probeStoreInsn(SB), NOSPLIT|NOFRAME, $0-0
+	MOVQ	BX, (AX)
+	MOVB	$1, 24(SP)
+	RET
+
+// func probeStoreFixup()
+TEXT ·probeStoreFixup(SB), NOSPLIT|NOFRAME, $0-0
+	MOVB	$0, 24(SP)
+	RET
+
+// func probeStoreInsnAddr() uintptr
+TEXT ·probeStoreInsnAddr(SB), NOSPLIT|NOFRAME, $0-8
+	LEAQ	·probeStoreInsn(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func probeStoreFixupAddr() uintptr
+TEXT ·probeStoreFixupAddr(SB), NOSPLIT|NOFRAME, $0-8
+	LEAQ	·probeStoreFixup(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

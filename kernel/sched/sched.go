@@ -5,6 +5,7 @@ package sched
 import (
 	"retract/arch/amd64"
 	"retract/kernel/clock"
+	"retract/mm"
 	"retract/rcu"
 )
 
@@ -112,6 +113,9 @@ func switchLocked(c *cpuState, prev, next *Thread) {
 	cpu.KStackLo = next.kstackLo
 	cpu.KernelG = uintptr(unsafePointer(&next.kg))
 	cpu.Thread = uintptr(unsafePointer(next))
+	loadCR3(next, int(cpu.ID))
+	// Nothing but Swtch may follow SetFSBase: the compiler reloads R14 (g)
+	// from FS:-8 after every assembly call, and FS is the next thread's now.
 	amd64.SetFSBase(next.FSBase)
 	amd64.Swtch(&prev.ctx, next.ctx)
 	finishSwitch()
@@ -195,4 +199,30 @@ func armAtLocked(c *cpuState, now, at uint64) {
 		d = at - now
 	}
 	amd64.TimerOneShot(clock.LAPICTicks(d))
+}
+
+// bootCR3 is the kernel's PML4 (threads without an address space run on it).
+const bootCR3 = mm.BootPML4
+
+// loadCR3 switches page tables if the next thread runs on other ones.
+// Loading CR3 also flushes this CPU's non-global TLB entries.
+func loadCR3(next *Thread, cpu int) {
+	want := next.CR3
+	if want == 0 {
+		want = bootCR3
+	}
+	if amd64.ReadCR3() != want {
+		amd64.WriteCR3(want)
+		mm.NoteCR3(want, cpu)
+	}
+}
+
+// SetCR3 gives the calling thread the page tables at cr3 and loads them
+// (mm.Use/Unuse). Any context; the thread does not switch in between.
+func SetCR3(cr3 uint64) {
+	f := amd64.EnterAtomic()
+	t := Current()
+	t.CR3 = cr3
+	loadCR3(t, int(amd64.This().ID))
+	amd64.ExitAtomic(f)
 }

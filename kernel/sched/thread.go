@@ -41,6 +41,10 @@ type Thread struct {
 	// at ktls[1], so the g slot FS:-8 is ktls[0], which holds &kg.
 	ktls [2]uintptr
 
+	// CR3 is the PML4 the thread runs on (0: the kernel's boot tables).
+	// Written by the thread itself (SetCR3), read on every switch.
+	CR3 uint64
+
 	// FSBase is the thread's TLS pointer (arch_prctl, clone). Written only
 	// by the thread itself.
 	FSBase uintptr

@@ -30,3 +30,20 @@ func FlushKernel(va, n uintptr) {
 		CallOthers(flushLocal, va, n)
 	}
 }
+
+// FlushMask invalidates [va, va+n) on the CPUs in mask (a user address
+// space's mm_cpumask), this one included if it is in the mask, and returns
+// when all have. The caller must hold no spinlock.
+func FlushMask(mask uint32, va, n uintptr) {
+	f := amd64.EnterAtomic()
+	me := int(amd64.This().ID)
+	if mask&(1<<me) != 0 {
+		flushLocal(va, n)
+	}
+	amd64.ExitAtomic(f)
+	for id := 0; id < Count(); id++ {
+		if id != me && mask&(1<<id) != 0 {
+			CallOn(id, flushLocal, va, n)
+		}
+	}
+}

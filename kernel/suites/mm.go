@@ -1,0 +1,125 @@
+// mm.go: the mm suite (first part) — user address spaces, the anonymous
+// fault path through uaccess, the zero page, and teardown accounting.
+
+package suites
+
+import (
+	"errors"
+
+	"retract/kernel/ktest"
+	"retract/mm"
+)
+
+func init() {
+	ktest.Register(ktest.Suite{
+		Name: "mm",
+		Doc:  "address spaces, anonymous faults through uaccess, zero page, EFAULT, teardown",
+		Cases: []ktest.Case{
+			{Name: "anon_rw_roundtrip", Fn: testAnonRoundtrip},
+			{Name: "zero_page_shared", Fn: testZeroPage},
+			{Name: "efault", Fn: testEFAULT},
+		},
+	})
+}
+
+// withMM runs f on a fresh address space with one anonymous VMA of pages
+// pages at base, and checks afterwards that Destroy gave back every page
+// and page table.
+func withMM(t *ktest.T, pages int, prot mm.Prot, f func(m *mm.MM, base uintptr)) {
+	anon0 := mm.Frames.Stats().ByKind[mm.KindAnon]
+	tables0 := mm.UserTables.Load()
+	m, err := mm.New()
+	if err != nil {
+		t.Fatalf("mm.New: %v", err)
+	}
+	base := mm.UserBase + 1<<30
+	if err := m.VMAs.Insert(mm.VMA{Start: base, End: base + uintptr(pages)*mm.PageSize, Prot: prot, Flags: mm.VMAnon}); err != nil {
+		t.Fatalf("inserting the VMA: %v", err)
+	}
+	m.Use()
+	f(m, base)
+	m.Unuse()
+	m.Destroy()
+	if a := mm.Frames.Stats().ByKind[mm.KindAnon]; a != anon0 {
+		t.Errorf("anonymous frames: %d before, %d after Destroy", anon0, a)
+	}
+	if n := mm.UserTables.Load(); n != tables0 {
+		t.Errorf("user page tables: %d before, %d after Destroy", tables0, n)
+	}
+}
+
+func testAnonRoundtrip(t *ktest.T) {
+	const pages = 64
+	withMM(t, pages, mm.ProtRead|mm.ProtWrite, func(m *mm.MM, base uintptr) {
+		for i := 0; i < pages; i++ {
+			if err := m.Store64(base+uintptr(i)*mm.PageSize+8, uint64(i)*0x1111); err != nil {
+				t.Fatalf("store to page %d: %v", i, err)
+			}
+		}
+		for i := 0; i < pages; i++ {
+			v, err := m.Load64(base + uintptr(i)*mm.PageSize + 8)
+			if err != nil || v != uint64(i)*0x1111 {
+				t.Fatalf("page %d reads %#x (%v), want %#x", i, v, err, uint64(i)*0x1111)
+			}
+		}
+		// The MMU set Accessed and Dirty in the PTEs it used.
+		e, _ := m.Walk(base)
+		pte := e[3]
+		if !mm.PtePresent(pte) || !mm.PteYoung(pte) || !mm.PteDirty(pte) || !mm.PteWrite(pte) {
+			t.Errorf("PTE after a write: %#x, want present, writable, accessed and dirty", uint64(pte))
+		}
+		if n := m.Stats.AnonNew.Load(); n != pages {
+			t.Errorf("%d new anonymous pages for %d first writes", n, pages)
+		}
+	})
+}
+
+func testZeroPage(t *ktest.T) {
+	withMM(t, 4, mm.ProtRead|mm.ProtWrite, func(m *mm.MM, base uintptr) {
+		for i := uintptr(0); i < 2; i++ {
+			if v, err := m.Load64(base + i*mm.PageSize); err != nil || v != 0 {
+				t.Fatalf("reading fresh page %d: %#x, %v", i, v, err)
+			}
+		}
+		e0, _ := m.Walk(base)
+		e1, _ := m.Walk(base + mm.PageSize)
+		if mm.PtePFN(e0[3]) != mm.ZeroPFN() || mm.PtePFN(e1[3]) != mm.ZeroPFN() || mm.PteWrite(e0[3]) {
+			t.Errorf("read faults mapped %#x and %#x, want the read-only zero page %#x", uint64(e0[3]), uint64(e1[3]), mm.ZeroPFN())
+		}
+		if err := m.Store64(base, 42); err != nil {
+			t.Fatalf("write after read: %v", err)
+		}
+		e0, _ = m.Walk(base)
+		if mm.PtePFN(e0[3]) == mm.ZeroPFN() || !mm.PteWrite(e0[3]) {
+			t.Errorf("the write did not replace the zero page: PTE %#x", uint64(e0[3]))
+		}
+		if v, _ := m.Load64(base + mm.PageSize); v != 0 {
+			t.Errorf("the other page reads %#x after a write to its neighbour", v)
+		}
+		if !mm.ZeroPageIsZero() {
+			t.Errorf("the zero page was written")
+		}
+	})
+}
+
+func testEFAULT(t *ktest.T) {
+	withMM(t, 2, mm.ProtRead, func(m *mm.MM, base uintptr) {
+		for _, c := range []struct {
+			va    uintptr
+			write bool
+		}{{base - mm.PageSize, false}, {base + 2*mm.PageSize, false}, {base, true}} {
+			var err error
+			if c.write {
+				err = m.Store64(c.va, 1)
+			} else {
+				_, err = m.Load64(c.va)
+			}
+			if !errors.Is(err, mm.ErrFault) {
+				t.Errorf("access %#x (write %v): %v, want EFAULT", c.va, c.write, err)
+			}
+		}
+		if _, err := m.Load64(base); err != nil {
+			t.Errorf("reading a read-only VMA: %v", err)
+		}
+	})
+}

@@ -1,0 +1,183 @@
+// aspace.go: user address spaces (Linux's mm_struct).
+//
+// An MM owns a PML4 whose entry 0 points at the kernel's one shared PDPT
+// (the identity map and the Go heap window, DESIGN §4) and whose entries
+// 1-255 map the user range [512 GiB, 128 TiB). Its page-table pages are
+// frames of kind KindPageTable whose metadata names the MM as owner.
+//
+// Locking (in order): MmapLock (a sleeping RW lock, like mmap_lock: the VMA
+// set; faults hold it for reading) -> ptAllocLock (a spinlock, like
+// page_table_lock: installing PDPT/PD/PT pages) -> a page table's PTL (the
+// split ptlock in its frame metadata: its PTEs) -> the frame allocator.
+
+// trapctx: process context only
+
+package mm
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"retract/arch/amd64"
+)
+
+// The user part of every address space.
+const (
+	UserBase uintptr = 1 << 39   // PML4 entry 1
+	UserEnd  uintptr = 256 << 39 // end of PML4 entry 255
+)
+
+// MM is one user address space.
+type MM struct {
+	ID   uint32
+	PML4 uint64 // physical address of the PML4; immutable
+
+	// MmapLock protects VMAs (like Linux's mmap_lock).
+	MmapLock sync.RWMutex
+	VMAs     VMASet
+
+	ptAllocLock amd64.SpinLock // installing upper-level tables (like page_table_lock)
+
+	// CPUMask has a bit for every CPU that has loaded this PML4 (like
+	// mm_cpumask): the CPUs a TLB flush must reach. Bits are never
+	// cleared, which can only make flushes reach too many CPUs.
+	CPUMask atomic.Uint32
+
+	Stats FaultStats
+}
+
+// FaultStats counts what the fault path did.
+type FaultStats struct {
+	Faults, ZeroPage, AnonNew, WriteProtect, Spurious, Retries, EFAULT atomic.Uint64
+}
+
+// UserTables counts page-table pages of user address spaces (PML4s
+// included): tests check it returns to its starting value.
+var UserTables atomic.Int64
+
+var (
+	mmsMu  sync.Mutex
+	mms    [256]*MM // by ID; slot 0 unused
+	nextID uint32   = 1
+)
+
+// ErrNoMemory is returned when frames run out.
+var ErrNoMemory = errors.New("mm: out of memory")
+
+// New creates an empty address space.
+func New() (*MM, error) {
+	pa, ok := allocTable()
+	if !ok {
+		return nil, ErrNoMemory
+	}
+	mmsMu.Lock()
+	defer mmsMu.Unlock()
+	id := uint32(0)
+	for i := uint32(0); i < uint32(len(mms)); i++ {
+		c := (nextID+i)%uint32(len(mms)-1) + 1
+		if mms[c] == nil {
+			id = c
+			break
+		}
+	}
+	if id == 0 {
+		Frames.Free(pa>>PageShift, 0)
+		return nil, errors.New("mm: too many address spaces")
+	}
+	nextID = id + 1
+	m := &MM{ID: id, PML4: pa}
+	tablePage(pa, id, 4)
+	UserTables.Add(1)
+	// Entry 0: the kernel's shared half.
+	table(pa)[0] = table(BootPML4)[0]
+	mms[id] = m
+	return m, nil
+}
+
+func tablePage(pa uint64, owner uint32, level uint8) {
+	f := Frames.Meta(pa >> PageShift)
+	f.Owner, f.Level = owner, level
+}
+
+// All returns the live address spaces.
+func All() []*MM {
+	mmsMu.Lock()
+	defer mmsMu.Unlock()
+	var out []*MM
+	for _, m := range mms {
+		if m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ByPML4 finds the address space whose PML4 is at pa (nil if none).
+func ByPML4(pa uint64) *MM {
+	f := Frames.Meta(pa >> PageShift)
+	if f == nil || f.Level != 4 || f.Owner == 0 {
+		return nil
+	}
+	return mms[f.Owner]
+}
+
+// Destroy frees every page and page table of m (the caller guarantees no
+// thread uses it any more). Anonymous pages are freed; the shared zero page
+// is not.
+func (m *MM) Destroy() {
+	m.MmapLock.Lock()
+	defer m.MmapLock.Unlock()
+	l4 := table(m.PML4)
+	for i := 1; i < 256; i++ {
+		if l4[i].Present() {
+			freeLevel(l4[i].Addr(), 3)
+			l4[i] = 0
+		}
+	}
+	FlushUser(m, UserBase, UserEnd-UserBase)
+	Frames.Free(m.PML4>>PageShift, 0)
+	UserTables.Add(-1)
+	mmsMu.Lock()
+	mms[m.ID] = nil
+	mmsMu.Unlock()
+}
+
+func freeLevel(pa uint64, level int) {
+	t := table(pa)
+	for i := range t {
+		e := t[i]
+		if !e.Present() {
+			continue
+		}
+		if level == 1 {
+			putPage(e.Addr() >> PageShift)
+		} else {
+			freeLevel(e.Addr(), level-1)
+		}
+		t[i] = 0
+	}
+	Frames.Free(pa>>PageShift, 0)
+	UserTables.Add(-1)
+}
+
+// putPage drops one mapping of an anonymous page, freeing it with the last.
+func putPage(pfn uint64) {
+	if pfn == zeroPFN {
+		return
+	}
+	f := Frames.Meta(pfn)
+	f.Mapcount.Add(-1)
+	if f.Refcount.Add(-1) == 0 {
+		Frames.Free(pfn, 0)
+	}
+}
+
+// FlushUser invalidates [va, va+n) of m on every CPU in its CPUMask. The
+// boot path installs the SMP shootdown; this default flushes this CPU only.
+var FlushUser = func(m *MM, va, n uintptr) {
+	amd64.WriteCR3(amd64.ReadCR3())
+}
+
+// SetFlushUser installs the user-space shootdown (boot path).
+func SetFlushUser(f func(m *MM, va, n uintptr)) { FlushUser = f } // wb: boot, before the runtime

@@ -1,0 +1,137 @@
+// walk.go: finding and making the page tables of a user address.
+//
+//	PML4[va 47:39] -> PDPT[38:30] -> PD[29:21] (the "PMD") -> PT[20:12] (the PTEs)
+//
+// Upper levels are installed under ptAllocLock and never removed while the
+// MM lives. A PT page is different: khugepaged's retract detaches it from
+// its PMD without mmap_lock (the khugepaged issue), which is why a walker
+// reaches PTEs only through PteOffsetMap, inside an RCU read-side section,
+// and revalidates under the PT's lock.
+
+// trapctx: process context only
+
+package mm
+
+import (
+	"sync/atomic"
+
+	"retract/arch/amd64"
+	"retract/rcu"
+)
+
+const tableFlags = amd64.PTEPresent | amd64.PTEWrite | amd64.PTEUser
+
+// PMDAlloc returns the PD entry (the PMD) that covers va, allocating the
+// PDPT and PD on the way, and allocating and installing a PT page if the
+// PMD is empty. Like Linux's __pmd_alloc + __pte_alloc.
+func (m *MM) PMDAlloc(va uintptr) (*amd64.PTE, error) {
+	e := &table(m.PML4)[amd64.Index(va, 4)]
+	for level := 3; level >= 2; level-- {
+		if !loadPTE(e).Present() {
+			if err := m.install(e, level); err != nil {
+				return nil, err
+			}
+		}
+		e = &table(loadPTE(e).Addr())[amd64.Index(va, level)]
+	}
+	if PmdNone(loadPTE(e)) {
+		if err := m.install(e, 1); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// install puts a new zeroed table of the given level into the empty entry
+// e, unless another CPU did first (then the new page is freed).
+func (m *MM) install(e *amd64.PTE, level int) error {
+	pa, ok := allocTable()
+	if !ok {
+		return ErrNoMemory
+	}
+	tablePage(pa, m.ID, uint8(level))
+	m.ptAllocLock.Lock()
+	if loadPTE(e) == 0 {
+		storePTE(e, amd64.MakePTE(pa, tableFlags))
+		UserTables.Add(1)
+		pa = 0
+	}
+	m.ptAllocLock.Unlock()
+	if pa != 0 {
+		Frames.Free(pa>>PageShift, 0)
+	}
+	return nil
+}
+
+// PTEMap is a mapped PTE: where it is, the PMD value it was reached
+// through, and the table's lock. Valid until PteUnmap.
+type PTEMap struct {
+	PTE    *amd64.PTE
+	PMD    *amd64.PTE
+	PMDVal amd64.PTE
+	PTL    *amd64.SpinLock
+	Table  uint64 // physical address of the PT page
+	Gen    uint32 // its generation when mapped (debug check)
+}
+
+// PteOffsetMap maps the PTE of va under pmd, like Linux's
+// pte_offset_map(_nolock): it enters an RCU read-side section (the PT page
+// cannot be freed while it lasts, even if retract detaches it), re-reads
+// the PMD locklessly and fails if it is empty or huge — the caller then
+// retries from the PMD. On success the caller must call PteUnmap.
+func PteOffsetMap(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
+	rcu.ReadLock()
+	v := loadPTE(pmd)
+	if !v.Present() || v.Huge() {
+		rcu.ReadUnlock()
+		return PTEMap{}, false
+	}
+	f := Frames.Meta(v.Addr() >> PageShift)
+	return PTEMap{
+		PTE:    &table(v.Addr())[amd64.Index(va, 1)],
+		PMD:    pmd,
+		PMDVal: v,
+		PTL:    &f.PTL,
+		Table:  v.Addr(),
+		Gen:    atomic.LoadUint32(&f.Gen),
+	}, true
+}
+
+// PteUnmap ends what PteOffsetMap began.
+func PteUnmap(pm PTEMap) { rcu.ReadUnlock() }
+
+// PteOffsetMapLock maps and locks the PTE of va, like Linux's
+// pte_offset_map_lock: after taking the PT's lock it checks that the PMD
+// still points at the same table (pmd_same), else it unlocks and fails.
+func PteOffsetMapLock(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
+	pm, ok := PteOffsetMap(pmd, va)
+	if !ok {
+		return pm, false
+	}
+	pm.PTL.Lock()
+	if loadPTE(pmd) != pm.PMDVal {
+		pm.PTL.Unlock()
+		PteUnmap(pm)
+		return PTEMap{}, false
+	}
+	return pm, true
+}
+
+// Load reads the PTE atomically (the MMU may be setting A/D bits).
+func (pm PTEMap) Load() amd64.PTE { return loadPTE(pm.PTE) }
+
+// Walk returns the PTE that maps va in m (0 if none) without allocating,
+// and the entries of every level on the way, for `pt walk`.
+func (m *MM) Walk(va uintptr) (entries [4]amd64.PTE, tables [4]uint64) {
+	pa := m.PML4
+	for level := 4; level >= 1; level-- {
+		tables[4-level] = pa
+		e := loadPTE(&table(pa)[amd64.Index(va, level)])
+		entries[4-level] = e
+		if !e.Present() || (level == 2 && e.Huge()) {
+			break
+		}
+		pa = e.Addr()
+	}
+	return
+}

@@ -1,0 +1,36 @@
+// zeropage.go: the shared zero page (Linux's ZERO_PAGE): anonymous read
+// faults map it read-only; the first write replaces it with a private page.
+
+// trapctx: process context only
+
+package mm
+
+import "sync"
+
+var (
+	zeroOnce sync.Once
+	zeroPFN  uint64
+)
+
+// ZeroPFN returns the zero page's frame, allocating it on first use.
+func ZeroPFN() uint64 {
+	zeroOnce.Do(func() {
+		pfn, ok := Frames.Alloc(0, KindKernel)
+		if !ok {
+			panic("mm: no memory for the zero page")
+		}
+		clear((*[PageSize]byte)(PhysPage(pfn))[:])
+		zeroPFN = pfn
+	})
+	return zeroPFN
+}
+
+// ZeroPageIsZero checks that nobody wrote the zero page (a test hook).
+func ZeroPageIsZero() bool {
+	for _, b := range (*[PageSize]byte)(PhysPage(ZeroPFN())) {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
