@@ -24,7 +24,7 @@ import (
 )
 
 func commands() []shell.Command {
-	return []shell.Command{
+	return append(mmCommands(), []shell.Command{
 		{Name: "mem", Usage: "mem", Help: "frames: total, free, and used by kind; the Go heap's own view", Run: cmdMem},
 		{Name: "cpus", Usage: "cpus", Help: "per CPU: APIC ID, current thread, ticks, switches, idle time", Run: cmdCPUs},
 		{Name: "threads", Usage: "threads", Help: "kernel threads (the Go runtime's Ms) and their states", Run: cmdThreads},
@@ -36,7 +36,7 @@ func commands() []shell.Command {
 		{Name: "rcu", Usage: "rcu stats|sync|expedited", Help: "RCU grace periods, callbacks and readers; run a grace period", Run: cmdRCU},
 		{Name: "test", Usage: "test SUITE...|list", Help: "run in-kernel test suites (KTAP output)", Run: cmdTest},
 		{Name: "poweroff", Usage: "poweroff", Help: "turn the machine off (QEMU exits)", Run: cmdPoweroff},
-	}
+	}...)
 }
 
 func noArgs(args []string) error {

@@ -75,7 +75,7 @@ func New() (*MM, error) {
 	defer mmsMu.Unlock()
 	id := uint32(0)
 	for i := uint32(0); i < uint32(len(mms)); i++ {
-		c := (nextID+i)%uint32(len(mms)-1) + 1
+		c := (nextID-1+i)%uint32(len(mms)-1) + 1 // IDs 1..255, round robin
 		if mms[c] == nil {
 			id = c
 			break
