@@ -300,6 +300,38 @@ func garbage(n int) []byte {
 	return b[:n]
 }
 
+// TestShellMM drives the address-space commands: make an address space,
+// map a VMA, fault a page in for reading (the zero page) and for writing
+// (a new page), walk its tables, and get clear errors for bad input.
+func TestShellMM(t *testing.T) {
+	v := bootShell(t)
+	if out := v.command("mm new", cmdTimeout); !anyLine(out, regexp.MustCompile(`^mm 1: PML4 at 0x`)) {
+		v.errorf("mm new printed %q", out)
+	}
+	v.command("mm map 1 0x8000000000 16 rw", cmdTimeout)
+	out := v.command("fault 1 0x8000000000 r", cmdTimeout)
+	if !anyLine(out, regexp.MustCompile(`zero page`)) || !anyLine(out, regexp.MustCompile(`^PT .* P U A NX`)) {
+		v.errorf("a read fault should map the zero page read-only; got %q", out)
+	}
+	out = v.command("fault 1 0x8000001008 w", cmdTimeout)
+	if !anyLine(out, regexp.MustCompile(`^PT .*\[  1\] = .* P W U A D NX`)) || !anyLine(out, regexp.MustCompile(`anonymous page`)) {
+		v.errorf("a write fault should map a new writable page that the MMU marked accessed and dirty; got %q", out)
+	}
+	for cmd, want := range map[string]string{
+		"fault 1 0x9000000000 r": `EFAULT`,
+		"pt walk 1 0x100":        `not a user address`,
+		"pt walk 7 0x8000000000": `no address space 7`,
+		"pt walk 1 zz":           `not a hex address`,
+	} {
+		if out := v.command(cmd, cmdTimeout); !anyLine(out, regexp.MustCompile(want)) {
+			v.errorf("%s printed %q, want a line matching %q", cmd, out, want)
+		}
+	}
+	if out := v.command("mm", cmdTimeout); !anyLine(out, regexp.MustCompile(`faults 3 \(zero page 1, new 1`)) {
+		v.errorf("mm printed %q", out)
+	}
+}
+
 // TestCrashOops: the shell's crash command oopses the kernel on purpose.
 // The oops report must name the fault and where it happened, disassemble
 // the faulting instruction, and stop the machine: the kernel writes 2 to
