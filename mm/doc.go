@@ -1,24 +1,32 @@
-// Package mm owns physical memory and the kernel's page tables.
-//
-// Today that is the frame allocator (frames.go: a buddy allocator whose
-// metadata array lives outside the Go heap, like Linux's struct page array)
-// and the kernel half of the address space (kernelmap.go: the identity map
-// of RAM and the window the Go heap lives in). User address spaces, VMAs and
-// the page-fault handler arrive with the mm issue.
+// Package mm owns physical memory and page tables: the frame allocator
+// (frames.go: a buddy allocator whose metadata array lives outside the Go
+// heap, like Linux's struct page array), the kernel half of every address
+// space (kernelmap.go: the identity map of RAM and the Go heap window), and
+// user address spaces (aspace.go, vma.go, walk.go, fault.go, uaccess.go):
+// VMAs, page tables the MMU walks, and the page-fault handler.
 //
 // # Lock order
 //
-//	Allocator.lock (taken with interrupts off; a leaf: nothing is called with it held)
-//	kernelMapLock  (heap-window page tables; may call the allocator)
+//	MM.MmapLock          sleeping RW lock, like mmap_lock (VMAs; faults read-lock it)
+//	  MM.ptAllocLock     spinlock, like page_table_lock (installing upper-level tables)
+//	  Frame.PTL          a PT page's split lock, like ptdesc->ptl (its PTEs)
+//	rcu read side        PteOffsetMap holds it from mapping a PT until PteUnmap
+//	kernelMapLock        spinlock (heap-window page tables); may call the allocator
+//	Allocator.lock       taken with interrupts off; a leaf
 //
-// Both are spinlocks, so everything here may run in trap context: the Go
-// runtime's mmap and the demand-paging fault of the heap window call it.
+// The allocator and the heap window run in trap context too (the Go
+// runtime's mmap, demand paging of the heap); the user-space half is
+// process context only. No TLB shootdown waits while a spinlock is held.
 //
 // # Invariants
 //
-//   - A frame is in exactly one of: reserved (never given out), free (on one
-//     buddy list, as part of exactly one free block), or allocated.
-//   - Free + allocated frames == usable frames (Stats checks it).
-//   - Freed frames are filled with PoisonByte when Poison is on, so that a
-//     use after free reads junk rather than the old data.
+//   - A frame is in exactly one of: reserved, free (on one buddy list, as
+//     part of exactly one free block), or allocated.
+//   - Free + allocated frames == usable frames (Allocator.Check).
+//   - Freed frames are filled with PoisonByte when Poison is on, and their
+//     generation (Frame.Gen) is bumped.
+//   - A user PT page is reached only through PteOffsetMap; its PTEs change
+//     only under its PTL, after PteSame revalidation.
+//   - A page's frame is freed only after every TLB that may cache a
+//     mapping of it was flushed.
 package mm
