@@ -131,15 +131,7 @@ TEXT ·entry64(SB), NOSPLIT|NOFRAME, $0-0
 	LEAQ	·bootStack+(const_bootStackSize-const_procArea)(SB), SP
 	ANDQ	$~15, SP
 
-	// SSE (SDM Vol. 3A §14.1.3): CR0.EM=0, CR0.MP=1, CR4.OSFXSR|OSXMMEXCPT.
-	// CR4.OSXSAVE stays off, so Go never uses AVX and FXSAVE is enough.
-	MOVQ	CR0, AX
-	ANDQ	$~4, AX
-	ORQ	$2, AX
-	MOVQ	AX, CR0
-	MOVQ	CR4, AX
-	ORQ	$0x600, AX
-	MOVQ	AX, CR4
+	CALL	enableSSE<>(SB)
 
 	// The boot kernel g (layout: amd64.KernelG): stack.lo, stack.hi, stackguard0, stackguard1.
 	LEAQ	·bootStack(SB), AX
@@ -180,13 +172,7 @@ TEXT ·apEntry64(SB), NOSPLIT|NOFRAME, $0-0
 	MOVW	AX, ES
 	MOVW	AX, SS
 	ANDQ	$~15, SP
-	MOVQ	CR0, AX
-	ANDQ	$~4, AX
-	ORQ	$2, AX
-	MOVQ	AX, CR0
-	MOVQ	CR4, AX
-	ORQ	$0x600, AX
-	MOVQ	AX, CR4
+	CALL	enableSSE<>(SB)
 	MOVQ	·apFS(SB), AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
@@ -202,4 +188,17 @@ TEXT ·apEntry64(SB), NOSPLIT|NOFRAME, $0-0
 TEXT ·apEntry64Addr(SB), NOSPLIT|NOFRAME, $0-8
 	LEAQ	·apEntry64(SB), AX
 	MOVQ	AX, ret+0(FP)
+	RET
+
+// enableSSE turns on SSE for Go code (SDM Vol. 3A §14.1.3): CR0.EM=0,
+// CR0.MP=1, CR4.OSFXSR|OSXMMEXCPT. CR4.OSXSAVE stays off, so Go never uses
+// AVX and FXSAVE is enough to save a thread's FPU state.
+TEXT enableSSE<>(SB), NOSPLIT|NOFRAME, $0-0
+	MOVQ	CR0, AX
+	ANDQ	$~4, AX
+	ORQ	$2, AX
+	MOVQ	AX, CR0
+	MOVQ	CR4, AX
+	ORQ	$0x600, AX
+	MOVQ	AX, CR4
 	RET

@@ -27,6 +27,19 @@ type cbList struct {
 
 var lists [amd64.MaxCPUs]cbList
 
+// enqueue appends h to the list.
+func (l *cbList) enqueue(h *Head) {
+	f := l.lock.LockIRQ()
+	if l.tail == nil {
+		l.head = h
+	} else {
+		l.tail.next = h
+	}
+	l.tail = h
+	l.n++
+	l.lock.UnlockIRQ(f)
+}
+
 // Batch is how many callbacks run before the invoker yields the CPU, so a
 // flood of callbacks does not starve everyone else.
 const Batch = 256
@@ -50,15 +63,7 @@ func Call(h *Head, fn func(*Head)) {
 	h.fn, h.next = fn, nil
 	h.waitFor = started.Load() + 1
 	l, id := thisList()
-	f := l.lock.LockIRQ()
-	if l.tail == nil {
-		l.head = h
-	} else {
-		l.tail.next = h
-	}
-	l.tail = h
-	l.n++
-	l.lock.UnlockIRQ(f)
+	l.enqueue(h)
 	cpus.Of(id).Queued.Add(1)
 	kickGP()
 }
@@ -130,16 +135,7 @@ func Barrier() {
 		wg.Add(1)
 		h := &marks[i]
 		h.fn, h.waitFor = func(*Head) { wg.Done() }, started.Load()+1
-		l := &lists[i]
-		f := l.lock.LockIRQ()
-		if l.tail == nil {
-			l.head = h
-		} else {
-			l.tail.next = h
-		}
-		l.tail = h
-		l.n++
-		l.lock.UnlockIRQ(f)
+		lists[i].enqueue(h)
 	}
 	kickGP()
 	wg.Wait()
