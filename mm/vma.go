@@ -317,3 +317,13 @@ func (s *VMASet) check() error {
 	}
 	return nil
 }
+
+// Overlaps reports whether any VMA intersects [start, end).
+func (s *VMASet) Overlaps(start, end uintptr) bool {
+	for _, v := range s.All() {
+		if v.Start < end && start < v.End {
+			return true
+		}
+	}
+	return false
+}

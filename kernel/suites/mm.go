@@ -33,8 +33,10 @@ func withMM(t *ktest.T, pages int, prot mm.Prot, f func(m *mm.MM, base uintptr))
 		t.Fatalf("mm.New: %v", err)
 	}
 	base := mm.UserBase + 1<<30
-	if err := m.VMAs.Insert(mm.VMA{Start: base, End: base + uintptr(pages)*mm.PageSize, Prot: prot, Flags: mm.VMAnon}); err != nil {
-		t.Fatalf("inserting the VMA: %v", err)
+	if pages > 0 {
+		if err := m.VMAs.Insert(mm.VMA{Start: base, End: base + uintptr(pages)*mm.PageSize, Prot: prot, Flags: mm.VMAnon}); err != nil {
+			t.Fatalf("inserting the VMA: %v", err)
+		}
 	}
 	m.Use()
 	f(m, base)
@@ -120,6 +122,98 @@ func testEFAULT(t *ktest.T) {
 		}
 		if _, err := m.Load64(base); err != nil {
 			t.Errorf("reading a read-only VMA: %v", err)
+		}
+	})
+}
+
+func init() {
+	ktest.Register(ktest.Suite{
+		Name: "mmap",
+		Doc:  "mmap, munmap, mprotect and MADV_DONTNEED on user address spaces",
+		Cases: []ktest.Case{
+			{Name: "munmap_frees_and_faults", Fn: testMunmap},
+			{Name: "mprotect_readonly", Fn: testMMMprotect},
+			{Name: "dontneed_zeroes", Fn: testDontneed},
+		},
+	})
+}
+
+func testMunmap(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		a, err := m.Mmap(0, 1024*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		if err != nil {
+			t.Fatalf("Mmap: %v", err)
+		}
+		for i := uintptr(0); i < 1024; i++ {
+			if err := m.Store64(a+i*mm.PageSize, uint64(i)); err != nil {
+				t.Fatalf("store: %v", err)
+			}
+		}
+		anon := mm.Frames.Stats().ByKind[mm.KindAnon]
+		tables := mm.UserTables.Load()
+		// Unmap the first 2 MiB: 512 pages and their (now unused) table go.
+		if err := m.Munmap(a, 512*mm.PageSize); err != nil {
+			t.Fatalf("Munmap: %v", err)
+		}
+		if got := anon - mm.Frames.Stats().ByKind[mm.KindAnon]; got != 512 {
+			t.Errorf("munmap of 512 pages freed %d anonymous frames", got)
+		}
+		if mm.UserTables.Load() >= tables && a&(2<<20-1) == 0 {
+			t.Errorf("the page table of the unmapped 2 MiB was not freed (%d -> %d)", tables, mm.UserTables.Load())
+		}
+		if _, err := m.Load64(a); !errors.Is(err, mm.ErrFault) {
+			t.Errorf("reading unmapped memory: %v, want EFAULT", err)
+		}
+		if v, err := m.Load64(a + 600*mm.PageSize); err != nil || v != 600 {
+			t.Errorf("the rest of the mapping reads %d, %v", v, err)
+		}
+		if err := m.Munmap(a+1, mm.PageSize); !errors.Is(err, mm.ErrInval) {
+			t.Errorf("unaligned munmap: %v, want EINVAL", err)
+		}
+	})
+}
+
+func testMMMprotect(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		a, _ := m.Mmap(0, 4*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		if err := m.Store64(a, 7); err != nil {
+			t.Fatalf("store: %v", err)
+		}
+		if err := m.Mprotect(a, 4*mm.PageSize, mm.ProtRead); err != nil {
+			t.Fatalf("Mprotect: %v", err)
+		}
+		if err := m.Store64(a, 8); !errors.Is(err, mm.ErrFault) {
+			t.Errorf("writing a read-only page: %v, want EFAULT", err)
+		}
+		if v, err := m.Load64(a); err != nil || v != 7 {
+			t.Errorf("read-only page reads %d, %v; want 7", v, err)
+		}
+		e, _ := m.Walk(a)
+		if mm.PteWrite(e[3]) {
+			t.Errorf("the PTE is still writable after mprotect: %#x", uint64(e[3]))
+		}
+		if err := m.Mprotect(a, 4*mm.PageSize, mm.ProtRead|mm.ProtWrite); err != nil || m.Store64(a, 9) != nil {
+			t.Errorf("writing after mprotect back to rw failed")
+		}
+		if err := m.Mprotect(a+16*mm.PageSize, mm.PageSize, mm.ProtRead); err == nil {
+			t.Errorf("mprotect of an unmapped range succeeded")
+		}
+	})
+}
+
+func testDontneed(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		a, _ := m.Mmap(0, 2*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		m.Store64(a, 1)
+		m.Store64(a+mm.PageSize, 2)
+		if err := m.MadviseDontneed(a, mm.PageSize); err != nil {
+			t.Fatalf("MadviseDontneed: %v", err)
+		}
+		if v, _ := m.Load64(a); v != 0 {
+			t.Errorf("after DONTNEED the page reads %d, want 0", v)
+		}
+		if v, _ := m.Load64(a + mm.PageSize); v != 2 {
+			t.Errorf("the neighbour reads %d, want 2", v)
 		}
 	})
 }

@@ -1,0 +1,208 @@
+// mmap.go: changing an address space: Mmap, Munmap, Mprotect and
+// Madvise(DONTNEED) for anonymous memory, each under MmapLock for writing
+// (so no fault runs meanwhile), and the zap that removes PTEs (Linux's
+// zap_pte_range): clear under the PT lock, flush every CPU in the mm's
+// cpumask, and only then drop the pages and free empty page tables.
+
+// trapctx: process context only
+
+package mm
+
+import (
+	"errors"
+
+	"retract/arch/amd64"
+)
+
+// ErrInval is EINVAL: a bad range or flag.
+var ErrInval = errors.New("mm: invalid argument (EINVAL)")
+
+func pageRange(addr, length uintptr) (uintptr, uintptr, error) {
+	end := (addr + length + PageSize - 1) &^ (PageSize - 1)
+	if addr&(PageSize-1) != 0 || length == 0 || end <= addr || addr < UserBase || end > UserEnd {
+		return 0, 0, ErrInval
+	}
+	return addr, end, nil
+}
+
+// Mmap maps anonymous memory at addr (fixed) or, with addr 0, at the
+// lowest free range, and returns where. Pages arrive on first touch.
+func (m *MM) Mmap(addr, length uintptr, prot Prot, flags VMAFlags) (uintptr, error) {
+	m.MmapLock.Lock()
+	defer m.MmapLock.Unlock()
+	if addr == 0 {
+		a, ok := m.VMAs.FreeRange(length, UserBase, UserEnd)
+		if !ok {
+			return 0, ErrNoMemory
+		}
+		addr = a
+	}
+	start, end, err := pageRange(addr, length)
+	if err != nil {
+		return 0, err
+	}
+	m.zapLocked(start, end, true) // MAP_FIXED semantics: replace
+	m.VMAs.Unmap(start, end)
+	return start, m.VMAs.Insert(VMA{Start: start, End: end, Prot: prot, Flags: flags | VMAnon})
+}
+
+// Munmap removes [addr, addr+length): VMAs, PTEs, pages, and page tables
+// that no longer map anything.
+func (m *MM) Munmap(addr, length uintptr) error {
+	start, end, err := pageRange(addr, length)
+	if err != nil {
+		return err
+	}
+	m.MmapLock.Lock()
+	defer m.MmapLock.Unlock()
+	m.VMAs.Unmap(start, end)
+	m.zapLocked(start, end, true)
+	return nil
+}
+
+// MadviseDontneed drops the pages of [addr, addr+length); the VMAs stay and
+// the next touch reads zeros.
+func (m *MM) MadviseDontneed(addr, length uintptr) error {
+	start, end, err := pageRange(addr, length)
+	if err != nil {
+		return err
+	}
+	m.MmapLock.Lock()
+	defer m.MmapLock.Unlock()
+	m.zapLocked(start, end, false)
+	return nil
+}
+
+// Mprotect changes the protection of [addr, addr+length), which must be
+// mapped, and of the PTEs already there.
+func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
+	start, end, err := pageRange(addr, length)
+	if err != nil {
+		return err
+	}
+	m.MmapLock.Lock()
+	defer m.MmapLock.Unlock()
+	if err := m.VMAs.Protect(start, end, prot); err != nil {
+		return err
+	}
+	var dropped []uint64
+	m.forEachPTE(start, end, func(p *amd64.PTE, va uintptr) bool {
+		old := loadPTE(p)
+		if !PtePresent(old) {
+			return false
+		}
+		var nv amd64.PTE
+		if prot != ProtNone {
+			keep := prot
+			if PtePFN(old) == zeroPFN {
+				keep &^= ProtWrite // the zero page is never writable
+			}
+			nv = PfnPTE(PtePFN(old), keep) | old&(amd64.PTEAccessed|amd64.PTEDirty)
+		}
+		storePTE(p, nv)
+		if nv == 0 {
+			dropped = append(dropped, PtePFN(old))
+		}
+		return true
+	})
+	// forEachPTE flushed the TLBs: only now may dropped pages be reused.
+	for _, pfn := range dropped {
+		putPage(pfn)
+	}
+	return nil
+}
+
+// forEachPTE calls f on every PTE slot of [start, end) that has a page
+// table, under that table's lock; f reports whether it changed the entry.
+// A TLB flush of the range follows if anything changed.
+// Preconditions: MmapLock held for writing.
+func (m *MM) forEachPTE(start, end uintptr, f func(p *amd64.PTE, va uintptr) bool) {
+	changed := false
+	for va := start; va < end; {
+		next := (va | (amd64.PDESpan - 1)) + 1
+		if next > end || next < va {
+			next = end
+		}
+		if pmd := m.pmdIfPresent(va); pmd != nil {
+			if pm, ok := PteOffsetMapLock(pmd, va); ok {
+				for a := va; a < next; a += PageSize {
+					if f(&table(pm.Table)[amd64.Index(a, 1)], a) {
+						changed = true
+					}
+				}
+				pm.PTL.Unlock()
+				PteUnmap(pm)
+			}
+		}
+		va = next
+	}
+	if changed {
+		FlushUser(m, start, end-start)
+	}
+}
+
+// pmdIfPresent returns the PMD of va if the upper levels exist.
+func (m *MM) pmdIfPresent(va uintptr) *amd64.PTE {
+	e := &table(m.PML4)[amd64.Index(va, 4)]
+	for level := 3; level >= 2; level-- {
+		v := loadPTE(e)
+		if !v.Present() {
+			return nil
+		}
+		e = &table(v.Addr())[amd64.Index(va, level)]
+	}
+	return e
+}
+
+// zapLocked clears every PTE of [start, end), flushes the TLBs of the
+// mm's CPUs, then drops the pages; with freeTables, page tables whose
+// 2 MiB no VMA covers any more are freed as well.
+// Preconditions: MmapLock held for writing.
+func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
+	var pages []uint64
+	m.forEachPTE(start, end, func(p *amd64.PTE, va uintptr) bool {
+		old := loadPTE(p)
+		if PteNone(old) {
+			return false
+		}
+		storePTE(p, 0)
+		if PtePresent(old) {
+			pages = append(pages, PtePFN(old))
+		}
+		return true
+	})
+	// forEachPTE flushed before returning: now the pages may go.
+	for _, pfn := range pages {
+		putPage(pfn)
+	}
+	if !freeTables {
+		return
+	}
+	for va := start &^ (amd64.PDESpan - 1); va < end; va += amd64.PDESpan {
+		if m.VMAs.Overlaps(va, va+amd64.PDESpan) {
+			continue
+		}
+		pmd := m.pmdIfPresent(va)
+		if pmd == nil {
+			continue
+		}
+		v := loadPTE(pmd)
+		if !v.Present() || v.Huge() {
+			continue
+		}
+		// No VMA covers this table's range and MmapLock (write) keeps
+		// faults out: detach it, flush the paging-structure caches, free it.
+		storePTE(pmd, 0)
+		FlushUser(m, va, amd64.PDESpan)
+		freePageTable(v.Addr())
+	}
+}
+
+// freePageTable frees a PT page that is no longer reachable from any PMD
+// and no longer cached by any CPU's paging-structure caches. Every page
+// table the mm frees goes through here: it is where a deferred (RCU) free
+// belongs for tables that lockless walkers may still hold (retract).
+func freePageTable(pa uint64) {
+	Frames.Free(pa>>PageShift, 0)
+	UserTables.Add(-1)
+}
