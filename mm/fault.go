@@ -14,6 +14,8 @@ package mm
 
 import (
 	"errors"
+	"fmt"
+	"sync/atomic"
 
 	"retract/arch/amd64"
 )
@@ -103,6 +105,7 @@ func (m *MM) anonFault(v *VMA, va uintptr, write bool) (done bool, err error) {
 		m.dropNew(newPFN)
 		return false, nil
 	}
+	m.checkTable(pm, va)
 	if !PteSame(pm.Load(), orig) {
 		// Someone changed the PTE since the lockless read: the seed
 		// email's case (a detached table reads as none) lands here too.
@@ -129,4 +132,32 @@ func (m *MM) dropNew(pfn uint64) {
 		Frames.Meta(pfn).Mapcount.Store(0)
 		Frames.Free(pfn, 0)
 	}
+}
+
+// DebugChecks turns on the page-table sanity checks of the fault path
+// (DESIGN §12); on by default.
+var DebugChecks = true
+
+// Violations counts failed debug checks.
+var Violations atomic.Uint64
+
+// checkTable verifies, with the PT lock held, that the table the fault
+// path is about to change is still a live page table of this mm — same
+// generation as when PteOffsetMap mapped it, owned by m, level 1 — and
+// still the one its PMD points at. A violation means the table was freed
+// (and maybe reused) under a walker: the use-after-free that RCU-deferred
+// freeing of retracted tables prevents.
+func (m *MM) checkTable(pm PTEMap, va uintptr) {
+	if !DebugChecks {
+		return
+	}
+	f := Frames.Meta(pm.Table >> PageShift)
+	gen := atomic.LoadUint32(&f.Gen)
+	pmdNow := loadPTE(pm.PMD)
+	if gen == pm.Gen && f.Owner == m.ID && f.Level == 1 && pmdNow.Present() && pmdNow.Addr() == pm.Table {
+		return
+	}
+	Violations.Add(1)
+	fmt.Printf("mm: debug check failed at %#x in mm %d: PT page %#x has generation %d (was %d when mapped), owner %d, level %d; the PMD now holds %#x\n",
+		va, m.ID, pm.Table, gen, pm.Gen, f.Owner, f.Level, uint64(pmdNow))
 }

@@ -47,11 +47,12 @@ func TestSMP(t *testing.T) {
 	}
 }
 
-// TestRuntime4CPUs runs the runtime, syscall and mm suites with GOMAXPROCS=4.
+// TestRuntime4CPUs runs the runtime, syscall and mm suites (with the
+// munmap-during-faults race) with GOMAXPROCS=4.
 func TestRuntime4CPUs(t *testing.T) {
-	v := boot(t, "test=runtime,syscall,mm,mmap", 4)
+	v := boot(t, "test=runtime,syscall,mm,mmap,mmrace", 4)
 	rep := v.runKTAP(0)
-	for _, s := range []string{"runtime", "syscall", "mm", "mmap"} {
+	for _, s := range []string{"runtime", "syscall", "mm", "mmap", "mmrace"} {
 		if !slices.Contains(suiteNames(rep), s) {
 			v.errorf("no %s suite in the report", s)
 		}

@@ -5,8 +5,13 @@ package suites
 
 import (
 	"errors"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"retract/kernel/ktest"
+	"retract/kernel/smp"
 	"retract/mm"
 )
 
@@ -216,4 +221,79 @@ func testDontneed(t *ktest.T) {
 			t.Errorf("the neighbour reads %d, want 2", v)
 		}
 	})
+}
+
+func init() {
+	ktest.Register(ktest.Suite{
+		Name: "mmrace",
+		Doc:  "faults on every CPU while another CPU unmaps and remaps the range",
+		Cases: []ktest.Case{
+			{Name: "munmap_during_faults", Fn: testMunmapDuringFaults, Timeout: 5 * time.Minute},
+		},
+	})
+}
+
+// testMunmapDuringFaults: threads on every CPU read and write a range
+// through uaccess while another unmaps and remaps it. Every access either
+// succeeds or returns EFAULT; nothing oopses, the debug checks stay quiet,
+// and Destroy gives every frame back.
+func testMunmapDuringFaults(t *ktest.T) {
+	const pages = 256
+	violations := mm.Violations.Load()
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		base, err := m.Mmap(0, pages*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		if err != nil {
+			t.Fatalf("Mmap: %v", err)
+		}
+		stop := time.Now().Add(3 * time.Second)
+		var wg sync.WaitGroup
+		var ok, efault, other atomic.Uint64
+		for g := 0; g < 2*smp.Count(); g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m.Use()
+				defer m.Unuse()
+				rng := rand.New(rand.NewPCG(t.Seed(), uint64(g)))
+				for time.Now().Before(stop) {
+					va := base + uintptr(rng.IntN(pages))*mm.PageSize
+					var err error
+					if rng.IntN(2) == 0 {
+						err = m.Store64(va, uint64(va))
+					} else {
+						_, err = m.Load64(va)
+					}
+					switch {
+					case err == nil:
+						ok.Add(1)
+					case errors.Is(err, mm.ErrFault):
+						efault.Add(1)
+					default:
+						other.Add(1)
+					}
+				}
+			}()
+		}
+		for time.Now().Before(stop) {
+			if err := m.Munmap(base, pages*mm.PageSize); err != nil {
+				t.Errorf("Munmap: %v", err)
+			}
+			time.Sleep(time.Millisecond)
+			if _, err := m.Mmap(base, pages*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0); err != nil {
+				t.Errorf("Mmap: %v", err)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		wg.Wait()
+		t.Logf("accesses: %d ok, %d EFAULT, %d other; fault retries %d", ok.Load(), efault.Load(), other.Load(), m.Stats.Retries.Load())
+		if other.Load() != 0 {
+			t.Errorf("%d accesses failed with something other than EFAULT", other.Load())
+		}
+		if ok.Load() == 0 {
+			t.Errorf("no access succeeded")
+		}
+	})
+	if v := mm.Violations.Load() - violations; v != 0 {
+		t.Errorf("%d page-table debug check violations", v)
+	}
 }
