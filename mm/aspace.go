@@ -49,7 +49,7 @@ type MM struct {
 
 // FaultStats counts what the fault path did.
 type FaultStats struct {
-	Faults, ZeroPage, AnonNew, WriteProtect, Spurious, Retries, EFAULT atomic.Uint64
+	Faults, ZeroPage, AnonNew, FilePage, WriteProtect, Spurious, Retries, EFAULT atomic.Uint64
 }
 
 // UserTables counts page-table pages of user address spaces (PML4s
@@ -136,6 +136,7 @@ func (m *MM) Destroy() {
 		}
 	}
 	FlushUser(m, UserBase, UserEnd-UserBase)
+	m.unmapFileVMAs(UserBase, UserEnd)
 	Frames.Free(m.PML4>>PageShift, 0)
 	UserTables.Add(-1)
 	mmsMu.Lock()
@@ -161,7 +162,8 @@ func freeLevel(pa uint64, level int) {
 	UserTables.Add(-1)
 }
 
-// putPage drops one mapping of an anonymous page, freeing it with the last.
+// putPage drops one mapping of a page, freeing it with its last reference
+// (a page-cache page keeps the cache's reference).
 func putPage(pfn uint64) {
 	if pfn == zeroPFN {
 		return
@@ -171,6 +173,13 @@ func putPage(pfn uint64) {
 	if f.Refcount.Add(-1) == 0 {
 		Frames.Free(pfn, 0)
 	}
+}
+
+// getPage takes a mapping reference on a page.
+func getPage(pfn uint64) {
+	f := Frames.Meta(pfn)
+	f.Refcount.Add(1)
+	f.Mapcount.Add(1)
 }
 
 // FlushUser invalidates [va, va+n) of m on every CPU in its CPUMask. The

@@ -35,11 +35,8 @@ func (m *MM) HandleMMFault(va uintptr, write bool) error {
 		m.Stats.EFAULT.Add(1)
 		return ErrFault
 	}
-	if v.File != nil {
-		return errors.New("mm: file mappings arrive with the rest of the mm issue")
-	}
 	for {
-		done, err := m.anonFault(v, va&^(PageSize-1), write)
+		done, err := m.handlePTEFault(v, va&^(PageSize-1), write)
 		if err != nil || done {
 			return err
 		}
@@ -47,9 +44,9 @@ func (m *MM) HandleMMFault(va uintptr, write bool) error {
 	}
 }
 
-// anonFault is one attempt; done=false asks for a retry (the PTE changed
-// under us, or the PMD went away).
-func (m *MM) anonFault(v *VMA, va uintptr, write bool) (done bool, err error) {
+// handlePTEFault is one attempt (like handle_pte_fault); done=false asks
+// for a retry (the PTE changed under us, or the PMD went away).
+func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err error) {
 	pmd, err := m.PMDAlloc(va)
 	if err != nil {
 		return false, err
@@ -61,37 +58,71 @@ func (m *MM) anonFault(v *VMA, va uintptr, write bool) (done bool, err error) {
 	orig := pm.Load()
 	PteUnmap(pm)
 
-	var newPFN uint64
+	file, _ := v.File.(*File)
+	shared := v.Flags&VMShared != 0
+	pgoff := v.Pgoff + uint64(va-v.Start)/PageSize
+	// What to install, and the reference taken for it (undone on retry).
 	var entry amd64.PTE
+	var ref uint64
+	var fresh bool // ref is a new private page (dropNew) rather than a shared one (putPage)
 	switch {
-	case PteNone(orig) && !write:
-		// do_anonymous_page, read: map the shared zero page read-only.
+	case PteNone(orig) && file == nil && !write:
+		// do_anonymous_page, read: the shared zero page, read-only.
 		entry = PfnPTE(ZeroPFN(), v.Prot&^ProtWrite)
 		m.Stats.ZeroPage.Add(1)
-	case PteNone(orig) || PtePresent(orig) && write && !PteWrite(orig):
-		// A new private page: for an empty PTE (do_anonymous_page, write),
-		// or a copy for a write to a read-only one (do_wp_page: the zero
-		// page, or a page write-protected by mprotect).
+	case PteNone(orig) && file != nil && (shared || !write):
+		// do_read_fault / do_shared_fault: map the page-cache page; a
+		// private mapping maps it read-only so the first write copies.
+		pfn, err := file.FindPage(pgoff)
+		if err != nil {
+			return false, err
+		}
+		getPage(pfn)
+		ref = pfn
+		prot := v.Prot
+		if !shared {
+			prot &^= ProtWrite
+		}
+		entry = PfnPTE(pfn, prot)
+		m.Stats.FilePage.Add(1)
+	case PteNone(orig) || PtePresent(orig) && write && !PteWrite(orig) && !(shared && file != nil):
+		// A new private page: anonymous (zeroed), a private copy of a file
+		// page (do_cow_fault), or a copy for a write to a read-only PTE
+		// (do_wp_page: the zero page, a COW file page, an mprotected page).
+		var src uint64
+		switch {
+		case PteNone(orig) && file != nil:
+			if src, err = file.FindPage(pgoff); err != nil {
+				return false, err
+			}
+		case PtePresent(orig) && PtePFN(orig) != zeroPFN:
+			src = PtePFN(orig)
+		}
 		pfn, ok := Frames.Alloc(0, KindAnon)
 		if !ok {
 			return false, ErrNoMemory
 		}
 		dst := (*[PageSize]byte)(PhysPage(pfn))
-		if PteNone(orig) || PtePFN(orig) == zeroPFN {
+		if src == 0 {
 			clear(dst[:])
 		} else {
-			copy(dst[:], (*[PageSize]byte)(PhysPage(PtePFN(orig)))[:])
+			copy(dst[:], (*[PageSize]byte)(PhysPage(src))[:])
 		}
 		f := Frames.Meta(pfn)
 		f.Refcount.Store(1)
 		f.Mapcount.Store(1)
-		newPFN = pfn
+		ref, fresh = pfn, true
 		entry = PfnPTE(pfn, v.Prot)
 		if PteNone(orig) {
 			m.Stats.AnonNew.Add(1)
 		} else {
 			m.Stats.WriteProtect.Add(1)
 		}
+	case PtePresent(orig) && write && !PteWrite(orig):
+		// A shared file page mapped read-only (the VMA became writable
+		// later): make the same page writable (wp_page_shared).
+		entry = PteMkDirty(PteMkWrite(orig))
+		m.Stats.WriteProtect.Add(1)
 	default:
 		// Present and allowed: another CPU resolved it, or the TLB was
 		// stale (a spurious fault).
@@ -99,10 +130,18 @@ func (m *MM) anonFault(v *VMA, va uintptr, write bool) (done bool, err error) {
 		amd64.Invlpg(va)
 		return true, nil
 	}
+	undo := func() {
+		switch {
+		case fresh:
+			m.dropNew(ref)
+		case ref != 0:
+			putPage(ref)
+		}
+	}
 
 	pm, ok = PteOffsetMapLock(pmd, va)
 	if !ok {
-		m.dropNew(newPFN)
+		undo()
 		return false, nil
 	}
 	m.checkTable(pm, va)
@@ -111,17 +150,18 @@ func (m *MM) anonFault(v *VMA, va uintptr, write bool) (done bool, err error) {
 		// email's case (a detached table reads as none) lands here too.
 		pm.PTL.Unlock()
 		PteUnmap(pm)
-		m.dropNew(newPFN)
+		undo()
 		return false, nil
 	}
 	storePTE(pm.PTE, entry)
 	pm.PTL.Unlock()
 	PteUnmap(pm)
 	if PtePresent(orig) {
-		// The old translation (the zero page, or a write-protected page)
-		// may be cached anywhere this mm ran.
+		// The old translation may be cached anywhere this mm ran.
 		FlushUser(m, va, PageSize)
-		putPage(PtePFN(orig))
+		if PtePFN(orig) != PtePFN(entry) {
+			putPage(PtePFN(orig))
+		}
 	}
 	return true, nil
 }

@@ -42,8 +42,48 @@ func (m *MM) Mmap(addr, length uintptr, prot Prot, flags VMAFlags) (uintptr, err
 		return 0, err
 	}
 	m.zapLocked(start, end, true) // MAP_FIXED semantics: replace
-	m.VMAs.Unmap(start, end)
+	m.unmapFileVMAs(start, end)
 	return start, m.VMAs.Insert(VMA{Start: start, End: end, Prot: prot, Flags: flags | VMAnon})
+}
+
+// MmapFile maps length bytes of file f from page offset pgoff at addr (or,
+// with addr 0, the lowest free range). shared selects MAP_SHARED (writes go
+// to the file's pages) or MAP_PRIVATE (the first write to a page copies it
+// into an anonymous page: copy on write).
+func (m *MM) MmapFile(addr, length uintptr, prot Prot, shared bool, f *File, pgoff uint64) (uintptr, error) {
+	m.MmapLock.Lock()
+	defer m.MmapLock.Unlock()
+	if addr == 0 {
+		a, ok := m.VMAs.FreeRange(length, UserBase, UserEnd)
+		if !ok {
+			return 0, ErrNoMemory
+		}
+		addr = a
+	}
+	start, end, err := pageRange(addr, length)
+	if err != nil {
+		return 0, err
+	}
+	var flags VMAFlags
+	if shared {
+		flags = VMShared
+	}
+	m.zapLocked(start, end, true)
+	m.unmapFileVMAs(start, end)
+	if err := m.VMAs.Insert(VMA{Start: start, End: end, Prot: prot, Flags: flags, File: f, Pgoff: pgoff}); err != nil {
+		return 0, err
+	}
+	f.addMapper(m, 1)
+	return start, nil
+}
+
+// unmapFileVMAs removes the VMAs of [start, end), dropping i_mmap counts.
+func (m *MM) unmapFileVMAs(start, end uintptr) {
+	for _, v := range m.VMAs.Unmap(start, end) {
+		if f, ok := v.File.(*File); ok && f != nil {
+			f.addMapper(m, -1)
+		}
+	}
 }
 
 // Munmap removes [addr, addr+length): VMAs, PTEs, pages, and page tables
@@ -55,7 +95,7 @@ func (m *MM) Munmap(addr, length uintptr) error {
 	}
 	m.MmapLock.Lock()
 	defer m.MmapLock.Unlock()
-	m.VMAs.Unmap(start, end)
+	m.unmapFileVMAs(start, end)
 	m.zapLocked(start, end, true)
 	return nil
 }
@@ -94,8 +134,12 @@ func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
 		var nv amd64.PTE
 		if prot != ProtNone {
 			keep := prot
-			if PtePFN(old) == zeroPFN {
+			pfn := PtePFN(old)
+			if pfn == zeroPFN {
 				keep &^= ProtWrite // the zero page is never writable
+			}
+			if v := m.VMAs.Find(va); Frames.KindOf(pfn) == KindPageCache && (v == nil || v.Flags&VMShared == 0) {
+				keep &^= ProtWrite // a private mapping's file page: the first write must copy
 			}
 			nv = PfnPTE(PtePFN(old), keep) | old&(amd64.PTEAccessed|amd64.PTEDirty)
 		}

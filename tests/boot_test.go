@@ -18,7 +18,7 @@ import (
 // TestSuites runs the boot, runtime, syscall and mm suites on one CPU and
 // reports each KTAP test as a Go subtest.
 func TestSuites(t *testing.T) {
-	want := []string{"boot", "runtime", "syscall", "mm", "mmap"}
+	want := []string{"boot", "runtime", "syscall", "mm", "mmap", "mmfile"}
 	v := boot(t, "test="+strings.Join(want, ","), 1)
 	rep := v.runKTAP(0) // as bootKTAP, keeping v for the log
 	got := suiteNames(rep)
@@ -50,9 +50,9 @@ func TestSMP(t *testing.T) {
 // TestRuntime4CPUs runs the runtime, syscall and mm suites (with the
 // munmap-during-faults race) with GOMAXPROCS=4.
 func TestRuntime4CPUs(t *testing.T) {
-	v := boot(t, "test=runtime,syscall,mm,mmap,mmrace", 4)
+	v := boot(t, "test=runtime,syscall,mm,mmap,mmrace,mmfile", 4)
 	rep := v.runKTAP(0)
-	for _, s := range []string{"runtime", "syscall", "mm", "mmap", "mmrace"} {
+	for _, s := range []string{"runtime", "syscall", "mm", "mmap", "mmrace", "mmfile"} {
 		if !slices.Contains(suiteNames(rep), s) {
 			v.errorf("no %s suite in the report", s)
 		}

@@ -297,3 +297,171 @@ func testMunmapDuringFaults(t *ktest.T) {
 		t.Errorf("%d page-table debug check violations", v)
 	}
 }
+
+func init() {
+	ktest.Register(ktest.Suite{
+		Name: "mmfile",
+		Doc:  "shared and private file mappings: page cache, i_mmap, copy on write, all CPUs on one file",
+		Cases: []ktest.Case{
+			{Name: "shared_file_rw", Fn: testSharedFile},
+			{Name: "private_file_cow", Fn: testPrivateFile},
+			{Name: "all_cpus_fault_one_file", Fn: testAllCPUsFile, Timeout: 5 * time.Minute},
+		},
+	})
+}
+
+// fileSetup makes a file, runs f, and checks that releasing it after every
+// mapping is gone returns its page-cache frames.
+func fileSetup(t *ktest.T, pages uint64, f func(file *mm.File)) {
+	pc0 := mm.Frames.Stats().ByKind[mm.KindPageCache]
+	file := mm.NewFile("test", pages)
+	f(file)
+	if err := file.Release(); err != nil {
+		t.Errorf("Release: %v", err)
+	}
+	if pc := mm.Frames.Stats().ByKind[mm.KindPageCache]; pc != pc0 {
+		t.Errorf("page-cache frames: %d before, %d after Release", pc0, pc)
+	}
+}
+
+func testSharedFile(t *ktest.T) {
+	fileSetup(t, 16, func(file *mm.File) {
+		withMM(t, 0, mm.ProtNone, func(a *mm.MM, _ uintptr) {
+			// The second address space lives inside the first's accounting.
+			b, err := mm.New()
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			defer b.Destroy()
+			func() {
+				va, err := a.MmapFile(0, 16*mm.PageSize, mm.ProtRead|mm.ProtWrite, true, file, 0)
+				if err != nil {
+					t.Fatalf("MmapFile: %v", err)
+				}
+				vb, _ := b.MmapFile(0, 16*mm.PageSize, mm.ProtRead, true, file, 0)
+				a.Use()
+				err = a.Store64(va+3*mm.PageSize+16, 0xfeed)
+				a.Unuse()
+				if err != nil {
+					t.Fatalf("store: %v", err)
+				}
+				b.Use()
+				v, err := b.Load64(vb + 3*mm.PageSize + 16)
+				b.Unuse()
+				if err != nil || v != 0xfeed {
+					t.Errorf("the other mapping reads %#x, %v; want 0xfeed", v, err)
+				}
+				ea, _ := a.Walk(va + 3*mm.PageSize)
+				eb, _ := b.Walk(vb + 3*mm.PageSize)
+				cached, _ := file.Cached(3)
+				if mm.PtePFN(ea[3]) != cached || mm.PtePFN(eb[3]) != cached {
+					t.Errorf("PTEs map %#x and %#x, want the page-cache frame %#x", mm.PtePFN(ea[3]), mm.PtePFN(eb[3]), cached)
+				}
+				if n := len(file.Mappers()); n != 2 {
+					t.Errorf("i_mmap has %d address spaces, want 2", n)
+				}
+				a.Munmap(va, 16*mm.PageSize)
+				b.Munmap(vb, 16*mm.PageSize)
+			}()
+		})
+	})
+}
+
+func testPrivateFile(t *ktest.T) {
+	fileSetup(t, 4, func(file *mm.File) {
+		withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+			va, _ := m.MmapFile(0, 4*mm.PageSize, mm.ProtRead|mm.ProtWrite, false, file, 0)
+			if v, err := m.Load64(va); err != nil || v != 0 {
+				t.Fatalf("read: %#x, %v", v, err)
+			}
+			cached, _ := file.Cached(0)
+			e, _ := m.Walk(va)
+			if mm.PtePFN(e[3]) != cached || mm.PteWrite(e[3]) {
+				t.Errorf("a read of a private mapping should map the file page read-only: PTE %#x, cache %#x", uint64(e[3]), cached)
+			}
+			if err := m.Store64(va, 0xc0ffee); err != nil {
+				t.Fatalf("write: %v", err)
+			}
+			e, _ = m.Walk(va)
+			if mm.PtePFN(e[3]) == cached || !mm.PteWrite(e[3]) {
+				t.Errorf("the write did not copy the page: PTE %#x", uint64(e[3]))
+			}
+			var b [8]byte
+			file.ReadAt(b[:], 0)
+			if b != [8]byte{} {
+				t.Errorf("a write through a private mapping changed the file: % x", b)
+			}
+			if v, _ := m.Load64(va); v != 0xc0ffee {
+				t.Errorf("the private copy reads %#x", v)
+			}
+			// mprotect back and forth must not make the file page writable.
+			m.Load64(va + mm.PageSize)
+			m.Mprotect(va, 4*mm.PageSize, mm.ProtRead)
+			m.Mprotect(va, 4*mm.PageSize, mm.ProtRead|mm.ProtWrite)
+			e, _ = m.Walk(va + mm.PageSize)
+			if mm.PteWrite(e[3]) {
+				t.Errorf("mprotect made a private mapping's file page writable")
+			}
+			m.Munmap(va, 4*mm.PageSize)
+		})
+	})
+}
+
+// testAllCPUsFile: a goroutine per CPU, each in its own address space,
+// faults the same shared file range at once; every address space must map
+// the very same frames (read back from the page tables).
+func testAllCPUsFile(t *ktest.T) {
+	const pages = 64
+	fileSetup(t, pages, func(file *mm.File) {
+		n := 2 * smp.Count()
+		pfns := make([][pages]uint64, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for g := 0; g < n; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m, err := mm.New()
+				if err != nil {
+					t.Errorf("New: %v", err)
+					return
+				}
+				va, _ := m.MmapFile(0, pages*mm.PageSize, mm.ProtRead|mm.ProtWrite, true, file, 0)
+				m.Use()
+				<-start
+				for i := 0; i < pages; i++ {
+					if g%2 == 0 {
+						m.Load64(va + uintptr(i)*mm.PageSize)
+					} else {
+						m.Store64(va+uintptr(i)*mm.PageSize+uintptr(8*g), uint64(g))
+					}
+				}
+				m.Unuse()
+				for i := 0; i < pages; i++ {
+					e, _ := m.Walk(va + uintptr(i)*mm.PageSize)
+					pfns[g][i] = mm.PtePFN(e[3])
+				}
+				m.Munmap(va, pages*mm.PageSize)
+				m.Destroy()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i := 0; i < pages; i++ {
+			want, _ := file.Cached(uint64(i))
+			for g := 0; g < n; g++ {
+				if pfns[g][i] != want {
+					t.Fatalf("address space %d maps page %d at %#x, the page cache has %#x", g, i, pfns[g][i], want)
+				}
+			}
+		}
+		// Every writer's value landed in the one shared page.
+		var b [8]byte
+		for g := 1; g < n; g += 2 {
+			file.ReadAt(b[:], uint64(8*g))
+			if b[0] != byte(g) {
+				t.Errorf("writer %d's value is not in the file (%d)", g, b[0])
+			}
+		}
+	})
+}
