@@ -15,7 +15,7 @@ import (
 func mmCommands() []shell.Command {
 	return []shell.Command{
 		{Name: "mm", Usage: "mm [new | map ID ADDR PAGES r|rw | destroy ID]", Help: "list address spaces and their VMAs, or make and change one", Run: cmdMM},
-		{Name: "pt", Usage: "pt walk ID ADDR", Help: "walk the page tables of ADDR in address space ID, level by level", Run: cmdPT},
+		{Name: "pt", Usage: "pt walk ID ADDR | pt dump ID [START END]", Help: "walk the page tables of ADDR level by level, or list the mapped pages", Run: cmdPT},
 		{Name: "fault", Usage: "fault ID ADDR [r|w]", Help: "touch ADDR in address space ID through uaccess (faulting it in)", Run: cmdFault},
 	}
 }
@@ -128,8 +128,11 @@ func pteFlags(e amd64.PTE) string {
 }
 
 func cmdPT(sh *shell.Shell, args []string) error {
+	if len(args) >= 2 && args[0] == "dump" {
+		return cmdPTDump(sh, args[1:])
+	}
 	if len(args) != 3 || args[0] != "walk" {
-		return fmt.Errorf("usage: pt walk ID ADDR")
+		return fmt.Errorf("usage: pt walk ID ADDR | pt dump ID [START END]")
 	}
 	m, err := findMM(args[1])
 	if err != nil {
@@ -195,4 +198,42 @@ func cmdFault(sh *shell.Shell, args []string) error {
 		return err
 	}
 	return cmdPT(sh, []string{"walk", args[0], args[1]})
+}
+
+func cmdPTDump(sh *shell.Shell, args []string) error {
+	if len(args) != 1 && len(args) != 3 {
+		return fmt.Errorf("usage: pt dump ID [START END]")
+	}
+	m, err := findMM(args[0])
+	if err != nil {
+		return err
+	}
+	start, end := mm.UserBase, mm.UserEnd
+	if len(args) == 3 {
+		if start, err = parseUserAddr(args[1]); err != nil {
+			return err
+		}
+		if end, err = parseUserAddr(args[2]); err != nil {
+			return err
+		}
+		if end <= start {
+			return fmt.Errorf("END must be above START")
+		}
+	}
+	const max = 256
+	maps := m.Dump(start, end, max)
+	for _, x := range maps {
+		what := ""
+		if mm.PtePFN(x.PTE) == mm.ZeroPFN() {
+			what = "  (zero page)"
+		} else {
+			what = "  (" + mm.Frames.KindOf(mm.PtePFN(x.PTE)).String() + ")"
+		}
+		sh.Printf("%#014x -> %#010x %-16s%s\n", x.VA, x.PTE.Addr(), pteFlags(x.PTE), what)
+	}
+	if len(maps) == max {
+		sh.Printf("(first %d mappings only)\n", max)
+	}
+	sh.Printf("%d pages mapped\n", len(maps))
+	return nil
 }

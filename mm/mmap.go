@@ -250,3 +250,15 @@ func freePageTable(pa uint64) {
 	Frames.Free(pa>>PageShift, 0)
 	UserTables.Add(-1)
 }
+
+// Madvise sets or clears VMA hints (MADV_HUGEPAGE, MADV_NOHUGEPAGE) over
+// [addr, addr+length), which must be mapped.
+func (m *MM) Madvise(addr, length uintptr, set, clear VMAFlags) error {
+	start, end, err := pageRange(addr, length)
+	if err != nil {
+		return err
+	}
+	m.MmapLock.Lock()
+	defer m.MmapLock.Unlock()
+	return m.VMAs.Advise(start, end, set, clear)
+}

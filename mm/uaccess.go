@@ -61,3 +61,72 @@ func (m *MM) Unuse() {
 	setThreadCR3(BootPML4)
 	runtime.UnlockOSThread()
 }
+
+// Touch faults va in for reading (or writing) without transferring data.
+func (m *MM) Touch(va uintptr, write bool) error {
+	if write {
+		for i := 0; ; i++ {
+			// A CAS that swaps a value with itself writes without changing it.
+			v, err := m.Load64(va &^ 7)
+			if err != nil {
+				return err
+			}
+			if _, ok := amd64.ProbeCAS32(va&^3, uint32(v>>(8*(va&4))), uint32(v>>(8*(va&4)))); ok {
+				return nil
+			}
+			if err := m.HandleMMFault(va, true); err != nil || i > 100 {
+				return ErrFault
+			}
+		}
+	}
+	_, err := m.Load64(va &^ 7)
+	return err
+}
+
+// CAS32 atomically replaces the 32-bit word at va with new if it holds old.
+func (m *MM) CAS32(va uintptr, old, new uint32) (bool, error) {
+	if va&3 != 0 {
+		return false, ErrInval
+	}
+	for i := 0; ; i++ {
+		if swapped, ok := amd64.ProbeCAS32(va, old, new); ok {
+			return swapped, nil
+		}
+		if err := m.HandleMMFault(va, true); err != nil || i > 100 {
+			return false, ErrFault
+		}
+	}
+}
+
+// CopyOut copies b to user memory at va; va and len(b) must be multiples
+// of 8 (the accessors move words).
+func (m *MM) CopyOut(va uintptr, b []byte) error {
+	if va&7 != 0 || len(b)&7 != 0 {
+		return ErrInval
+	}
+	for i := 0; i < len(b); i += 8 {
+		w := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
+			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
+		if err := m.Store64(va+uintptr(i), w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CopyIn copies user memory at va into b, with CopyOut's alignment rule.
+func (m *MM) CopyIn(b []byte, va uintptr) error {
+	if va&7 != 0 || len(b)&7 != 0 {
+		return ErrInval
+	}
+	for i := 0; i < len(b); i += 8 {
+		w, err := m.Load64(va + uintptr(i))
+		if err != nil {
+			return err
+		}
+		for j := 0; j < 8; j++ {
+			b[i+j] = byte(w >> (8 * j))
+		}
+	}
+	return nil
+}

@@ -135,3 +135,41 @@ func (m *MM) Walk(va uintptr) (entries [4]amd64.PTE, tables [4]uint64) {
 	}
 	return
 }
+
+// Mapping is one present leaf of a user page table, for `pt dump`.
+type Mapping struct {
+	VA  uintptr
+	PTE amd64.PTE
+}
+
+// Dump lists the present PTEs of [start, end), at most max of them.
+func (m *MM) Dump(start, end uintptr, max int) []Mapping {
+	var out []Mapping
+	for va := start &^ (PageSize - 1); va < end && len(out) < max; {
+		// Skip whole 512 GiB and 1 GiB regions whose tables are absent.
+		if l4 := loadPTE(&table(m.PML4)[amd64.Index(va, 4)]); !l4.Present() {
+			va = (va | (amd64.PML4ESpan - 1)) + 1
+			continue
+		} else if l3 := loadPTE(&table(l4.Addr())[amd64.Index(va, 3)]); !l3.Present() {
+			va = (va | (amd64.PDPTESpan - 1)) + 1
+			continue
+		}
+		pmd := m.pmdIfPresent(va)
+		next := (va | (amd64.PDESpan - 1)) + 1
+		if pmd != nil {
+			if pm, ok := PteOffsetMap(pmd, va); ok {
+				for a := va; a < next && a < end && len(out) < max; a += PageSize {
+					if e := loadPTE(&table(pm.Table)[amd64.Index(a, 1)]); !PteNone(e) {
+						out = append(out, Mapping{a, e})
+					}
+				}
+				PteUnmap(pm)
+			}
+		}
+		if next < va {
+			break
+		}
+		va = next
+	}
+	return out
+}

@@ -328,6 +328,9 @@ func TestShellMM(t *testing.T) {
 			v.errorf("%s printed %q, want a line matching %q", cmd, out, want)
 		}
 	}
+	if out := v.command("pt dump 1", cmdTimeout); !anyLine(out, regexp.MustCompile(`^2 pages mapped`)) || !anyLine(out, regexp.MustCompile(`zero page`)) {
+		v.errorf("pt dump printed %q, want the two mapped pages", out)
+	}
 	if out := v.command("mm", cmdTimeout); !anyLine(out, regexp.MustCompile(`faults 3 \(zero page 1, new 1`)) {
 		v.errorf("mm printed %q", out)
 	}

@@ -23,6 +23,8 @@ func Fixup(rip uint64) (uint64, bool) {
 		return uint64(probeLoadFixupAddr()), true
 	case uint64(probeStoreInsnAddr()):
 		return uint64(probeStoreFixupAddr()), true
+	case uint64(probeCASInsnAddr()):
+		return uint64(probeCASFixupAddr()), true
 	}
 	return 0, false
 }
@@ -34,3 +36,12 @@ func probeStoreInsn()
 func probeStoreFixup()
 func probeStoreInsnAddr() uintptr
 func probeStoreFixupAddr() uintptr
+
+// ProbeCAS32 compares the 32-bit word at addr with old and, if equal,
+// stores new (LOCK CMPXCHG); ok is false if the access faulted.
+func ProbeCAS32(addr uintptr, old, new uint32) (swapped, ok bool)
+
+func probeCASInsn()
+func probeCASFixup()
+func probeCASInsnAddr() uintptr
+func probeCASFixupAddr() uintptr

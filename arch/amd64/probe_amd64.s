@@ -64,3 +64,37 @@ TEXT ·probeStoreFixupAddr(SB), NOSPLIT|NOFRAME, $0-8
 	LEAQ	·probeStoreFixup(SB), AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// func ProbeCAS32(addr uintptr, old, new uint32) (swapped, ok bool)
+// Arguments from SP: addr 8, old 16, new 20; results swapped 24, ok 25.
+TEXT ·ProbeCAS32(SB), NOSPLIT|NOFRAME, $0-18
+	MOVQ	addr+0(FP), BX
+	MOVL	old+8(FP), AX
+	MOVL	new+12(FP), CX
+	JMP	·probeCASInsn(SB)
+
+// func probeCASInsn()
+TEXT ·probeCASInsn(SB), NOSPLIT|NOFRAME, $0-0
+	LOCK
+	CMPXCHGL	CX, (BX)
+	SETEQ	24(SP)
+	MOVB	$1, 25(SP)
+	RET
+
+// func probeCASFixup()
+TEXT ·probeCASFixup(SB), NOSPLIT|NOFRAME, $0-0
+	MOVB	$0, 24(SP)
+	MOVB	$0, 25(SP)
+	RET
+
+// func probeCASInsnAddr() uintptr
+TEXT ·probeCASInsnAddr(SB), NOSPLIT|NOFRAME, $0-8
+	LEAQ	·probeCASInsn(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func probeCASFixupAddr() uintptr
+TEXT ·probeCASFixupAddr(SB), NOSPLIT|NOFRAME, $0-8
+	LEAQ	·probeCASFixup(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

@@ -23,6 +23,7 @@ func init() {
 			{Name: "anon_rw_roundtrip", Fn: testAnonRoundtrip},
 			{Name: "zero_page_shared", Fn: testZeroPage},
 			{Name: "efault", Fn: testEFAULT},
+			{Name: "uaccess_cas_copy_touch", Fn: testUaccess},
 		},
 	})
 }
@@ -462,6 +463,46 @@ func testAllCPUsFile(t *ktest.T) {
 			if b[0] != byte(g) {
 				t.Errorf("writer %d's value is not in the file (%d)", g, b[0])
 			}
+		}
+	})
+}
+
+func testUaccess(t *ktest.T) {
+	withMM(t, 4, mm.ProtRead|mm.ProtWrite, func(m *mm.MM, base uintptr) {
+		if err := m.Touch(base, true); err != nil {
+			t.Fatalf("Touch: %v", err)
+		}
+		if e, _ := m.Walk(base); !mm.PteWrite(e[3]) || !mm.PteDirty(e[3]) {
+			t.Errorf("a write touch left PTE %#x, want writable and dirty", uint64(e[3]))
+		}
+		va := base + mm.PageSize + 64
+		if ok, err := m.CAS32(va, 0, 5); !ok || err != nil {
+			t.Errorf("CAS32(0 -> 5) on a fresh page: %v, %v", ok, err)
+		}
+		if ok, _ := m.CAS32(va, 0, 6); ok {
+			t.Errorf("CAS32 succeeded with a stale old value")
+		}
+		if v, _ := m.Load64(va); uint32(v) != 5 {
+			t.Errorf("after CAS the word is %d, want 5", uint32(v))
+		}
+		if _, err := m.CAS32(va+1, 0, 1); !errors.Is(err, mm.ErrInval) {
+			t.Errorf("unaligned CAS32: %v, want EINVAL", err)
+		}
+		// A copy that crosses a page boundary.
+		out := make([]byte, 64)
+		for i := range out {
+			out[i] = byte(i * 7)
+		}
+		at := base + 2*mm.PageSize - 32
+		if err := m.CopyOut(at, out); err != nil {
+			t.Fatalf("CopyOut: %v", err)
+		}
+		in := make([]byte, 64)
+		if err := m.CopyIn(in, at); err != nil || string(in) != string(out) {
+			t.Errorf("CopyIn after CopyOut: %v, equal %v", err, string(in) == string(out))
+		}
+		if err := m.CopyOut(base+4*mm.PageSize-8, make([]byte, 16)); !errors.Is(err, mm.ErrFault) {
+			t.Errorf("CopyOut past the VMA: %v, want EFAULT", err)
 		}
 	})
 }
