@@ -18,7 +18,7 @@ import (
 // TestSuites runs the boot, runtime, syscall and mm suites on one CPU and
 // reports each KTAP test as a Go subtest.
 func TestSuites(t *testing.T) {
-	want := []string{"boot", "runtime", "syscall", "mm", "mmap", "mmfile"}
+	want := []string{"boot", "runtime", "syscall", "mm"}
 	v := boot(t, "test="+strings.Join(want, ","), 1)
 	rep := v.runKTAP(0) // as bootKTAP, keeping v for the log
 	got := suiteNames(rep)
@@ -29,16 +29,18 @@ func TestSuites(t *testing.T) {
 	}
 }
 
-// TestSMP boots 1, 2 and 4 CPUs and runs the smp suite on each: all CPUs
+// TestSMP boots 1, 2 and 4 CPUs and runs the smp and mm suites on each: all CPUs
 // online, work on every CPU, cross-CPU futexes, IPIs, TLB shootdown and a
 // GC storm that must not leak frames.
 func TestSMP(t *testing.T) {
 	for _, cpus := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
-			v := boot(t, "test=smp", cpus)
+			v := boot(t, "test=smp,mm", cpus)
 			rep := v.runKTAP(0)
-			if !slices.Contains(suiteNames(rep), "smp") {
-				v.errorf("no smp suite in the report")
+			for _, s := range []string{"smp", "mm"} {
+				if !slices.Contains(suiteNames(rep), s) {
+					v.errorf("no %s suite in the report", s)
+				}
 			}
 			if !anyLine(v.lines(), regexp.MustCompile(fmt.Sprintf(`\b%d of %d CPUs online`, cpus, cpus))) {
 				v.errorf("the banner does not say %d of %d CPUs online", cpus, cpus)
@@ -50,9 +52,9 @@ func TestSMP(t *testing.T) {
 // TestRuntime4CPUs runs the runtime, syscall and mm suites (with the
 // munmap-during-faults race) with GOMAXPROCS=4.
 func TestRuntime4CPUs(t *testing.T) {
-	v := boot(t, "test=runtime,syscall,mm,mmap,mmrace,mmfile", 4)
+	v := boot(t, "test=runtime,syscall,mm", 4)
 	rep := v.runKTAP(0)
-	for _, s := range []string{"runtime", "syscall", "mm", "mmap", "mmrace", "mmfile"} {
+	for _, s := range []string{"runtime", "syscall", "mm"} {
 		if !slices.Contains(suiteNames(rep), s) {
 			v.errorf("no %s suite in the report", s)
 		}

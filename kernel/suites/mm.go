@@ -1,5 +1,7 @@
-// mm.go: the mm suite (first part) — user address spaces, the anonymous
-// fault path through uaccess, the zero page, and teardown accounting.
+// mm.go: the mm suite — user address spaces, the fault path through
+// uaccess, the zero page, mmap/munmap/mprotect/DONTNEED, shared and private
+// file mappings, munmap racing faults on every CPU, and teardown accounting
+// after every case.
 
 package suites
 
@@ -18,12 +20,19 @@ import (
 func init() {
 	ktest.Register(ktest.Suite{
 		Name: "mm",
-		Doc:  "address spaces, anonymous faults through uaccess, zero page, EFAULT, teardown",
+		Doc:  "address spaces, faults through uaccess, zero page, mmap/munmap/mprotect, files and COW, races with munmap",
 		Cases: []ktest.Case{
 			{Name: "anon_rw_roundtrip", Fn: testAnonRoundtrip},
 			{Name: "zero_page_shared", Fn: testZeroPage},
 			{Name: "efault", Fn: testEFAULT},
 			{Name: "uaccess_cas_copy_touch", Fn: testUaccess},
+			{Name: "munmap_frees_and_faults", Fn: testMunmap},
+			{Name: "mprotect_readonly", Fn: testMMMprotect},
+			{Name: "dontneed_zeroes", Fn: testDontneed},
+			{Name: "munmap_during_faults", Fn: testMunmapDuringFaults, Timeout: 5 * time.Minute},
+			{Name: "shared_file_rw", Fn: testSharedFile},
+			{Name: "private_file_cow", Fn: testPrivateFile},
+			{Name: "all_cpus_fault_one_file", Fn: testAllCPUsFile, Timeout: 5 * time.Minute},
 		},
 	})
 }
@@ -132,18 +141,6 @@ func testEFAULT(t *ktest.T) {
 	})
 }
 
-func init() {
-	ktest.Register(ktest.Suite{
-		Name: "mmap",
-		Doc:  "mmap, munmap, mprotect and MADV_DONTNEED on user address spaces",
-		Cases: []ktest.Case{
-			{Name: "munmap_frees_and_faults", Fn: testMunmap},
-			{Name: "mprotect_readonly", Fn: testMMMprotect},
-			{Name: "dontneed_zeroes", Fn: testDontneed},
-		},
-	})
-}
-
 func testMunmap(t *ktest.T) {
 	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
 		a, err := m.Mmap(0, 1024*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
@@ -224,16 +221,6 @@ func testDontneed(t *ktest.T) {
 	})
 }
 
-func init() {
-	ktest.Register(ktest.Suite{
-		Name: "mmrace",
-		Doc:  "faults on every CPU while another CPU unmaps and remaps the range",
-		Cases: []ktest.Case{
-			{Name: "munmap_during_faults", Fn: testMunmapDuringFaults, Timeout: 5 * time.Minute},
-		},
-	})
-}
-
 // testMunmapDuringFaults: threads on every CPU read and write a range
 // through uaccess while another unmaps and remaps it. Every access either
 // succeeds or returns EFAULT; nothing oopses, the debug checks stay quiet,
@@ -297,18 +284,6 @@ func testMunmapDuringFaults(t *ktest.T) {
 	if v := mm.Violations.Load() - violations; v != 0 {
 		t.Errorf("%d page-table debug check violations", v)
 	}
-}
-
-func init() {
-	ktest.Register(ktest.Suite{
-		Name: "mmfile",
-		Doc:  "shared and private file mappings: page cache, i_mmap, copy on write, all CPUs on one file",
-		Cases: []ktest.Case{
-			{Name: "shared_file_rw", Fn: testSharedFile},
-			{Name: "private_file_cow", Fn: testPrivateFile},
-			{Name: "all_cpus_fault_one_file", Fn: testAllCPUsFile, Timeout: 5 * time.Minute},
-		},
-	})
 }
 
 // fileSetup makes a file, runs f, and checks that releasing it after every
