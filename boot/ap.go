@@ -117,6 +117,9 @@ func finishSMP(n int) {
 		mm.SetFlushKernel(smp.FlushKernel)
 	}
 	mm.SetFlushUser(flushUser) // wb: boot
+	// Every CPU has its GS area now: the frame allocator's per-CPU caches
+	// can find their CPU.
+	mm.Frames.PerCPU = true
 }
 
 // apStart runs on a new AP, on its idle thread's kernel stack, with the

@@ -93,18 +93,46 @@ type Stats struct {
 	FreeBlocks [MaxOrder + 1]uint64
 }
 
-// Allocator is a buddy allocator over PFNs [0, n).
+// Allocator is a buddy allocator over PFNs [0, n), with per-CPU caches of
+// single frames in front of it (like Linux's per_cpu_pages): most 4 KiB
+// allocations and frees touch only their CPU's cache, and the buddy lists
+// (and their lock) see batches of pcpBatch frames.
 type Allocator struct {
 	lock   amd64.SpinLock
 	frames []Frame
 	free   [MaxOrder + 1]uint32 // list heads (PFN, 0 = empty)
-	stats  Stats
+	stats  Stats                // Total and FreeBlocks; protected by lock
+
+	// freeN and kinds are the free and per-kind counts. They change under
+	// lock or under a per-CPU cache's lock, atomically, so Check (which
+	// holds every lock) sees them exact.
+	freeN atomic.Int64
+	kinds [numKinds]atomic.Int64
+
+	// PerCPU turns the per-CPU caches on (the boot path, once every CPU
+	// has its GS area). CPU returns the running CPU (tests replace it).
+	PerCPU bool
+	CPU    func() int
+	pcp    [amd64.MaxCPUs]pcpList
 	// Poison fills freed frames with PoisonByte (xv6's junk-filling habit).
 	Poison bool
 	// phys turns a PFN into a pointer to its memory; on the machine that is
 	// the identity map, in host tests a fake region.
 	phys func(pfn uint64) unsafe.Pointer
 }
+
+// pcpList is one CPU's cache of free single frames. Frames in it are free
+// (kind KindFree, counted in freeN) but on no buddy list.
+type pcpList struct {
+	lock amd64.SpinLock
+	n    int
+	pfns [pcpHigh]uint32
+}
+
+const (
+	pcpHigh  = 64 // a cache drains pcpBatch frames when it would exceed this
+	pcpBatch = 16 // frames moved between a cache and the buddy lists at once
+)
 
 // PoisonByte is what freed frames are filled with (Linux's POISON_FREE).
 const PoisonByte = 0x6b
@@ -126,6 +154,13 @@ func (a *Allocator) Init(meta unsafe.Pointer, n uint64, phys func(pfn uint64) un
 	}
 	a.free = [MaxOrder + 1]uint32{}
 	a.stats = Stats{}
+	a.freeN.Store(0)
+	for i := range a.kinds {
+		a.kinds[i].Store(0)
+	}
+	for i := range a.pcp {
+		a.pcp[i].n = 0
+	}
 	a.phys = phys // wb: Init runs at boot (or in host tests)
 }
 
@@ -190,7 +225,7 @@ func (a *Allocator) unlink(pfn uint64, order int) {
 // freeBlockLocked puts a block on the free lists, merging it with its
 // buddies. Preconditions: a.lock held; the block's frames are not on any list.
 func (a *Allocator) freeBlockLocked(pfn uint64, order int) {
-	a.stats.Free += 1 << order
+	a.freeN.Add(1 << order)
 	for order < MaxOrder {
 		buddy := pfn ^ (1 << order)
 		if buddy >= uint64(len(a.frames)) {
@@ -211,6 +246,9 @@ func (a *Allocator) freeBlockLocked(pfn uint64, order int) {
 // is false when no block that large is free (memory exhausted or, for large
 // orders, fragmented).
 func (a *Allocator) Alloc(order int, kind Kind) (pfn uint64, ok bool) {
+	if order == 0 && a.PerCPU {
+		return a.allocPCP(kind)
+	}
 	f := a.lock.LockIRQ()
 	k := order
 	for k <= MaxOrder && a.free[k] == 0 {
@@ -233,8 +271,8 @@ func (a *Allocator) Alloc(order int, kind Kind) (pfn uint64, ok bool) {
 	for i := pfn; i < pfn+1<<order; i++ {
 		a.frames[i].kind = kind
 	}
-	a.stats.Free -= 1 << order
-	a.stats.ByKind[kind] += 1 << order
+	a.freeN.Add(-1 << order)
+	a.kinds[kind].Add(1 << order)
 	a.lock.UnlockIRQ(f)
 	return pfn, true
 }
@@ -244,6 +282,10 @@ func (a *Allocator) Alloc(order int, kind Kind) (pfn uint64, ok bool) {
 // panics with the frame's state (it is caught here rather than corrupting
 // the lists).
 func (a *Allocator) Free(pfn uint64, order int) {
+	if order == 0 && a.PerCPU {
+		a.freePCP(pfn)
+		return
+	}
 	f := a.lock.LockIRQ()
 	if pfn >= uint64(len(a.frames)) {
 		a.lock.UnlockIRQ(f)
@@ -267,7 +309,7 @@ func (a *Allocator) Free(pfn uint64, order int) {
 	}
 	fr.Gen++
 	fr.Owner, fr.Level = 0, 0
-	a.stats.ByKind[kind] -= 1 << order
+	a.kinds[kind].Add(-1 << order)
 	fr.flags = 0
 	a.freeBlockLocked(pfn, order)
 	a.lock.UnlockIRQ(f)
@@ -289,11 +331,15 @@ func (a *Allocator) KindOf(pfn uint64) Kind {
 	return a.frames[pfn].kind
 }
 
-// Stats returns a consistent snapshot of the counters.
+// Stats returns a snapshot of the counters.
 func (a *Allocator) Stats() Stats {
 	f := a.lock.LockIRQ()
 	s := a.stats
 	a.lock.UnlockIRQ(f)
+	s.Free = uint64(a.freeN.Load())
+	for k := range s.ByKind {
+		s.ByKind[k] = uint64(a.kinds[k].Load())
+	}
 	return s
 }
 
@@ -301,8 +347,23 @@ func (a *Allocator) Stats() Stats {
 // counters (the tests call it; it is O(frames)). It returns "" or what is
 // wrong.
 func (a *Allocator) Check() string {
-	f := a.lock.LockIRQ()
-	defer a.lock.UnlockIRQ(f)
+	// Lock order: every per-CPU cache, then the buddy lock.
+	at := amd64.EnterAtomic()
+	for i := range a.pcp {
+		a.pcp[i].lock.Lock()
+	}
+	a.lock.Lock()
+	msg := a.checkLocked()
+	a.lock.Unlock()
+	for i := range a.pcp {
+		a.pcp[i].lock.Unlock()
+	}
+	amd64.ExitAtomic(at)
+	return msg
+}
+
+// checkLocked is Check with every lock held.
+func (a *Allocator) checkLocked() string {
 	var free uint64
 	for k := 0; k <= MaxOrder; k++ {
 		var blocks uint64
@@ -321,15 +382,115 @@ func (a *Allocator) Check() string {
 			return "free block count differs from the lists"
 		}
 	}
-	if free != a.stats.Free {
-		return "free frame count differs from the lists"
+	for i := range a.pcp {
+		c := &a.pcp[i]
+		for j := 0; j < c.n; j++ {
+			if a.frames[c.pfns[j]].kind != KindFree {
+				return "a per-CPU cache holds a frame that is not free"
+			}
+		}
+		free += uint64(c.n)
 	}
-	var used uint64
-	for _, n := range a.stats.ByKind {
-		used += n
+	if int64(free) != a.freeN.Load() {
+		return "free frame count differs from the lists and caches"
 	}
-	if used+a.stats.Free != a.stats.Total {
+	var used int64
+	for k := range a.kinds {
+		used += a.kinds[k].Load()
+	}
+	if uint64(used)+free != a.stats.Total {
 		return "free + allocated != total"
 	}
 	return ""
+}
+
+func (a *Allocator) cpu() int {
+	if a.CPU != nil {
+		return a.CPU()
+	}
+	return int(amd64.This().ID)
+}
+
+// allocPCP takes a frame from this CPU's cache, refilling it from the
+// buddy lists when empty.
+func (a *Allocator) allocPCP(kind Kind) (uint64, bool) {
+	at := amd64.EnterAtomic() // stay on this CPU; interrupt handlers allocate too
+	c := &a.pcp[a.cpu()]
+	c.lock.Lock()
+	if c.n == 0 {
+		a.lock.Lock()
+		for c.n < pcpBatch {
+			k := 0
+			for k <= MaxOrder && a.free[k] == 0 {
+				k++
+			}
+			if k > MaxOrder {
+				break
+			}
+			p := uint64(a.free[k])
+			a.unlink(p, k)
+			for k > 0 { // split: the upper halves go back
+				k--
+				a.push(p+1<<k, k)
+			}
+			c.pfns[c.n] = uint32(p)
+			c.n++
+		}
+		a.lock.Unlock()
+	}
+	if c.n == 0 {
+		c.lock.Unlock()
+		amd64.ExitAtomic(at)
+		return 0, false
+	}
+	c.n--
+	pfn := uint64(c.pfns[c.n])
+	fr := &a.frames[pfn]
+	fr.flags, fr.order, fr.kind = flagHead, 0, kind
+	a.freeN.Add(-1)
+	a.kinds[kind].Add(1)
+	c.lock.Unlock()
+	amd64.ExitAtomic(at)
+	return pfn, true
+}
+
+// freePCP puts a frame into this CPU's cache, draining a batch to the buddy
+// lists when it is full.
+func (a *Allocator) freePCP(pfn uint64) {
+	if pfn >= uint64(len(a.frames)) {
+		panic("mm: Free: PFN beyond memory")
+	}
+	fr := &a.frames[pfn]
+	if fr.flags&flagHead == 0 || fr.order != 0 {
+		panic("mm: Free: frame is not the head of an allocated block of that order")
+	}
+	if a.Poison {
+		b := (*[PageSize]byte)(a.phys(pfn))
+		for i := range b {
+			b[i] = PoisonByte
+		}
+	}
+	at := amd64.EnterAtomic()
+	c := &a.pcp[a.cpu()]
+	c.lock.Lock()
+	if c.n == pcpHigh {
+		a.lock.Lock()
+		for i := 0; i < pcpBatch; i++ {
+			c.n--
+			p := uint64(c.pfns[c.n])
+			a.freeN.Add(-1) // freeBlockLocked counts it again
+			a.freeBlockLocked(p, 0)
+		}
+		a.lock.Unlock()
+	}
+	kind := fr.kind
+	fr.flags, fr.kind = 0, KindFree
+	fr.Gen++
+	fr.Owner, fr.Level = 0, 0
+	c.pfns[c.n] = uint32(pfn)
+	c.n++
+	a.kinds[kind].Add(-1)
+	a.freeN.Add(1)
+	c.lock.Unlock()
+	amd64.ExitAtomic(at)
 }

@@ -175,3 +175,58 @@ func TestFreeMisuse(t *testing.T) {
 		t.Fatal(msg)
 	}
 }
+
+// TestPerCPUCaches runs random single-frame traffic through the per-CPU
+// caches of four simulated CPUs, mixed with larger blocks from the buddy
+// lists, and checks the accounting (cached frames count as free) after
+// every batch and that everything merges back at the end.
+func TestPerCPUCaches(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		a, _ := fakeMemory(t, 4096)
+		a.AddRange(0, 4096*PageSize)
+		a.Poison = true
+		cpu := 0
+		a.PerCPU, a.CPU = true, func() int { return cpu }
+		r := rand.New(rand.NewPCG(seed, 7))
+		type block struct{ pfn, order uint64 }
+		var live []block
+		seen := map[uint64]bool{}
+		for step := 0; step < 20000; step++ {
+			cpu = r.IntN(4)
+			if len(live) > 0 && r.IntN(2) == 0 {
+				i := r.IntN(len(live))
+				b := live[i]
+				live[i] = live[len(live)-1]
+				live = live[:len(live)-1]
+				delete(seen, b.pfn)
+				a.Free(b.pfn, int(b.order))
+			} else {
+				order := uint64(0)
+				if r.IntN(8) == 0 {
+					order = uint64(r.IntN(4))
+				}
+				if p, ok := a.Alloc(int(order), KindAnon); ok {
+					if seen[p] {
+						t.Fatalf("seed %d: PFN %d handed out twice", seed, p)
+					}
+					seen[p] = true
+					live = append(live, block{p, order})
+				}
+			}
+			if step%1000 == 0 {
+				if msg := a.Check(); msg != "" {
+					t.Fatalf("seed %d step %d: %s", seed, step, msg)
+				}
+			}
+		}
+		for _, b := range live {
+			a.Free(b.pfn, int(b.order))
+		}
+		if msg := a.Check(); msg != "" {
+			t.Fatal(msg)
+		}
+		if st := a.Stats(); st.Free != st.Total || st.ByKind[KindAnon] != 0 {
+			t.Fatalf("seed %d: after freeing everything: %+v", seed, st)
+		}
+	}
+}
