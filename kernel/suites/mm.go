@@ -43,6 +43,7 @@ func init() {
 func withMM(t *ktest.T, pages int, prot mm.Prot, f func(m *mm.MM, base uintptr)) {
 	anon0 := mm.Frames.Stats().ByKind[mm.KindAnon]
 	tables0 := mm.UserTables.Load()
+	violations0 := mm.Violations.Load()
 	m, err := mm.New()
 	if err != nil {
 		t.Fatalf("mm.New: %v", err)
@@ -62,6 +63,12 @@ func withMM(t *ktest.T, pages int, prot mm.Prot, f func(m *mm.MM, base uintptr))
 	}
 	if n := mm.UserTables.Load(); n != tables0 {
 		t.Errorf("user page tables: %d before, %d after Destroy", tables0, n)
+	}
+	if v := mm.Violations.Load() - violations0; v != 0 {
+		t.Errorf("%d page-table debug check violations", v)
+	}
+	if msg := mm.Frames.Check(); msg != "" {
+		t.Errorf("frame allocator: %s", msg)
 	}
 }
 
