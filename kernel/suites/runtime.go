@@ -200,8 +200,8 @@ func testTimers(t *ktest.T) {
 	if !tm.Stop() {
 		t.Errorf("Stop on a pending timer returned false")
 	}
+	s := time.Now() // before Reset: the timer starts counting there
 	tm.Reset(5 * time.Millisecond)
-	s := time.Now()
 	<-tm.C
 	if time.Since(s) < 5*time.Millisecond {
 		t.Errorf("reset timer fired early")
