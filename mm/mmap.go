@@ -30,20 +30,30 @@ func pageRange(addr, length uintptr) (uintptr, uintptr, error) {
 func (m *MM) Mmap(addr, length uintptr, prot Prot, flags VMAFlags) (uintptr, error) {
 	m.MmapLock.Lock()
 	defer m.MmapLock.Unlock()
-	if addr == 0 {
-		a, ok := m.VMAs.FreeRange(length, UserBase, UserEnd)
-		if !ok {
-			return 0, ErrNoMemory
-		}
-		addr = a
-	}
-	start, end, err := pageRange(addr, length)
+	start, end, err := m.placeLocked(addr, length)
 	if err != nil {
 		return 0, err
 	}
-	m.zapLocked(start, end, true) // MAP_FIXED semantics: replace
-	m.unmapFileVMAs(start, end)
 	return start, m.VMAs.Insert(VMA{Start: start, End: end, Prot: prot, Flags: flags | VMAnon})
+}
+
+// placeLocked picks the range of a new mapping — addr (MAP_FIXED) or, for
+// addr 0, the lowest free range — and clears whatever was mapped there.
+// Preconditions: MmapLock held for writing.
+func (m *MM) placeLocked(addr, length uintptr) (start, end uintptr, err error) {
+	if addr == 0 {
+		a, ok := m.VMAs.FreeRange(length, UserBase, UserEnd)
+		if !ok {
+			return 0, 0, ErrNoMemory
+		}
+		addr = a
+	}
+	if start, end, err = pageRange(addr, length); err != nil {
+		return 0, 0, err
+	}
+	m.zapLocked(start, end, true) // MAP_FIXED semantics: the new mapping replaces
+	m.unmapFileVMAs(start, end)
+	return start, end, nil
 }
 
 // MmapFile maps length bytes of file f from page offset pgoff at addr (or,
@@ -53,14 +63,7 @@ func (m *MM) Mmap(addr, length uintptr, prot Prot, flags VMAFlags) (uintptr, err
 func (m *MM) MmapFile(addr, length uintptr, prot Prot, shared bool, f *File, pgoff uint64) (uintptr, error) {
 	m.MmapLock.Lock()
 	defer m.MmapLock.Unlock()
-	if addr == 0 {
-		a, ok := m.VMAs.FreeRange(length, UserBase, UserEnd)
-		if !ok {
-			return 0, ErrNoMemory
-		}
-		addr = a
-	}
-	start, end, err := pageRange(addr, length)
+	start, end, err := m.placeLocked(addr, length)
 	if err != nil {
 		return 0, err
 	}
@@ -68,8 +71,6 @@ func (m *MM) MmapFile(addr, length uintptr, prot Prot, shared bool, f *File, pgo
 	if shared {
 		flags = VMShared
 	}
-	m.zapLocked(start, end, true)
-	m.unmapFileVMAs(start, end)
 	if err := m.VMAs.Insert(VMA{Start: start, End: end, Prot: prot, Flags: flags, File: f, Pgoff: pgoff}); err != nil {
 		return 0, err
 	}
