@@ -36,12 +36,6 @@ var SMPReport struct {
 	NoACPI                    bool
 }
 
-func delay(ns uint64) {
-	for end := clock.Nanotime() + ns; clock.Nanotime() < end; {
-		amd64.Pause()
-	}
-}
-
 // startAPs brings up the CPUs of the MADT, at most cpus= of them in all.
 // A CPU that does not report within a second (generous: TCG may run many
 // vCPUs on few host cores) is sent INIT again, parked, and left out.
@@ -84,9 +78,9 @@ func startAPs() {
 		apAlive.Store(0)
 		amd64.CPUByID(next).APICID = apic
 		amd64.SendINIT(apic)
-		delay(10e6)
+		clock.Spin(10e6)
 		amd64.SendStartup(apic, trampolinePage)
-		delay(200e3)
+		clock.Spin(200e3)
 		if apAlive.Load() == 0 {
 			amd64.SendStartup(apic, trampolinePage)
 		}

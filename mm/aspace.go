@@ -113,15 +113,6 @@ func All() []*MM {
 	return out
 }
 
-// ByPML4 finds the address space whose PML4 is at pa (nil if none).
-func ByPML4(pa uint64) *MM {
-	f := Frames.Meta(pa >> PageShift)
-	if f == nil || f.Level != 4 || f.Owner == 0 {
-		return nil
-	}
-	return mms[f.Owner]
-}
-
 // Destroy frees every page and page table of m (the caller guarantees no
 // thread uses it any more). Anonymous pages are freed; the shared zero page
 // is not.

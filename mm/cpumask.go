@@ -2,6 +2,16 @@
 
 package mm
 
+// ByPML4 finds the address space whose PML4 is at pa (nil if none). It
+// only reads the frame metadata and the registry, so trap context may use it.
+func ByPML4(pa uint64) *MM {
+	f := Frames.Meta(pa >> PageShift)
+	if f == nil || f.Level != 4 || f.Owner == 0 || int(f.Owner) >= len(mms) {
+		return nil
+	}
+	return mms[f.Owner]
+}
+
 // NoteCR3 records that CPU cpu loaded cr3. The scheduler calls it on every
 // switch to a thread with a user address space (trap context: it only
 // reads the registry and sets a bit).
@@ -9,11 +19,7 @@ func NoteCR3(cr3 uint64, cpu int) {
 	if cr3 == BootPML4 || cr3 == 0 {
 		return
 	}
-	f := Frames.Meta(cr3 >> PageShift)
-	if f == nil || f.Level != 4 || f.Owner == 0 || int(f.Owner) >= len(mms) {
-		return
-	}
-	if m := mms[f.Owner]; m != nil {
+	if m := ByPML4(cr3); m != nil {
 		m.CPUMask.Or(1 << cpu)
 	}
 }

@@ -250,21 +250,38 @@ func (a *Allocator) Alloc(order int, kind Kind) (pfn uint64, ok bool) {
 		return a.allocPCP(kind)
 	}
 	f := a.lock.LockIRQ()
+	pfn, ok = a.takeLocked(order)
+	if ok {
+		a.markAllocated(pfn, order, kind)
+	}
+	a.lock.UnlockIRQ(f)
+	return pfn, ok
+}
+
+// takeLocked removes a free block of 2^order frames from the lists,
+// splitting a larger one if needed; the frames stay counted as free.
+// Preconditions: a.lock held.
+func (a *Allocator) takeLocked(order int) (uint64, bool) {
 	k := order
 	for k <= MaxOrder && a.free[k] == 0 {
 		k++
 	}
 	if k > MaxOrder {
-		a.lock.UnlockIRQ(f)
 		return 0, false
 	}
-	pfn = uint64(a.free[k])
+	pfn := uint64(a.free[k])
 	a.unlink(pfn, k)
 	// Split: give back the upper halves.
 	for k > order {
 		k--
 		a.push(pfn+1<<k, k)
 	}
+	return pfn, true
+}
+
+// markAllocated makes a taken block an allocated one of kind. The caller
+// holds the lock that covers the block (a.lock or its per-CPU cache's).
+func (a *Allocator) markAllocated(pfn uint64, order int, kind Kind) {
 	fr := &a.frames[pfn]
 	fr.flags = flagHead
 	fr.order = uint8(order)
@@ -273,8 +290,54 @@ func (a *Allocator) Alloc(order int, kind Kind) (pfn uint64, ok bool) {
 	}
 	a.freeN.Add(-1 << order)
 	a.kinds[kind].Add(1 << order)
-	a.lock.UnlockIRQ(f)
-	return pfn, true
+}
+
+// badFree says why (pfn, order) cannot be freed (freeOK if it can); the
+// reasons are codes, not strings, so that the panic messages stay static
+// data and trap context does not allocate.
+func (a *Allocator) badFree(pfn uint64, order int) int {
+	if pfn >= uint64(len(a.frames)) {
+		return freeBeyond
+	}
+	if fr := &a.frames[pfn]; fr.flags&flagHead == 0 || int(fr.order) != order {
+		return freeNotHead
+	}
+	return freeOK
+}
+
+const (
+	freeOK = iota
+	freeBeyond
+	freeNotHead
+)
+
+// panicBadFree panics with the message for a badFree code.
+func panicBadFree(code int) {
+	if code == freeBeyond {
+		panic("mm: Free: PFN beyond memory")
+	}
+	panic("mm: Free: frame is not the head of an allocated block of that order")
+}
+
+// markFreed poisons a block that is being freed and resets its metadata
+// (kind, generation, owner); the caller then puts it on a list or a cache.
+// It must run before the block is free: afterwards another CPU may own it.
+func (a *Allocator) markFreed(pfn uint64, order int) {
+	if a.Poison {
+		b := unsafe.Slice((*byte)(a.phys(pfn)), PageSize<<order)
+		for i := range b {
+			b[i] = PoisonByte
+		}
+	}
+	fr := &a.frames[pfn]
+	kind := fr.kind
+	for i := pfn; i < pfn+1<<order; i++ {
+		a.frames[i].kind = KindFree
+	}
+	fr.Gen++
+	fr.Owner, fr.Level = 0, 0
+	fr.flags = 0
+	a.kinds[kind].Add(-1 << order)
 }
 
 // Free returns a block obtained from Alloc with the same order. Freeing a
@@ -287,30 +350,11 @@ func (a *Allocator) Free(pfn uint64, order int) {
 		return
 	}
 	f := a.lock.LockIRQ()
-	if pfn >= uint64(len(a.frames)) {
+	if code := a.badFree(pfn, order); code != freeOK {
 		a.lock.UnlockIRQ(f)
-		panic("mm: Free: PFN beyond memory")
+		panicBadFree(code)
 	}
-	fr := &a.frames[pfn]
-	if fr.flags&flagHead == 0 || int(fr.order) != order {
-		a.lock.UnlockIRQ(f)
-		panic("mm: Free: frame is not the head of an allocated block of that order")
-	}
-	if a.Poison {
-		// Before the block is free: afterwards another CPU may own it.
-		b := unsafe.Slice((*byte)(a.phys(pfn)), PageSize<<order)
-		for i := range b {
-			b[i] = PoisonByte
-		}
-	}
-	kind := fr.kind
-	for i := pfn; i < pfn+1<<order; i++ {
-		a.frames[i].kind = KindFree
-	}
-	fr.Gen++
-	fr.Owner, fr.Level = 0, 0
-	a.kinds[kind].Add(-1 << order)
-	fr.flags = 0
+	a.markFreed(pfn, order)
 	a.freeBlockLocked(pfn, order)
 	a.lock.UnlockIRQ(f)
 }
@@ -420,18 +464,9 @@ func (a *Allocator) allocPCP(kind Kind) (uint64, bool) {
 	if c.n == 0 {
 		a.lock.Lock()
 		for c.n < pcpBatch {
-			k := 0
-			for k <= MaxOrder && a.free[k] == 0 {
-				k++
-			}
-			if k > MaxOrder {
+			p, ok := a.takeLocked(0)
+			if !ok {
 				break
-			}
-			p := uint64(a.free[k])
-			a.unlink(p, k)
-			for k > 0 { // split: the upper halves go back
-				k--
-				a.push(p+1<<k, k)
 			}
 			c.pfns[c.n] = uint32(p)
 			c.n++
@@ -445,10 +480,7 @@ func (a *Allocator) allocPCP(kind Kind) (uint64, bool) {
 	}
 	c.n--
 	pfn := uint64(c.pfns[c.n])
-	fr := &a.frames[pfn]
-	fr.flags, fr.order, fr.kind = flagHead, 0, kind
-	a.freeN.Add(-1)
-	a.kinds[kind].Add(1)
+	a.markAllocated(pfn, 0, kind)
 	c.lock.Unlock()
 	amd64.ExitAtomic(at)
 	return pfn, true
@@ -457,18 +489,8 @@ func (a *Allocator) allocPCP(kind Kind) (uint64, bool) {
 // freePCP puts a frame into this CPU's cache, draining a batch to the buddy
 // lists when it is full.
 func (a *Allocator) freePCP(pfn uint64) {
-	if pfn >= uint64(len(a.frames)) {
-		panic("mm: Free: PFN beyond memory")
-	}
-	fr := &a.frames[pfn]
-	if fr.flags&flagHead == 0 || fr.order != 0 {
-		panic("mm: Free: frame is not the head of an allocated block of that order")
-	}
-	if a.Poison {
-		b := (*[PageSize]byte)(a.phys(pfn))
-		for i := range b {
-			b[i] = PoisonByte
-		}
+	if code := a.badFree(pfn, 0); code != freeOK {
+		panicBadFree(code)
 	}
 	at := amd64.EnterAtomic()
 	c := &a.pcp[a.cpu()]
@@ -483,13 +505,9 @@ func (a *Allocator) freePCP(pfn uint64) {
 		}
 		a.lock.Unlock()
 	}
-	kind := fr.kind
-	fr.flags, fr.kind = 0, KindFree
-	fr.Gen++
-	fr.Owner, fr.Level = 0, 0
+	a.markFreed(pfn, 0)
 	c.pfns[c.n] = uint32(pfn)
 	c.n++
-	a.kinds[kind].Add(-1)
 	a.freeN.Add(1)
 	c.lock.Unlock()
 	amd64.ExitAtomic(at)

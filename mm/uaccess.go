@@ -63,21 +63,13 @@ func (m *MM) Unuse() {
 }
 
 // Touch faults va in for reading (or writing) without transferring data.
+// A write touch is a CAS of 0 with 0: LOCK CMPXCHG writes its destination
+// back even when the comparison fails (SDM Vol. 2A, CMPXCHG), so it needs
+// write access and leaves the word unchanged either way.
 func (m *MM) Touch(va uintptr, write bool) error {
 	if write {
-		for i := 0; ; i++ {
-			// A CAS that swaps a value with itself writes without changing it.
-			v, err := m.Load64(va &^ 7)
-			if err != nil {
-				return err
-			}
-			if _, ok := amd64.ProbeCAS32(va&^3, uint32(v>>(8*(va&4))), uint32(v>>(8*(va&4)))); ok {
-				return nil
-			}
-			if err := m.HandleMMFault(va, true); err != nil || i > 100 {
-				return ErrFault
-			}
-		}
+		_, err := m.CAS32(va&^3, 0, 0)
+		return err
 	}
 	_, err := m.Load64(va &^ 7)
 	return err

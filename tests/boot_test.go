@@ -20,13 +20,7 @@ import (
 func TestSuites(t *testing.T) {
 	want := []string{"boot", "runtime", "syscall", "mm"}
 	v := boot(t, "test="+strings.Join(want, ","), 1)
-	rep := v.runKTAP(0) // as bootKTAP, keeping v for the log
-	got := suiteNames(rep)
-	for _, s := range want {
-		if !slices.Contains(got, s) {
-			v.errorf("suite %q is missing from the KTAP report (suites: %q)", s, got)
-		}
-	}
+	v.runSuites(want...)
 }
 
 // TestSMP boots 1, 2 and 4 CPUs and runs the smp and mm suites on each: all CPUs
@@ -36,12 +30,7 @@ func TestSMP(t *testing.T) {
 	for _, cpus := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
 			v := boot(t, "test=smp,mm", cpus)
-			rep := v.runKTAP(0)
-			for _, s := range []string{"smp", "mm"} {
-				if !slices.Contains(suiteNames(rep), s) {
-					v.errorf("no %s suite in the report", s)
-				}
-			}
+			v.runSuites("smp", "mm")
 			if !anyLine(v.lines(), regexp.MustCompile(fmt.Sprintf(`\b%d of %d CPUs online`, cpus, cpus))) {
 				v.errorf("the banner does not say %d of %d CPUs online", cpus, cpus)
 			}
@@ -53,12 +42,7 @@ func TestSMP(t *testing.T) {
 // munmap-during-faults race) with GOMAXPROCS=4.
 func TestRuntime4CPUs(t *testing.T) {
 	v := boot(t, "test=runtime,syscall,mm", 4)
-	rep := v.runKTAP(0)
-	for _, s := range []string{"runtime", "syscall", "mm"} {
-		if !slices.Contains(suiteNames(rep), s) {
-			v.errorf("no %s suite in the report", s)
-		}
-	}
+	v.runSuites("runtime", "syscall", "mm")
 }
 
 // TestStopAll: an oops on one CPU stops the others with an NMI, and each
@@ -80,12 +64,7 @@ func TestRCU(t *testing.T) {
 	for _, cpus := range []int{2, 4} {
 		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
 			v := boot(t, "test=rcu,torture torture=3", cpus)
-			rep := v.runKTAP(0)
-			for _, s := range []string{"rcu", "torture"} {
-				if !slices.Contains(suiteNames(rep), s) {
-					v.errorf("no %s suite in the report", s)
-				}
-			}
+			v.runSuites("rcu", "torture")
 		})
 	}
 }
@@ -96,13 +75,7 @@ func TestRCU(t *testing.T) {
 func TestSuitesQ35(t *testing.T) {
 	want := []string{"boot", "runtime", "syscall"}
 	v := bootMachine(t, "q35", "test="+strings.Join(want, ","), 1, defaultMemMB)
-	rep := v.runKTAP(0)
-	got := suiteNames(rep)
-	for _, s := range want {
-		if !slices.Contains(got, s) {
-			v.errorf("suite %q is missing from the KTAP report (suites: %q)", s, got)
-		}
-	}
+	v.runSuites(want...)
 }
 
 // TestTestList: test=list prints "suite: NAME" lines and exits with

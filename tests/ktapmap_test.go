@@ -7,6 +7,7 @@ package tests
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +179,17 @@ func suiteNames(rep *ktap.Report) []string {
 		names = append(names, kt.Name)
 	}
 	return names
+}
+
+// runSuites is runKTAP (with its default timeout) that also fails when one
+// of the named suites is missing from the report.
+func (v *vm) runSuites(names ...string) *ktap.Report {
+	rep := v.runKTAP(0)
+	got := suiteNames(rep)
+	for _, s := range names {
+		if !slices.Contains(got, s) {
+			v.errorf("suite %q is missing from the KTAP report (suites: %q)", s, got)
+		}
+	}
+	return rep
 }

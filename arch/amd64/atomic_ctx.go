@@ -24,6 +24,13 @@ func procUnpin()
 // (the boot path, the runtime's start-up) there is nothing to pin.
 var ProcessContext bool
 
+// goroutineContext reports whether the code running on c is a goroutine
+// (process context), which must be pinned to stay put, rather than trap
+// context or code before the kernel's main function.
+//
+//go:nosplit
+func goroutineContext(c *CPU) bool { return ProcessContext && c.Nesting == 0 }
+
 // AtomicFlags is what EnterAtomic returns for ExitAtomic.
 type AtomicFlags struct {
 	rflags uintptr
@@ -39,7 +46,7 @@ func EnterAtomic() AtomicFlags {
 		return AtomicFlags{}
 	}
 	f := AtomicFlags{rflags: SaveFlagsCli()}
-	if ProcessContext && This().Nesting == 0 {
+	if goroutineContext(This()) {
 		procPin()
 		f.pinned = true
 	}
@@ -76,7 +83,7 @@ func PreemptDisable() {
 	}
 	f := SaveFlagsCli()
 	c := This()
-	pin := ProcessContext && c.Nesting == 0
+	pin := goroutineContext(c)
 	c.PinBits <<= 1
 	if pin {
 		c.PinBits |= 1
@@ -99,7 +106,7 @@ func PreemptEnable() {
 	c := This()
 	pinned := c.PinBits&1 != 0
 	c.PinBits >>= 1
-	if pinned != (ProcessContext && c.Nesting == 0) {
+	if pinned != goroutineContext(c) {
 		PinMismatch++
 	}
 	c.PreemptCount--

@@ -37,24 +37,21 @@ func trap(tf *TrapFrame) {
 	}
 	if This().OnEmerg != 0 {
 		// NMI, #DF, #MC or a kernel stack overflow: never resumable.
-		fatal(tf)
+		Fatal(tf)
 		return
 	}
 	if h := handlers[tf.Vector&0xff]; h != nil {
 		h(tf)
 		return
 	}
-	fatal(tf)
-}
-
-// fatal hands tf to the fatal handler. If that returns, it has rewritten
-// tf to continue somewhere safe (the oops path's InjectCall), so the trap
-// returns; without a handler the CPU stops.
-func fatal(tf *TrapFrame) {
 	Fatal(tf)
 }
 
-// Fatal is fatal for handlers that decide a trap is an oops after all.
+// Fatal hands tf to the fatal handler (the oops report); trap dispatch uses
+// it for unhandled traps, and handlers that decide a trap is an oops after
+// all call it too. If the handler returns, it has rewritten tf to continue
+// somewhere safe (the oops path's InjectCall), so the trap returns; without
+// a handler the CPU stops.
 func Fatal(tf *TrapFrame) {
 	if fatalHandler != nil {
 		fatalHandler(tf)

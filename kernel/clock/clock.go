@@ -130,3 +130,11 @@ func LAPICTicks(ns uint64) uint32 {
 	}
 	return uint32(q)
 }
+
+// Spin busy-waits ns nanoseconds (boot-time delays, before anything can
+// sleep; and the few waits that must not sleep).
+func Spin(ns uint64) {
+	for end := Nanotime() + ns; Nanotime() < end; {
+		amd64.Pause()
+	}
+}

@@ -49,9 +49,7 @@ func Off() {
 		p.Enter()
 		// QEMU acts on the write asynchronously: give it a second before
 		// declaring failure.
-		for start := clock.Nanotime(); clock.Nanotime()-start < 1e9; {
-			amd64.Pause()
-		}
+		clock.Spin(1e9)
 		m.S("power: ACPI power-off (").S(p.String()).S(") did not turn the machine off; halting\n").Print()
 	} else {
 		m.S("power: cannot power off: ").S(err.Error()).S("; halting\n").Print()

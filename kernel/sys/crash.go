@@ -5,8 +5,6 @@
 
 package sys
 
-import "retract/arch/amd64"
-
 // SysCrash is the private syscall number of the crash points.
 const SysCrash = 1000
 
@@ -39,6 +37,5 @@ func sysCrash(kind uint64) uint64 {
 	default:
 		return ret(0, EINVAL)
 	}
-	_ = amd64.Flags()
 	return 0
 }
