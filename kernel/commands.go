@@ -24,7 +24,7 @@ import (
 )
 
 func commands() []shell.Command {
-	return append(mmCommands(), []shell.Command{
+	return append(append(mmCommands(), thpCommands()...), []shell.Command{
 		{Name: "mem", Usage: "mem", Help: "frames: total, free, and used by kind; the Go heap's own view", Run: cmdMem},
 		{Name: "cpus", Usage: "cpus", Help: "per CPU: APIC ID, current thread, ticks, switches, idle time", Run: cmdCPUs},
 		{Name: "threads", Usage: "threads", Help: "kernel threads (the Go runtime's Ms) and their states", Run: cmdThreads},

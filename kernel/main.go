@@ -53,9 +53,20 @@ func main() {
 	cmdline.Current = opts
 	if opts.RCUUnsafe {
 		rcu.SetMode(rcu.ModeUnsafe)
-		fmt.Println("retract: rcu=unsafe: retired memory is freed without waiting for a grace period (the bug, on purpose)")
+		mm.RetractUnsafe.Store(true)
+		fmt.Println("retract: rcu=unsafe: retired memory and retracted page tables are freed without waiting for a grace period (the bug, on purpose)")
+	}
+	mm.SpinHook = clock.Spin
+	mm.NanotimeHook = func() uint64 { return uint64(clock.Nanotime()) }
+	for _, d := range opts.Delays {
+		if err := mm.SetDelay(d.Point, d.Micros); err != nil {
+			fmt.Printf("cmdline: delay=%s:%d: %v (ignored)\n", d.Point, d.Micros, err)
+		} else {
+			fmt.Printf("retract: delay point %s: %d µs\n", d.Point, d.Micros)
+		}
 	}
 	rcu.Start()
+	mm.StartKhugepaged()
 	if opts.SeedSet {
 		sys.Seed = opts.Seed
 	}

@@ -14,7 +14,8 @@ import (
 
 func mmCommands() []shell.Command {
 	return []shell.Command{
-		{Name: "mm", Usage: "mm [new | map ID ADDR PAGES r|rw | destroy ID]", Help: "list address spaces and their VMAs, or make and change one", Run: cmdMM},
+		{Name: "mm", Usage: "mm [new | map ID ADDR PAGES r|rw | mapfile ID ADDR PAGES | advise ID ADDR PAGES huge|nohuge | destroy ID]",
+			Help: "list address spaces and their VMAs, or make and change one (mapfile: the shared demo file)", Run: cmdMM},
 		{Name: "pt", Usage: "pt walk ID ADDR | pt dump ID [START END]", Help: "walk the page tables of ADDR level by level, or list the mapped pages", Run: cmdPT},
 		{Name: "fault", Usage: "fault ID ADDR [r|w]", Help: "touch ADDR in address space ID through uaccess (faulting it in)", Run: cmdFault},
 	}
@@ -98,6 +99,44 @@ func cmdMM(sh *shell.Shell, args []string) error {
 		err = m.VMAs.Insert(mm.VMA{Start: a &^ (mm.PageSize - 1), End: a&^(mm.PageSize-1) + uintptr(n)*mm.PageSize, Prot: prot, Flags: mm.VMAnon})
 		m.MmapLock.Unlock()
 		return err
+	case "mapfile":
+		if len(args) != 4 {
+			return fmt.Errorf("usage: mm mapfile ID ADDR PAGES")
+		}
+		m, err := findMM(args[1])
+		if err != nil {
+			return err
+		}
+		a, err := parseUserAddr(args[2])
+		if err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(args[3])
+		if err != nil || n < 1 || n > DemoFilePages {
+			return fmt.Errorf("PAGES must be 1 to %d (the demo file's size)", DemoFilePages)
+		}
+		_, err = m.MmapFile(a&^(mm.PageSize-1), uintptr(n)*mm.PageSize, mm.ProtRead|mm.ProtWrite, true, theDemoFile(), 0)
+		return err
+	case "advise":
+		if len(args) != 5 || args[4] != "huge" && args[4] != "nohuge" {
+			return fmt.Errorf("usage: mm advise ID ADDR PAGES huge|nohuge")
+		}
+		m, err := findMM(args[1])
+		if err != nil {
+			return err
+		}
+		a, err := parseUserAddr(args[2])
+		if err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(args[3])
+		if err != nil || n < 1 || n > 1<<20 {
+			return fmt.Errorf("PAGES must be 1 to %d", 1<<20)
+		}
+		if args[4] == "huge" {
+			return m.Madvise(a&^(mm.PageSize-1), uintptr(n)*mm.PageSize, mm.VMHugepage, mm.VMNoHugepage)
+		}
+		return m.Madvise(a&^(mm.PageSize-1), uintptr(n)*mm.PageSize, mm.VMNoHugepage, mm.VMHugepage)
 	case "destroy":
 		if len(args) != 2 {
 			return fmt.Errorf("usage: mm destroy ID")
@@ -156,9 +195,18 @@ func cmdPT(sh *shell.Shell, args []string) error {
 			sh.Printf("     not present: %#x is not mapped\n", va)
 			return nil
 		}
+		if i == 2 && e.Huge() {
+			head := mm.PmdPFN(e) << mm.PageShift
+			sh.Printf("     -> huge PMD: one 2 MiB page at %#x (%s), byte at %#x\n", head,
+				mm.Frames.KindOf(mm.PmdPFN(e)), head|uint64(va)&(mm.HPageSize-1))
+			return nil
+		}
 	}
 	e := entries[3]
 	what := "anonymous page"
+	if mm.Frames.KindOf(mm.PtePFN(e)) == mm.KindPageCache {
+		what = "page-cache page"
+	}
 	if mm.PtePFN(e) == mm.ZeroPFN() {
 		what = "the shared zero page"
 	}

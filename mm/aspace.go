@@ -45,11 +45,18 @@ type MM struct {
 	CPUMask atomic.Uint32
 
 	Stats FaultStats
+
+	// dead is set, under MmapLock for writing, when Destroy begins:
+	// khugepaged, which keeps *MMs in its slots, skips a dead mm.
+	dead bool
 }
 
 // FaultStats counts what the fault path did.
 type FaultStats struct {
 	Faults, ZeroPage, AnonNew, FilePage, WriteProtect, Spurious, Retries, EFAULT atomic.Uint64
+	// Detached counts retries where the fault held a pointer into a page
+	// table that had been retracted meanwhile (PteSame failed on it).
+	Detached atomic.Uint64
 }
 
 // UserTables counts page-table pages of user address spaces (PML4s
@@ -117,8 +124,13 @@ func All() []*MM {
 // thread uses it any more). Anonymous pages are freed; the shared zero page
 // is not.
 func (m *MM) Destroy() {
+	khugepagedExit(m)
 	m.MmapLock.Lock()
 	defer m.MmapLock.Unlock()
+	m.dead = true
+	// Leave every file's i_mmap first: from then on no rmap walk (file
+	// collapse, retract) can reach these tables.
+	m.unmapFileVMAs(UserBase, UserEnd)
 	l4 := table(m.PML4)
 	for i := 1; i < 256; i++ {
 		if l4[i].Present() {
@@ -127,7 +139,6 @@ func (m *MM) Destroy() {
 		}
 	}
 	FlushUser(m, UserBase, UserEnd-UserBase)
-	m.unmapFileVMAs(UserBase, UserEnd)
 	Frames.Free(m.PML4>>PageShift, 0)
 	UserTables.Add(-1)
 	mmsMu.Lock()
@@ -144,6 +155,8 @@ func freeLevel(pa uint64, level int) {
 		}
 		if level == 1 {
 			putPage(e.Addr() >> PageShift)
+		} else if level == 2 && e.Huge() {
+			putHuge(PmdPFN(e))
 		} else {
 			freeLevel(e.Addr(), level-1)
 		}
@@ -153,24 +166,19 @@ func freeLevel(pa uint64, level int) {
 	UserTables.Add(-1)
 }
 
-// putPage drops one mapping of a page, freeing it with its last reference
-// (a page-cache page keeps the cache's reference).
+// putPage drops one mapping of a page (any 4 KiB frame of a huge page
+// counts on its head), freeing it with its last reference (a page-cache
+// page keeps the cache's reference).
 func putPage(pfn uint64) {
 	if pfn == zeroPFN {
 		return
 	}
-	f := Frames.Meta(pfn)
+	head, order := Frames.Head(pfn)
+	f := Frames.Meta(head)
 	f.Mapcount.Add(-1)
 	if f.Refcount.Add(-1) == 0 {
-		Frames.Free(pfn, 0)
+		Frames.Free(head, order)
 	}
-}
-
-// getPage takes a mapping reference on a page.
-func getPage(pfn uint64) {
-	f := Frames.Meta(pfn)
-	f.Refcount.Add(1)
-	f.Mapcount.Add(1)
 }
 
 // FlushUser invalidates [va, va+n) of m on every CPU in its CPUMask. The

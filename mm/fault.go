@@ -2,10 +2,16 @@
 // after Linux's handle_mm_fault / handle_pte_fault / do_anonymous_page /
 // do_wp_page. It runs in process context, on the faulting goroutine.
 //
-//	mmap_lock (read) -> find VMA -> PMD (allocating levels)
+//	mmap_lock (read) -> find VMA -> PMD (allocating upper levels)
+//	  -> PMD none: a huge PMD if the VMA allows one (huge.go), else a PT
+//	  -> PMD huge: huge.go's hugePMDFault
 //	  -> PteOffsetMap (RCU read side) -> origPte = lockless read
-//	  -> decide; allocate outside any lock
-//	  -> PteOffsetMapLock -> PteSame(*pte, origPte)? else retry
+//	  -> [delay point fault.after_pte_offset_map]
+//	  -> none, or a copy to make: unmap; allocate outside any lock;
+//	     PteOffsetMapLock (pmd_same recheck) -> PteSame? else retry
+//	  -> present: lock the PT's ptl through the pointer we already hold —
+//	     the table may have been retracted meanwhile (the seed email's
+//	     case) — debug check, PteSame? else retry
 //	  -> set the PTE -> unlock
 
 // trapctx: process context only
@@ -47,19 +53,35 @@ func (m *MM) HandleMMFault(va uintptr, write bool) error {
 // handlePTEFault is one attempt (like handle_pte_fault); done=false asks
 // for a retry (the PTE changed under us, or the PMD went away).
 func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err error) {
-	pmd, err := m.PMDAlloc(va)
+	pmd, err := m.pmdAllocUpper(va)
 	if err != nil {
 		return false, err
 	}
+	if pv := loadPTE(pmd); PmdNone(pv) {
+		if done, err := m.createHugePMD(v, va, pmd, write); done || err != nil {
+			return done, err
+		}
+		if err := m.install(pmd, 1); err != nil {
+			return false, err
+		}
+	} else if PmdHuge(pv) {
+		return m.hugePMDFault(v, va, pmd, pv, write)
+	}
 	pm, ok := PteOffsetMap(pmd, va)
 	if !ok {
-		return false, nil
+		return false, nil // the PMD changed: retract or a huge PMD raced us
 	}
 	orig := pm.Load()
-	PteUnmap(pm)
+	delay(DelayFaultAfterPteOffsetMap)
 
 	file, _ := v.File.(*File)
 	shared := v.Flags&VMShared != 0
+	if PtePresent(orig) && !(write && !PteWrite(orig) && !(shared && file != nil)) {
+		// No page to allocate: finish under the ptl we already know.
+		return m.presentFault(pm, va, orig, write)
+	}
+	PteUnmap(pm)
+
 	pgoff := v.Pgoff + uint64(va-v.Start)/PageSize
 	// What to install, and the reference taken for it (undone on retry).
 	var entry amd64.PTE
@@ -71,21 +93,28 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 		entry = PfnPTE(ZeroPFN(), v.Prot&^ProtWrite)
 		m.Stats.ZeroPage.Add(1)
 	case PteNone(orig) && file != nil && (shared || !write):
-		// do_read_fault / do_shared_fault: map the page-cache page; a
-		// private mapping maps it read-only so the first write copies.
-		pfn, err := file.FindPage(pgoff)
+		// do_read_fault / do_shared_fault: map the page-cache page. A read
+		// maps it read-only even in a writable shared mapping, so that
+		// the first write faults and marks the PTE dirty (wp_page_shared,
+		// like a filesystem that tracks dirty pages); a private mapping
+		// maps it read-only so that the first write copies.
+		pfn, err := file.FindPage(pgoff) // takes a reference: the mapping's
 		if err != nil {
 			return false, err
 		}
-		getPage(pfn)
+		head, _ := Frames.Head(pfn)
+		Frames.Meta(head).Mapcount.Add(1)
 		ref = pfn
 		prot := v.Prot
-		if !shared {
+		if !shared || !write {
 			prot &^= ProtWrite
 		}
 		entry = PfnPTE(pfn, prot)
+		if write {
+			entry = PteMkDirty(entry)
+		}
 		m.Stats.FilePage.Add(1)
-	case PteNone(orig) || PtePresent(orig) && write && !PteWrite(orig) && !(shared && file != nil):
+	default:
 		// A new private page: anonymous (zeroed), a private copy of a file
 		// page (do_cow_fault), or a copy for a write to a read-only PTE
 		// (do_wp_page: the zero page, a COW file page, an mprotected page).
@@ -100,6 +129,9 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 		}
 		pfn, ok := Frames.Alloc(0, KindAnon)
 		if !ok {
+			if PteNone(orig) && file != nil {
+				putRef(src)
+			}
 			return false, ErrNoMemory
 		}
 		dst := (*[PageSize]byte)(PhysPage(pfn))
@@ -107,6 +139,9 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 			clear(dst[:])
 		} else {
 			copy(dst[:], (*[PageSize]byte)(PhysPage(src))[:])
+		}
+		if PteNone(orig) && file != nil {
+			putRef(src) // FindPage's reference; the copy is made
 		}
 		f := Frames.Meta(pfn)
 		f.Refcount.Store(1)
@@ -118,17 +153,6 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 		} else {
 			m.Stats.WriteProtect.Add(1)
 		}
-	case PtePresent(orig) && write && !PteWrite(orig):
-		// A shared file page mapped read-only (the VMA became writable
-		// later): make the same page writable (wp_page_shared).
-		entry = PteMkDirty(PteMkWrite(orig))
-		m.Stats.WriteProtect.Add(1)
-	default:
-		// Present and allowed: another CPU resolved it, or the TLB was
-		// stale (a spurious fault).
-		m.Stats.Spurious.Add(1)
-		amd64.Invlpg(va)
-		return true, nil
 	}
 	undo := func() {
 		switch {
@@ -144,10 +168,17 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 		undo()
 		return false, nil
 	}
-	m.checkTable(pm, va)
-	if !PteSame(pm.Load(), orig) {
-		// Someone changed the PTE since the lockless read: the seed
-		// email's case (a detached table reads as none) lands here too.
+	if bad, ok := m.checkTable(pm, va); !ok {
+		pm.PTL.Unlock()
+		PteUnmap(pm)
+		undo()
+		m.reportViolation(bad)
+		return false, nil
+	}
+	if !PteSame(pm.Load(), orig) || !fresh && ref != 0 && file.Collapsing(pgoff) {
+		// Someone changed the PTE since the lockless read, or a collapse
+		// of this file range began after we found the small page (it
+		// unmaps under this same lock, so we see its mark here).
 		pm.PTL.Unlock()
 		PteUnmap(pm)
 		undo()
@@ -166,6 +197,46 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 	return true, nil
 }
 
+// presentFault finishes a fault on a present PTE that needs no new page: a
+// write to a shared file page mapped read-only (wp_page_shared: make it
+// writable and dirty) or a spurious fault. Like the tail of Linux's
+// handle_pte_fault, it locks the ptl of the table pm points into without
+// rechecking the PMD: since the lockless read the table may have been
+// retracted. RCU keeps it from being freed, and a retracted table is empty,
+// so PteSame fails and the fault retries (the seed email's argument).
+// Consumes pm.
+func (m *MM) presentFault(pm PTEMap, va uintptr, orig amd64.PTE, write bool) (bool, error) {
+	pm.PTL.Lock()
+	if bad, ok := m.checkTable(pm, va); !ok {
+		pm.PTL.Unlock()
+		PteUnmap(pm)
+		m.reportViolation(bad)
+		return false, nil
+	}
+	if !PteSame(pm.Load(), orig) {
+		if loadPTE(pm.PMD) != pm.PMDVal {
+			m.Stats.Detached.Add(1) // we were holding a retracted table
+		}
+		pm.PTL.Unlock()
+		PteUnmap(pm)
+		return false, nil
+	}
+	if write && !PteWrite(orig) {
+		storePTE(pm.PTE, PteMkDirty(PteMkWrite(orig)))
+		m.Stats.WriteProtect.Add(1)
+	} else {
+		// Present and allowed: another CPU resolved it, or the TLB was
+		// stale (a spurious fault).
+		m.Stats.Spurious.Add(1)
+	}
+	pm.PTL.Unlock()
+	PteUnmap(pm)
+	// Only permissions grew: a stale read-only entry in this CPU's TLB is
+	// all that can be left, and other CPUs refault spuriously.
+	amd64.Invlpg(va)
+	return true, nil
+}
+
 func (m *MM) dropNew(pfn uint64) {
 	if pfn != 0 {
 		Frames.Meta(pfn).Refcount.Store(0)
@@ -181,23 +252,67 @@ var DebugChecks = true
 // Violations counts failed debug checks.
 var Violations atomic.Uint64
 
+// violation is what checkTable saw; reported after the locks are dropped.
+type violation struct {
+	va           uintptr
+	table        uint64
+	gen, mapped  uint32
+	owner        uint32
+	level        uint8
+	pmdNow, orig amd64.PTE
+	cpu          int
+}
+
 // checkTable verifies, with the PT lock held, that the table the fault
-// path is about to change is still a live page table of this mm — same
-// generation as when PteOffsetMap mapped it, owned by m, level 1 — and
-// still the one its PMD points at. A violation means the table was freed
-// (and maybe reused) under a walker: the use-after-free that RCU-deferred
-// freeing of retracted tables prevents.
-func (m *MM) checkTable(pm PTEMap, va uintptr) {
+// path is about to change is still a live page table of this mm: the same
+// generation as when PteOffsetMap mapped it, owned by m, level 1. A
+// violation means the table was freed (and maybe reused) under a walker:
+// the use-after-free that RCU-deferred freeing of retracted tables
+// prevents. Whether the PMD still points at the table is not checked here:
+// a retracted but live table is legal (PteSame catches it).
+func (m *MM) checkTable(pm PTEMap, va uintptr) (violation, bool) {
 	if !DebugChecks {
-		return
+		return violation{}, true
 	}
 	f := Frames.Meta(pm.Table >> PageShift)
 	gen := atomic.LoadUint32(&f.Gen)
-	pmdNow := loadPTE(pm.PMD)
-	if gen == pm.Gen && f.Owner == m.ID && f.Level == 1 && pmdNow.Present() && pmdNow.Addr() == pm.Table {
-		return
+	if gen == pm.Gen && f.Owner == m.ID && f.Level == 1 {
+		return violation{}, true
 	}
 	Violations.Add(1)
-	fmt.Printf("mm: debug check failed at %#x in mm %d: PT page %#x has generation %d (was %d when mapped), owner %d, level %d; the PMD now holds %#x\n",
-		va, m.ID, pm.Table, gen, pm.Gen, f.Owner, f.Level, uint64(pmdNow))
+	return violation{va: va, table: pm.Table, gen: gen, mapped: pm.Gen, owner: f.Owner, level: f.Level,
+		pmdNow: loadPTE(pm.PMD), orig: pm.Load(), cpu: int(amd64.This().ID)}, false
 }
+
+// reportViolation logs a failed check with both sides of the story: what
+// this CPU was doing, and who freed the table (the retract log). The first
+// ReportLimit violations are told in full, then every 100th in one line.
+func (m *MM) reportViolation(v violation) {
+	n := reported.Add(1)
+	if n > ReportLimit {
+		if n%100 == 0 {
+			fmt.Printf("mm: VIOLATION #%d: CPU %d at %#x in mm %d: PT page %#x freed under the fault (generation %d, mapped at %d)\n",
+				n, v.cpu, v.va, m.ID, v.table, v.gen, v.mapped)
+		}
+		return
+	}
+	fmt.Printf("mm: VIOLATION: CPU %d faulting at %#x in mm %d used PT page %#x after it was freed:\n", v.cpu, v.va, m.ID, v.table)
+	fmt.Printf("mm:   fault side:   mapped the table at generation %d (PteOffsetMap, RCU read side), read origPte, then took the ptl;\n", v.mapped)
+	fmt.Printf("mm:                 now the frame has generation %d, owner %d, level %d, the slot reads %#x, the PMD holds %#x\n", v.gen, v.owner, v.level, uint64(v.orig), uint64(v.pmdNow))
+	if r, ok := lastRetractOf(v.table); ok {
+		mode := "after an RCU grace period"
+		if r.unsafe {
+			mode = "at once (rcu=unsafe: no grace period)"
+		}
+		fmt.Printf("mm:   retract side: CPU %d retracted it from mm %d at %#x (generation %d), flushed the TLBs and freed it %s, %d µs before this check\n",
+			r.cpu, r.mm, r.va, r.gen, mode, (nanotime()-r.ns)/1000)
+	} else {
+		fmt.Printf("mm:   retract side: no retract of this table in the log (freed by another path)\n")
+	}
+	fmt.Printf("mm:   the fault backs out and retries: it writes nothing into the freed page\n")
+}
+
+// ReportLimit is how many violations are reported in full.
+const ReportLimit = 5
+
+var reported atomic.Uint64

@@ -1,7 +1,17 @@
 // file.go: in-memory files (like shmem/tmpfs): a page cache indexed by page
-// offset, and the set of address spaces that map the file (like i_mmap).
+// offset, and the reverse map of who maps which range (like i_mmap).
 // Pages are created zeroed on first touch and stay in the cache (which
-// holds one reference) until the file is released.
+// holds one reference) until the file is released. A 2 MiB-aligned run of
+// 512 offsets may be one huge page (after collapse_file; split back by
+// SplitHugePage).
+//
+// Locking: mu protects the cache; immapMu (like i_mmap_rwsem) protects the
+// i_mmap list and is held across every rmap walk (unmapping a file range
+// from every mm, retract): an mm removes its range from i_mmap before it
+// frees the page tables of that range, so a walk holding immapMu never
+// reaches a freed table. collapseMu serializes collapses and splits of the
+// file; while one runs, Collapsing reports its range and faults on it wait
+// in FindPage or back out under the PT lock.
 
 // trapctx: process context only
 
@@ -10,6 +20,7 @@ package mm
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // File is an in-memory file.
@@ -18,28 +29,58 @@ type File struct {
 	Pages uint64 // size in pages; fixed
 
 	mu    sync.Mutex        // the page cache (like i_pages' lock)
-	cache map[uint64]uint64 // page offset -> PFN
+	cache map[uint64]uint64 // page offset -> PFN (a huge page: its 512 frames)
+	wait  sync.Cond         // on mu: a collapse or split of a range ended
 
 	immapMu sync.Mutex // like i_mmap_rwsem: who maps the file
-	immap   map[*MM]int
+	immap   []Mapper
+
+	collapseMu sync.Mutex    // one collapse or split at a time
+	collapsing atomic.Uint64 // first offset+1 of the range being collapsed or split; 0: none
+}
+
+// Mapper is one range of an address space that maps the file (an i_mmap
+// entry): [Start, End) maps the file from page offset Pgoff.
+type Mapper struct {
+	MM         *MM
+	Start, End uintptr
+	Pgoff      uint64
+	Shared     bool
 }
 
 // NewFile makes an empty file of the given size.
 func NewFile(name string, pages uint64) *File {
-	return &File{Name: name, Pages: pages, cache: map[uint64]uint64{}, immap: map[*MM]int{}}
+	f := &File{Name: name, Pages: pages, cache: map[uint64]uint64{}}
+	f.wait.L = &f.mu
+	return f
 }
 
 func (f *File) String() string { return fmt.Sprintf("file %q (%d pages)", f.Name, f.Pages) }
 
-// FindPage returns the page-cache frame of page pgoff, creating a zeroed
-// one on first use (like shmem_get_folio). The cache keeps a reference.
+// Collapsing reports whether page pgoff is in a range being collapsed or
+// split right now. Faults read it under the PT lock (see handlePTEFault).
+func (f *File) Collapsing(pgoff uint64) bool {
+	c := f.collapsing.Load()
+	return c != 0 && pgoff >= c-1 && pgoff < c-1+HPageNr
+}
+
+// FindPage returns the page-cache frame of page pgoff with a reference
+// for the caller (putRef drops it; a new mapping keeps it), creating a
+// zeroed page on first use (like shmem_get_folio), and waiting while its
+// range is being collapsed or split (like a fault waiting on a locked
+// page). The cache keeps a reference of its own.
 func (f *File) FindPage(pgoff uint64) (uint64, error) {
 	if pgoff >= f.Pages {
 		return 0, ErrFault // beyond the end of the file: SIGBUS in Linux
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for f.Collapsing(pgoff) {
+		f.wait.Wait()
+	}
 	if pfn, ok := f.cache[pgoff]; ok {
+		head, _ := Frames.Head(pfn)
+		Frames.Meta(head).Refcount.Add(1)
 		return pfn, nil
 	}
 	pfn, ok := Frames.Alloc(0, KindPageCache)
@@ -47,7 +88,7 @@ func (f *File) FindPage(pgoff uint64) (uint64, error) {
 		return 0, ErrNoMemory
 	}
 	clear((*[PageSize]byte)(PhysPage(pfn))[:])
-	Frames.Meta(pfn).Refcount.Store(1) // the cache's reference
+	Frames.Meta(pfn).Refcount.Store(2) // the cache's reference and the caller's
 	Frames.Meta(pfn).Mapcount.Store(0)
 	f.cache[pgoff] = pfn
 	return pfn, nil
@@ -61,6 +102,33 @@ func (f *File) Cached(pgoff uint64) (uint64, bool) {
 	return pfn, ok
 }
 
+// IsHuge reports whether page pgoff is part of a huge page in the cache.
+func (f *File) IsHuge(pgoff uint64) bool {
+	pfn, ok := f.Cached(pgoff)
+	if !ok {
+		return false
+	}
+	_, order := Frames.Head(pfn)
+	return order == HPageOrder
+}
+
+// hugePageAt returns the head of the huge page that holds pgoff (aligned)
+// and takes a reference on it, if there is one and no split is under way.
+func (f *File) hugePageAt(pgoff uint64) (uint64, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	pfn, ok := f.cache[pgoff]
+	if !ok || f.Collapsing(pgoff) {
+		return 0, false
+	}
+	head, order := Frames.Head(pfn)
+	if order != HPageOrder || head != pfn {
+		return 0, false
+	}
+	Frames.Meta(head).Refcount.Add(1)
+	return head, true
+}
+
 // ReadAt copies from the file's pages (creating them) into p.
 func (f *File) ReadAt(p []byte, off uint64) error {
 	for len(p) > 0 {
@@ -69,6 +137,7 @@ func (f *File) ReadAt(p []byte, off uint64) error {
 			return err
 		}
 		n := copy(p, (*[PageSize]byte)(PhysPage(pfn))[off%PageSize:])
+		putRef(pfn)
 		p, off = p[n:], off+uint64(n)
 	}
 	return nil
@@ -80,38 +149,94 @@ func (f *File) Release() error {
 	n := len(f.immap)
 	f.immapMu.Unlock()
 	if n != 0 {
-		return fmt.Errorf("mm: %v is still mapped by %d address spaces", f, n)
+		return fmt.Errorf("mm: %v is still mapped by %d ranges", f, n)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// Check everything before freeing anything: a huge page's 512
+	// entries all lead to its head.
 	for off, pfn := range f.cache {
-		fr := Frames.Meta(pfn)
-		if fr.Mapcount.Load() != 0 {
+		head, _ := Frames.Head(pfn)
+		if Frames.Meta(head).Mapcount.Load() != 0 {
 			return fmt.Errorf("mm: page %d of %v is still mapped", off, f)
 		}
-		fr.Refcount.Store(0)
-		Frames.Free(pfn, 0)
+	}
+	for off, pfn := range f.cache {
 		delete(f.cache, off)
+		if fr := Frames.Meta(pfn); fr.Refcount.Load() > 0 {
+			head, order := Frames.Head(pfn)
+			if head == pfn {
+				fr.Refcount.Store(0)
+				Frames.Free(head, order)
+			}
+		}
 	}
 	return nil
 }
 
-// Mappers returns the address spaces that map f (i_mmap).
+// Mappers returns the address spaces that map f (i_mmap), each once.
 func (f *File) Mappers() []*MM {
 	f.immapMu.Lock()
 	defer f.immapMu.Unlock()
 	var out []*MM
-	for m := range f.immap {
-		out = append(out, m)
+	seen := map[*MM]bool{}
+	for _, e := range f.immap {
+		if !seen[e.MM] {
+			seen[e.MM] = true
+			out = append(out, e.MM)
+		}
 	}
 	return out
 }
 
-func (f *File) addMapper(m *MM, delta int) {
+// addMapping records that m maps the file at [start, end) from pgoff.
+func (f *File) addMapping(m *MM, start, end uintptr, pgoff uint64, shared bool) {
 	f.immapMu.Lock()
 	defer f.immapMu.Unlock()
-	f.immap[m] += delta
-	if f.immap[m] <= 0 {
-		delete(f.immap, m)
+	f.immap = append(f.immap, Mapper{MM: m, Start: start, End: end, Pgoff: pgoff, Shared: shared})
+}
+
+// removeMapping removes [start, end) of m from i_mmap, trimming or
+// splitting the entries it overlaps.
+func (f *File) removeMapping(m *MM, start, end uintptr) {
+	f.immapMu.Lock()
+	defer f.immapMu.Unlock()
+	var out []Mapper
+	for _, e := range f.immap {
+		if e.MM != m || e.End <= start || e.Start >= end {
+			out = append(out, e)
+			continue
+		}
+		if e.Start < start {
+			out = append(out, Mapper{MM: m, Start: e.Start, End: start, Pgoff: e.Pgoff, Shared: e.Shared})
+		}
+		if e.End > end {
+			out = append(out, Mapper{MM: m, Start: end, End: e.End, Pgoff: e.Pgoff + uint64(end-e.Start)/PageSize, Shared: e.Shared})
+		}
 	}
+	f.immap = out
+}
+
+// vaOf returns where e maps page pgoff, if it does.
+func (e *Mapper) vaOf(pgoff uint64) (uintptr, bool) {
+	if pgoff < e.Pgoff || pgoff-e.Pgoff >= uint64(e.End-e.Start)/PageSize {
+		return 0, false
+	}
+	return e.Start + uintptr(pgoff-e.Pgoff)*PageSize, true
+}
+
+// beginRange marks [index, index+512) as being collapsed or split; faults
+// on it wait from now on. Preconditions: collapseMu held.
+func (f *File) beginRange(index uint64) {
+	f.mu.Lock()
+	f.collapsing.Store(index + 1)
+	f.mu.Unlock()
+}
+
+// endRange ends what beginRange began and wakes the waiting faults.
+func (f *File) endRange() {
+	f.mu.Lock()
+	f.collapsing.Store(0)
+	f.wait.Broadcast()
+	f.mu.Unlock()
 }

@@ -77,6 +77,10 @@ type Frame struct {
 	// PTL is the split page-table lock of a page-table page (Linux's
 	// ptdesc->ptl): freeing the table frees its lock with it.
 	PTL amd64.SpinLock
+	// Deposit is, on the head of an anonymous huge page mapped by a PMD,
+	// the PFN of the page table kept for a later split (Linux's
+	// pgtable_trans_huge_deposit); 0 if none.
+	Deposit uint32
 }
 
 const (
@@ -356,6 +360,39 @@ func (a *Allocator) Free(pfn uint64, order int) {
 	}
 	a.markFreed(pfn, order)
 	a.freeBlockLocked(pfn, order)
+	a.lock.UnlockIRQ(f)
+}
+
+// Head returns the first frame and the order of the allocated block that
+// contains pfn: pfn itself for a 4 KiB page, the 2 MiB-aligned head for a
+// frame inside a huge page (Linux's compound_head). The caller holds a
+// reference on the block, so it cannot be freed meanwhile.
+func (a *Allocator) Head(pfn uint64) (uint64, int) {
+	if fr := &a.frames[pfn]; fr.flags&flagHead != 0 {
+		return pfn, int(fr.order)
+	}
+	for order := 1; order <= MaxOrder; order++ {
+		h := pfn &^ (1<<order - 1)
+		if fr := &a.frames[h]; fr.flags&flagHead != 0 && int(fr.order) >= order {
+			return h, int(fr.order)
+		}
+	}
+	panic("mm: Head: frame is in no allocated block")
+}
+
+// Split turns an allocated block of 2^order frames into 2^order allocated
+// single frames of the same kind (split_huge_page's part in the
+// allocator): each can then be freed on its own.
+func (a *Allocator) Split(pfn uint64, order int) {
+	f := a.lock.LockIRQ()
+	if code := a.badFree(pfn, order); code != freeOK {
+		a.lock.UnlockIRQ(f)
+		panicBadFree(code)
+	}
+	for i := pfn; i < pfn+1<<order; i++ {
+		a.frames[i].flags = flagHead
+		a.frames[i].order = 0
+	}
 	a.lock.UnlockIRQ(f)
 }
 

@@ -51,8 +51,10 @@ func (m *MM) placeLocked(addr, length uintptr) (start, end uintptr, err error) {
 	if start, end, err = pageRange(addr, length); err != nil {
 		return 0, 0, err
 	}
-	m.zapLocked(start, end, true) // MAP_FIXED semantics: the new mapping replaces
+	// MAP_FIXED semantics: the new mapping replaces the old. Leave i_mmap
+	// before freeing tables, so that no rmap walk can reach them.
 	m.unmapFileVMAs(start, end)
+	m.zapLocked(start, end, true)
 	return start, end, nil
 }
 
@@ -74,15 +76,16 @@ func (m *MM) MmapFile(addr, length uintptr, prot Prot, shared bool, f *File, pgo
 	if err := m.VMAs.Insert(VMA{Start: start, End: end, Prot: prot, Flags: flags, File: f, Pgoff: pgoff}); err != nil {
 		return 0, err
 	}
-	f.addMapper(m, 1)
+	f.addMapping(m, start, end, pgoff, shared)
 	return start, nil
 }
 
-// unmapFileVMAs removes the VMAs of [start, end), dropping i_mmap counts.
+// unmapFileVMAs removes the VMAs of [start, end) and their ranges from
+// their files' i_mmap.
 func (m *MM) unmapFileVMAs(start, end uintptr) {
 	for _, v := range m.VMAs.Unmap(start, end) {
 		if f, ok := v.File.(*File); ok && f != nil {
-			f.addMapper(m, -1)
+			f.removeMapping(m, v.Start, v.End)
 		}
 	}
 }
@@ -126,8 +129,25 @@ func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
 	if err := m.VMAs.Protect(start, end, prot); err != nil {
 		return err
 	}
-	var dropped []uint64
-	m.forEachPTE(start, end, func(p *amd64.PTE, va uintptr) bool {
+	var dropped, droppedHuge []uint64
+	whole := func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
+		keep := prot
+		if v := m.VMAs.Find(h); Frames.KindOf(PmdPFN(pv)) == KindPageCache && (v == nil || v.Flags&VMShared == 0) {
+			keep &^= ProtWrite
+		}
+		nv := PfnPMD(PmdPFN(pv), keep)
+		if nv != 0 {
+			nv |= pv & (amd64.PTEAccessed | amd64.PTEDirty)
+		}
+		m.ptAllocLock.Lock()
+		storePTE(pmd, nv)
+		m.ptAllocLock.Unlock()
+		if nv == 0 {
+			droppedHuge = append(droppedHuge, PmdPFN(pv))
+		}
+		return true
+	}
+	m.forEachPTE(start, end, whole, func(p *amd64.PTE, va uintptr) bool {
 		old := loadPTE(p)
 		if !PtePresent(old) {
 			return false
@@ -154,14 +174,19 @@ func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
 	for _, pfn := range dropped {
 		putPage(pfn)
 	}
+	for _, head := range droppedHuge {
+		putHuge(head)
+	}
 	return nil
 }
 
 // forEachPTE calls f on every PTE slot of [start, end) that has a page
 // table, under that table's lock; f reports whether it changed the entry.
+// A huge PMD whose 2 MiB the range covers entirely goes to whole (which
+// takes the PMD lock itself) instead; one covered in part is split first.
 // A TLB flush of the range follows if anything changed.
 // Preconditions: MmapLock held for writing.
-func (m *MM) forEachPTE(start, end uintptr, f func(p *amd64.PTE, va uintptr) bool) {
+func (m *MM) forEachPTE(start, end uintptr, whole func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool, f func(p *amd64.PTE, va uintptr) bool) {
 	changed := false
 	for va := start; va < end; {
 		next := (va | (amd64.PDESpan - 1)) + 1
@@ -169,6 +194,16 @@ func (m *MM) forEachPTE(start, end uintptr, f func(p *amd64.PTE, va uintptr) boo
 			next = end
 		}
 		if pmd := m.pmdIfPresent(va); pmd != nil {
+			if pv := loadPTE(pmd); PmdHuge(pv) {
+				if va&(HPageSize-1) == 0 && next-va == HPageSize {
+					if whole(pmd, va, pv) {
+						changed = true
+					}
+					va = next
+					continue
+				}
+				m.splitHugePMD(pmd, va&^(HPageSize-1))
+			}
 			if pm, ok := PteOffsetMapLock(pmd, va); ok {
 				for a := va; a < next; a += PageSize {
 					if f(&table(pm.Table)[amd64.Index(a, 1)], a) {
@@ -204,8 +239,15 @@ func (m *MM) pmdIfPresent(va uintptr) *amd64.PTE {
 // 2 MiB no VMA covers any more are freed as well.
 // Preconditions: MmapLock held for writing.
 func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
-	var pages []uint64
-	m.forEachPTE(start, end, func(p *amd64.PTE, va uintptr) bool {
+	var pages, huges []uint64
+	whole := func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
+		m.ptAllocLock.Lock()
+		storePTE(pmd, 0)
+		m.ptAllocLock.Unlock()
+		huges = append(huges, PmdPFN(pv))
+		return true
+	}
+	m.forEachPTE(start, end, whole, func(p *amd64.PTE, va uintptr) bool {
 		old := loadPTE(p)
 		if PteNone(old) {
 			return false
@@ -220,6 +262,9 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 	for _, pfn := range pages {
 		putPage(pfn)
 	}
+	for _, head := range huges {
+		putHuge(head)
+	}
 	if !freeTables {
 		return
 	}
@@ -231,22 +276,27 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 		if pmd == nil {
 			continue
 		}
+		m.ptAllocLock.Lock()
 		v := loadPTE(pmd)
 		if !v.Present() || v.Huge() {
+			m.ptAllocLock.Unlock()
 			continue
 		}
-		// No VMA covers this table's range and MmapLock (write) keeps
-		// faults out: detach it, flush the paging-structure caches, free it.
+		// No VMA covers this table's range, MmapLock (write) keeps faults
+		// out and no i_mmap entry leads an rmap walk here any more:
+		// detach it, flush the paging-structure caches, free it.
 		storePTE(pmd, 0)
+		m.ptAllocLock.Unlock()
 		FlushUser(m, va, amd64.PDESpan)
 		freePageTable(v.Addr())
 	}
 }
 
 // freePageTable frees a PT page that is no longer reachable from any PMD
-// and no longer cached by any CPU's paging-structure caches. Every page
-// table the mm frees goes through here: it is where a deferred (RCU) free
-// belongs for tables that lockless walkers may still hold (retract).
+// and no longer cached by any CPU's paging-structure caches, and that no
+// lockless walker can hold: a table detached under MmapLock for writing
+// (faults excluded). A table retracted without it goes through
+// PteFreeDefer (retract.go), which ends here after a grace period.
 func freePageTable(pa uint64) {
 	Frames.Free(pa>>PageShift, 0)
 	UserTables.Add(-1)
@@ -260,6 +310,10 @@ func (m *MM) Madvise(addr, length uintptr, set, clear VMAFlags) error {
 		return err
 	}
 	m.MmapLock.Lock()
-	defer m.MmapLock.Unlock()
-	return m.VMAs.Advise(start, end, set, clear)
+	err = m.VMAs.Advise(start, end, set, clear)
+	m.MmapLock.Unlock()
+	if err == nil && set&VMHugepage != 0 {
+		khugepagedEnter(m) // like khugepaged_enter_vma
+	}
+	return err
 }

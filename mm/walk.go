@@ -25,14 +25,9 @@ const tableFlags = amd64.PTEPresent | amd64.PTEWrite | amd64.PTEUser
 // PDPT and PD on the way, and allocating and installing a PT page if the
 // PMD is empty. Like Linux's __pmd_alloc + __pte_alloc.
 func (m *MM) PMDAlloc(va uintptr) (*amd64.PTE, error) {
-	e := &table(m.PML4)[amd64.Index(va, 4)]
-	for level := 3; level >= 2; level-- {
-		if !loadPTE(e).Present() {
-			if err := m.install(e, level); err != nil {
-				return nil, err
-			}
-		}
-		e = &table(loadPTE(e).Addr())[amd64.Index(va, level)]
+	e, err := m.pmdAllocUpper(va)
+	if err != nil {
+		return nil, err
 	}
 	if PmdNone(loadPTE(e)) {
 		if err := m.install(e, 1); err != nil {
@@ -42,8 +37,26 @@ func (m *MM) PMDAlloc(va uintptr) (*amd64.PTE, error) {
 	return e, nil
 }
 
+// pmdAllocUpper returns the PMD that covers va, allocating the PDPT and PD
+// on the way but not a PT (the fault path may install a huge PMD instead).
+// PD pages live as long as the MM, so the pointer stays valid.
+func (m *MM) pmdAllocUpper(va uintptr) (*amd64.PTE, error) {
+	e := &table(m.PML4)[amd64.Index(va, 4)]
+	for level := 3; level >= 2; level-- {
+		if !loadPTE(e).Present() {
+			if err := m.install(e, level); err != nil {
+				return nil, err
+			}
+		}
+		e = &table(loadPTE(e).Addr())[amd64.Index(va, level)]
+	}
+	return e, nil
+}
+
 // install puts a new zeroed table of the given level into the empty entry
-// e, unless another CPU did first (then the new page is freed).
+// e, unless another CPU did first (then the new page is freed). For a PT
+// the check-and-store under ptAllocLock (the PMD lock) is what makes it
+// exclusive with a huge PMD being installed or a table being retracted.
 func (m *MM) install(e *amd64.PTE, level int) error {
 	pa, ok := allocTable()
 	if !ok {
@@ -79,6 +92,12 @@ type PTEMap struct {
 // cannot be freed while it lasts, even if retract detaches it), re-reads
 // the PMD locklessly and fails if it is empty or huge — the caller then
 // retries from the PMD. On success the caller must call PteUnmap.
+//
+// The table's generation is read between two reads of the PMD: the second
+// read proves the table was still installed — alive, with that generation
+// — after the generation was read. From then on RCU keeps it from being
+// freed; if it is freed anyway (rcu=unsafe), the generation changes and
+// checkTable notices.
 func PteOffsetMap(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
 	rcu.ReadLock()
 	v := loadPTE(pmd)
@@ -87,13 +106,18 @@ func PteOffsetMap(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
 		return PTEMap{}, false
 	}
 	f := Frames.Meta(v.Addr() >> PageShift)
+	gen := atomic.LoadUint32(&f.Gen)
+	if loadPTE(pmd) != v {
+		rcu.ReadUnlock()
+		return PTEMap{}, false
+	}
 	return PTEMap{
 		PTE:    &table(v.Addr())[amd64.Index(va, 1)],
 		PMD:    pmd,
 		PMDVal: v,
 		PTL:    &f.PTL,
 		Table:  v.Addr(),
-		Gen:    atomic.LoadUint32(&f.Gen),
+		Gen:    gen,
 	}, true
 }
 
@@ -136,7 +160,8 @@ func (m *MM) Walk(va uintptr) (entries [4]amd64.PTE, tables [4]uint64) {
 	return
 }
 
-// Mapping is one present leaf of a user page table, for `pt dump`.
+// Mapping is one present leaf of a user page table, for `pt dump`: a PTE,
+// or a huge PMD (PTE.Huge()) that maps 2 MiB from VA.
 type Mapping struct {
 	VA  uintptr
 	PTE amd64.PTE
@@ -156,7 +181,9 @@ func (m *MM) Dump(start, end uintptr, max int) []Mapping {
 		}
 		pmd := m.pmdIfPresent(va)
 		next := (va | (amd64.PDESpan - 1)) + 1
-		if pmd != nil {
+		if pmd != nil && PmdHuge(loadPTE(pmd)) {
+			out = append(out, Mapping{va &^ (amd64.PDESpan - 1), loadPTE(pmd)})
+		} else if pmd != nil {
 			if pm, ok := PteOffsetMap(pmd, va); ok {
 				for a := va; a < next && a < end && len(out) < max; a += PageSize {
 					if e := loadPTE(&table(pm.Table)[amd64.Index(a, 1)]); !PteNone(e) {

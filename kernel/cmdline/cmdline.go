@@ -41,7 +41,22 @@ type Options struct {
 	Torture int
 	// Bench lists benchmarks to run (bench=NAME[,NAME] or bench=all).
 	Bench []string
+	// Delays sets race-widening delay points of the page-fault and retract
+	// paths (delay=POINT:US[,POINT:US]), in the order given, each point at
+	// most once. The names are not checked here: the kernel refuses points
+	// it does not know when it applies them.
+	Delays []Delay
 }
+
+// Delay is one race-widening delay: the named point spins for Micros
+// microseconds (0 = off; at most MaxDelayMicros).
+type Delay struct {
+	Point  string
+	Micros uint64
+}
+
+// MaxDelayMicros is the longest delay= accepts for one point: one second.
+const MaxDelayMicros = 1000000
 
 // ListTests reports whether the command line asked for the list of test
 // suites (test=list) rather than for suites to run.

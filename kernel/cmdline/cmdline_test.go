@@ -124,6 +124,86 @@ func TestParseDuplicateLastWins(t *testing.T) {
 	}
 }
 
+func TestParseDelays(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []Delay
+	}{
+		{"delay=fault.after_pte_offset_map:200", []Delay{{"fault.after_pte_offset_map", 200}}},
+		{"delay=fault.after_pte_offset_map:200,retract.after_pmd_clear:0x3e8",
+			[]Delay{{"fault.after_pte_offset_map", 200}, {"retract.after_pmd_clear", 1000}}},
+		{"delay=a_1.b:0", []Delay{{"a_1.b", 0}}},
+		{"delay=x:1000000", []Delay{{"x", 1000000}}},
+		{"delay=x:0xF4240", []Delay{{"x", 1000000}}},
+	}
+	for _, tt := range tests {
+		opts, errs := Parse(tt.in)
+		if len(errs) != 0 {
+			t.Errorf("Parse(%q) errors: %q", tt.in, errStrings(errs))
+		}
+		if want := (Options{Delays: tt.want}); !reflect.DeepEqual(opts, want) {
+			t.Errorf("Parse(%q) = %+v, want %+v", tt.in, opts, want)
+		}
+	}
+}
+
+func TestParseDelaysErrors(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"delay", `cmdline: delay: needs a value, as in delay=POINT:US[,POINT:US] (ignored)`},
+		{"delay=", `cmdline: delay=: empty delay list (ignored)`},
+		{"delay=a:1,", `cmdline: delay=a:1,: empty delay item (ignored)`},
+		{"delay=a:1,,b:2", `cmdline: delay=a:1,,b:2: empty delay item (ignored)`},
+		{"delay=,a:1", `cmdline: delay=,a:1: empty delay item (ignored)`},
+		{"delay=fault", `cmdline: delay=fault: "fault": want POINT:MICROSECONDS (ignored)`},
+		{"delay=a:1,b", `cmdline: delay=a:1,b: "b": want POINT:MICROSECONDS (ignored)`},
+		{"delay=:200", `cmdline: delay=:200: ":200": empty point name (ignored)`},
+		{"delay=Fault:1", `cmdline: delay=Fault:1: point "Fault": want only a-z, 0-9, _ and . (ignored)`},
+		{"delay=a-b:1", `cmdline: delay=a-b:1: point "a-b": want only a-z, 0-9, _ and . (ignored)`},
+		{"delay=a:", `cmdline: delay=a:: delay of "" not a decimal or 0x hex number (ignored)`},
+		{"delay=a:ten", `cmdline: delay=a:ten: delay of "ten" not a decimal or 0x hex number (ignored)`},
+		{"delay=a:-1", `cmdline: delay=a:-1: delay of "-1" not a decimal or 0x hex number (ignored)`},
+		{"delay=a:1:2", `cmdline: delay=a:1:2: delay of "1:2" not a decimal or 0x hex number (ignored)`},
+		{"delay=a:1000001", `cmdline: delay=a:1000001: delay of "1000001" above 1000000 µs (ignored)`},
+		{"delay=a:0xF4241", `cmdline: delay=a:0xF4241: delay of "0xF4241" above 1000000 µs (ignored)`},
+		{"delay=a:1,b:2,a:3", `cmdline: delay=a:1,b:2,a:3: point "a" given twice (ignored)`},
+	}
+	for _, tt := range tests {
+		// A good delay= word first: a bad word must leave it in place.
+		good := []Delay{{"keep", 7}}
+		opts, errs := Parse("delay=keep:7 " + tt.in)
+		got := errStrings(errs)
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("Parse(%q) errors = %q, want [%q]", tt.in, got, tt.want)
+		}
+		for _, e := range got {
+			if !strings.HasPrefix(e, "cmdline: ") || strings.Contains(e, "\n") {
+				t.Errorf("error %q: want one line starting with \"cmdline: \"", e)
+			}
+		}
+		if !reflect.DeepEqual(opts.Delays, good) {
+			t.Errorf("Parse(%q) Delays = %+v, want %+v", tt.in, opts.Delays, good)
+		}
+		// Alone, a bad word leaves the defaults.
+		if opts, _ := Parse(tt.in); !reflect.DeepEqual(opts, Options{}) {
+			t.Errorf("Parse(%q) = %+v, want defaults", tt.in, opts)
+		}
+	}
+}
+
+func TestParseDelaysLastWins(t *testing.T) {
+	opts, errs := Parse("delay=a:1,b:2 delay=c:3")
+	if want := []Delay{{"c", 3}}; !reflect.DeepEqual(opts.Delays, want) {
+		t.Errorf("Delays = %+v, want %+v", opts.Delays, want)
+	}
+	wantErrs := []string{"cmdline: delay=c:3 overrides earlier delay=a:1,b:2"}
+	if got := errStrings(errs); !reflect.DeepEqual(got, wantErrs) {
+		t.Errorf("errors = %q\nwant %q", got, wantErrs)
+	}
+}
+
 func TestLevelString(t *testing.T) {
 	for l, want := range map[Level]string{
 		LevelError: "error", LevelWarn: "warn", LevelInfo: "info", LevelDebug: "debug", Level(7): "Level(7)",
@@ -146,10 +226,13 @@ func TestUsage(t *testing.T) {
 	if len(lines) != len(options) {
 		t.Fatalf("Usage printed %d lines, want %d:\n%s", len(lines), len(options), b.String())
 	}
-	if want := "  test=SUITE[,SUITE]      run these ktest suites; test=list lists them"; lines[0] != want {
+	if want := "  test=SUITE[,SUITE]          run these ktest suites; test=list lists them"; lines[0] != want {
 		t.Errorf("line 0 = %q, want %q", lines[0], want)
 	}
-	if want := "  cpus=N                  number of CPUs to start, 1 to 8 (default all)"; lines[3] != want {
+	if want := "  cpus=N                      number of CPUs to start, 1 to 8 (default all)"; lines[3] != want {
 		t.Errorf("line 3 = %q, want %q", lines[3], want)
+	}
+	if want := "  delay=POINT:US[,POINT:US]   race-widening delays in microseconds, e.g. delay=fault.after_pte_offset_map:200"; lines[len(lines)-1] != want {
+		t.Errorf("last line = %q, want %q", lines[len(lines)-1], want)
 	}
 }

@@ -128,6 +128,12 @@ var options = []option{
 			return nil
 		},
 	},
+	{
+		name:  "delay",
+		usage: "delay=POINT:US[,POINT:US]",
+		help:  "race-widening delays in microseconds, e.g. delay=fault.after_pte_offset_map:200",
+		parse: parseDelays,
+	},
 }
 
 func parseTests(o *Options, v string) error {
@@ -145,6 +151,56 @@ func parseTests(o *Options, v string) error {
 	}
 	o.Tests = names
 	return nil
+}
+
+// parseDelays parses delay=POINT:US[,POINT:US]. It checks the shape of
+// each point name but not whether the point exists: the kernel does that.
+func parseDelays(o *Options, v string) error {
+	if v == "" {
+		return errors.New("empty delay list")
+	}
+	var ds []Delay
+	for _, item := range strings.Split(v, ",") {
+		if item == "" {
+			return errors.New("empty delay item")
+		}
+		name, num, ok := strings.Cut(item, ":")
+		if !ok {
+			return fmt.Errorf("%q: want POINT:MICROSECONDS", item)
+		}
+		if name == "" {
+			return fmt.Errorf("%q: empty point name", item)
+		}
+		if !isPointName(name) {
+			return fmt.Errorf("point %q: want only a-z, 0-9, _ and .", name)
+		}
+		us, ok := ParseUint(num)
+		if !ok {
+			return fmt.Errorf("delay of %q not a decimal or 0x hex number", num)
+		}
+		if us > MaxDelayMicros {
+			return fmt.Errorf("delay of %q above %d µs", num, MaxDelayMicros)
+		}
+		for _, d := range ds {
+			if d.Point == name {
+				return fmt.Errorf("point %q given twice", name)
+			}
+		}
+		ds = append(ds, Delay{Point: name, Micros: us})
+	}
+	o.Delays = ds
+	return nil
+}
+
+// isPointName reports whether s is a non-empty run of [a-z0-9_.].
+func isPointName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // find returns the table entry for key, or nil.

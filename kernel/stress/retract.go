@@ -1,0 +1,253 @@
+// Package stress holds the kernel's long-running demonstrations, shared by
+// the shell (`stress retract`), the retract test suite and the benchmarks.
+//
+// Retract is the demonstration of the whole kernel (DESIGN §1): faulting
+// goroutines, each in its own address space, hammer one shared file
+// mapping through uaccess — reading (which maps pages read-only) and
+// writing (which then faults on present read-only PTEs, the path of the
+// seed email) — while a collapser collapses each 2 MiB of the file into a
+// huge page and retracts the page tables from under them, then splits it
+// back so that the next round finds tables full of present PTEs again.
+// Every read is checked against the value its goroutine last wrote there.
+package stress
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"retract/mm"
+	"retract/rcu"
+)
+
+// RetractConfig says how to run Retract.
+type RetractConfig struct {
+	Duration time.Duration
+	Workers  int    // faulting goroutines, each with its own mm (default 2)
+	Ranges   int    // 2 MiB ranges of the file (default 2)
+	Seed     uint64 // for the workers' choices
+	// Logf receives progress lines (nil: silent).
+	Logf func(format string, args ...any)
+}
+
+// RetractResult is what a run saw.
+type RetractResult struct {
+	Duration                 time.Duration
+	Accesses, Reads, Writes  uint64
+	Faults, Retries          uint64 // fault-path attempts that started over (PteSame, pmd_same, collapse)
+	Detached                 uint64 // retries where the fault held a retracted table (the seed's case)
+	Collapses, Splits        uint64
+	CollapseFailures         uint64
+	CollapseTime             time.Duration // total time in File.Collapse
+	Retracts, RetractSkipped uint64
+	FreedRCU, FreedUnsafe    uint64
+	Violations               uint64 // debug-check failures (DESIGN §12): use-after-free caught
+	DataErrors               uint64 // reads that did not return the last value written
+	AccessErrors             uint64 // uaccess failures (EFAULT, ENOMEM): none expected
+	Leak                     string // "" when every frame came back
+}
+
+func (r RetractResult) String() string {
+	return fmt.Sprintf("%.1fs: %d accesses (%d reads, %d writes), %d faults, %d retries (%d on a retracted table), "+
+		"%d collapses (%d failed), %d splits, %d tables retracted (%d skipped), freed %d after a grace period and %d at once, "+
+		"%d violations, %d data errors, %d access errors; %.0f µs per collapse",
+		r.Duration.Seconds(), r.Accesses, r.Reads, r.Writes, r.Faults, r.Retries, r.Detached,
+		r.Collapses, r.CollapseFailures, r.Splits, r.Retracts, r.RetractSkipped, r.FreedRCU, r.FreedUnsafe,
+		r.Violations, r.DataErrors, r.AccessErrors, r.CollapseTime.Seconds()*1e6/float64(max(1, r.Collapses+r.CollapseFailures)))
+}
+
+// DefaultWorkers is the number of faulting goroutines for cpus CPUs: one
+// per CPU but one, which the collapser keeps busy. (With a worker on every
+// CPU, workers spinning in a delay point — atomic context, so the tick
+// does not switch them out — starve the collapser.)
+func DefaultWorkers(cpus int) int { return max(1, cpus-1) }
+
+// MapBase is where every worker maps the file (2 MiB aligned).
+const MapBase = mm.UserBase + 1<<30
+
+// Retract runs the demonstration and checks afterwards (after an RCU
+// barrier) that every page, page-cache page and page table came back.
+func Retract(cfg RetractConfig) (RetractResult, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Ranges <= 0 {
+		cfg.Ranges = 2
+	}
+	if cfg.Workers > 500 {
+		return RetractResult{}, errors.New("stress: at most 500 workers")
+	}
+	logf := cfg.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	rcu.Barrier()
+	before := snapshot()
+	pages := uint64(cfg.Ranges) * mm.HPageNr
+	file := mm.NewFile("stress", pages)
+	// Fill the page cache, so that the first collapse finds no holes.
+	if err := file.ReadAt(make([]byte, pages*mm.PageSize), 0); err != nil {
+		file.Release()
+		return RetractResult{}, fmt.Errorf("stress: filling the file: %v", err)
+	}
+	mms := make([]*mm.MM, cfg.Workers)
+	for i := range mms {
+		m, err := mm.New()
+		if err == nil {
+			_, err = m.MmapFile(MapBase, uintptr(pages)*mm.PageSize, mm.ProtRead|mm.ProtWrite, true, file, 0)
+		}
+		if err != nil {
+			for _, m := range mms[:i] {
+				m.Destroy()
+			}
+			if m != nil {
+				m.Destroy()
+			}
+			file.Release()
+			return RetractResult{}, fmt.Errorf("stress: setting up address space %d: %v", i, err)
+		}
+		mms[i] = m
+	}
+
+	var res RetractResult
+	var reads, writes, dataErr, accErr atomic.Uint64
+	c0 := collapseCounts()
+	v0 := mm.Violations.Load()
+	start := time.Now()
+	deadline := start.Add(cfg.Duration)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for w, m := range mms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.Use()
+			defer m.Unuse()
+			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(w)))
+			last := make([]uint64, pages) // what this worker last wrote at each page
+			seq := uint64(w) << 40
+			for !stop.Load() {
+				// Read, then write, one word of a random page: after a
+				// collapse or split the read maps the page read-only and
+				// the write faults on that present read-only PTE — the
+				// seed email's path (presentFault).
+				p := rng.Uint64N(pages)
+				va := MapBase + uintptr(p)*mm.PageSize + uintptr(w%512)*8
+				got, err := m.Load64(va)
+				reads.Add(1)
+				switch {
+				case err != nil:
+					if accErr.Add(1) <= 3 {
+						logf("worker %d: read of page %d: %v", w, p, err)
+					}
+					continue
+				case got != last[p]:
+					if dataErr.Add(1) <= 3 {
+						logf("worker %d: page %d reads %#x, last written %#x", w, p, got, last[p])
+					}
+				}
+				seq++
+				if err := m.Store64(va, seq); err != nil {
+					if accErr.Add(1) <= 3 {
+						logf("worker %d: write of page %d: %v", w, p, err)
+					}
+					continue
+				}
+				last[p] = seq
+				writes.Add(1)
+			}
+		}()
+	}
+
+	// The collapser: collapse a range (unmap, copy, retract), let the
+	// workers map the huge page, split it back, let them refault small
+	// pages, and go on with the next range.
+	var collapses, splits, failures uint64
+	for round := 0; time.Now().Before(deadline); round++ {
+		idx := uint64(round%cfg.Ranges) * mm.HPageNr
+		t0 := time.Now()
+		r := file.Collapse(idx, mm.HPageNr-1)
+		res.CollapseTime += time.Since(t0)
+		if r == mm.CollapseOK {
+			collapses++
+		} else {
+			failures++
+			if failures <= 3 {
+				logf("collapse of offset %d: %v", idx, r)
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+		if file.IsHuge(idx) {
+			if err := file.SplitHugePage(idx); err != nil {
+				logf("split: %v", err)
+			} else {
+				splits++
+			}
+		}
+		time.Sleep(3 * time.Millisecond)
+		if round%50 == 49 {
+			logf("%.0fs: %d collapses, %d violations so far", time.Since(start).Seconds(), collapses, mm.Violations.Load()-v0)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	res.Duration = time.Since(start)
+
+	for _, m := range mms {
+		res.Faults += m.Stats.Faults.Load()
+		res.Retries += m.Stats.Retries.Load()
+		res.Detached += m.Stats.Detached.Load()
+	}
+	for _, m := range mms {
+		m.Destroy()
+	}
+	if err := file.Release(); err != nil {
+		logf("releasing the file: %v", err)
+	}
+	rcu.Barrier() // the retracted tables still waiting for their grace period
+	c1 := collapseCounts()
+	res.Reads, res.Writes = reads.Load(), writes.Load()
+	res.Accesses = res.Reads + res.Writes
+	res.DataErrors, res.AccessErrors = dataErr.Load(), accErr.Load()
+	res.Collapses, res.Splits, res.CollapseFailures = collapses, splits, failures
+	res.Retracts, res.RetractSkipped = c1.retracted-c0.retracted, c1.skipped-c0.skipped
+	res.FreedRCU, res.FreedUnsafe = c1.freedRCU-c0.freedRCU, c1.freedUnsafe-c0.freedUnsafe
+	res.Violations = mm.Violations.Load() - v0
+	res.Leak = snapshot().diff(before)
+	return res, nil
+}
+
+type counts struct{ retracted, skipped, freedRCU, freedUnsafe uint64 }
+
+func collapseCounts() counts {
+	c := &mm.Collapse
+	return counts{c.Retracted.Load(), c.RetractSkipped.Load(), c.FreedRCU.Load(), c.FreedUnsafe.Load()}
+}
+
+// frames is the accounting a stress run must leave as it found it.
+// (Page tables are counted by mm.UserTables: the frame kind also covers
+// the kernel's heap-window tables, which grow with the Go heap.)
+type frames struct {
+	anon, pagecache uint64
+	userTables      int64
+}
+
+func snapshot() frames {
+	s := mm.Frames.Stats()
+	return frames{s.ByKind[mm.KindAnon], s.ByKind[mm.KindPageCache], mm.UserTables.Load()}
+}
+
+// diff describes how f differs from before ("" if not at all).
+func (f frames) diff(before frames) string {
+	if f == before {
+		if msg := mm.Frames.Check(); msg != "" {
+			return "frame allocator: " + msg
+		}
+		return ""
+	}
+	return fmt.Sprintf("frames leaked: anon %d -> %d, page cache %d -> %d, user page tables %d -> %d",
+		before.anon, f.anon, before.pagecache, f.pagecache, before.userTables, f.userTables)
+}

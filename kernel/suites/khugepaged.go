@@ -1,0 +1,372 @@
+// khugepaged.go: the khugepaged suite — huge pages and collapse, one
+// property at a time: anonymous collapse keeps contents and leaves one
+// huge PMD (checked by walking the tables), a failed collapse puts the
+// table back, huge faults and their fallback, a partial munmap splits, the
+// khugepaged goroutine collapses on its own, file collapse retracts the
+// tables of every mapping (and skips one with COW pages), a PTE-mapped
+// huge page becomes PMD-mapped, and a fragmented memory fails cleanly.
+// Every case ends with its frames back (withMM, fileSetup).
+
+package suites
+
+import (
+	"time"
+
+	"retract/kernel/ktest"
+	"retract/mm"
+	"retract/rcu"
+)
+
+func init() {
+	ktest.Register(ktest.Suite{
+		Name: "khugepaged",
+		Doc:  "huge pages: anon and file collapse, retract, split, khugepaged, fragmentation",
+		Cases: []ktest.Case{
+			{Name: "anon_collapse", Fn: testAnonCollapse},
+			{Name: "anon_exceed_none_restores", Fn: testAnonExceedNone},
+			{Name: "anon_huge_fault_and_split", Fn: testAnonHugeFault},
+			{Name: "khugepaged_collapses", Fn: testKhugepagedThread, Timeout: 5 * time.Minute},
+			{Name: "file_collapse_retracts", Fn: testFileCollapse},
+			{Name: "file_private_cow_skipped", Fn: testFilePrivateSkip},
+			{Name: "pte_mapped_thp", Fn: testPteMappedTHP},
+			{Name: "fragmented_fails_cleanly", Fn: testFragmented},
+		},
+	})
+}
+
+// hugeBase is a 2 MiB-aligned user address.
+const hugeBase = mm.UserBase + 1<<30
+
+// fill writes a value derived from (page, tag) into word tag of n pages.
+func fill(t *ktest.T, m *mm.MM, va uintptr, n int, tag uint64) {
+	m.Use()
+	defer m.Unuse()
+	for i := 0; i < n; i++ {
+		if err := m.Store64(va+uintptr(i)*mm.PageSize+uintptr(tag)*8, uint64(i)<<8|tag); err != nil {
+			t.Fatalf("store to page %d: %v", i, err)
+		}
+	}
+}
+
+// check reads back what fill wrote and counts the mismatches.
+func check(t *ktest.T, m *mm.MM, va uintptr, n int, tag uint64, what string) {
+	m.Use()
+	defer m.Unuse()
+	bad := 0
+	for i := 0; i < n; i++ {
+		v, err := m.Load64(va + uintptr(i)*mm.PageSize + uintptr(tag)*8)
+		if err != nil || v != uint64(i)<<8|tag {
+			if bad++; bad <= 3 {
+				t.Errorf("%s: page %d reads %#x, %v; want %#x", what, i, v, err, uint64(i)<<8|tag)
+			}
+		}
+	}
+}
+
+// pmdOf walks m's tables at va: the PMD entry, and whether a PT is there.
+func pmdOf(m *mm.MM, va uintptr) (pmd uint64, huge, table bool) {
+	e, _ := m.Walk(va)
+	return uint64(e[2]), e[2].Present() && e[2].Huge(), e[2].Present() && !e[2].Huge()
+}
+
+func testAnonCollapse(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		base, err := m.Mmap(hugeBase, 2*mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
+		if err != nil {
+			t.Fatalf("Mmap: %v", err)
+		}
+		fill(t, m, base, mm.HPageNr, 1)
+		if _, _, table := pmdOf(m, base); !table {
+			t.Fatalf("before collapse the range should be mapped by a page table")
+		}
+		anon0 := mm.Frames.Stats().ByKind[mm.KindAnon]
+		ok0 := mm.Collapse.Anon.Load()
+		if r := m.CollapseAnon(base, 0); r != mm.CollapseOK {
+			t.Fatalf("CollapseAnon: %v", r)
+		}
+		pmd, huge, _ := pmdOf(m, base)
+		if !huge {
+			t.Fatalf("after collapse the PMD should map a 2 MiB page, it holds %#x", pmd)
+		}
+		if n := mm.Collapse.Anon.Load() - ok0; n != 1 {
+			t.Errorf("anon collapses counted: %d, want 1", n)
+		}
+		if a := mm.Frames.Stats().ByKind[mm.KindAnon]; a != anon0 {
+			t.Errorf("anonymous frames: %d before, %d after collapse (512 small pages for one 2 MiB page)", anon0, a)
+		}
+		check(t, m, base, mm.HPageNr, 1, "after collapse")
+		// A second collapse finds a huge PMD.
+		if r := m.CollapseAnon(base, 0); r != mm.CollapseAlreadyHuge {
+			t.Errorf("second CollapseAnon: %v, want already_huge", r)
+		}
+		// munmap of the upper half splits the huge PMD with the deposited table.
+		split0 := mm.Thp.Split.Load()
+		if err := m.Munmap(base+mm.HPageSize/2, mm.HPageSize/2); err != nil {
+			t.Fatalf("Munmap: %v", err)
+		}
+		if _, _, table := pmdOf(m, base); !table || mm.Thp.Split.Load() == split0 {
+			t.Errorf("a partial munmap should split the huge PMD into a page table")
+		}
+		check(t, m, base, mm.HPageNr/2, 1, "after split")
+		m.Use()
+		_, err = m.Load64(base + mm.HPageSize/2)
+		m.Unuse()
+		if err == nil {
+			t.Errorf("the unmapped half is still readable")
+		}
+	})
+}
+
+func testAnonExceedNone(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		base, _ := m.Mmap(hugeBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
+		fill(t, m, base, 10, 2)
+		pmd0, _, _ := pmdOf(m, base)
+		n0 := mm.Collapse.Results[mm.CollapseExceedNone].Load()
+		if r := m.CollapseAnon(base, 100); r != mm.CollapseExceedNone {
+			t.Fatalf("CollapseAnon with 502 empty PTEs and max_ptes_none 100: %v, want exceed_none", r)
+		}
+		if mm.Collapse.Results[mm.CollapseExceedNone].Load() != n0+1 {
+			t.Errorf("the failure was not counted")
+		}
+		if pmd, _, _ := pmdOf(m, base); pmd != pmd0 {
+			t.Errorf("the PMD was not restored: %#x, was %#x", pmd, pmd0)
+		}
+		check(t, m, base, 10, 2, "after the failed collapse")
+		// With max_ptes_none 511 it goes through, filling zeroes.
+		if r := m.CollapseAnon(base, mm.HPageNr-1); r != mm.CollapseOK {
+			t.Fatalf("CollapseAnon: %v", r)
+		}
+		check(t, m, base, 10, 2, "after collapse")
+		m.Use()
+		v, err := m.Load64(base + 100*mm.PageSize)
+		m.Unuse()
+		if err != nil || v != 0 {
+			t.Errorf("an empty PTE's page reads %#x, %v after collapse; want 0", v, err)
+		}
+	})
+}
+
+func testAnonHugeFault(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		base, _ := m.Mmap(hugeBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
+		if err := m.Madvise(base, mm.HPageSize, mm.VMHugepage, 0); err != nil {
+			t.Fatalf("Madvise: %v", err)
+		}
+		f0 := mm.Thp.FaultAlloc.Load()
+		fill(t, m, base, mm.HPageNr, 3)
+		if _, huge, _ := pmdOf(m, base); !huge || mm.Thp.FaultAlloc.Load() != f0+1 {
+			t.Fatalf("the first touch of a HUGEPAGE range should map one 2 MiB page")
+		}
+		check(t, m, base, mm.HPageNr, 3, "huge page")
+		// mprotect of one page splits; the rest keeps its data.
+		if err := m.Mprotect(base, mm.PageSize, mm.ProtRead); err != nil {
+			t.Fatalf("Mprotect: %v", err)
+		}
+		if _, _, table := pmdOf(m, base); !table {
+			t.Errorf("a partial mprotect should split the huge PMD")
+		}
+		check(t, m, base, mm.HPageNr, 3, "after split")
+		m.Use()
+		err := m.Store64(base, 1)
+		m.Unuse()
+		if err == nil {
+			t.Errorf("the read-only page took a write")
+		}
+	})
+}
+
+func testKhugepagedThread(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		base, _ := m.Mmap(hugeBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
+		fill(t, m, base, 300, 4)
+		k := &mm.Khugepaged
+		on, sleep := k.Enabled.Load(), k.ScanSleepMs.Load()
+		defer func() {
+			k.Enabled.Store(on)
+			k.ScanSleepMs.Store(sleep)
+		}()
+		k.ScanSleepMs.Store(10)
+		k.Enabled.Store(true)
+		a0 := mm.Collapse.Anon.Load()
+		if err := m.Madvise(base, mm.HPageSize, mm.VMHugepage, 0); err != nil { // registers the mm
+			t.Fatalf("Madvise: %v", err)
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			// The count follows the PMD store: wait for both.
+			if _, huge, _ := pmdOf(m, base); huge && mm.Collapse.Anon.Load() != a0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("khugepaged did not collapse the range in 2 minutes (%d rounds, %d attempts)",
+					mm.KhugepagedStat.Rounds.Load(), mm.KhugepagedStat.Attempts.Load())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		check(t, m, base, 300, 4, "after khugepaged")
+		k.Enabled.Store(false)
+	})
+}
+
+// twoMappers maps file shared in two new address spaces at hugeBase and
+// runs f; then unmaps, destroys, waits for deferred frees.
+func twoMappers(t *ktest.T, file *mm.File, sharedB bool, f func(a, b *mm.MM)) {
+	withMM(t, 0, mm.ProtNone, func(a *mm.MM, _ uintptr) {
+		b, err := mm.New()
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		size := uintptr(file.Pages) * mm.PageSize
+		if _, err := a.MmapFile(hugeBase, size, mm.ProtRead|mm.ProtWrite, true, file, 0); err != nil {
+			t.Fatalf("MmapFile: %v", err)
+		}
+		if _, err := b.MmapFile(hugeBase, size, mm.ProtRead|mm.ProtWrite, sharedB, file, 0); err != nil {
+			t.Fatalf("MmapFile: %v", err)
+		}
+		f(a, b)
+		a.Munmap(hugeBase, size)
+		b.Destroy()
+		rcu.Barrier() // retracted tables wait for a grace period
+	})
+}
+
+func testFileCollapse(t *ktest.T) {
+	fileSetup(t, 2*mm.HPageNr, func(file *mm.File) {
+		twoMappers(t, file, true, func(a, b *mm.MM) {
+			fill(t, a, hugeBase, mm.HPageNr, 5)
+			fill(t, b, hugeBase, mm.HPageNr, 6)
+			r0, f0 := mm.Collapse.Retracted.Load(), mm.Collapse.File.Load()
+			if r := file.Collapse(0, 0); r != mm.CollapseOK {
+				t.Fatalf("Collapse: %v", r)
+			}
+			if n := mm.Collapse.Retracted.Load() - r0; n != 2 || mm.Collapse.File.Load() != f0+1 {
+				t.Errorf("%d tables retracted, want 2 (one per mapping)", n)
+			}
+			for _, m := range []*mm.MM{a, b} {
+				if pmd, _, _ := pmdOf(m, hugeBase); pmd != 0 {
+					t.Errorf("mm %d: the PMD should be empty after retract, it holds %#x", m.ID, pmd)
+				}
+			}
+			if !file.IsHuge(0) || file.IsHuge(mm.HPageNr) {
+				t.Errorf("the page cache should hold one huge page at 0 and small pages after it")
+			}
+			check(t, a, hugeBase, mm.HPageNr, 5, "mm a after collapse")
+			check(t, b, hugeBase, mm.HPageNr, 6, "mm b after collapse")
+			check(t, a, hugeBase, mm.HPageNr, 6, "mm a sees b's writes")
+			for _, m := range []*mm.MM{a, b} {
+				if _, huge, _ := pmdOf(m, hugeBase); !huge {
+					t.Errorf("mm %d: a fault after collapse should map the huge page with one PMD", m.ID)
+				}
+			}
+			// A file collapse of a huge range finds it huge.
+			if r := file.Collapse(0, 0); r != mm.CollapseAlreadyHuge {
+				t.Errorf("second Collapse: %v, want already_huge", r)
+			}
+			if err := file.SplitHugePage(0); err != nil {
+				t.Fatalf("SplitHugePage: %v", err)
+			}
+			if file.IsHuge(0) {
+				t.Errorf("still huge after the split")
+			}
+			check(t, a, hugeBase, mm.HPageNr, 5, "mm a after split")
+			if _, _, table := pmdOf(a, hugeBase); !table {
+				t.Errorf("after the split, faults should map 4 KiB pages again")
+			}
+		})
+	})
+}
+
+func testFilePrivateSkip(t *ktest.T) {
+	fileSetup(t, mm.HPageNr, func(file *mm.File) {
+		twoMappers(t, file, false, func(a, b *mm.MM) {
+			fill(t, a, hugeBase, mm.HPageNr, 7)
+			// b's write to page 5 makes an anonymous COW copy there.
+			b.Use()
+			b.Store64(hugeBase+5*mm.PageSize, 0xc0)
+			b.Load64(hugeBase + 9*mm.PageSize)
+			b.Unuse()
+			r0, s0 := mm.Collapse.Retracted.Load(), mm.Collapse.RetractSkipped.Load()
+			if r := file.Collapse(0, 0); r != mm.CollapseOK {
+				t.Fatalf("Collapse: %v", r)
+			}
+			if mm.Collapse.Retracted.Load()-r0 != 1 || mm.Collapse.RetractSkipped.Load()-s0 != 1 {
+				t.Errorf("want the shared mapping's table retracted and the private one's skipped (it maps a COW page): %d retracted, %d skipped",
+					mm.Collapse.Retracted.Load()-r0, mm.Collapse.RetractSkipped.Load()-s0)
+			}
+			b.Use()
+			v, err := b.Load64(hugeBase + 5*mm.PageSize)
+			w, _ := b.Load64(hugeBase + 9*mm.PageSize + 7*8)
+			b.Unuse()
+			if err != nil || v != 0xc0 {
+				t.Errorf("the private copy reads %#x, %v; want 0xc0", v, err)
+			}
+			if w != 9<<8|7 {
+				t.Errorf("the private mapping reads %#x from the file at page 9, want %#x", w, 9<<8|7)
+			}
+			if r := b.CollapsePteMappedTHP(hugeBase, true); r != mm.CollapsePageMismatch {
+				t.Errorf("CollapsePteMappedTHP over a COW page: %v, want page_mismatch", r)
+			}
+		})
+	})
+}
+
+func testPteMappedTHP(t *ktest.T) {
+	fileSetup(t, mm.HPageNr, func(file *mm.File) {
+		twoMappers(t, file, true, func(a, b *mm.MM) {
+			fill(t, a, hugeBase, mm.HPageNr, 8)
+			if r := file.Collapse(0, 0); r != mm.CollapseOK {
+				t.Fatalf("Collapse: %v", r)
+			}
+			// Split b's VMA so that its faults map 4 KiB pieces of the huge page.
+			b.Mprotect(hugeBase+mm.HPageSize/2, mm.PageSize, mm.ProtRead)
+			check(t, b, hugeBase, 64, 8, "PTE-mapped")
+			if _, _, table := pmdOf(b, hugeBase); !table {
+				t.Fatalf("with a split VMA the huge page should be mapped by PTEs")
+			}
+			b.Mprotect(hugeBase+mm.HPageSize/2, mm.PageSize, mm.ProtRead|mm.ProtWrite) // the VMAs merge again
+			p0 := mm.Collapse.PteMapped.Load()
+			if r := b.CollapsePteMappedTHP(hugeBase, true); r != mm.CollapseOK {
+				t.Fatalf("CollapsePteMappedTHP: %v", r)
+			}
+			if _, huge, _ := pmdOf(b, hugeBase); !huge || mm.Collapse.PteMapped.Load() != p0+1 {
+				t.Errorf("CollapsePteMappedTHP should install one huge PMD")
+			}
+			check(t, b, hugeBase, mm.HPageNr, 8, "PMD-mapped")
+		})
+	})
+}
+
+func testFragmented(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		base, _ := m.Mmap(hugeBase, 2*mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
+		fill(t, m, base, 64, 9)
+		// Take every free 2 MiB block: memory is now "fragmented".
+		var held []uint64
+		for {
+			pfn, ok := mm.Frames.Alloc(mm.HPageOrder, mm.KindKernel)
+			if !ok {
+				break
+			}
+			held = append(held, pfn)
+		}
+		t.Logf("holding %d 2 MiB blocks; %d KiB free in smaller blocks", len(held), mm.Frames.Stats().Free*4)
+		n0, fb0 := mm.Collapse.Results[mm.CollapseAllocFailed].Load(), mm.Thp.FaultFallback.Load()
+		r := m.CollapseAnon(base, mm.HPageNr-1)
+		m.Madvise(base+mm.HPageSize, mm.HPageSize, mm.VMHugepage, 0)
+		m.Use()
+		err := m.Store64(base+mm.HPageSize, 42)
+		m.Unuse()
+		_, _, table := pmdOf(m, base+mm.HPageSize)
+		for _, pfn := range held {
+			mm.Frames.Free(pfn, mm.HPageOrder)
+		}
+		if r != mm.CollapseAllocFailed || mm.Collapse.Results[mm.CollapseAllocFailed].Load() != n0+1 {
+			t.Errorf("CollapseAnon without a free 2 MiB block: %v, want alloc_failed (counted)", r)
+		}
+		if err != nil || !table || mm.Thp.FaultFallback.Load() != fb0+1 {
+			t.Errorf("a huge fault without a free 2 MiB block should fall back to 4 KiB pages (%v, table %v)", err, table)
+		}
+		check(t, m, base, 64, 9, "after the failed collapse")
+	})
+}

@@ -1,0 +1,100 @@
+// retract.go: the retract suite — the demonstration of DESIGN §1 as a
+// test. Faulting goroutines on every CPU against file collapse + retract
+// (stress.Retract), once with RCU-deferred freeing (must see retries and
+// no violation, no data error) and once with rcu=unsafe freeing (must see
+// violations: proof that the debug check catches the use-after-free the
+// series fixed). Both widen the race with the delay points.
+
+package suites
+
+import (
+	"time"
+
+	"retract/kernel/cmdline"
+	"retract/kernel/ktest"
+	"retract/kernel/smp"
+	"retract/kernel/stress"
+	"retract/mm"
+)
+
+func init() {
+	ktest.Register(ktest.Suite{
+		Name: "retract",
+		Doc:  "faults on every CPU against file collapse and retract: RCU freeing is safe, unsafe freeing is caught",
+		Cases: []ktest.Case{
+			{Name: "rcu_no_delays", Fn: func(t *ktest.T) { retractCase(t, false, 0, 0) }, Timeout: 10 * time.Minute},
+			{Name: "rcu_with_delays", Fn: func(t *ktest.T) { retractCase(t, false, 10000, 100) }, Timeout: 10 * time.Minute},
+			{Name: "unsafe_is_caught", Fn: func(t *ktest.T) { retractCase(t, true, 10000, 100) }, Timeout: 10 * time.Minute},
+		},
+	})
+}
+
+// retractSeconds is how long each case runs: torture=SECONDS on the
+// command line, else 4 s.
+func retractSeconds() time.Duration {
+	if s := cmdline.Current.Torture; s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	return 4 * time.Second
+}
+
+// retractCase runs stress.Retract in one mode with the given delays (µs)
+// and checks the mode's promise.
+func retractCase(t *ktest.T, unsafe bool, faultDelay, retractDelay uint64) {
+	prevUnsafe := mm.RetractUnsafe.Swap(unsafe)
+	names, prev := mm.DelayPoints()
+	defer func() {
+		mm.RetractUnsafe.Store(prevUnsafe)
+		for i, n := range names {
+			mm.SetDelay(n, prev[i])
+		}
+	}()
+	mm.SetDelay(mm.DelayFaultAfterPteOffsetMap.String(), faultDelay)
+	mm.SetDelay(mm.DelayRetractAfterPmdClear.String(), retractDelay)
+
+	u0, c0, r0 := mm.Collapse.UnmapNs.Load(), mm.Collapse.CopyNs.Load(), mm.Collapse.RetractNs.Load()
+	defer func() {
+		t.Logf("collapse phases: unmap %d ms, copy %d ms, retract %d ms in total",
+			(mm.Collapse.UnmapNs.Load()-u0)/1e6, (mm.Collapse.CopyNs.Load()-c0)/1e6, (mm.Collapse.RetractNs.Load()-r0)/1e6)
+	}()
+	res, err := stress.Retract(stress.RetractConfig{
+		Duration: retractSeconds(),
+		Workers:  stress.DefaultWorkers(smp.Count()),
+		Seed:     t.Seed(),
+		Logf:     t.Logf,
+	})
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Logf("%v", res)
+	if res.Leak != "" {
+		t.Errorf("%s", res.Leak)
+	}
+	if res.AccessErrors != 0 {
+		t.Errorf("%d accesses failed", res.AccessErrors)
+	}
+	if res.Collapses == 0 || res.Retracts == 0 {
+		t.Fatalf("no collapse or no retract happened (%d collapses, %d retracts): the test tested nothing", res.Collapses, res.Retracts)
+	}
+	if unsafe {
+		if res.FreedUnsafe == 0 {
+			t.Errorf("unsafe mode freed no table at once")
+		}
+		if res.Violations == 0 {
+			t.Errorf("unsafe freeing with delays caused no detected violation: the debug check has no teeth")
+		}
+		return
+	}
+	if res.Violations != 0 {
+		t.Errorf("%d debug-check violations with RCU freeing", res.Violations)
+	}
+	if res.DataErrors != 0 {
+		t.Errorf("%d reads did not return the last value written", res.DataErrors)
+	}
+	if res.FreedUnsafe != 0 {
+		t.Errorf("%d tables freed without a grace period in RCU mode", res.FreedUnsafe)
+	}
+	if faultDelay > 0 && (res.Retries == 0 || res.Detached == 0) {
+		t.Errorf("%d faults retried, %d of them on a retracted table: the race did not happen", res.Retries, res.Detached)
+	}
+}

@@ -1,0 +1,616 @@
+// collapse.go: collapsing 512 small pages into one 2 MiB page, after
+// Linux's mm/khugepaged.c (≥ 6.6):
+//
+//	CollapseAnon          collapse_huge_page: mmap_lock for write, detach the
+//	                      table (PmdpCollapseFlush), copy, install a huge PMD,
+//	                      deposit the old table
+//	File.Collapse         collapse_file: build the huge page in the page
+//	                      cache, unmap the small pages from every mm (rmap),
+//	                      then retractPageTables — no mmap_lock at all
+//	CollapsePteMappedTHP  collapse_pte_mapped_thp: one mm maps a huge
+//	                      page-cache page with 4 KiB PTEs; clear them and
+//	                      retract the table (mmap_lock for read only)
+//	File.SplitHugePage    split_huge_page for the page cache (the stress
+//	                      test's way back to small pages)
+//
+// The retract steps are the subject of the whole kernel: a table detached
+// while other CPUs' faults may hold pointers into it (they took them with
+// PteOffsetMap, under rcu.ReadLock) is freed only after a grace period
+// (PteFreeDefer). RetractUnsafe frees it at once instead — the bug.
+//
+// Lock order here: File.collapseMu -> File.immapMu -> MM.ptAllocLock (the
+// PMD lock) -> a PT's PTL. File.mu is taken alone.
+
+// trapctx: process context only
+
+package mm
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+
+	"retract/arch/amd64"
+	"retract/rcu"
+)
+
+// CollapseResult says how a collapse ended, like Linux's SCAN_* codes.
+type CollapseResult int
+
+// Collapse results.
+const (
+	CollapseOK           CollapseResult = iota
+	CollapseAllocFailed                 // no free 2 MiB block: memory is fragmented
+	CollapseNoTable                     // no page table there (nothing mapped)
+	CollapseAlreadyHuge                 // a huge PMD or huge page is there already
+	CollapseExceedNone                  // more empty PTEs (or file holes) than MaxPtesNone
+	CollapseVMAChanged                  // the range is not (or no longer) collapsible
+	CollapseBusy                        // the file range is being collapsed or split
+	CollapsePageMismatch                // a PTE maps something that cannot be collapsed
+	CollapseNoHugePage                  // the page cache has no huge page there
+	numCollapseResults
+)
+
+var collapseNames = [numCollapseResults]string{"ok", "alloc_failed", "no_table", "already_huge",
+	"exceed_none", "vma_changed", "busy", "page_mismatch", "no_huge_page"}
+
+func (r CollapseResult) String() string {
+	if r >= 0 && r < numCollapseResults {
+		return collapseNames[r]
+	}
+	return "?"
+}
+
+// CollapseStats counts collapses, retracts and table frees.
+type CollapseStats struct {
+	Anon, File, PteMapped, SplitFile atomic.Uint64 // successes
+	Results                          [numCollapseResults]atomic.Uint64
+	// Retracted counts tables detached without mmap_lock for writing;
+	// RetractSkipped the ones left because they still mapped something.
+	Retracted, RetractSkipped atomic.Uint64
+	// Tables freed through PteFreeDefer: after a grace period, or at once
+	// (RetractUnsafe); PendingFree are waiting for their grace period.
+	FreedRCU, FreedUnsafe atomic.Uint64
+	PendingFree           atomic.Int64
+	// Time spent in successful file collapses, by phase, in ns: unmapping
+	// the small pages from every mm, copying them, retracting the tables.
+	UnmapNs, CopyNs, RetractNs atomic.Uint64
+}
+
+// Collapse is the kernel's collapse statistics.
+var Collapse CollapseStats
+
+// ResultCounts returns the name and count of every result code.
+func (s *CollapseStats) ResultCounts() (names []string, counts []uint64) {
+	for i := range s.Results {
+		names = append(names, collapseNames[i])
+		counts = append(counts, s.Results[i].Load())
+	}
+	return
+}
+
+func count(r CollapseResult) CollapseResult {
+	Collapse.Results[r].Add(1)
+	return r
+}
+
+// RetractUnsafe makes PteFreeDefer poison and free a retracted table right
+// after the TLB flush instead of after a grace period: the use-after-free
+// that the 2023 series fixed (rcu=unsafe, `retract unsafe on`).
+var RetractUnsafe atomic.Bool
+
+// PmdpCollapseFlush clears the PMD of the 2 MiB at h and flushes the TLBs
+// (and paging-structure caches) of every CPU that may have cached it, like
+// Linux's pmdp_collapse_flush. It returns the old entry.
+// Preconditions: the PMD lock (ptAllocLock) held.
+func (m *MM) PmdpCollapseFlush(pmd *amd64.PTE, h uintptr) amd64.PTE {
+	old := loadPTE(pmd)
+	storePTE(pmd, 0)
+	FlushUser(m, h, HPageSize)
+	return old
+}
+
+// ptFree is the RCU callback's carrier for PteFreeDefer (Linux puts the
+// rcu_head in struct ptdesc; frame metadata here holds no Go pointers).
+type ptFree struct {
+	head rcu.Head // first: the callback converts *rcu.Head back
+	pa   uint64
+}
+
+// PoisonPTE is what an unsafe retract fills a freed table with.
+const PoisonPTE amd64.PTE = 0x6b6b6b6b6b6b6b6b
+
+// PteFreeDefer frees a retracted page table after an RCU grace period,
+// like Linux's pte_free_defer: every fault that mapped it with
+// PteOffsetMap has left its read-side section by then. With RetractUnsafe
+// it poisons and frees the table at once.
+func PteFreeDefer(pa uint64) {
+	if RetractUnsafe.Load() {
+		t := table(pa)
+		for i := range t {
+			storePTE(&t[i], PoisonPTE)
+		}
+		Collapse.FreedUnsafe.Add(1)
+		freePageTable(pa)
+		return
+	}
+	p := &ptFree{pa: pa}
+	Collapse.PendingFree.Add(1)
+	rcu.Call(&p.head, func(h *rcu.Head) {
+		p := (*ptFree)(unsafe.Pointer(h))
+		freePageTable(p.pa)
+		Collapse.PendingFree.Add(-1)
+		Collapse.FreedRCU.Add(1)
+	})
+}
+
+// CollapseAnon collapses the anonymous 2 MiB at h into a huge page, like
+// collapse_huge_page: at most maxNone of its PTEs may be empty. The huge
+// page is allocated before any lock is taken; on any failure after the
+// table was detached, the table is put back as it was.
+func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseResult {
+	if h&(HPageSize-1) != 0 {
+		return count(CollapseVMAChanged)
+	}
+	head, ok := allocHuge(KindAnon)
+	if !ok {
+		return count(CollapseAllocFailed)
+	}
+	m.MmapLock.Lock()
+	r := m.collapseAnonLocked(h, head, maxNone)
+	m.MmapLock.Unlock()
+	if r != CollapseOK {
+		Frames.Free(head, HPageOrder)
+	}
+	return count(r)
+}
+
+func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseResult {
+	// hugepage_vma_revalidate: the VMA may have changed while unlocked.
+	v := m.VMAs.Find(h)
+	if m.dead || v == nil || v.Flags&VMAnon == 0 || v.Flags&VMNoHugepage != 0 || v.Prot == ProtNone {
+		return CollapseVMAChanged
+	}
+	if _, ok := hugeRange(v, h); !ok {
+		return CollapseVMAChanged
+	}
+	pmd := m.pmdIfPresent(h)
+	if pmd == nil {
+		return CollapseNoTable
+	}
+	pv := loadPTE(pmd)
+	switch {
+	case PmdNone(pv):
+		return CollapseNoTable
+	case PmdHuge(pv):
+		return CollapseAlreadyHuge
+	}
+	// Detach the table. MmapLock (write) keeps every fault out and
+	// anonymous memory has no rmap walkers here, so after the flush no
+	// CPU and no MMU can reach it.
+	m.ptAllocLock.Lock()
+	m.PmdpCollapseFlush(pmd, h)
+	m.ptAllocLock.Unlock()
+	t := table(pv.Addr())
+	// __collapse_huge_page_isolate: only empty entries, the zero page
+	// and anonymous pages.
+	none, r := 0, CollapseOK
+	for i := range t {
+		e := loadPTE(&t[i])
+		switch {
+		case PteNone(e):
+			none++
+		case !PtePresent(e) || PtePFN(e) != zeroPFN && Frames.KindOf(PtePFN(e)) != KindAnon:
+			r = CollapsePageMismatch
+		}
+	}
+	if r == CollapseOK && none > maxNone {
+		r = CollapseExceedNone
+	}
+	if r != CollapseOK {
+		m.ptAllocLock.Lock()
+		storePTE(pmd, pv) // pmd_populate: the table comes back unchanged
+		m.ptAllocLock.Unlock()
+		return r
+	}
+	// __collapse_huge_page_copy.
+	dst := hugePage(head)
+	var pages []uint64
+	for i := range t {
+		e := loadPTE(&t[i])
+		page := dst[i*PageSize : (i+1)*PageSize]
+		if PteNone(e) || PtePFN(e) == zeroPFN {
+			clear(page)
+		} else {
+			copy(page, (*[PageSize]byte)(PhysPage(PtePFN(e)))[:])
+		}
+		if PtePresent(e) {
+			pages = append(pages, PtePFN(e))
+		}
+		storePTE(&t[i], 0)
+	}
+	fr := Frames.Meta(head)
+	fr.Refcount.Store(1)
+	fr.Mapcount.Store(1)
+	fr.Deposit = uint32(pv.Addr() >> PageShift) // pgtable_trans_huge_deposit
+	m.ptAllocLock.Lock()
+	storePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
+	m.ptAllocLock.Unlock()
+	for _, pfn := range pages {
+		putPage(pfn) // the TLBs were flushed when the table was detached
+	}
+	Collapse.Anon.Add(1)
+	return CollapseOK
+}
+
+// Collapse collapses pages [index, index+512) of f into one huge page in
+// the page cache, like collapse_file, and retracts the page tables that
+// mapped them from every mm (retractPageTables). At most maxNone of the
+// offsets may be holes (they become zeroes). No mm's mmap_lock is taken.
+func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
+	if index%HPageNr != 0 || index+HPageNr > f.Pages {
+		return count(CollapseVMAChanged)
+	}
+	if !f.collapseMu.TryLock() {
+		return count(CollapseBusy)
+	}
+	defer f.collapseMu.Unlock()
+	head, ok := allocHuge(KindPageCache)
+	if !ok {
+		return count(CollapseAllocFailed)
+	}
+	// From here faults on the range wait (FindPage) or back out (under
+	// the PT lock, where they see Collapsing), like faults on locked pages.
+	f.beginRange(index)
+	var small [HPageNr]uint64
+	holes, r := 0, CollapseOK
+	f.mu.Lock()
+	for i := range small {
+		pfn, ok := f.cache[index+uint64(i)]
+		if !ok {
+			holes++
+			continue
+		}
+		if _, order := Frames.Head(pfn); order != 0 {
+			r = CollapseAlreadyHuge
+			break
+		}
+		small[i] = pfn
+	}
+	f.mu.Unlock()
+	if r == CollapseOK && holes > maxNone {
+		r = CollapseExceedNone
+	}
+	if r != CollapseOK {
+		f.endRange()
+		Frames.Free(head, HPageOrder)
+		return count(r)
+	}
+	// try_to_unmap on every small page: from now on nobody writes them.
+	t0 := nanotime()
+	f.unmapRange(index, func(pfn uint64, i uint64) bool { return pfn == small[i] })
+	t1 := nanotime()
+	dst := hugePage(head)
+	for i, pfn := range small {
+		page := dst[i*PageSize : (i+1)*PageSize]
+		if pfn == 0 {
+			clear(page)
+		} else {
+			copy(page, (*[PageSize]byte)(PhysPage(pfn))[:])
+		}
+	}
+	fr := Frames.Meta(head)
+	fr.Refcount.Store(1) // the cache's reference
+	fr.Mapcount.Store(0)
+	f.mu.Lock()
+	for i := range small {
+		f.cache[index+uint64(i)] = head + uint64(i)
+	}
+	f.mu.Unlock()
+	// The range is still marked: faults keep waiting until every table
+	// is retracted (Linux keeps the new huge page locked meanwhile).
+	t2 := nanotime()
+	f.retractPageTables(index)
+	t3 := nanotime()
+	f.endRange()
+	Collapse.UnmapNs.Add(t1 - t0)
+	Collapse.CopyNs.Add(t2 - t1)
+	Collapse.RetractNs.Add(t3 - t2)
+	for _, pfn := range small {
+		if pfn != 0 {
+			putRef(pfn) // the cache's reference
+		}
+	}
+	Collapse.File.Add(1)
+	return count(CollapseOK)
+}
+
+// unmapRange clears, in every mm that maps [index, index+512) of f, the
+// PTEs and huge PMDs that map pages for which match(pfn, offset-index)
+// holds (the rmap walk of try_to_unmap), flushes each mm's TLBs, then
+// drops the mappings' references. Preconditions: the range is marked
+// (beginRange), so no fault maps those pages again meanwhile.
+func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
+	f.immapMu.Lock()
+	defer f.immapMu.Unlock()
+	for _, e := range f.immap {
+		m := e.MM
+		lo, hi := e.Pgoff, e.Pgoff+uint64(e.End-e.Start)/PageSize
+		lo, hi = max(lo, index), min(hi, index+HPageNr)
+		if lo >= hi {
+			continue
+		}
+		start, _ := e.vaOf(lo)
+		end := start + uintptr(hi-lo)*PageSize
+		var pages, huges []uint64
+		for va := start; va < end; {
+			next := min((va|(HPageSize-1))+1, end)
+			pmd := m.pmdIfPresent(va)
+			if pmd == nil {
+				va = next
+				continue
+			}
+			m.ptAllocLock.Lock()
+			if pv := loadPTE(pmd); PmdHuge(pv) {
+				if match(PmdPFN(pv), lo+uint64(va-start)/PageSize-index) {
+					storePTE(pmd, 0)
+					huges = append(huges, PmdPFN(pv))
+				}
+				m.ptAllocLock.Unlock()
+				va = next
+				continue
+			}
+			m.ptAllocLock.Unlock()
+			if pm, ok := PteOffsetMapLock(pmd, va); ok {
+				for a := va; a < next; a += PageSize {
+					p := &table(pm.Table)[amd64.Index(a, 1)]
+					pte := loadPTE(p)
+					if PtePresent(pte) && match(PtePFN(pte), lo+uint64(a-start)/PageSize-index) {
+						storePTE(p, 0)
+						pages = append(pages, PtePFN(pte))
+					}
+				}
+				pm.PTL.Unlock()
+				PteUnmap(pm)
+			}
+			va = next
+		}
+		if len(pages)+len(huges) > 0 {
+			FlushUser(m, start, end-start)
+		}
+		for _, pfn := range pages {
+			putPage(pfn)
+		}
+		for _, head := range huges {
+			putHuge(head)
+		}
+	}
+}
+
+// retractPageTables detaches, from every mm that maps page index (2 MiB
+// aligned in both the file and the address space), the page table that
+// mapped the small pages, like Linux's retract_page_tables: for each
+// mapping take the PMD lock and the table's ptl, recheck that the table
+// maps nothing (a private mapping may hold anonymous COW pages there: skip
+// it), PmdpCollapseFlush, unlock, PteFreeDefer. No mmap_lock is taken: the
+// mm's faults run on meanwhile, and may hold pointers into the table.
+func (f *File) retractPageTables(index uint64) {
+	f.immapMu.Lock()
+	defer f.immapMu.Unlock()
+	for _, e := range f.immap {
+		h, ok := e.vaOf(index)
+		if !ok || h&(HPageSize-1) != 0 || h+HPageSize > e.End {
+			continue
+		}
+		e.MM.retractTable(h, nil)
+	}
+}
+
+// retractTable is the body of retract_page_tables' loop for the table of
+// the 2 MiB at h; with huge set (CollapsePteMappedTHP) the table may map
+// pages of that huge page, which are cleared. It reports whether it
+// detached a table and how many PTEs it cleared.
+func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
+	pmd := m.pmdIfPresent(h)
+	if pmd == nil {
+		return false
+	}
+	amd64.PreemptDisable()
+	m.ptAllocLock.Lock() // pmd_lock
+	pv := loadPTE(pmd)
+	if !pv.Present() || pv.Huge() {
+		m.ptAllocLock.Unlock()
+		amd64.PreemptEnable()
+		return false
+	}
+	fr := Frames.Meta(pv.Addr() >> PageShift)
+	fr.PTL.Lock() // the table's ptl
+	t := table(pv.Addr())
+	for i := range t {
+		e := loadPTE(&t[i])
+		if PteNone(e) {
+			continue
+		}
+		if huge == nil || !PtePresent(e) || PtePFN(e) != huge.head+uint64(i) {
+			fr.PTL.Unlock()
+			m.ptAllocLock.Unlock()
+			amd64.PreemptEnable()
+			Collapse.RetractSkipped.Add(1)
+			return false
+		}
+	}
+	if huge != nil {
+		for i := range t {
+			if !PteNone(loadPTE(&t[i])) {
+				storePTE(&t[i], 0)
+				huge.cleared++
+			}
+		}
+	}
+	m.PmdpCollapseFlush(pmd, h)
+	if huge != nil && huge.install {
+		Frames.Meta(huge.head).Mapcount.Add(1) // the reference becomes the mapping's
+		storePTE(pmd, PfnPMD(huge.head, huge.prot)|amd64.PTEAccessed)
+		huge.installed = true
+	}
+	gen := atomic.LoadUint32(&fr.Gen)
+	delay(DelayRetractAfterPmdClear)
+	fr.PTL.Unlock()
+	m.ptAllocLock.Unlock()
+	amd64.PreemptEnable()
+	logRetract(pv.Addr(), m.ID, h, gen)
+	Collapse.Retracted.Add(1)
+	PteFreeDefer(pv.Addr())
+	return true
+}
+
+// hugeInstall is CollapsePteMappedTHP's part of retractTable.
+type hugeInstall struct {
+	head               uint64
+	prot               Prot
+	install, installed bool
+	cleared            int
+}
+
+// CollapsePteMappedTHP makes the 2 MiB at h of m, which maps (part of) a
+// huge page of a file's cache through a page table, map it with one PMD,
+// like Linux's collapse_pte_mapped_thp: under the PMD lock and the ptl it
+// checks that every PTE is empty or maps the right 4 KiB of the huge page,
+// clears them, retracts the table (PteFreeDefer) and, with install,
+// installs the huge PMD at once (else the next fault does). It holds
+// mmap_lock for reading only: faults run on meanwhile.
+func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseResult {
+	m.MmapLock.RLock()
+	defer m.MmapLock.RUnlock()
+	v := m.VMAs.Find(h)
+	if m.dead || v == nil || h&(HPageSize-1) != 0 {
+		return count(CollapseVMAChanged)
+	}
+	file, _ := v.File.(*File)
+	pgoff := v.Pgoff + uint64(h-v.Start)/PageSize
+	if _, ok := hugeRange(v, h); !ok || file == nil || pgoff%HPageNr != 0 || v.Flags&VMNoHugepage != 0 {
+		return count(CollapseVMAChanged)
+	}
+	head, ok := file.hugePageAt(pgoff)
+	if !ok {
+		return count(CollapseNoHugePage)
+	}
+	prot := v.Prot
+	if v.Flags&VMShared == 0 {
+		prot &^= ProtWrite
+	}
+	hi := hugeInstall{head: head, prot: prot, install: install}
+	if !m.retractTable(h, &hi) {
+		Frames.Meta(head).Refcount.Add(-1)
+		if pv := m.pmdIfPresent(h); pv != nil && PmdHuge(loadPTE(pv)) {
+			return count(CollapseAlreadyHuge)
+		}
+		return count(CollapsePageMismatch)
+	}
+	for i := 0; i < hi.cleared; i++ {
+		putPage(head) // the PTE mappings (the flush is done)
+	}
+	if !hi.installed {
+		Frames.Meta(head).Refcount.Add(-1)
+	}
+	Collapse.PteMapped.Add(1)
+	return count(CollapseOK)
+}
+
+// SplitHugePage turns the huge page holding [index, index+512) of f back
+// into 512 small page-cache pages, like split_huge_page: every mapping of
+// it is removed first (the pages refault as 4 KiB mappings).
+func (f *File) SplitHugePage(index uint64) error {
+	if index%HPageNr != 0 {
+		return ErrInval
+	}
+	f.collapseMu.Lock()
+	defer f.collapseMu.Unlock()
+	pfn, ok := f.Cached(index)
+	if !ok {
+		return fmt.Errorf("mm: %v has no page at offset %d", f, index)
+	}
+	head, order := Frames.Head(pfn)
+	if order != HPageOrder {
+		return fmt.Errorf("mm: page %d of %v is not huge", index, f)
+	}
+	f.beginRange(index)
+	defer f.endRange()
+	f.unmapRange(index, func(pfn uint64, i uint64) bool { return pfn >= head && pfn < head+HPageNr })
+	// Faults that took a reference before the range was marked drop it
+	// when they see the mark; wait for them. Only the cache's is left.
+	fr := Frames.Meta(head)
+	for i := 0; fr.Refcount.Load() != 1 || fr.Mapcount.Load() != 0; i++ {
+		if i > 1000000 {
+			return fmt.Errorf("mm: huge page %d of %v still has %d references, %d mappings",
+				index, f, fr.Refcount.Load(), fr.Mapcount.Load())
+		}
+		runtime.Gosched()
+	}
+	Frames.Split(head, HPageOrder)
+	for i := uint64(0); i < HPageNr; i++ {
+		sf := Frames.Meta(head + i)
+		sf.Refcount.Store(1)
+		sf.Mapcount.Store(0)
+	}
+	Collapse.SplitFile.Add(1)
+	return nil
+}
+
+// putRef drops a reference that is not a mapping (the cache's, or one
+// FindPage took), freeing the page with its last reference.
+func putRef(pfn uint64) {
+	head, order := Frames.Head(pfn)
+	if Frames.Meta(head).Refcount.Add(-1) == 0 {
+		Frames.Free(head, order)
+	}
+}
+
+// The retract log: the last retracts, for the violation report's "other
+// CPU's story".
+type retractRecord struct {
+	table     uint64
+	mm        uint32
+	va        uintptr
+	cpu       int
+	gen       uint32
+	ns        uint64 // when (nanotime)
+	unsafe    bool
+	published atomic.Bool
+}
+
+var (
+	retractLog  [64]retractRecord
+	retractNext atomic.Uint64
+	retractMu   amd64.SpinLock
+)
+
+func logRetract(table uint64, mmID uint32, va uintptr, gen uint32) {
+	at := amd64.EnterAtomic()
+	retractMu.Lock()
+	r := &retractLog[retractNext.Add(1)%uint64(len(retractLog))]
+	r.table, r.mm, r.va, r.gen = table, mmID, va, gen
+	r.cpu, r.ns, r.unsafe = int(amd64.This().ID), nanotime(), RetractUnsafe.Load()
+	r.published.Store(true)
+	retractMu.Unlock()
+	amd64.ExitAtomic(at)
+}
+
+// lastRetractOf returns the newest log record of table.
+func lastRetractOf(table uint64) (retractRecord, bool) {
+	at := amd64.EnterAtomic()
+	retractMu.Lock()
+	defer func() {
+		retractMu.Unlock()
+		amd64.ExitAtomic(at)
+	}()
+	n := retractNext.Load()
+	for i := uint64(0); i < uint64(len(retractLog)); i++ {
+		r := &retractLog[(n-i)%uint64(len(retractLog))]
+		if r.published.Load() && r.table == table {
+			return retractRecord{table: r.table, mm: r.mm, va: r.va, cpu: r.cpu, gen: r.gen, ns: r.ns, unsafe: r.unsafe}, true
+		}
+	}
+	return retractRecord{}, false
+}

@@ -1,0 +1,87 @@
+// delay.go: race-widening delay points (DESIGN §12). A delay point is a
+// named place in the fault or retract path where the CPU spins for a set
+// number of microseconds, so that the window of a race becomes wide enough
+// to hit at will. They are off (0) by default; `delay=` on the command
+// line and the shell's `delay` command set them.
+
+// trapctx: process context only
+
+package mm
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// DelayPoint names a place where delay spins.
+type DelayPoint int
+
+// The delay points.
+const (
+	// DelayFaultAfterPteOffsetMap: in the fault path, after PteOffsetMap
+	// and the lockless read of origPte, before the ptl is taken — inside
+	// the RCU read-side section, holding a pointer into the page table.
+	DelayFaultAfterPteOffsetMap DelayPoint = iota
+	// DelayRetractAfterPmdClear: in retract, after the PMD was cleared
+	// and the TLBs flushed, with the PMD lock and the table's ptl still
+	// held — walkers that mapped the table queue on its ptl — and before
+	// the table is freed (PteFreeDefer, or at once with rcu=unsafe).
+	DelayRetractAfterPmdClear
+	numDelayPoints
+)
+
+var delayNames = [numDelayPoints]string{"fault.after_pte_offset_map", "retract.after_pmd_clear"}
+
+func (p DelayPoint) String() string { return delayNames[p] }
+
+var delays [numDelayPoints]atomic.Uint64 // microseconds
+
+// MaxDelay is the longest delay a point accepts, in microseconds.
+const MaxDelay = 1000000
+
+// SpinHook busy-waits for ns nanoseconds; the kernel sets it to its clock
+// (mm has no clock of its own). Delays are spins, not sleeps: the fault
+// path's point lies inside an RCU read-side section.
+var SpinHook func(ns uint64)
+
+// NanotimeHook returns a monotonic time in nanoseconds; the kernel sets it
+// (the collapse phases are timed with it). Without it times read as 0.
+var NanotimeHook func() uint64
+
+func nanotime() uint64 {
+	if NanotimeHook == nil {
+		return 0
+	}
+	return NanotimeHook()
+}
+
+// SetDelay sets the delay of the point called name, in microseconds (0 =
+// off).
+func SetDelay(name string, micros uint64) error {
+	if micros > MaxDelay {
+		return fmt.Errorf("mm: delay %d µs is above the limit of %d", micros, MaxDelay)
+	}
+	for i, n := range delayNames {
+		if n == name {
+			delays[i].Store(micros)
+			return nil
+		}
+	}
+	return fmt.Errorf("mm: unknown delay point %q (known: %s, %s)", name, delayNames[0], delayNames[1])
+}
+
+// DelayPoints returns every point's name and current delay in µs.
+func DelayPoints() (names []string, micros []uint64) {
+	for i, n := range delayNames {
+		names = append(names, n)
+		micros = append(micros, delays[i].Load())
+	}
+	return
+}
+
+// delay spins for point p's delay, if any.
+func delay(p DelayPoint) {
+	if us := delays[p].Load(); us != 0 && SpinHook != nil {
+		SpinHook(us * 1000)
+	}
+}

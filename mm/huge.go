@@ -1,0 +1,238 @@
+// huge.go: 2 MiB pages mapped by one PMD (Linux's transparent huge pages,
+// mm/huge_memory.c): the huge-PMD fault paths (do_huge_pmd_anonymous_page,
+// do_set_pmd, do_huge_pmd_wp_page), and splitting a huge PMD when only part
+// of its range changes (__split_huge_pmd).
+//
+// A huge page is an order-9 block from the frame allocator. Its head frame
+// carries the page's Refcount and Mapcount (one per PMD or PTE that maps
+// any part of it); getPage and putPage find the head with Frames.Head.
+// An anonymous huge page keeps a deposited page table in its head's
+// Deposit field, so that a split never needs to allocate.
+//
+// Locking: a PMD changes between none, table and huge only under the mm's
+// ptAllocLock (the "PMD lock", Linux's pmd_lock); a huge PMD's permission
+// bits change under it too.
+
+// trapctx: process context only
+
+package mm
+
+import (
+	"sync/atomic"
+
+	"retract/arch/amd64"
+)
+
+// Huge-page geometry.
+const (
+	HPageOrder = 9
+	HPageNr    = 1 << HPageOrder // 4 KiB pages in a huge page
+	HPageSize  = amd64.PDESpan   // 2 MiB
+)
+
+// ThpStats counts huge-page events (like /proc/vmstat's thp_*).
+type ThpStats struct {
+	FaultAlloc, FaultFallback, FileMapped, Split, WPReuse atomic.Uint64
+}
+
+// Thp is the kernel's huge-page statistics.
+var Thp ThpStats
+
+// PfnPMD builds a huge PMD mapping the 2 MiB page at pfn (pfn_pmd +
+// pmd_mkhuge). With ProtNone it returns the empty entry.
+func PfnPMD(pfn uint64, prot Prot) amd64.PTE {
+	e := PfnPTE(pfn, prot)
+	if e == 0 {
+		return 0
+	}
+	return e | amd64.PTEHuge
+}
+
+// allocHuge allocates a 2 MiB page of kind. It fails, rather than waiting
+// or compacting, when no free order-9 block is left (fragmentation).
+func allocHuge(kind Kind) (uint64, bool) {
+	pfn, ok := Frames.Alloc(HPageOrder, kind)
+	if !ok {
+		return 0, false
+	}
+	f := Frames.Meta(pfn)
+	f.Refcount.Store(0)
+	f.Mapcount.Store(0)
+	f.Deposit = 0
+	return pfn, true
+}
+
+// hugePage returns the 2 MiB page at pfn as bytes.
+func hugePage(pfn uint64) *[HPageSize]byte { return (*[HPageSize]byte)(PhysPage(pfn)) }
+
+// hugeRange reports whether the 2 MiB range around va lies inside v, and
+// its start.
+func hugeRange(v *VMA, va uintptr) (uintptr, bool) {
+	h := va &^ (HPageSize - 1)
+	return h, h >= v.Start && h+HPageSize <= v.End && h+HPageSize > h
+}
+
+// createHugePMD tries to resolve a fault at va, whose PMD is empty, with a
+// huge PMD: a new anonymous huge page when the VMA is advised HUGEPAGE and
+// covers the aligned 2 MiB (do_huge_pmd_anonymous_page), or a huge page
+// already in the page cache of a file (do_set_pmd). done=false means "use
+// a page table" (also when no huge page could be allocated: the fallback).
+func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done bool, err error) {
+	h, ok := hugeRange(v, va)
+	if !ok || v.Flags&VMNoHugepage != 0 || v.Prot == ProtNone {
+		return false, nil
+	}
+	if file, _ := v.File.(*File); file != nil {
+		shared := v.Flags&VMShared != 0
+		pgoff := v.Pgoff + uint64(h-v.Start)/PageSize
+		if write && !shared || pgoff%HPageNr != 0 {
+			return false, nil // a private write copies into 4 KiB pages
+		}
+		head, ok := file.hugePageAt(pgoff) // takes a reference
+		if !ok {
+			return false, nil
+		}
+		prot := v.Prot
+		if !shared {
+			prot &^= ProtWrite
+		}
+		m.ptAllocLock.Lock()
+		if !PmdNone(loadPTE(pmd)) || file.Collapsing(pgoff) {
+			m.ptAllocLock.Unlock()
+			Frames.Meta(head).Refcount.Add(-1)
+			return false, nil // lost a race: retry from the top
+		}
+		Frames.Meta(head).Mapcount.Add(1)
+		storePTE(pmd, PfnPMD(head, prot)|amd64.PTEAccessed)
+		m.ptAllocLock.Unlock()
+		Thp.FileMapped.Add(1)
+		return true, nil
+	}
+	if v.Flags&VMHugepage == 0 || v.Flags&VMAnon == 0 {
+		return false, nil
+	}
+	head, ok := allocHuge(KindAnon)
+	if !ok {
+		Thp.FaultFallback.Add(1)
+		return false, nil
+	}
+	dep, ok := allocTable()
+	if !ok {
+		Frames.Free(head, HPageOrder)
+		Thp.FaultFallback.Add(1)
+		return false, nil
+	}
+	tablePage(dep, m.ID, 1)
+	clear(hugePage(head)[:])
+	fr := Frames.Meta(head)
+	fr.Refcount.Store(1)
+	fr.Mapcount.Store(1)
+	fr.Deposit = uint32(dep >> PageShift)
+	m.ptAllocLock.Lock()
+	if !PmdNone(loadPTE(pmd)) {
+		m.ptAllocLock.Unlock()
+		fr.Deposit = 0
+		fr.Refcount.Store(0)
+		fr.Mapcount.Store(0)
+		Frames.Free(head, HPageOrder)
+		Frames.Free(dep>>PageShift, 0)
+		return false, nil
+	}
+	storePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
+	UserTables.Add(1) // the deposited table
+	m.ptAllocLock.Unlock()
+	Thp.FaultAlloc.Add(1)
+	return true, nil
+}
+
+// hugePMDFault handles a fault on a huge PMD: a write to a read-only one
+// either makes it writable (an anonymous page or a shared file page: the
+// only mapping, do_huge_pmd_wp_page's reuse) or, for a private file
+// mapping, splits it so that the write copies one 4 KiB page; anything
+// else is spurious.
+func (m *MM) hugePMDFault(v *VMA, va uintptr, pmd *amd64.PTE, pv amd64.PTE, write bool) (bool, error) {
+	if !write || PteWrite(pv) {
+		m.Stats.Spurious.Add(1)
+		amd64.Invlpg(va)
+		return true, nil
+	}
+	if v.File != nil && v.Flags&VMShared == 0 {
+		m.zapHugePMD(pmd, va&^(HPageSize-1), pv)
+		return false, nil // refault: PT path, do_cow_fault
+	}
+	m.ptAllocLock.Lock()
+	if loadPTE(pmd) == pv {
+		storePTE(pmd, PteMkDirty(PteMkWrite(pv)))
+		Thp.WPReuse.Add(1)
+	}
+	m.ptAllocLock.Unlock()
+	amd64.Invlpg(va)
+	return true, nil
+}
+
+// zapHugePMD clears the huge PMD of the 2 MiB at h if it still holds pv,
+// flushes, and drops the page (and frees an anonymous page's deposited
+// table). It reports whether it cleared the entry.
+func (m *MM) zapHugePMD(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
+	m.ptAllocLock.Lock()
+	if loadPTE(pmd) != pv {
+		m.ptAllocLock.Unlock()
+		return false
+	}
+	storePTE(pmd, 0)
+	m.ptAllocLock.Unlock()
+	FlushUser(m, h, HPageSize)
+	putHuge(PmdPFN(pv))
+	return true
+}
+
+// putHuge drops a PMD mapping of the huge page at head.
+func putHuge(head uint64) {
+	fr := Frames.Meta(head)
+	if dep := fr.Deposit; dep != 0 && fr.Mapcount.Load() == 1 {
+		fr.Deposit = 0
+		freePageTable(uint64(dep) << PageShift)
+	}
+	putPage(head)
+}
+
+// splitHugePMD replaces the huge PMD of the 2 MiB at h by a page table
+// (like __split_huge_pmd), when an operation covers only part of it. An
+// anonymous page is split into 512 pages (split_huge_page), mapped by the
+// deposited table with the PMD's permissions; a file page is just
+// unmapped (its pages refault as 4 KiB mappings of the page cache).
+// Preconditions: MmapLock held for writing.
+func (m *MM) splitHugePMD(pmd *amd64.PTE, h uintptr) {
+	pv := loadPTE(pmd)
+	if !PmdHuge(pv) {
+		return
+	}
+	head := PmdPFN(pv)
+	fr := Frames.Meta(head)
+	if Frames.KindOf(head) != KindAnon {
+		m.zapHugePMD(pmd, h, pv)
+		Thp.Split.Add(1)
+		return
+	}
+	dep := uint64(fr.Deposit) << PageShift
+	fr.Deposit = 0
+	flags := pv & (amd64.PTEPresent | amd64.PTEWrite | amd64.PTEUser | amd64.PTEAccessed | amd64.PTEDirty | amd64.PTENX)
+	t := table(dep)
+	for i := range t {
+		t[i] = amd64.MakePTE((head+uint64(i))<<PageShift, flags)
+	}
+	m.ptAllocLock.Lock()
+	storePTE(pmd, 0)
+	m.ptAllocLock.Unlock()
+	FlushUser(m, h, HPageSize) // no 2 MiB and 4 KiB translations of one page side by side
+	Frames.Split(head, HPageOrder)
+	for i := uint64(0); i < HPageNr; i++ {
+		f := Frames.Meta(head + i)
+		f.Refcount.Store(1)
+		f.Mapcount.Store(1)
+	}
+	m.ptAllocLock.Lock()
+	storePTE(pmd, amd64.MakePTE(dep, tableFlags))
+	m.ptAllocLock.Unlock()
+	Thp.Split.Add(1)
+}

@@ -1,0 +1,275 @@
+// khugepaged.go: the background collapser, after Linux's khugepaged
+// (mm/khugepaged.c: khugepaged_scan_mm_slot, hpage_collapse_scan_pmd,
+// hpage_collapse_scan_file). An mm enters its list of slots when a range
+// is advised HUGEPAGE (khugepaged_enter_vma) and leaves it in Destroy.
+// Each round scans up to PagesToScan pages, slot after slot, 2 MiB at a
+// time, then sleeps ScanSleep: an anonymous 2 MiB mapped by a table with
+// at most MaxPtesNone empty PTEs is collapsed (CollapseAnon); a file range
+// whose cache holds small pages is collapsed in the cache and retracted
+// from every mm (File.Collapse); a huge page-cache page still mapped by a
+// table here has the table retracted (CollapsePteMappedTHP).
+//
+// The scan holds the mm's MmapLock for reading; it drops it before a
+// collapse, which takes what it needs (CollapseAnon: for writing; the
+// file paths: none, or for reading).
+
+// trapctx: process context only
+
+package mm
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"retract/arch/amd64"
+)
+
+// KhugepagedConfig holds khugepaged's tunables (Linux's
+// /sys/kernel/mm/transparent_hugepage/khugepaged/*).
+type KhugepagedConfig struct {
+	Enabled     atomic.Bool
+	ScanSleepMs atomic.Int64 // pause between rounds (scan_sleep_millisecs)
+	PagesToScan atomic.Int64 // pages per round (pages_to_scan)
+	MaxPtesNone atomic.Int64 // empty PTEs / holes a collapse may fill (max_ptes_none)
+}
+
+// KhugepagedStats counts what khugepaged did; collapse outcomes by reason
+// are in Collapse.Results.
+type KhugepagedStats struct {
+	Rounds, FullScans, PagesScanned, Attempts atomic.Uint64
+}
+
+// Khugepaged is the collapser's configuration; KhugepagedStat its counts.
+var (
+	Khugepaged     KhugepagedConfig
+	KhugepagedStat KhugepagedStats
+)
+
+func init() {
+	Khugepaged.ScanSleepMs.Store(100)
+	Khugepaged.PagesToScan.Store(4096)
+	Khugepaged.MaxPtesNone.Store(HPageNr - 1)
+}
+
+var khp struct {
+	mu      sync.Mutex
+	slots   []*MM
+	slot    int     // the slot being scanned
+	addr    uintptr // where in it
+	wake    chan struct{}
+	started bool
+}
+
+// StartKhugepaged starts the khugepaged goroutine (once); it scans only
+// while Khugepaged.Enabled is set.
+func StartKhugepaged() {
+	khp.mu.Lock()
+	defer khp.mu.Unlock()
+	if khp.started {
+		return
+	}
+	khp.started = true
+	khp.wake = make(chan struct{}, 1)
+	go khugepagedLoop()
+}
+
+// WakeKhugepaged makes khugepaged start its next round now.
+func WakeKhugepaged() {
+	khp.mu.Lock()
+	w := khp.wake
+	khp.mu.Unlock()
+	if w != nil {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// KhugepagedSlots returns how many mms are registered.
+func KhugepagedSlots() int {
+	khp.mu.Lock()
+	defer khp.mu.Unlock()
+	return len(khp.slots)
+}
+
+func khugepagedEnter(m *MM) {
+	khp.mu.Lock()
+	for _, s := range khp.slots {
+		if s == m {
+			khp.mu.Unlock()
+			return
+		}
+	}
+	khp.slots = append(khp.slots, m)
+	khp.mu.Unlock()
+	WakeKhugepaged()
+}
+
+func khugepagedExit(m *MM) {
+	khp.mu.Lock()
+	defer khp.mu.Unlock()
+	for i, s := range khp.slots {
+		if s == m {
+			khp.slots = append(khp.slots[:i], khp.slots[i+1:]...)
+			if khp.slot > i {
+				khp.slot--
+			}
+			if khp.slot >= len(khp.slots) {
+				khp.slot, khp.addr = 0, 0
+			}
+			return
+		}
+	}
+}
+
+func khugepagedLoop() {
+	for {
+		if Khugepaged.Enabled.Load() {
+			KhugepagedStat.Rounds.Add(1)
+			KhugepagedScan(int(Khugepaged.PagesToScan.Load()))
+		}
+		t := time.NewTimer(time.Duration(Khugepaged.ScanSleepMs.Load()) * time.Millisecond)
+		select {
+		case <-khp.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// KhugepagedScan does one round of khugepaged's work synchronously: scan
+// about budget pages, collapsing what qualifies. It returns the number of
+// collapse attempts.
+func KhugepagedScan(budget int) int {
+	attempts := 0
+	for budget > 0 {
+		khp.mu.Lock()
+		if len(khp.slots) == 0 {
+			khp.mu.Unlock()
+			return attempts
+		}
+		if khp.slot >= len(khp.slots) {
+			khp.slot, khp.addr = 0, 0
+		}
+		m, from := khp.slots[khp.slot], khp.addr
+		khp.mu.Unlock()
+
+		next, used, act := m.scanForCollapse(from, budget)
+		budget -= used
+		KhugepagedStat.PagesScanned.Add(uint64(used))
+		if act != nil {
+			attempts++
+			KhugepagedStat.Attempts.Add(1)
+			act()
+		}
+		khp.mu.Lock()
+		if khp.slot < len(khp.slots) && khp.slots[khp.slot] == m {
+			if next == 0 { // this mm is done: the next slot
+				khp.slot++
+				khp.addr = 0
+				if khp.slot >= len(khp.slots) {
+					khp.slot = 0
+					KhugepagedStat.FullScans.Add(1)
+				}
+			} else {
+				khp.addr = next
+			}
+		}
+		khp.mu.Unlock()
+		if used == 0 && act == nil {
+			break
+		}
+	}
+	return attempts
+}
+
+// scanForCollapse scans m from address from for at most budget pages and
+// returns where to go on (0 when the mm is done), the pages scanned, and
+// the collapse to run (nil if none), like hpage_collapse_scan_pmd and
+// hpage_collapse_scan_file.
+func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, act func()) {
+	maxNone := int(Khugepaged.MaxPtesNone.Load())
+	m.MmapLock.RLock()
+	defer m.MmapLock.RUnlock()
+	if m.dead {
+		return 0, 1, nil
+	}
+	for _, v := range m.VMAs.All() {
+		if v.Flags&VMHugepage == 0 || v.Flags&VMNoHugepage != 0 || v.End <= from {
+			continue
+		}
+		h := (max(v.Start, from) + HPageSize - 1) &^ (HPageSize - 1)
+		for ; h >= v.Start && h+HPageSize <= v.End; h += HPageSize {
+			if used >= budget {
+				return h, used, nil
+			}
+			used += HPageNr
+			pmd := m.pmdIfPresent(h)
+			var pv uint64
+			if pmd != nil {
+				pv = uint64(loadPTE(pmd))
+			}
+			file, _ := v.File.(*File)
+			if file == nil {
+				if pmd == nil || pv == 0 || PmdHuge(loadPTE(pmd)) {
+					continue
+				}
+				if m.countNone(pmd, h) <= maxNone {
+					h := h
+					return h + HPageSize, used, func() { m.CollapseAnon(h, maxNone) }
+				}
+				continue
+			}
+			pgoff := v.Pgoff + uint64(h-v.Start)/PageSize
+			if pgoff%HPageNr != 0 || pgoff+HPageNr > file.Pages {
+				continue
+			}
+			n, huge := file.cachedIn(pgoff)
+			switch {
+			case huge && pmd != nil && pv != 0 && !PmdHuge(loadPTE(pmd)):
+				h := h
+				return h + HPageSize, used, func() { m.CollapsePteMappedTHP(h, false) }
+			case !huge && n > 0 && HPageNr-n <= maxNone:
+				return h + HPageSize, used, func() { file.Collapse(pgoff, maxNone) }
+			}
+		}
+	}
+	return 0, max(used, 1), nil
+}
+
+// countNone counts the empty PTEs of the table under pmd (HPageNr if the
+// table is gone).
+func (m *MM) countNone(pmd *amd64.PTE, h uintptr) int {
+	pm, ok := PteOffsetMap(pmd, h)
+	if !ok {
+		return HPageNr
+	}
+	n := 0
+	t := table(pm.Table)
+	for i := range t {
+		if PteNone(loadPTE(&t[i])) {
+			n++
+		}
+	}
+	PteUnmap(pm)
+	return n
+}
+
+// cachedIn counts the cached pages of [index, index+512) and says whether
+// they form a huge page.
+func (f *File) cachedIn(index uint64) (n int, huge bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := index; i < index+HPageNr; i++ {
+		if pfn, ok := f.cache[i]; ok {
+			n++
+			if i == index {
+				_, order := Frames.Head(pfn)
+				huge = order == HPageOrder
+			}
+		}
+	}
+	return n, huge
+}
