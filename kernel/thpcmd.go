@@ -23,7 +23,7 @@ func thpCommands() []shell.Command {
 		{Name: "collapse", Usage: "collapse ID ADDR", Help: "collapse the 2 MiB around ADDR in address space ID now (anon, file, or a PTE-mapped huge page)", Run: cmdCollapse},
 		{Name: "retract", Usage: "retract stats | retract unsafe on|off", Help: "retract counters; free retracted tables at once (unsafe: the bug) or after a grace period", Run: cmdRetract},
 		{Name: "delay", Usage: "delay [POINT MICROSECONDS]", Help: "list the race-widening delay points, or set one (0 = off)", Run: cmdDelay},
-		{Name: "stress", Usage: "stress retract [SECONDS] [CPUS]", Help: "faults on every CPU against collapse and retract; reports retries, violations, data errors", Run: cmdStress},
+		{Name: "stress", Usage: "stress retract [SECONDS] [CPUS]", Help: "faults on CPUS-1 CPUs (default all) against collapse and retract on one more; reports retries, violations, data errors", Run: cmdStress},
 	}
 }
 
@@ -214,18 +214,20 @@ func cmdStress(sh *shell.Shell, args []string) error {
 	}
 	if len(args) > 2 {
 		if cpus, err = strconv.Atoi(args[2]); err != nil || cpus < 1 || cpus > 64 {
-			return fmt.Errorf("CPUS must be 1 to 64 (one faulting goroutine each)")
+			return fmt.Errorf("CPUS must be 1 to 64: the collapser and CPUS-1 faulting address spaces")
 		}
 	}
+	workers := stress.DefaultWorkers(cpus)
 	mode := "rcu"
 	if mm.RetractUnsafe.Load() {
 		mode = "unsafe"
 	}
-	sh.Printf("stress retract: %d s, %d faulting address spaces on %d CPUs, retract mode %s (rcu mode %v)\n",
-		secs, cpus, smp.Count(), mode, rcu.CurrentMode() == rcu.ModeRCU)
+	_, us := mm.DelayPoints()
+	sh.Printf("stress retract: %d s, %d faulting address spaces and the collapser on %d CPUs; retract mode %s, RCU mode %v; delays %d µs (fault), %d µs (retract)\n",
+		secs, workers, smp.Count(), mode, rcu.CurrentMode() == rcu.ModeRCU, us[mm.DelayFaultAfterPteOffsetMap], us[mm.DelayRetractAfterPmdClear])
 	res, err := stress.Retract(stress.RetractConfig{
 		Duration: time.Duration(secs) * time.Second,
-		Workers:  cpus,
+		Workers:  workers,
 		Seed:     uint64(time.Now().UnixNano()),
 		Logf:     func(f string, a ...any) { sh.Printf("stress: "+f+"\n", a...) },
 	})

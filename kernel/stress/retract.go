@@ -27,8 +27,12 @@ import (
 type RetractConfig struct {
 	Duration time.Duration
 	Workers  int    // faulting goroutines, each with its own mm (default 2)
-	Ranges   int    // 2 MiB ranges of the file (default 2)
+	Ranges   int    // 2 MiB ranges of the file (default 2; 1 with a fault delay)
 	Seed     uint64 // for the workers' choices
+	// AdaptDelay keeps the fault-side delay point at three times the
+	// running mean of a collapse, so that a whole collapse fits in a
+	// fault's window however fast the machine is (it is left set).
+	AdaptDelay bool
 	// Logf receives progress lines (nil: silent).
 	Logf func(format string, args ...any)
 }
@@ -50,13 +54,18 @@ type RetractResult struct {
 	Leak                     string // "" when every frame came back
 }
 
+// CollapseMicros is the mean time of one collapse attempt, in µs.
+func (r RetractResult) CollapseMicros() uint64 {
+	return uint64(r.CollapseTime.Microseconds()) / max(1, r.Collapses+r.CollapseFailures)
+}
+
 func (r RetractResult) String() string {
 	return fmt.Sprintf("%.1fs: %d accesses (%d reads, %d writes), %d faults, %d retries (%d on a retracted table), "+
 		"%d collapses (%d failed), %d splits, %d tables retracted (%d skipped), freed %d after a grace period and %d at once, "+
-		"%d violations, %d data errors, %d access errors; %.0f µs per collapse",
+		"%d violations, %d data errors, %d access errors; %d µs per collapse",
 		r.Duration.Seconds(), r.Accesses, r.Reads, r.Writes, r.Faults, r.Retries, r.Detached,
 		r.Collapses, r.CollapseFailures, r.Splits, r.Retracts, r.RetractSkipped, r.FreedRCU, r.FreedUnsafe,
-		r.Violations, r.DataErrors, r.AccessErrors, r.CollapseTime.Seconds()*1e6/float64(max(1, r.Collapses+r.CollapseFailures)))
+		r.Violations, r.DataErrors, r.AccessErrors, r.CollapseMicros())
 }
 
 // DefaultWorkers is the number of faulting goroutines for cpus CPUs: one
@@ -74,8 +83,13 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
+	_, us := mm.DelayPoints()
+	d := time.Duration(us[mm.DelayFaultAfterPteOffsetMap]) * time.Microsecond
 	if cfg.Ranges <= 0 {
 		cfg.Ranges = 2
+		if d > 0 {
+			cfg.Ranges = 1 // every round hits the range the slow faults are on
+		}
 	}
 	if cfg.Workers > 500 {
 		return RetractResult{}, errors.New("stress: at most 500 workers")
@@ -165,12 +179,29 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	// The collapser: collapse a range (unmap, copy, retract), let the
 	// workers map the huge page, split it back, let them refault small
 	// pages, and go on with the next range.
+	//
+	// The pauses follow the fault-side delay d: after a split a worker
+	// needs about 2d to read-fault a page (mapping it read-only) and then
+	// write-fault it (the present-PTE path, spinning d before the ptl);
+	// a collapse that starts 1.5d after the split lands in that second
+	// window. Without a delay the pauses are short: many rounds.
 	var collapses, splits, failures uint64
+	var mean time.Duration
 	for round := 0; time.Now().Before(deadline); round++ {
+		afterCollapse, afterSplit := max(2*time.Millisecond, d/2), max(3*time.Millisecond, 3*d/2)
 		idx := uint64(round%cfg.Ranges) * mm.HPageNr
 		t0 := time.Now()
 		r := file.Collapse(idx, mm.HPageNr-1)
-		res.CollapseTime += time.Since(t0)
+		took := time.Since(t0)
+		res.CollapseTime += took
+		if cfg.AdaptDelay {
+			if mean == 0 {
+				mean = took
+			}
+			mean = (7*mean + took) / 8
+			d = min(max(3*mean, time.Millisecond), mm.MaxDelay*time.Microsecond)
+			mm.SetDelay(mm.DelayFaultAfterPteOffsetMap.String(), uint64(d.Microseconds()))
+		}
 		if r == mm.CollapseOK {
 			collapses++
 		} else {
@@ -179,7 +210,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 				logf("collapse of offset %d: %v", idx, r)
 			}
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(afterCollapse)
 		if file.IsHuge(idx) {
 			if err := file.SplitHugePage(idx); err != nil {
 				logf("split: %v", err)
@@ -187,7 +218,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 				splits++
 			}
 		}
-		time.Sleep(3 * time.Millisecond)
+		time.Sleep(afterSplit)
 		if round%50 == 49 {
 			logf("%.0fs: %d collapses, %d violations so far", time.Since(start).Seconds(), collapses, mm.Violations.Load()-v0)
 		}

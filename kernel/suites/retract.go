@@ -23,8 +23,8 @@ func init() {
 		Doc:  "faults on every CPU against file collapse and retract: RCU freeing is safe, unsafe freeing is caught",
 		Cases: []ktest.Case{
 			{Name: "rcu_no_delays", Fn: func(t *ktest.T) { retractCase(t, false, 0, 0) }, Timeout: 10 * time.Minute},
-			{Name: "rcu_with_delays", Fn: func(t *ktest.T) { retractCase(t, false, 10000, 100) }, Timeout: 10 * time.Minute},
-			{Name: "unsafe_is_caught", Fn: func(t *ktest.T) { retractCase(t, true, 10000, 100) }, Timeout: 10 * time.Minute},
+			{Name: "rcu_with_delays", Fn: func(t *ktest.T) { retractCase(t, false, faultDelay(t), 100) }, Timeout: 10 * time.Minute},
+			{Name: "unsafe_is_caught", Fn: func(t *ktest.T) { retractCase(t, true, faultDelay(t), 100) }, Timeout: 10 * time.Minute},
 		},
 	})
 }
@@ -38,9 +38,31 @@ func retractSeconds() time.Duration {
 	return 4 * time.Second
 }
 
+// collapseMicros is the mean time of one file collapse measured by the
+// last delay-free run (0: not measured yet).
+var collapseMicros uint64
+
+// faultDelay picks the fault-side delay (µs) that makes the race likely:
+// three collapses long, so that a whole collapse — unmap, copy, retract,
+// free — fits inside a fault's window between reading origPte and taking
+// the ptl. A collapse takes a few ms under TCG with 2 CPUs and tens of ms
+// with 4 vCPUs on 2 host cores, hence measured rather than fixed.
+func faultDelay(t *ktest.T) uint64 {
+	if collapseMicros == 0 {
+		res, err := stress.Retract(stress.RetractConfig{Duration: time.Second, Workers: stress.DefaultWorkers(smp.Count()), Seed: t.Seed()})
+		if err != nil {
+			t.Fatalf("measuring a collapse: %v", err)
+		}
+		collapseMicros = res.CollapseMicros()
+	}
+	d := min(max(3*collapseMicros, 1000), mm.MaxDelay)
+	t.Logf("a collapse takes %d µs: fault delay %d µs", collapseMicros, d)
+	return d
+}
+
 // retractCase runs stress.Retract in one mode with the given delays (µs)
 // and checks the mode's promise.
-func retractCase(t *ktest.T, unsafe bool, faultDelay, retractDelay uint64) {
+func retractCase(t *ktest.T, unsafe bool, faultUs, retractUs uint64) {
 	prevUnsafe := mm.RetractUnsafe.Swap(unsafe)
 	names, prev := mm.DelayPoints()
 	defer func() {
@@ -49,8 +71,8 @@ func retractCase(t *ktest.T, unsafe bool, faultDelay, retractDelay uint64) {
 			mm.SetDelay(n, prev[i])
 		}
 	}()
-	mm.SetDelay(mm.DelayFaultAfterPteOffsetMap.String(), faultDelay)
-	mm.SetDelay(mm.DelayRetractAfterPmdClear.String(), retractDelay)
+	mm.SetDelay(mm.DelayFaultAfterPteOffsetMap.String(), faultUs)
+	mm.SetDelay(mm.DelayRetractAfterPmdClear.String(), retractUs)
 
 	u0, c0, r0 := mm.Collapse.UnmapNs.Load(), mm.Collapse.CopyNs.Load(), mm.Collapse.RetractNs.Load()
 	defer func() {
@@ -58,15 +80,23 @@ func retractCase(t *ktest.T, unsafe bool, faultDelay, retractDelay uint64) {
 			(mm.Collapse.UnmapNs.Load()-u0)/1e6, (mm.Collapse.CopyNs.Load()-c0)/1e6, (mm.Collapse.RetractNs.Load()-r0)/1e6)
 	}()
 	res, err := stress.Retract(stress.RetractConfig{
-		Duration: retractSeconds(),
-		Workers:  stress.DefaultWorkers(smp.Count()),
-		Seed:     t.Seed(),
-		Logf:     t.Logf,
+		Duration:   retractSeconds(),
+		Workers:    stress.DefaultWorkers(smp.Count()),
+		Seed:       t.Seed(),
+		Logf:       t.Logf,
+		AdaptDelay: faultUs > 0,
 	})
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
 	t.Logf("%v", res)
+	if faultUs > 0 {
+		_, us := mm.DelayPoints()
+		t.Logf("fault delay at the end: %d µs (three collapses)", us[mm.DelayFaultAfterPteOffsetMap])
+	}
+	if faultUs == 0 {
+		collapseMicros = res.CollapseMicros()
+	}
 	if res.Leak != "" {
 		t.Errorf("%s", res.Leak)
 	}
@@ -94,7 +124,7 @@ func retractCase(t *ktest.T, unsafe bool, faultDelay, retractDelay uint64) {
 	if res.FreedUnsafe != 0 {
 		t.Errorf("%d tables freed without a grace period in RCU mode", res.FreedUnsafe)
 	}
-	if faultDelay > 0 && (res.Retries == 0 || res.Detached == 0) {
+	if faultUs > 0 && (res.Retries == 0 || res.Detached == 0) {
 		t.Errorf("%d faults retried, %d of them on a retracted table: the race did not happen", res.Retries, res.Detached)
 	}
 }

@@ -1,0 +1,99 @@
+package tests
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// TestRetract runs the khugepaged suite and a short retract suite (3 s per
+// case) on 2 and 4 CPUs: collapse correctness, then faults against
+// retract with RCU freeing (no violation, retries on retracted tables) and
+// with unsafe freeing (violations detected).
+func TestRetract(t *testing.T) {
+	for _, cpus := range []int{2, 4} {
+		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
+			v := boot(t, "test=khugepaged,retract torture=3", cpus)
+			v.runSuites("khugepaged", "retract")
+		})
+	}
+}
+
+// TestShellRetract drives the retract recipe of docs/retract.md from the
+// shell: map the demo file in two address spaces, fault pages in, collapse
+// (retracting both tables), watch the next fault map one huge PMD, switch
+// the unsafe mode and the delay points, run a short stress — and get clear
+// errors for bad input.
+func TestShellRetract(t *testing.T) {
+	v := bootShellCPUs(t, "", 2)
+	const a = "0x8000000000"
+	for _, cmd := range []string{"mm new", "mm new", "mm mapfile 1 " + a + " 512", "mm mapfile 2 " + a + " 512"} {
+		v.command(cmd, cmdTimeout)
+	}
+	v.command("fault 1 0x8000003000 w", cmdTimeout)
+	if out := v.command("fault 2 0x8000005000 r", cmdTimeout); !anyLine(out, regexp.MustCompile(`^PT .*page-cache page|^     -> frame .*page-cache page`)) {
+		v.errorf("a read fault of the shared file should map a page-cache page by a PTE; got %q", out)
+	}
+	if out := v.command("collapse 1 "+a, cmdTimeout); !anyLine(out, regexp.MustCompile(`collapse \(file\) of 0x8000000000: ok; 2 page tables retracted`)) {
+		v.errorf("collapse printed %q, want a file collapse that retracted 2 tables", out)
+	}
+	if out := v.command("pt walk 1 0x8000003000", cmdTimeout); !anyLine(out, regexp.MustCompile(`^PD .* = 0x0+\s*$`)) {
+		v.errorf("after retract the PD entry should be empty; pt walk printed %q", out)
+	}
+	out := v.command("fault 1 0x8000003000 r", cmdTimeout)
+	if !anyLine(out, regexp.MustCompile(`huge PMD: one 2 MiB page`)) || !anyLine(out, regexp.MustCompile(`^read 0x5a5a5a5a$`)) {
+		v.errorf("the next fault should map the huge page with one PMD and read the value written before the collapse; got %q", out)
+	}
+	if out := v.command("retract stats", cmdTimeout); !anyLine(out, regexp.MustCompile(`tables retracted 2,`)) || !anyLine(out, regexp.MustCompile(`^retract: RCU`)) {
+		v.errorf("retract stats printed %q", out)
+	}
+	if out := v.command("retract unsafe on", cmdTimeout); !anyLine(out, regexp.MustCompile(`freed at once`)) {
+		v.errorf("retract unsafe on printed %q", out)
+	}
+	if out := v.command("retract stats", cmdTimeout); !anyLine(out, regexp.MustCompile(`^retract: UNSAFE`)) {
+		v.errorf("retract stats after unsafe on printed %q", out)
+	}
+	v.command("retract unsafe off", cmdTimeout)
+	v.command("delay fault.after_pte_offset_map 250", cmdTimeout)
+	if out := v.command("delay", cmdTimeout); !anyLine(out, regexp.MustCompile(`^fault.after_pte_offset_map +250 µs`)) {
+		v.errorf("delay printed %q", out)
+	}
+	v.command("delay fault.after_pte_offset_map 0", cmdTimeout)
+	if out := v.command("khugepaged stats", cmdTimeout); !anyLine(out, regexp.MustCompile(`^khugepaged off: sleep \d+ ms`)) || !anyLine(out, regexp.MustCompile(`collapsed: anon 0, file 1`)) {
+		v.errorf("khugepaged stats printed %q", out)
+	}
+	if out := v.command("stress retract 2 1", 5*time.Minute); !anyLine(out, regexp.MustCompile(`^stress retract: OK$`)) || !anyLine(out, regexp.MustCompile(`0 violations, 0 data errors`)) {
+		v.errorf("stress retract printed %q", out)
+	}
+	for cmd, want := range map[string]string{
+		"delay nosuch 5":                     `unknown delay point "nosuch"`,
+		"delay fault.after_pte_offset_map x": `not a number of microseconds`,
+		"collapse 1 0x9000000000":            `not inside one mapping`,
+		"retract sideways":                   `usage: retract`,
+		"khugepaged set max_ptes_none 600":   `max_ptes_none: 0 to 511`,
+		"stress retract 0":                   `SECONDS must be 1 to 86400`,
+		"mm mapfile 1 0x9000000000 5000":     `PAGES must be 1 to 2048`,
+	} {
+		if out := v.command(cmd, cmdTimeout); !anyLine(out, regexp.MustCompile(want)) {
+			v.errorf("%s printed %q, want a line matching %q", cmd, out, want)
+		}
+	}
+}
+
+// TestUnsafeCmdline boots with rcu=unsafe and a fault-side delay from the
+// command line: a stress run must detect the use-after-free (and say so).
+func TestUnsafeCmdline(t *testing.T) {
+	v := bootShellCPUs(t, "rcu=unsafe delay=fault.after_pte_offset_map:40000,retract.after_pmd_clear:100", 2)
+	if !anyLine(v.lines(), regexp.MustCompile(`delay point fault.after_pte_offset_map: 40000 µs`)) {
+		v.errorf("the boot log does not confirm the delay point")
+	}
+	out := v.command("stress retract 4 1", 5*time.Minute)
+	if !anyLine(out, regexp.MustCompile(`freed 0 after a grace period and [1-9]\d* at once, [1-9]\d* violations`)) ||
+		!anyLine(out, regexp.MustCompile(`^stress retract: FAILED$`)) {
+		v.errorf("stress retract with rcu=unsafe should detect violations; printed %q", out)
+	}
+	if !anyLine(v.lines(), regexp.MustCompile(`^mm:   retract side: CPU \d retracted it from mm \d+ .* freed it at once \(rcu=unsafe`)) {
+		v.errorf("the violation report should tell the retract side's story")
+	}
+}
