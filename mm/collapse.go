@@ -28,6 +28,7 @@ package mm
 import (
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -111,12 +112,20 @@ func (m *MM) PmdpCollapseFlush(pmd *amd64.PTE, h uintptr) amd64.PTE {
 	return old
 }
 
-// ptFree is the RCU callback's carrier for PteFreeDefer (Linux puts the
-// rcu_head in struct ptdesc; frame metadata here holds no Go pointers).
+// ptFree is the RCU callback's carrier for PteFreeDefer. Linux embeds
+// the rcu_head in struct ptdesc; frame metadata here holds no Go pointers,
+// so the heads live in a Go array with one per frame (ptHeads), allocated
+// once: deferring a free needs no allocation and cannot fail (invariant
+// I22). A frame's head is in use only between its retract and its free.
 type ptFree struct {
 	head rcu.Head // first: the callback converts *rcu.Head back
 	pa   uint64
 }
+
+var (
+	ptHeadsOnce sync.Once
+	ptHeads     []ptFree
+)
 
 // PoisonPTE is what an unsafe retract fills a freed table with.
 const PoisonPTE amd64.PTE = 0x6b6b6b6b6b6b6b6b
@@ -135,7 +144,9 @@ func PteFreeDefer(pa uint64) {
 		freePageTable(pa)
 		return
 	}
-	p := &ptFree{pa: pa}
+	ptHeadsOnce.Do(func() { ptHeads = make([]ptFree, Frames.NumFrames()) })
+	p := &ptHeads[pa>>PageShift]
+	p.pa = pa
 	Collapse.PendingFree.Add(1)
 	rcu.Call(&p.head, func(h *rcu.Head) {
 		p := (*ptFree)(unsafe.Pointer(h))

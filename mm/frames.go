@@ -348,8 +348,16 @@ func (a *Allocator) markFreed(pfn uint64, order int) {
 // block that is not allocated, or with the wrong order, is a kernel bug and
 // panics with the frame's state (it is caught here rather than corrupting
 // the lists).
+//
+// Page-cache frames bypass the per-CPU caches: they come back in runs of
+// 512 when a file collapse drops the small pages of a 2 MiB range (pages
+// that were one huge page before a split), and a frame parked in a cache
+// would soon be handed out again — to a page table or the Go heap, for
+// good — and keep its 2 MiB block from ever merging. (Linux keeps such
+// allocations apart with migrate types and undoes the damage with
+// compaction; neither exists here.)
 func (a *Allocator) Free(pfn uint64, order int) {
-	if order == 0 && a.PerCPU {
+	if order == 0 && a.PerCPU && (pfn >= uint64(len(a.frames)) || a.frames[pfn].kind != KindPageCache) {
 		a.freePCP(pfn)
 		return
 	}

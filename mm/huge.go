@@ -5,7 +5,7 @@
 //
 // A huge page is an order-9 block from the frame allocator. Its head frame
 // carries the page's Refcount and Mapcount (one per PMD or PTE that maps
-// any part of it); getPage and putPage find the head with Frames.Head.
+// any part of it); putPage finds the head with Frames.Head.
 // An anonymous huge page keeps a deposited page table in its head's
 // Deposit field, so that a split never needs to allocate.
 //

@@ -296,7 +296,7 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 // and no longer cached by any CPU's paging-structure caches, and that no
 // lockless walker can hold: a table detached under MmapLock for writing
 // (faults excluded). A table retracted without it goes through
-// PteFreeDefer (retract.go), which ends here after a grace period.
+// PteFreeDefer (collapse.go), which ends here after a grace period.
 func freePageTable(pa uint64) {
 	Frames.Free(pa>>PageShift, 0)
 	UserTables.Add(-1)

@@ -187,6 +187,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	// window. Without a delay the pauses are short: many rounds.
 	var collapses, splits, failures uint64
 	var mean time.Duration
+	lastLog := start
 	for round := 0; time.Now().Before(deadline); round++ {
 		afterCollapse, afterSplit := max(2*time.Millisecond, d/2), max(3*time.Millisecond, 3*d/2)
 		idx := uint64(round%cfg.Ranges) * mm.HPageNr
@@ -219,7 +220,8 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 			}
 		}
 		time.Sleep(afterSplit)
-		if round%50 == 49 {
+		if time.Since(lastLog) >= 10*time.Second {
+			lastLog = time.Now()
 			logf("%.0fs: %d collapses, %d violations so far", time.Since(start).Seconds(), collapses, mm.Violations.Load()-v0)
 		}
 	}
