@@ -34,6 +34,24 @@ func findMM(s string) (*mm.MM, error) {
 	return nil, fmt.Errorf("no address space %d (see mm)", id)
 }
 
+// mmRange parses "ID ADDR PAGES": the address space, the page-aligned
+// address and the size in bytes (at most maxPages pages; why says why).
+func mmRange(args []string, maxPages int, why string) (*mm.MM, uintptr, uintptr, error) {
+	m, err := findMM(args[0])
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	a, err := parseUserAddr(args[1])
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	n, err := strconv.Atoi(args[2])
+	if err != nil || n < 1 || n > maxPages {
+		return nil, 0, 0, fmt.Errorf("PAGES must be 1 to %d%s", maxPages, why)
+	}
+	return m, a &^ (mm.PageSize - 1), uintptr(n) * mm.PageSize, nil
+}
+
 func parseUserAddr(s string) (uintptr, error) {
 	v, err := strconv.ParseUint(strings.TrimPrefix(s, "0x"), 16, 64)
 	if err != nil {
@@ -75,17 +93,9 @@ func cmdMM(sh *shell.Shell, args []string) error {
 		if len(args) != 5 {
 			return fmt.Errorf("usage: mm map ID ADDR PAGES r|rw")
 		}
-		m, err := findMM(args[1])
+		m, a, size, err := mmRange(args[1:4], 1<<20, "")
 		if err != nil {
 			return err
-		}
-		a, err := parseUserAddr(args[2])
-		if err != nil {
-			return err
-		}
-		n, err := strconv.Atoi(args[3])
-		if err != nil || n < 1 || n > 1<<20 {
-			return fmt.Errorf("PAGES must be 1 to %d", 1<<20)
 		}
 		prot := mm.ProtRead
 		switch args[4] {
@@ -96,47 +106,31 @@ func cmdMM(sh *shell.Shell, args []string) error {
 			return fmt.Errorf("protection %q: want r or rw", args[4])
 		}
 		m.MmapLock.Lock()
-		err = m.VMAs.Insert(mm.VMA{Start: a &^ (mm.PageSize - 1), End: a&^(mm.PageSize-1) + uintptr(n)*mm.PageSize, Prot: prot, Flags: mm.VMAnon})
+		err = m.VMAs.Insert(mm.VMA{Start: a, End: a + size, Prot: prot, Flags: mm.VMAnon})
 		m.MmapLock.Unlock()
 		return err
 	case "mapfile":
 		if len(args) != 4 {
 			return fmt.Errorf("usage: mm mapfile ID ADDR PAGES")
 		}
-		m, err := findMM(args[1])
+		m, a, size, err := mmRange(args[1:4], DemoFilePages, " (the demo file's size)")
 		if err != nil {
 			return err
 		}
-		a, err := parseUserAddr(args[2])
-		if err != nil {
-			return err
-		}
-		n, err := strconv.Atoi(args[3])
-		if err != nil || n < 1 || n > DemoFilePages {
-			return fmt.Errorf("PAGES must be 1 to %d (the demo file's size)", DemoFilePages)
-		}
-		_, err = m.MmapFile(a&^(mm.PageSize-1), uintptr(n)*mm.PageSize, mm.ProtRead|mm.ProtWrite, true, theDemoFile(), 0)
+		_, err = m.MmapFile(a, size, mm.ProtRead|mm.ProtWrite, true, theDemoFile(), 0)
 		return err
 	case "advise":
 		if len(args) != 5 || args[4] != "huge" && args[4] != "nohuge" {
 			return fmt.Errorf("usage: mm advise ID ADDR PAGES huge|nohuge")
 		}
-		m, err := findMM(args[1])
+		m, a, size, err := mmRange(args[1:4], 1<<20, "")
 		if err != nil {
 			return err
-		}
-		a, err := parseUserAddr(args[2])
-		if err != nil {
-			return err
-		}
-		n, err := strconv.Atoi(args[3])
-		if err != nil || n < 1 || n > 1<<20 {
-			return fmt.Errorf("PAGES must be 1 to %d", 1<<20)
 		}
 		if args[4] == "huge" {
-			return m.Madvise(a&^(mm.PageSize-1), uintptr(n)*mm.PageSize, mm.VMHugepage, mm.VMNoHugepage)
+			return m.Madvise(a, size, mm.VMHugepage, mm.VMNoHugepage)
 		}
-		return m.Madvise(a&^(mm.PageSize-1), uintptr(n)*mm.PageSize, mm.VMNoHugepage, mm.VMHugepage)
+		return m.Madvise(a, size, mm.VMNoHugepage, mm.VMHugepage)
 	case "destroy":
 		if len(args) != 2 {
 			return fmt.Errorf("usage: mm destroy ID")
