@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,10 @@ type RetractConfig struct {
 	// running mean of a collapse, so that a whole collapse fits in a
 	// fault's window however fast the machine is (it is left set).
 	AdaptDelay bool
+	// MinCollapses makes the run go on past Duration until that many
+	// collapses succeeded (at most until 10×Duration): slow machines
+	// still get enough rounds for the race to show.
+	MinCollapses int
 	// Logf receives progress lines (nil: silent).
 	Logf func(format string, args ...any)
 }
@@ -143,7 +148,22 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(w)))
 			last := make([]uint64, pages) // what this worker last wrote at each page
 			seq := uint64(w) << 40
-			for !stop.Load() {
+			lastFaults, lastYield := uint64(0), time.Now()
+			for i := 0; !stop.Load(); i++ {
+				// Yield every 2 ms or so: a worker whose faults spin in a
+				// delay point (preemption off, so Go's scheduler cannot
+				// take its P) would otherwise keep the timers queued on
+				// its P — Go's timers are per P, and async preemption is
+				// off in this kernel — from firing: the collapser's
+				// sleeps overslept by seconds. The clock is read only
+				// after a fault or every 1024 iterations.
+				if f := m.Stats.Faults.Load(); f != lastFaults || i&1023 == 0 {
+					lastFaults = f
+					if time.Since(lastYield) > 2*time.Millisecond {
+						runtime.Gosched()
+						lastYield = time.Now()
+					}
+				}
 				// Read, then write, one word of a random page: after a
 				// collapse or split the read maps the page read-only and
 				// the write faults on that present read-only PTE — the
@@ -188,7 +208,8 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	var collapses, splits, failures uint64
 	var mean time.Duration
 	lastLog := start
-	for round := 0; time.Now().Before(deadline); round++ {
+	hardStop := start.Add(10 * cfg.Duration)
+	for round := 0; time.Now().Before(deadline) || collapses < uint64(cfg.MinCollapses) && time.Now().Before(hardStop); round++ {
 		afterCollapse, afterSplit := max(2*time.Millisecond, d/2), max(3*time.Millisecond, 3*d/2)
 		idx := uint64(round%cfg.Ranges) * mm.HPageNr
 		t0 := time.Now()
@@ -212,6 +233,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 			}
 		}
 		time.Sleep(afterCollapse)
+		t1 := time.Now()
 		if file.IsHuge(idx) {
 			if err := file.SplitHugePage(idx); err != nil {
 				logf("split: %v", err)
@@ -219,7 +241,12 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 				splits++
 			}
 		}
+		t2 := time.Now()
 		time.Sleep(afterSplit)
+		if slow := time.Since(t0); slow > time.Second {
+			logf("a slow round (%v): collapse %v, pause %v, split %v, pause %v", slow.Round(time.Millisecond), took.Round(time.Millisecond),
+				t1.Sub(t0.Add(took)).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond), time.Since(t2).Round(time.Millisecond))
+		}
 		if time.Since(lastLog) >= 10*time.Second {
 			lastLog = time.Now()
 			logf("%.0fs: %d collapses, %d violations so far", time.Since(start).Seconds(), collapses, mm.Violations.Load()-v0)

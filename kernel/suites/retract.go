@@ -60,6 +60,13 @@ func faultDelay(t *ktest.T) uint64 {
 	return d
 }
 
+func minCollapses(faultUs uint64) int {
+	if faultUs == 0 {
+		return 0
+	}
+	return 20
+}
+
 // retractCase runs stress.Retract in one mode with the given delays (µs)
 // and checks the mode's promise.
 func retractCase(t *ktest.T, unsafe bool, faultUs, retractUs uint64) {
@@ -85,6 +92,9 @@ func retractCase(t *ktest.T, unsafe bool, faultUs, retractUs uint64) {
 		Seed:       t.Seed(),
 		Logf:       t.Logf,
 		AdaptDelay: faultUs > 0,
+		// With a fault delay a round is long (several delays): ask for
+		// enough rounds that the race is sure to show.
+		MinCollapses: minCollapses(faultUs),
 	})
 	if err != nil {
 		t.Fatalf("%v", err)
