@@ -71,9 +71,9 @@ func cmdMM(sh *shell.Shell, args []string) error {
 		}
 		for _, m := range all {
 			s := &m.Stats
-			sh.Printf("mm %d: PML4 %#x, CPUs %#x; faults %d (zero page %d, new %d, wp %d, spurious %d, retries %d, EFAULT %d)\n",
+			sh.Printf("mm %d: PML4 %#x, CPUs %#x; faults %d (zero page %d, new %d, wp %d, spurious %d, retries %d, EFAULT %d); retries on a retracted table %d\n",
 				m.ID, m.PML4, m.CPUMask.Load(), s.Faults.Load(), s.ZeroPage.Load(), s.AnonNew.Load(), s.WriteProtect.Load(),
-				s.Spurious.Load(), s.Retries.Load(), s.EFAULT.Load())
+				s.Spurious.Load(), s.Retries.Load(), s.EFAULT.Load(), s.Detached.Load())
 			m.MmapLock.RLock()
 			for _, v := range m.VMAs.All() {
 				sh.Printf("  %v\n", v)

@@ -26,6 +26,7 @@ func init() {
 			{Name: "anon_exceed_none_restores", Fn: testAnonExceedNone},
 			{Name: "anon_huge_fault_and_split", Fn: testAnonHugeFault},
 			{Name: "khugepaged_collapses", Fn: testKhugepagedThread, Timeout: 5 * time.Minute},
+			{Name: "khugepaged_collapses_file", Fn: testKhugepagedFile, Timeout: 5 * time.Minute},
 			{Name: "file_collapse_retracts", Fn: testFileCollapse},
 			{Name: "file_private_cow_skipped", Fn: testFilePrivateSkip},
 			{Name: "pte_mapped_thp", Fn: testPteMappedTHP},
@@ -206,6 +207,45 @@ func testKhugepagedThread(t *ktest.T) {
 		}
 		check(t, m, base, 300, 4, "after khugepaged")
 		k.Enabled.Store(false)
+	})
+}
+
+// testKhugepagedFile: khugepaged collapses a file range that an advised
+// mapping covers, retracting the tables of both mappings (the other one is
+// not advised); the data survives.
+func testKhugepagedFile(t *ktest.T) {
+	fileSetup(t, mm.HPageNr, func(file *mm.File) {
+		twoMappers(t, file, true, func(a, b *mm.MM) {
+			fill(t, a, hugeBase, mm.HPageNr, 10)
+			check(t, b, hugeBase, 16, 10, "mm b before")
+			k := &mm.Khugepaged
+			on, sleep := k.Enabled.Load(), k.ScanSleepMs.Load()
+			defer func() {
+				k.Enabled.Store(on)
+				k.ScanSleepMs.Store(sleep)
+			}()
+			k.ScanSleepMs.Store(10)
+			k.Enabled.Store(true)
+			f0, r0 := mm.Collapse.File.Load(), mm.Collapse.Retracted.Load()
+			if err := a.Madvise(hugeBase, mm.HPageSize, mm.VMHugepage, 0); err != nil {
+				t.Fatalf("Madvise: %v", err)
+			}
+			deadline := time.Now().Add(2 * time.Minute)
+			for !file.IsHuge(0) || mm.Collapse.File.Load() == f0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("khugepaged did not collapse the file range in 2 minutes")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			k.Enabled.Store(false)
+			if n := mm.Collapse.Retracted.Load() - r0; n != 2 {
+				t.Errorf("%d tables retracted, want 2 (both mappings)", n)
+			}
+			check(t, b, hugeBase, mm.HPageNr, 10, "mm b after khugepaged")
+			if _, huge, _ := pmdOf(b, hugeBase); !huge {
+				t.Errorf("mm b's next fault should map the huge page with one PMD")
+			}
+		})
 	})
 }
 
