@@ -10,6 +10,7 @@
 package suites
 
 import (
+	"math/rand/v2"
 	"time"
 
 	"retract/kernel/ktest"
@@ -31,6 +32,7 @@ func init() {
 			{Name: "file_private_cow_skipped", Fn: testFilePrivateSkip},
 			{Name: "pte_mapped_thp", Fn: testPteMappedTHP},
 			{Name: "fragmented_fails_cleanly", Fn: testFragmented},
+			{Name: "random_ops_against_a_model", Fn: testHugeModel, Timeout: 5 * time.Minute},
 		},
 	})
 }
@@ -408,5 +410,139 @@ func testFragmented(t *ktest.T) {
 			t.Errorf("a huge fault without a free 2 MiB block should fall back to 4 KiB pages (%v, table %v)", err, table)
 		}
 		check(t, m, base, 64, 9, "after the failed collapse")
+	})
+}
+
+// testHugeModel runs random operations on an anonymous 8 MiB region —
+// stores, loads, munmap/mmap, mprotect, DONTNEED, HUGEPAGE advice (huge
+// faults), collapse — against a model of what every page must hold, so
+// that splits, zaps and collapses of huge PMDs are checked in every
+// combination the seed reaches. The model is a value per page (0 for a
+// fresh page) and whether the page is mapped and writable.
+func testHugeModel(t *ktest.T) {
+	const ranges = 4
+	const pages = ranges * mm.HPageNr
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		base, err := m.Mmap(hugeBase, pages*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		if err != nil {
+			t.Fatalf("Mmap: %v", err)
+		}
+		type page struct {
+			val             uint64
+			mapped, written bool
+			ro              bool
+		}
+		model := make([]page, pages)
+		for i := range model {
+			model[i].mapped = true
+		}
+		rng := rand.New(rand.NewPCG(t.Seed(), 7))
+		// span picks a random run of pages, often 2 MiB-aligned.
+		span := func() (int, int) {
+			if rng.IntN(3) == 0 {
+				r := rng.IntN(ranges)
+				return r * mm.HPageNr, mm.HPageNr
+			}
+			first := rng.IntN(pages)
+			return first, 1 + rng.IntN(min(pages-first, 700))
+		}
+		va := func(i int) uintptr { return base + uintptr(i)*mm.PageSize }
+		counts := map[string]int{}
+		m.Use()
+		defer m.Unuse()
+		for op := 0; op < 3000 && !t.Failed(); op++ {
+			switch k := rng.IntN(20); {
+			case k < 8: // store
+				i := rng.IntN(pages)
+				v := rng.Uint64() | 1
+				err := m.Store64(va(i)+8, v)
+				switch {
+				case !model[i].mapped || model[i].ro:
+					if err == nil {
+						t.Errorf("op %d: store to page %d succeeded (mapped %v, read-only %v)", op, i, model[i].mapped, model[i].ro)
+					}
+				case err != nil:
+					t.Errorf("op %d: store to page %d: %v", op, i, err)
+				default:
+					model[i].val, model[i].written = v, true
+				}
+				counts["store"]++
+			case k < 14: // load
+				i := rng.IntN(pages)
+				v, err := m.Load64(va(i) + 8)
+				switch {
+				case !model[i].mapped:
+					if err == nil {
+						t.Errorf("op %d: load of unmapped page %d succeeded", op, i)
+					}
+				case err != nil:
+					t.Errorf("op %d: load of page %d: %v", op, i, err)
+				case v != model[i].val:
+					t.Errorf("op %d: page %d reads %#x, model says %#x", op, i, v, model[i].val)
+				}
+				counts["load"]++
+			case k == 14: // munmap, then maybe map again
+				f, n := span()
+				m.Munmap(va(f), uintptr(n)*mm.PageSize)
+				remap := rng.IntN(2) == 0
+				if remap {
+					if _, err := m.Mmap(va(f), uintptr(n)*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0); err != nil {
+						t.Fatalf("op %d: Mmap: %v", op, err)
+					}
+				}
+				for i := f; i < f+n; i++ {
+					model[i] = page{mapped: remap}
+				}
+				counts["munmap"]++
+			case k == 15: // mprotect
+				f, n := span()
+				ro := rng.IntN(2) == 0
+				prot := mm.ProtRead | mm.ProtWrite
+				if ro {
+					prot = mm.ProtRead
+				}
+				err := m.Mprotect(va(f), uintptr(n)*mm.PageSize, prot)
+				all := true
+				for i := f; i < f+n; i++ {
+					all = all && model[i].mapped
+				}
+				if all && err != nil {
+					t.Errorf("op %d: Mprotect of a mapped range: %v", op, err)
+				}
+				if err == nil {
+					for i := f; i < f+n; i++ {
+						model[i].ro = ro
+					}
+				}
+				counts["mprotect"]++
+			case k == 16: // DONTNEED
+				f, n := span()
+				m.MadviseDontneed(va(f), uintptr(n)*mm.PageSize)
+				for i := f; i < f+n; i++ {
+					model[i].val, model[i].written = 0, false
+				}
+				counts["dontneed"]++
+			case k == 17: // HUGEPAGE advice: later faults may map 2 MiB
+				f, n := span()
+				if m.Madvise(va(f), uintptr(n)*mm.PageSize, mm.VMHugepage, 0) == nil {
+					counts["advise"]++
+				}
+			default: // collapse
+				r := rng.IntN(ranges) * mm.HPageNr
+				if res := m.CollapseAnon(va(r), mm.HPageNr-1); res == mm.CollapseOK {
+					counts["collapsed"]++
+				} else {
+					counts["collapse_"+res.String()]++
+				}
+			}
+		}
+		// Every page reads what the model says, whatever maps it now.
+		for i := 0; i < pages && !t.Failed(); i++ {
+			v, err := m.Load64(va(i) + 8)
+			if model[i].mapped && (err != nil || v != model[i].val) {
+				t.Errorf("final: page %d reads %#x, %v; model %#x", i, v, err, model[i].val)
+			}
+		}
+		t.Logf("ops: %v; huge faults %d, splits %d", counts, mm.Thp.FaultAlloc.Load(), mm.Thp.Split.Load())
 	})
 }
