@@ -11,9 +11,11 @@ package suites
 
 import (
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"retract/kernel/ktest"
+	"retract/kernel/smp"
 	"retract/mm"
 	"retract/rcu"
 )
@@ -33,6 +35,7 @@ func init() {
 			{Name: "pte_mapped_thp", Fn: testPteMappedTHP},
 			{Name: "fragmented_fails_cleanly", Fn: testFragmented},
 			{Name: "random_ops_against_a_model", Fn: testHugeModel, Timeout: 5 * time.Minute},
+			{Name: "huge_fault_race", Fn: testHugeFaultRace, Timeout: 5 * time.Minute},
 		},
 	})
 }
@@ -544,5 +547,57 @@ func testHugeModel(t *ktest.T) {
 			}
 		}
 		t.Logf("ops: %v; huge faults %d, splits %d", counts, mm.Thp.FaultAlloc.Load(), mm.Thp.Split.Load())
+	})
+}
+
+// testHugeFaultRace: goroutines on every CPU fault the same HUGEPAGE range
+// at once; exactly one huge page must win (the others' pages are freed)
+// and every goroutine's writes must land in it.
+func testHugeFaultRace(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		base, _ := m.Mmap(hugeBase, 4*mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
+		m.Madvise(base, 4*mm.HPageSize, mm.VMHugepage, 0)
+		anon0 := mm.Frames.Stats().ByKind[mm.KindAnon]
+		n := 2 * smp.Count()
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for g := 0; g < n; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m.Use()
+				defer m.Unuse()
+				<-start
+				for r := 0; r < 4; r++ {
+					for p := 0; p < 8; p++ {
+						va := base + uintptr(r)*mm.HPageSize + uintptr(p*61)*mm.PageSize + uintptr(g)*8
+						if err := m.Store64(va, uint64(g<<16|r<<8|p)); err != nil {
+							t.Errorf("goroutine %d: store: %v", g, err)
+							return
+						}
+					}
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if a := mm.Frames.Stats().ByKind[mm.KindAnon] - anon0; a != 4*mm.HPageNr {
+			t.Errorf("%d anonymous frames in use, want %d (four 2 MiB pages, the losers' freed)", a, 4*mm.HPageNr)
+		}
+		m.Use()
+		defer m.Unuse()
+		for r := 0; r < 4; r++ {
+			if _, huge, _ := pmdOf(m, base+uintptr(r)*mm.HPageSize); !huge {
+				t.Errorf("range %d is not mapped by a huge PMD", r)
+			}
+			for g := 0; g < n; g++ {
+				for p := 0; p < 8; p++ {
+					va := base + uintptr(r)*mm.HPageSize + uintptr(p*61)*mm.PageSize + uintptr(g)*8
+					if v, err := m.Load64(va); err != nil || v != uint64(g<<16|r<<8|p) {
+						t.Errorf("range %d page %d slot %d reads %#x, %v", r, p*61, g, v, err)
+					}
+				}
+			}
+		}
 	})
 }
