@@ -84,11 +84,11 @@ func TestShellRetract(t *testing.T) {
 // TestUnsafeCmdline boots with rcu=unsafe and a fault-side delay from the
 // command line: a stress run must detect the use-after-free (and say so).
 func TestUnsafeCmdline(t *testing.T) {
-	v := bootShellCPUs(t, "rcu=unsafe delay=fault.after_pte_offset_map:40000,retract.after_pmd_clear:100", 2)
-	if !anyLine(v.lines(), regexp.MustCompile(`delay point fault.after_pte_offset_map: 40000 µs`)) {
+	v := bootShellCPUs(t, "rcu=unsafe delay=fault.after_pte_offset_map:100000,retract.after_pmd_clear:100", 2)
+	if !anyLine(v.lines(), regexp.MustCompile(`delay point fault.after_pte_offset_map: 100000 µs`)) {
 		v.errorf("the boot log does not confirm the delay point")
 	}
-	out := v.command("stress retract 4 1", 5*time.Minute)
+	out := v.command("stress retract 5 1", 5*time.Minute)
 	if !anyLine(out, regexp.MustCompile(`freed 0 after a grace period and [1-9]\d* at once, [1-9]\d* violations`)) ||
 		!anyLine(out, regexp.MustCompile(`^stress retract: FAILED$`)) {
 		v.errorf("stress retract with rcu=unsafe should detect violations; printed %q", out)
