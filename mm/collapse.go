@@ -420,8 +420,8 @@ func (f *File) retractPageTables(index uint64) {
 
 // retractTable is the body of retract_page_tables' loop for the table of
 // the 2 MiB at h; with huge set (CollapsePteMappedTHP) the table may map
-// pages of that huge page, which are cleared. It reports whether it
-// detached a table and how many PTEs it cleared.
+// pages of that huge page, which are cleared (counted in huge.cleared).
+// It reports whether it detached a table.
 func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 	pmd := m.pmdIfPresent(h)
 	if pmd == nil {
@@ -514,10 +514,14 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseResult {
 	hi := hugeInstall{head: head, prot: prot, install: install}
 	if !m.retractTable(h, &hi) {
 		Frames.Meta(head).Refcount.Add(-1)
-		if pv := m.pmdIfPresent(h); pv != nil && PmdHuge(loadPTE(pv)) {
+		pmd := m.pmdIfPresent(h)
+		switch {
+		case pmd == nil || PmdNone(loadPTE(pmd)):
+			return count(CollapseNoTable)
+		case PmdHuge(loadPTE(pmd)):
 			return count(CollapseAlreadyHuge)
 		}
-		return count(CollapsePageMismatch)
+		return count(CollapsePageMismatch) // a PTE maps something else
 	}
 	for i := 0; i < hi.cleared; i++ {
 		putPage(head) // the PTE mappings (the flush is done)

@@ -431,9 +431,8 @@ func testHugeModel(t *ktest.T) {
 			t.Fatalf("Mmap: %v", err)
 		}
 		type page struct {
-			val             uint64
-			mapped, written bool
-			ro              bool
+			val        uint64
+			mapped, ro bool
 		}
 		model := make([]page, pages)
 		for i := range model {
@@ -467,7 +466,7 @@ func testHugeModel(t *ktest.T) {
 				case err != nil:
 					t.Errorf("op %d: store to page %d: %v", op, i, err)
 				default:
-					model[i].val, model[i].written = v, true
+					model[i].val = v
 				}
 				counts["store"]++
 			case k < 14: // load
@@ -522,7 +521,7 @@ func testHugeModel(t *ktest.T) {
 				f, n := span()
 				m.MadviseDontneed(va(f), uintptr(n)*mm.PageSize)
 				for i := f; i < f+n; i++ {
-					model[i].val, model[i].written = 0, false
+					model[i].val = 0
 				}
 				counts["dontneed"]++
 			case k == 17: // HUGEPAGE advice: later faults may map 2 MiB
