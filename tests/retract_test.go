@@ -2,7 +2,9 @@ package tests
 
 import (
 	"fmt"
+	"os"
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -11,10 +13,23 @@ import (
 // case) on 2 and 4 CPUs: collapse correctness, then faults against
 // retract with RCU freeing (no violation, retries on retracted tables) and
 // with unsafe freeing (violations detected).
+//
+// The seed (the workers' choices, the khugepaged suite's random
+// operations) is new every run, or RETRACT_SEED; the boot line in the log
+// shows it, so a failure can be replayed.
 func TestRetract(t *testing.T) {
-	for _, cpus := range []int{2, 4} {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("RETRACT_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 0, 64)
+		if err != nil {
+			t.Fatalf("RETRACT_SEED=%q: %v", s, err)
+		}
+		seed = n
+	}
+	for i, cpus := range []int{2, 4} {
 		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
-			v := boot(t, "test=khugepaged,retract torture=3", cpus)
+			t.Logf("seed=%d (RETRACT_SEED=%d replays this run)", seed+uint64(i), seed)
+			v := boot(t, fmt.Sprintf("test=khugepaged,retract torture=3 seed=%d", seed+uint64(i)), cpus)
 			v.runSuites("khugepaged", "retract")
 		})
 	}
