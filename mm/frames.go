@@ -328,9 +328,12 @@ func panicBadFree(code int) {
 // It must run before the block is free: afterwards another CPU may own it.
 func (a *Allocator) markFreed(pfn uint64, order int) {
 	if a.Poison {
+		// One byte, then copies that double the poisoned prefix: memmove
+		// is far faster than a byte loop (under TCG, 2 MiB took ms).
 		b := unsafe.Slice((*byte)(a.phys(pfn)), PageSize<<order)
-		for i := range b {
-			b[i] = PoisonByte
+		b[0] = PoisonByte
+		for n := 1; n < len(b); n *= 2 {
+			copy(b[n:], b[:n])
 		}
 	}
 	fr := &a.frames[pfn]
