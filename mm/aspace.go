@@ -181,6 +181,23 @@ func putPage(pfn uint64) {
 	}
 }
 
+// pmdLock takes the PMD lock (ptAllocLock, Linux's pmd_lock) in atomic
+// context, as spin_lock does: a holder must not be preempted — neither by
+// the tick nor by Go's scheduler (a stop-the-world, a preemption request)
+// — while another CPU spins on the lock with preemption off (retract
+// does, holding the table's ptl as well): that CPU could then wait for a
+// goroutine that waits for it.
+func (m *MM) pmdLock() {
+	amd64.PreemptDisable()
+	m.ptAllocLock.Lock()
+}
+
+// pmdUnlock releases what pmdLock took.
+func (m *MM) pmdUnlock() {
+	m.ptAllocLock.Unlock()
+	amd64.PreemptEnable()
+}
+
 // FlushUser invalidates [va, va+n) of m on every CPU in its CPUMask. The
 // boot path installs the SMP shootdown; this default flushes this CPU only.
 var FlushUser = func(m *MM, va, n uintptr) {

@@ -200,9 +200,9 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 	// Detach the table. MmapLock (write) keeps every fault out and
 	// anonymous memory has no rmap walkers here, so after the flush no
 	// CPU and no MMU can reach it.
-	m.ptAllocLock.Lock()
+	m.pmdLock()
 	m.PmdpCollapseFlush(pmd, h)
-	m.ptAllocLock.Unlock()
+	m.pmdUnlock()
 	t := table(pv.Addr())
 	// __collapse_huge_page_isolate: only empty entries, the zero page
 	// and anonymous pages.
@@ -220,9 +220,9 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 		r = CollapseExceedNone
 	}
 	if r != CollapseOK {
-		m.ptAllocLock.Lock()
+		m.pmdLock()
 		storePTE(pmd, pv) // pmd_populate: the table comes back unchanged
-		m.ptAllocLock.Unlock()
+		m.pmdUnlock()
 		return r
 	}
 	// __collapse_huge_page_copy.
@@ -245,9 +245,9 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 	fr.Refcount.Store(1)
 	fr.Mapcount.Store(1)
 	fr.Deposit = uint32(pv.Addr() >> PageShift) // pgtable_trans_huge_deposit
-	m.ptAllocLock.Lock()
+	m.pmdLock()
 	storePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
-	m.ptAllocLock.Unlock()
+	m.pmdUnlock()
 	for _, pfn := range pages {
 		putPage(pfn) // the TLBs were flushed when the table was detached
 	}
@@ -362,17 +362,17 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 				va = next
 				continue
 			}
-			m.ptAllocLock.Lock()
+			m.pmdLock()
 			if pv := loadPTE(pmd); PmdHuge(pv) {
 				if match(PmdPFN(pv), lo+uint64(va-start)/PageSize-index) {
 					storePTE(pmd, 0)
 					huges = append(huges, PmdPFN(pv))
 				}
-				m.ptAllocLock.Unlock()
+				m.pmdUnlock()
 				va = next
 				continue
 			}
-			m.ptAllocLock.Unlock()
+			m.pmdUnlock()
 			if pm, ok := PteOffsetMapLock(pmd, va); ok {
 				for a := va; a < next; a += PageSize {
 					p := &table(pm.Table)[amd64.Index(a, 1)]
@@ -427,12 +427,10 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 	if pmd == nil {
 		return false
 	}
-	amd64.PreemptDisable()
-	m.ptAllocLock.Lock() // pmd_lock
+	m.pmdLock()
 	pv := loadPTE(pmd)
 	if !pv.Present() || pv.Huge() {
-		m.ptAllocLock.Unlock()
-		amd64.PreemptEnable()
+		m.pmdUnlock()
 		return false
 	}
 	fr := Frames.Meta(pv.Addr() >> PageShift)
@@ -445,8 +443,7 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 		}
 		if huge == nil || !PtePresent(e) || PtePFN(e) != huge.head+uint64(i) {
 			fr.PTL.Unlock()
-			m.ptAllocLock.Unlock()
-			amd64.PreemptEnable()
+			m.pmdUnlock()
 			Collapse.RetractSkipped.Add(1)
 			return false
 		}
@@ -468,8 +465,7 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 	gen := atomic.LoadUint32(&fr.Gen)
 	delay(DelayRetractAfterPmdClear)
 	fr.PTL.Unlock()
-	m.ptAllocLock.Unlock()
-	amd64.PreemptEnable()
+	m.pmdUnlock()
 	logRetract(pv.Addr(), m.ID, h, gen)
 	Collapse.Retracted.Add(1)
 	PteFreeDefer(pv.Addr())

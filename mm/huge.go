@@ -96,15 +96,15 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 		if !shared {
 			prot &^= ProtWrite
 		}
-		m.ptAllocLock.Lock()
+		m.pmdLock()
 		if !PmdNone(loadPTE(pmd)) || file.Collapsing(pgoff) {
-			m.ptAllocLock.Unlock()
+			m.pmdUnlock()
 			Frames.Meta(head).Refcount.Add(-1)
 			return false, nil // lost a race: retry from the top
 		}
 		Frames.Meta(head).Mapcount.Add(1)
 		storePTE(pmd, PfnPMD(head, prot)|amd64.PTEAccessed)
-		m.ptAllocLock.Unlock()
+		m.pmdUnlock()
 		Thp.FileMapped.Add(1)
 		return true, nil
 	}
@@ -128,9 +128,9 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 	fr.Refcount.Store(1)
 	fr.Mapcount.Store(1)
 	fr.Deposit = uint32(dep >> PageShift)
-	m.ptAllocLock.Lock()
+	m.pmdLock()
 	if !PmdNone(loadPTE(pmd)) {
-		m.ptAllocLock.Unlock()
+		m.pmdUnlock()
 		fr.Deposit = 0
 		fr.Refcount.Store(0)
 		fr.Mapcount.Store(0)
@@ -140,7 +140,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 	}
 	storePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
 	UserTables.Add(1) // the deposited table
-	m.ptAllocLock.Unlock()
+	m.pmdUnlock()
 	Thp.FaultAlloc.Add(1)
 	return true, nil
 }
@@ -160,12 +160,12 @@ func (m *MM) hugePMDFault(v *VMA, va uintptr, pmd *amd64.PTE, pv amd64.PTE, writ
 		m.zapHugePMD(pmd, va&^(HPageSize-1), pv)
 		return false, nil // refault: PT path, do_cow_fault
 	}
-	m.ptAllocLock.Lock()
+	m.pmdLock()
 	if loadPTE(pmd) == pv {
 		storePTE(pmd, PteMkDirty(PteMkWrite(pv)))
 		Thp.WPReuse.Add(1)
 	}
-	m.ptAllocLock.Unlock()
+	m.pmdUnlock()
 	amd64.Invlpg(va)
 	return true, nil
 }
@@ -174,13 +174,13 @@ func (m *MM) hugePMDFault(v *VMA, va uintptr, pmd *amd64.PTE, pv amd64.PTE, writ
 // flushes, and drops the page (and frees an anonymous page's deposited
 // table). It reports whether it cleared the entry.
 func (m *MM) zapHugePMD(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
-	m.ptAllocLock.Lock()
+	m.pmdLock()
 	if loadPTE(pmd) != pv {
-		m.ptAllocLock.Unlock()
+		m.pmdUnlock()
 		return false
 	}
 	storePTE(pmd, 0)
-	m.ptAllocLock.Unlock()
+	m.pmdUnlock()
 	FlushUser(m, h, HPageSize)
 	putHuge(PmdPFN(pv))
 	return true
@@ -221,9 +221,9 @@ func (m *MM) splitHugePMD(pmd *amd64.PTE, h uintptr) {
 	for i := range t {
 		t[i] = amd64.MakePTE((head+uint64(i))<<PageShift, flags)
 	}
-	m.ptAllocLock.Lock()
+	m.pmdLock()
 	storePTE(pmd, 0)
-	m.ptAllocLock.Unlock()
+	m.pmdUnlock()
 	FlushUser(m, h, HPageSize) // no 2 MiB and 4 KiB translations of one page side by side
 	Frames.Split(head, HPageOrder)
 	for i := uint64(0); i < HPageNr; i++ {
@@ -231,8 +231,8 @@ func (m *MM) splitHugePMD(pmd *amd64.PTE, h uintptr) {
 		f.Refcount.Store(1)
 		f.Mapcount.Store(1)
 	}
-	m.ptAllocLock.Lock()
+	m.pmdLock()
 	storePTE(pmd, amd64.MakePTE(dep, tableFlags))
-	m.ptAllocLock.Unlock()
+	m.pmdUnlock()
 	Thp.Split.Add(1)
 }

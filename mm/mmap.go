@@ -139,9 +139,9 @@ func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
 		if nv != 0 {
 			nv |= pv & (amd64.PTEAccessed | amd64.PTEDirty)
 		}
-		m.ptAllocLock.Lock()
+		m.pmdLock()
 		storePTE(pmd, nv)
-		m.ptAllocLock.Unlock()
+		m.pmdUnlock()
 		if nv == 0 {
 			droppedHuge = append(droppedHuge, PmdPFN(pv))
 		}
@@ -241,9 +241,9 @@ func (m *MM) pmdIfPresent(va uintptr) *amd64.PTE {
 func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 	var pages, huges []uint64
 	whole := func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
-		m.ptAllocLock.Lock()
+		m.pmdLock()
 		storePTE(pmd, 0)
-		m.ptAllocLock.Unlock()
+		m.pmdUnlock()
 		huges = append(huges, PmdPFN(pv))
 		return true
 	}
@@ -276,17 +276,17 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 		if pmd == nil {
 			continue
 		}
-		m.ptAllocLock.Lock()
+		m.pmdLock()
 		v := loadPTE(pmd)
 		if !v.Present() || v.Huge() {
-			m.ptAllocLock.Unlock()
+			m.pmdUnlock()
 			continue
 		}
 		// No VMA covers this table's range, MmapLock (write) keeps faults
 		// out and no i_mmap entry leads an rmap walk here any more:
 		// detach it, flush the paging-structure caches, free it.
 		storePTE(pmd, 0)
-		m.ptAllocLock.Unlock()
+		m.pmdUnlock()
 		FlushUser(m, va, amd64.PDESpan)
 		freePageTable(v.Addr())
 	}

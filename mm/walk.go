@@ -63,13 +63,13 @@ func (m *MM) install(e *amd64.PTE, level int) error {
 		return ErrNoMemory
 	}
 	tablePage(pa, m.ID, uint8(level))
-	m.ptAllocLock.Lock()
+	m.pmdLock()
 	if loadPTE(e) == 0 {
 		storePTE(e, amd64.MakePTE(pa, tableFlags))
 		UserTables.Add(1)
 		pa = 0
 	}
-	m.ptAllocLock.Unlock()
+	m.pmdUnlock()
 	if pa != 0 {
 		Frames.Free(pa>>PageShift, 0)
 	}
