@@ -33,7 +33,9 @@ func FlushKernel(va, n uintptr) {
 
 // FlushMask invalidates [va, va+n) on the CPUs in mask (a user address
 // space's mm_cpumask), this one included if it is in the mask, and returns
-// when all have. The caller must hold no spinlock.
+// when all have. The caller may hold spinlocks that others take with
+// interrupts on (the PMD lock and a PTL: PmdpCollapseFlush), but none
+// that others take with interrupts off: they could not answer the IPI.
 func FlushMask(mask uint32, va, n uintptr) {
 	f := amd64.EnterAtomic()
 	me := int(amd64.This().ID)
