@@ -61,6 +61,22 @@ func benchCollapseAnon(w io.Writer) error {
 	return nil
 }
 
+// mapFile appends n new address spaces to *mms, each mapping file's first
+// 2 MiB shared at benchBase.
+func mapFile(mms *[]*mm.MM, file *mm.File, n int) error {
+	for i := 0; i < n; i++ {
+		m, err := mm.New()
+		if err != nil {
+			return err
+		}
+		*mms = append(*mms, m)
+		if _, err := m.MmapFile(benchBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, true, file, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // benchCollapseFile collapses a file range that 8 address spaces map with
 // every PTE present, then splits it back, 10 times; it reports the whole
 // collapse and, from the collapse's own phase clocks, the retract of one
@@ -76,15 +92,8 @@ func benchCollapseFile(w io.Writer) error {
 		rcu.Barrier()
 		file.Release()
 	}()
-	for i := 0; i < mappers; i++ {
-		m, err := mm.New()
-		if err != nil {
-			return err
-		}
-		mms = append(mms, m)
-		if _, err := m.MmapFile(benchBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, true, file, 0); err != nil {
-			return err
-		}
+	if err := mapFile(&mms, file, mappers); err != nil {
+		return err
 	}
 	var total time.Duration
 	r0, rn0 := mm.Collapse.Retracted.Load(), mm.Collapse.RetractNs.Load()
@@ -123,15 +132,12 @@ func benchFaultThroughput(w io.Writer) error {
 	workers := stress.DefaultWorkers(smp.Count())
 	file := mm.NewFile("bench", mm.HPageNr)
 	var mms []*mm.MM
-	for i := 0; i < workers; i++ {
-		m, err := mm.New()
-		if err != nil {
-			return err
+	if err := mapFile(&mms, file, workers); err != nil {
+		for _, m := range mms {
+			m.Destroy()
 		}
-		mms = append(mms, m)
-		if _, err := m.MmapFile(benchBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, true, file, 0); err != nil {
-			return err
-		}
+		file.Release()
+		return err
 	}
 	const d = 2 * time.Second
 	stop := time.Now().Add(d)
