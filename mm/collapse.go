@@ -390,12 +390,7 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 		if len(pages)+len(huges) > 0 {
 			FlushUser(m, start, end-start)
 		}
-		for _, pfn := range pages {
-			putPage(pfn)
-		}
-		for _, head := range huges {
-			putHuge(head)
-		}
+		putMappings(pages, huges)
 	}
 }
 

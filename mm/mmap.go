@@ -131,11 +131,7 @@ func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
 	}
 	var dropped, droppedHuge []uint64
 	whole := func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
-		keep := prot
-		if v := m.VMAs.Find(h); Frames.KindOf(PmdPFN(pv)) == KindPageCache && (v == nil || v.Flags&VMShared == 0) {
-			keep &^= ProtWrite
-		}
-		nv := PfnPMD(PmdPFN(pv), keep)
+		nv := PfnPMD(PmdPFN(pv), m.mappedProt(PmdPFN(pv), h, prot))
 		if nv != 0 {
 			nv |= pv & (amd64.PTEAccessed | amd64.PTEDirty)
 		}
@@ -154,15 +150,7 @@ func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
 		}
 		var nv amd64.PTE
 		if prot != ProtNone {
-			keep := prot
-			pfn := PtePFN(old)
-			if pfn == zeroPFN {
-				keep &^= ProtWrite // the zero page is never writable
-			}
-			if v := m.VMAs.Find(va); Frames.KindOf(pfn) == KindPageCache && (v == nil || v.Flags&VMShared == 0) {
-				keep &^= ProtWrite // a private mapping's file page: the first write must copy
-			}
-			nv = PfnPTE(PtePFN(old), keep) | old&(amd64.PTEAccessed|amd64.PTEDirty)
+			nv = PfnPTE(PtePFN(old), m.mappedProt(PtePFN(old), va, prot)) | old&(amd64.PTEAccessed|amd64.PTEDirty)
 		}
 		storePTE(p, nv)
 		if nv == 0 {
@@ -171,13 +159,33 @@ func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
 		return true
 	})
 	// forEachPTE flushed the TLBs: only now may dropped pages be reused.
-	for _, pfn := range dropped {
+	putMappings(dropped, droppedHuge)
+	return nil
+}
+
+// mappedProt is the protection an existing mapping of frame pfn at va
+// gets from an mprotect to prot: the zero page is never writable, and
+// neither is a file page in a private mapping (the first write must copy).
+func (m *MM) mappedProt(pfn uint64, va uintptr, prot Prot) Prot {
+	if pfn == zeroPFN {
+		return prot &^ ProtWrite
+	}
+	if v := m.VMAs.Find(va); Frames.KindOf(pfn) == KindPageCache && (v == nil || v.Flags&VMShared == 0) {
+		return prot &^ ProtWrite
+	}
+	return prot
+}
+
+// putMappings drops the mappings of pages (PTEs) and huge pages (PMDs)
+// that were just cleared. Preconditions: the TLBs that may cache them were
+// flushed.
+func putMappings(pages, huges []uint64) {
+	for _, pfn := range pages {
 		putPage(pfn)
 	}
-	for _, head := range droppedHuge {
+	for _, head := range huges {
 		putHuge(head)
 	}
-	return nil
 }
 
 // forEachPTE calls f on every PTE slot of [start, end) that has a page
@@ -259,12 +267,7 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 		return true
 	})
 	// forEachPTE flushed before returning: now the pages may go.
-	for _, pfn := range pages {
-		putPage(pfn)
-	}
-	for _, head := range huges {
-		putHuge(head)
-	}
+	putMappings(pages, huges)
 	if !freeTables {
 		return
 	}
