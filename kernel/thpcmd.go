@@ -222,9 +222,8 @@ func cmdStress(sh *shell.Shell, args []string) error {
 	if mm.RetractUnsafe.Load() {
 		mode = "unsafe"
 	}
-	_, us := mm.DelayPoints()
 	sh.Printf("stress retract: %d s, %d faulting address spaces and the collapser on %d CPUs; retract mode %s, RCU mode %v; delays %d µs (fault), %d µs (retract)\n",
-		secs, workers, smp.Count(), mode, rcu.CurrentMode() == rcu.ModeRCU, us[mm.DelayFaultAfterPteOffsetMap], us[mm.DelayRetractAfterPmdClear])
+		secs, workers, smp.Count(), mode, rcu.CurrentMode() == rcu.ModeRCU, mm.DelayFaultAfterPteOffsetMap.Micros(), mm.DelayRetractAfterPmdClear.Micros())
 	res, err := stress.Retract(stress.RetractConfig{
 		Duration: time.Duration(secs) * time.Second,
 		Workers:  workers,

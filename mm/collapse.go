@@ -574,31 +574,30 @@ func putRef(pfn uint64) {
 }
 
 // The retract log: the last retracts, for the violation report's "other
-// CPU's story".
+// CPU's story". A slot whose table is 0 is unused (no page table lives at
+// physical address 0).
 type retractRecord struct {
-	table     uint64
-	mm        uint32
-	va        uintptr
-	cpu       int
-	gen       uint32
-	ns        uint64 // when (nanotime)
-	unsafe    bool
-	published atomic.Bool
+	table  uint64
+	mm     uint32
+	va     uintptr
+	cpu    int
+	gen    uint32
+	ns     uint64 // when (nanotime)
+	unsafe bool
 }
 
 var (
 	retractLog  [64]retractRecord
-	retractNext atomic.Uint64
+	retractNext uint64 // the slot after the newest record
 	retractMu   amd64.SpinLock
 )
 
 func logRetract(table uint64, mmID uint32, va uintptr, gen uint32) {
 	at := amd64.EnterAtomic()
 	retractMu.Lock()
-	r := &retractLog[retractNext.Add(1)%uint64(len(retractLog))]
-	r.table, r.mm, r.va, r.gen = table, mmID, va, gen
-	r.cpu, r.ns, r.unsafe = int(amd64.This().ID), nanotime(), RetractUnsafe.Load()
-	r.published.Store(true)
+	retractLog[retractNext%uint64(len(retractLog))] = retractRecord{table: table, mm: mmID, va: va, gen: gen,
+		cpu: int(amd64.This().ID), ns: nanotime(), unsafe: RetractUnsafe.Load()}
+	retractNext++
 	retractMu.Unlock()
 	amd64.ExitAtomic(at)
 }
@@ -611,11 +610,9 @@ func lastRetractOf(table uint64) (retractRecord, bool) {
 		retractMu.Unlock()
 		amd64.ExitAtomic(at)
 	}()
-	n := retractNext.Load()
-	for i := uint64(0); i < uint64(len(retractLog)); i++ {
-		r := &retractLog[(n-i)%uint64(len(retractLog))]
-		if r.published.Load() && r.table == table {
-			return retractRecord{table: r.table, mm: r.mm, va: r.va, cpu: r.cpu, gen: r.gen, ns: r.ns, unsafe: r.unsafe}, true
+	for i := uint64(1); i <= uint64(len(retractLog)); i++ {
+		if r := retractLog[(retractNext-i)%uint64(len(retractLog))]; r.table == table {
+			return r, true
 		}
 	}
 	return retractRecord{}, false

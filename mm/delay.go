@@ -34,6 +34,9 @@ var delayNames = [numDelayPoints]string{"fault.after_pte_offset_map", "retract.a
 
 func (p DelayPoint) String() string { return delayNames[p] }
 
+// Micros returns the point's delay in microseconds (0: off).
+func (p DelayPoint) Micros() uint64 { return delays[p].Load() }
+
 var delays [numDelayPoints]atomic.Uint64 // microseconds
 
 // MaxDelay is the longest delay a point accepts, in microseconds.
@@ -81,7 +84,7 @@ func DelayPoints() (names []string, micros []uint64) {
 
 // delay spins for point p's delay, if any.
 func delay(p DelayPoint) {
-	if us := delays[p].Load(); us != 0 && SpinHook != nil {
+	if us := p.Micros(); us != 0 && SpinHook != nil {
 		SpinHook(us * 1000)
 	}
 }

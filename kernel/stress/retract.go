@@ -88,8 +88,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
-	_, us := mm.DelayPoints()
-	d := time.Duration(us[mm.DelayFaultAfterPteOffsetMap]) * time.Microsecond
+	d := time.Duration(mm.DelayFaultAfterPteOffsetMap.Micros()) * time.Microsecond
 	if cfg.Ranges <= 0 {
 		cfg.Ranges = 2
 		if d > 0 {

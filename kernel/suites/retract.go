@@ -101,8 +101,7 @@ func retractCase(t *ktest.T, unsafe bool, faultUs, retractUs uint64) {
 	}
 	t.Logf("%v", res)
 	if faultUs > 0 {
-		_, us := mm.DelayPoints()
-		t.Logf("fault delay at the end: %d µs (three collapses)", us[mm.DelayFaultAfterPteOffsetMap])
+		t.Logf("fault delay at the end: %d µs (three collapses)", mm.DelayFaultAfterPteOffsetMap.Micros())
 	}
 	if faultUs == 0 {
 		collapseMicros = res.CollapseMicros()
