@@ -191,32 +191,18 @@ func testKhugepagedThread(t *ktest.T) {
 	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
 		base, _ := m.Mmap(hugeBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
 		fill(t, m, base, 300, 4)
-		k := &mm.Khugepaged
-		on, sleep := k.Enabled.Load(), k.ScanSleepMs.Load()
-		defer func() {
-			k.Enabled.Store(on)
-			k.ScanSleepMs.Store(sleep)
-		}()
-		k.ScanSleepMs.Store(10)
-		k.Enabled.Store(true)
+		defer runKhugepaged()()
 		a0 := mm.Collapse.Anon.Load()
 		if err := m.Madvise(base, mm.HPageSize, mm.VMHugepage, 0); err != nil { // registers the mm
 			t.Fatalf("Madvise: %v", err)
 		}
-		deadline := time.Now().Add(2 * time.Minute)
-		for {
-			// The count follows the PMD store: wait for both.
-			if _, huge, _ := pmdOf(m, base); huge && mm.Collapse.Anon.Load() != a0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("khugepaged did not collapse the range in 2 minutes (%d rounds, %d attempts)",
-					mm.KhugepagedStat.Rounds.Load(), mm.KhugepagedStat.Attempts.Load())
-			}
-			time.Sleep(10 * time.Millisecond)
+		// The count follows the PMD store: wait for both.
+		if !waitFor(func() bool { _, huge, _ := pmdOf(m, base); return huge && mm.Collapse.Anon.Load() != a0 }) {
+			t.Fatalf("khugepaged did not collapse the range in 2 minutes (%d rounds, %d attempts)",
+				mm.KhugepagedStat.Rounds.Load(), mm.KhugepagedStat.Attempts.Load())
 		}
+		mm.Khugepaged.Enabled.Store(false)
 		check(t, m, base, 300, 4, "after khugepaged")
-		k.Enabled.Store(false)
 	})
 }
 
@@ -228,26 +214,15 @@ func testKhugepagedFile(t *ktest.T) {
 		twoMappers(t, file, true, func(a, b *mm.MM) {
 			fill(t, a, hugeBase, mm.HPageNr, 10)
 			check(t, b, hugeBase, 16, 10, "mm b before")
-			k := &mm.Khugepaged
-			on, sleep := k.Enabled.Load(), k.ScanSleepMs.Load()
-			defer func() {
-				k.Enabled.Store(on)
-				k.ScanSleepMs.Store(sleep)
-			}()
-			k.ScanSleepMs.Store(10)
-			k.Enabled.Store(true)
+			defer runKhugepaged()()
 			f0, r0 := mm.Collapse.File.Load(), mm.Collapse.Retracted.Load()
 			if err := a.Madvise(hugeBase, mm.HPageSize, mm.VMHugepage, 0); err != nil {
 				t.Fatalf("Madvise: %v", err)
 			}
-			deadline := time.Now().Add(2 * time.Minute)
-			for !file.IsHuge(0) || mm.Collapse.File.Load() == f0 {
-				if time.Now().After(deadline) {
-					t.Fatalf("khugepaged did not collapse the file range in 2 minutes")
-				}
-				time.Sleep(10 * time.Millisecond)
+			if !waitFor(func() bool { return file.IsHuge(0) && mm.Collapse.File.Load() != f0 }) {
+				t.Fatalf("khugepaged did not collapse the file range in 2 minutes")
 			}
-			k.Enabled.Store(false)
+			mm.Khugepaged.Enabled.Store(false)
 			if n := mm.Collapse.Retracted.Load() - r0; n != 2 {
 				t.Errorf("%d tables retracted, want 2 (both mappings)", n)
 			}
@@ -257,6 +232,30 @@ func testKhugepagedFile(t *ktest.T) {
 			}
 		})
 	})
+}
+
+// runKhugepaged turns khugepaged on, scanning every 10 ms, and returns
+// the function that puts its tunables back.
+func runKhugepaged() (restore func()) {
+	k := &mm.Khugepaged
+	on, sleep := k.Enabled.Load(), k.ScanSleepMs.Load()
+	k.ScanSleepMs.Store(10)
+	k.Enabled.Store(true)
+	return func() {
+		k.Enabled.Store(on)
+		k.ScanSleepMs.Store(sleep)
+	}
+}
+
+// waitFor polls cond every 10 ms for up to 2 minutes and reports whether
+// it came true.
+func waitFor(cond func() bool) bool {
+	for deadline := time.Now().Add(2 * time.Minute); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
 }
 
 // twoMappers maps file shared in two new address spaces at hugeBase and
