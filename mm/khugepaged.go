@@ -207,13 +207,14 @@ func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, 
 			}
 			used += HPageNr
 			pmd := m.pmdIfPresent(h)
-			var pv uint64
+			hasTable := false // a page table maps this 2 MiB (not nothing, not a huge PMD)
 			if pmd != nil {
-				pv = uint64(loadPTE(pmd))
+				pv := loadPTE(pmd)
+				hasTable = pv.Present() && !pv.Huge()
 			}
 			file, _ := v.File.(*File)
 			if file == nil {
-				if pmd == nil || pv == 0 || PmdHuge(loadPTE(pmd)) {
+				if !hasTable {
 					continue
 				}
 				if m.countNone(pmd, h) <= maxNone {
@@ -228,7 +229,7 @@ func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, 
 			}
 			n, huge := file.cachedIn(pgoff)
 			switch {
-			case huge && pmd != nil && pv != 0 && !PmdHuge(loadPTE(pmd)):
+			case huge && hasTable:
 				h := h
 				return h + HPageSize, used, func() { m.CollapsePteMappedTHP(h, false) }
 			case !huge && n > 0 && HPageNr-n <= maxNone:
