@@ -153,6 +153,7 @@ func initFrames() {
 	if !mm.InitKernelMap(top) {
 		die("cannot map all RAM (more than the layout allows, or no memory for tables)")
 	}
+	mm.Frames.SetReserve()
 }
 
 // start64 is the early set-up, called by entry64 on the boot stack.

@@ -70,11 +70,11 @@ var (
 )
 
 // ErrNoMemory is returned when frames run out.
-var ErrNoMemory = errors.New("mm: out of memory")
+var ErrNoMemory = errors.New("mm: out of memory (ENOMEM)")
 
 // New creates an empty address space.
 func New() (*MM, error) {
-	pa, ok := allocTable()
+	pa, ok := allocUserTable()
 	if !ok {
 		return nil, ErrNoMemory
 	}

@@ -127,7 +127,7 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 		case PtePresent(orig) && PtePFN(orig) != zeroPFN:
 			src = PtePFN(orig)
 		}
-		pfn, ok := Frames.Alloc(0, KindAnon)
+		pfn, ok := Frames.AllocUser(0, KindAnon)
 		if !ok {
 			if PteNone(orig) && file != nil {
 				putRef(src)

@@ -83,7 +83,7 @@ func (f *File) FindPage(pgoff uint64) (uint64, error) {
 		Frames.Meta(head).Refcount.Add(1)
 		return pfn, nil
 	}
-	pfn, ok := Frames.Alloc(0, KindPageCache)
+	pfn, ok := Frames.AllocUser(0, KindPageCache)
 	if !ok {
 		return 0, ErrNoMemory
 	}

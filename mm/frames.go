@@ -113,6 +113,8 @@ type Allocator struct {
 	freeN atomic.Int64
 	kinds [numKinds]atomic.Int64
 
+	userFailed atomic.Uint64 // AllocUser refusals (see Reserve)
+
 	// PerCPU turns the per-CPU caches on (the boot path, once every CPU
 	// has its GS area). CPU returns the running CPU (tests replace it).
 	PerCPU bool
@@ -120,6 +122,12 @@ type Allocator struct {
 	pcp    [amd64.MaxCPUs]pcpList
 	// Poison fills freed frames with PoisonByte (xv6's junk-filling habit).
 	Poison bool
+	// Reserve is how many free frames AllocUser leaves alone (Linux's min
+	// watermark, min_free_kbytes): user memory — anonymous pages, the page
+	// cache, user page tables — can never take the last Reserve frames,
+	// which the kernel's own allocations (the Go heap, kernel stacks,
+	// kernel page tables) may use. Set once at boot (SetReserve).
+	Reserve uint64
 	// phys turns a PFN into a pointer to its memory; on the machine that is
 	// the identity map, in host tests a fake region.
 	phys func(pfn uint64) unsafe.Pointer
@@ -261,6 +269,36 @@ func (a *Allocator) Alloc(order int, kind Kind) (pfn uint64, ok bool) {
 	a.lock.UnlockIRQ(f)
 	return pfn, ok
 }
+
+// AllocUser is Alloc for memory a user of the kernel asked for (like
+// GFP_HIGHUSER): it fails, rather than dipping into the reserve, when the
+// block would leave fewer than Reserve free frames. So a program, or a
+// shell command, that maps memory until none is left gets an error
+// (ENOMEM) while the kernel's Go heap still has room to grow.
+func (a *Allocator) AllocUser(order int, kind Kind) (pfn uint64, ok bool) {
+	if uint64(a.freeN.Load()) < a.Reserve+1<<order {
+		a.userFailed.Add(1)
+		return 0, false
+	}
+	return a.Alloc(order, kind)
+}
+
+// SetReserve sets Reserve from the number of usable frames: 1/16 of RAM,
+// at least 8 MiB and at most 64 MiB. The Go heap is what needs it: its
+// garbage collector grows the heap in steps, stacks grow by doubling, and
+// none of that may fail once user memory has taken everything else
+// (Linux's min_free_kbytes, sqrt(16 * lowmem KiB), is ~1.4 MiB on 128 MiB:
+// enough for a kernel that allocates in small slabs, not for a Go heap).
+func (a *Allocator) SetReserve() {
+	total := a.Stats().Total
+	r := total / 16
+	r = max(r, 8<<20/PageSize)
+	r = min(r, 64<<20/PageSize, total/2)
+	a.Reserve = r
+}
+
+// UserFailed counts AllocUser calls refused because of the reserve.
+func (a *Allocator) UserFailed() uint64 { return a.userFailed.Load() }
 
 // takeLocked removes a free block of 2^order frames from the lists,
 // splitting a larger one if needed; the frames stay counted as free.

@@ -230,3 +230,62 @@ func TestPerCPUCaches(t *testing.T) {
 		}
 	}
 }
+
+// TestAllocUserKeepsReserve: user allocations stop at the reserve, kernel
+// allocations may take it, and the refusals are counted.
+func TestAllocUserKeepsReserve(t *testing.T) {
+	const n = 8192 // 32 MiB
+	a, _ := fakeMemory(t, n)
+	a.AddRange(PageSize, n*PageSize)
+	a.SetReserve()
+	if a.Reserve != 8<<20/PageSize {
+		t.Fatalf("reserve of 32 MiB of RAM: %d frames, want the 8 MiB floor (%d)", a.Reserve, 8<<20/PageSize)
+	}
+	users := 0
+	for {
+		if _, ok := a.AllocUser(0, KindAnon); !ok {
+			break
+		}
+		users++
+	}
+	if free := a.Stats().Free; free != a.Reserve {
+		t.Fatalf("user allocations stopped with %d frames free, want exactly the reserve %d (%d allocated)", free, a.Reserve, users)
+	}
+	if _, ok := a.AllocUser(HPageOrder, KindAnon); ok {
+		t.Fatalf("a huge user page was taken out of the reserve")
+	}
+	if a.UserFailed() != 2 {
+		t.Fatalf("UserFailed = %d, want 2", a.UserFailed())
+	}
+	kernel := 0
+	for {
+		if _, ok := a.Alloc(0, KindGoHeap); !ok {
+			break
+		}
+		kernel++
+	}
+	if uint64(kernel) != a.Reserve {
+		t.Fatalf("the kernel got %d frames of the reserve, want all %d", kernel, a.Reserve)
+	}
+	if msg := a.Check(); msg != "" {
+		t.Fatal(msg)
+	}
+}
+
+// TestSetReserveBounds: 1/16 of RAM between 8 MiB and 64 MiB, never more
+// than half of a tiny machine.
+func TestSetReserveBounds(t *testing.T) {
+	for _, c := range []struct{ frames, want uint64 }{
+		{2048, 1024},                   // 8 MiB of RAM: half
+		{32768, 8 << 20 / PageSize},    // 128 MiB: the 8 MiB floor
+		{131072, 32 << 20 / PageSize},  // 512 MiB: 1/16
+		{1 << 19, 64 << 20 / PageSize}, // 2 GiB: the 64 MiB ceiling
+	} {
+		a, _ := fakeMemory(t, c.frames+1)
+		a.AddRange(PageSize, (c.frames+1)*PageSize)
+		a.SetReserve()
+		if a.Reserve != c.want {
+			t.Errorf("%d frames of RAM: reserve %d, want %d", c.frames, a.Reserve, c.want)
+		}
+	}
+}

@@ -51,7 +51,7 @@ func PfnPMD(pfn uint64, prot Prot) amd64.PTE {
 // allocHuge allocates a 2 MiB page of kind. It fails, rather than waiting
 // or compacting, when no free order-9 block is left (fragmentation).
 func allocHuge(kind Kind) (uint64, bool) {
-	pfn, ok := Frames.Alloc(HPageOrder, kind)
+	pfn, ok := Frames.AllocUser(HPageOrder, kind)
 	if !ok {
 		return 0, false
 	}
@@ -116,7 +116,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 		Thp.FaultFallback.Add(1)
 		return false, nil
 	}
-	dep, ok := allocTable()
+	dep, ok := allocUserTable()
 	if !ok {
 		Frames.Free(head, HPageOrder)
 		Thp.FaultFallback.Add(1)

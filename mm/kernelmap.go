@@ -69,9 +69,19 @@ func PhysPage(pfn uint64) unsafe.Pointer { return identity(pfn << PageShift) }
 
 func table(pa uint64) *[512]amd64.PTE { return (*[512]amd64.PTE)(identity(pa)) }
 
-// allocTable returns a zeroed page-table frame.
+// allocTable returns a zeroed page-table frame for the kernel's own
+// tables (it may use the reserve).
 func allocTable() (uint64, bool) {
-	pfn, ok := Frames.Alloc(0, KindPageTable)
+	return zeroedTable(Frames.Alloc(0, KindPageTable))
+}
+
+// allocUserTable returns a zeroed page-table frame for a user address
+// space: like every user allocation it leaves the kernel's reserve alone.
+func allocUserTable() (uint64, bool) {
+	return zeroedTable(Frames.AllocUser(0, KindPageTable))
+}
+
+func zeroedTable(pfn uint64, ok bool) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}

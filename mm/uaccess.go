@@ -23,8 +23,8 @@ func (m *MM) Load64(va uintptr) (uint64, error) {
 		if v, ok := amd64.ProbeLoad(va); ok {
 			return v, nil
 		}
-		if err := m.HandleMMFault(va, false); err != nil || i > 100 {
-			return 0, ErrFault
+		if err := m.fixup(va, false, i); err != nil {
+			return 0, err
 		}
 	}
 }
@@ -35,10 +35,21 @@ func (m *MM) Store64(va uintptr, v uint64) error {
 		if amd64.ProbeStore(va, v) {
 			return nil
 		}
-		if err := m.HandleMMFault(va, true); err != nil || i > 100 {
-			return ErrFault
+		if err := m.fixup(va, true, i); err != nil {
+			return err
 		}
 	}
+}
+
+// fixup resolves the fault that made attempt i of an accessor at va fail:
+// the fault path's error (ErrFault for a bad address, ErrNoMemory when no
+// frame was left for the page) or, if the access keeps faulting although
+// the fault path says it resolved it, ErrFault.
+func (m *MM) fixup(va uintptr, write bool, attempt int) error {
+	if attempt > 100 {
+		return ErrFault
+	}
+	return m.HandleMMFault(va, write)
 }
 
 // current CR3 of each thread is kept by the scheduler; Use and Unuse set it
@@ -84,8 +95,8 @@ func (m *MM) CAS32(va uintptr, old, new uint32) (bool, error) {
 		if swapped, ok := amd64.ProbeCAS32(va, old, new); ok {
 			return swapped, nil
 		}
-		if err := m.HandleMMFault(va, true); err != nil || i > 100 {
-			return false, ErrFault
+		if err := m.fixup(va, true, i); err != nil {
+			return false, err
 		}
 	}
 }

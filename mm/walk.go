@@ -58,7 +58,7 @@ func (m *MM) pmdAllocUpper(va uintptr) (*amd64.PTE, error) {
 // the check-and-store under ptAllocLock (the PMD lock) is what makes it
 // exclusive with a huge PMD being installed or a table being retracted.
 func (m *MM) install(e *amd64.PTE, level int) error {
-	pa, ok := allocTable()
+	pa, ok := allocUserTable()
 	if !ok {
 		return ErrNoMemory
 	}

@@ -8,6 +8,7 @@ package suites
 import (
 	"errors"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,7 @@ func init() {
 			{Name: "shared_file_rw", Fn: testSharedFile},
 			{Name: "private_file_cow", Fn: testPrivateFile},
 			{Name: "all_cpus_fault_one_file", Fn: testAllCPUsFile, Timeout: 5 * time.Minute},
+			{Name: "oom_keeps_kernel_reserve", Fn: testOOM, Timeout: 5 * time.Minute},
 		},
 	})
 }
@@ -487,4 +489,64 @@ func testUaccess(t *ktest.T) {
 			t.Errorf("CopyOut past the VMA: %v, want EFAULT", err)
 		}
 	})
+}
+
+// testOOM: user memory runs out before the kernel's does. An address space
+// maps twice the RAM, advised HUGEPAGE, and writes a word to every page
+// until the fault path says ENOMEM: 2 MiB pages first, then 4 KiB ones
+// once no 2 MiB block is left. At that point the reserve is still free, the
+// Go heap can still grow into it, and Destroy gives every frame back.
+func testOOM(t *ktest.T) {
+	st := mm.Frames.Stats()
+	reserve := mm.Frames.Reserve
+	if reserve == 0 {
+		t.Fatalf("no kernel reserve is set")
+	}
+	refused0 := mm.Frames.UserFailed()
+	pages := int(2 * st.Total)
+	withMM(t, pages, mm.ProtRead|mm.ProtWrite, func(m *mm.MM, base uintptr) {
+		if err := m.Madvise(base, uintptr(pages)*mm.PageSize, mm.VMHugepage, 0); err != nil {
+			t.Fatalf("madvise HUGEPAGE: %v", err)
+		}
+		var err error
+		touched := 0
+		for ; touched < pages; touched++ {
+			if err = m.Store64(base+uintptr(touched)*mm.PageSize, uint64(touched)); err != nil {
+				break
+			}
+		}
+		if !errors.Is(err, mm.ErrNoMemory) {
+			t.Fatalf("after %d of %d pages the error is %v, want %v", touched, pages, err, mm.ErrNoMemory)
+		}
+		free := mm.Frames.Stats().Free
+		t.Logf("%d pages (%d MiB) written before ENOMEM; %d frames free, reserve %d, %d huge faults fell back to 4 KiB",
+			touched, touched*mm.PageSize>>20, free, reserve, mm.Thp.FaultFallback.Load())
+		if free+64 < reserve {
+			t.Errorf("only %d frames free at ENOMEM: user memory took the kernel's reserve of %d", free, reserve)
+		}
+		if touched < int(st.Free-reserve)/2 {
+			t.Errorf("ENOMEM after %d pages although %d frames were free above the reserve", touched, st.Free-reserve)
+		}
+		if mm.Frames.UserFailed() == refused0 {
+			t.Errorf("no user allocation was refused by the reserve")
+		}
+		// The kernel still works: its Go heap grows into the reserve.
+		b := make([]byte, int(reserve/2)*mm.PageSize)
+		for i := 0; i < len(b); i += mm.PageSize {
+			b[i] = byte(i >> 12)
+		}
+		for i := 0; i < len(b); i += mm.PageSize {
+			if b[i] != byte(i>>12) {
+				t.Fatalf("the Go heap lost a write at %d", i)
+			}
+		}
+		runtime.KeepAlive(b)
+		// Data written before ENOMEM is all still there.
+		for i := 0; i < touched; i += 97 {
+			if v, err := m.Load64(base + uintptr(i)*mm.PageSize); err != nil || v != uint64(i) {
+				t.Fatalf("page %d reads %#x (%v), want %#x", i, v, err, i)
+			}
+		}
+	})
+	runtime.GC()
 }
