@@ -147,7 +147,7 @@ func cmdTest(sh *shell.Shell, args []string) error {
 		ktest.List(sh.Out())
 		return nil
 	}
-	passed, failed, skipped, errs := ktest.Run(ktest.Config{Out: sh.Out(), Seed: Options.Seed}, args)
+	passed, failed, skipped, errs := ktest.Run(testConfig(sh.Out()), args)
 	sh.Printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	return errors.Join(errs...)
 }

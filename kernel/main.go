@@ -12,9 +12,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"retract/arch/amd64"
 	"retract/boot"
@@ -29,6 +31,7 @@ import (
 	_ "retract/kernel/suites"
 	"retract/kernel/sys"
 	"retract/kernel/trap"
+	"retract/kernel/watchdog"
 	"retract/mm"
 	"retract/rcu"
 )
@@ -71,6 +74,7 @@ func main() {
 		sys.Seed = opts.Seed
 	}
 	sys.ExitHook = func(code int) { power.DebugExit(power.GoExited) }
+	watchdog.Expire = func() { power.DebugExit(power.TestsFailed) }
 	if opts.OopsExit {
 		oops.Halt = func() { power.DebugExit(power.Oops) }
 	}
@@ -108,7 +112,7 @@ func main() {
 // runTests runs suites, prints the summary and powers off with the
 // verdict the harness reads (TestsPassed/TestsFailed).
 func runTests(names []string) int {
-	passed, failed, skipped, errs := ktest.Run(ktest.Config{Out: os.Stdout, Seed: Options.Seed}, names)
+	passed, failed, skipped, errs := ktest.Run(testConfig(os.Stdout), names)
 	for _, err := range errs {
 		fmt.Println(err)
 	}
@@ -118,6 +122,18 @@ func runTests(names []string) int {
 	}
 	power.Exit(power.TestsPassed)
 	return 0
+}
+
+// testConfig is how the kernel runs ktest suites: the command line's seed,
+// and the timer-interrupt watchdog behind every case's timeout.
+func testConfig(out io.Writer) ktest.Config {
+	return ktest.Config{Out: out, Seed: Options.Seed, Watchdog: func(name string, d time.Duration) {
+		if name == "" {
+			watchdog.Disarm()
+			return
+		}
+		watchdog.Arm("test case "+name, uint64(d))
+	}}
 }
 
 func banner() {

@@ -24,6 +24,7 @@ import (
 
 var (
 	started, completed atomic.Uint64
+	gpStartNS          atomic.Uint64 // when the running GP started (nanotime)
 	remaining          atomic.Int32 // CPUs that still owe the current GP a QS
 	gpKick             = make(chan struct{}, 1)
 	gpDone             = sync.NewCond(&gpMu)
@@ -105,16 +106,17 @@ func gpWanted() bool {
 
 func runGP() {
 	begin := time.Now()
+	gpStartNS.Store(nanotime())
 	n := uint64(started.Add(1))
 	trace(EvGPStart, n, 0)
 	cpusN := NumCPUs
 	remaining.Store(int32(cpusN))
 	for id := 0; id < cpusN; id++ {
 		d := cpus.Of(id)
-		d.stalled = false
 		d.snap = d.idleSeq.Load()
 		d.qsNeeded.Store(1)
 		if d.snap&1 == 1 { // idle right now: quiescent
+			d.IdleQS.Add(1)
 			reportQS(id)
 		}
 	}
@@ -128,18 +130,14 @@ func runGP() {
 				continue
 			}
 			if d.idleSeq.Load() != d.snap { // went through idle since the start
+				d.IdleQS.Add(1)
 				reportQS(id)
 				continue
 			}
 			if el > ForceAfter && !forced {
 				poke(id)
 			}
-			if el > time.Duration(stallTimeout.Load()) && !d.stalled {
-				d.stalled = true
-				stalls.Add(1)
-				fmt.Printf("rcu: INFO: stall: CPU %d has not passed a quiescent state for %v in GP %d (read-side nesting there: %d)\n",
-					id, el.Round(time.Millisecond), n, nestOf(id))
-			}
+			checkStall(id)
 		}
 		if el > ForceAfter {
 			forced = true
@@ -152,6 +150,27 @@ func runGP() {
 	gpMu.Lock()
 	gpDone.Broadcast()
 	gpMu.Unlock()
+}
+
+// checkStall reports CPU id if it has owed the running GP a quiescent
+// state for longer than the stall timeout (like Linux's check_cpu_stall),
+// once per GP. Both the GP goroutine and the stalled CPU's own tick call
+// it: the tick is what reports a CPU stuck in a reader when no goroutine
+// can run (one CPU, or every P held by a pinned goroutine); the GP
+// goroutine reports a CPU whose tick does not come (interrupts off).
+// Any context; allocates nothing.
+func checkStall(id int) {
+	d := cpus.Of(id)
+	gp, last := started.Load(), d.stallGP.Load()
+	if d.qsNeeded.Load() == 0 || gp == completed.Load() || last == gp {
+		return
+	}
+	el := nanotime() - gpStartNS.Load()
+	if int64(el) <= stallTimeout.Load() || !d.stallGP.CompareAndSwap(last, gp) {
+		return // not yet, or another caller reports it
+	}
+	stalls.Add(1)
+	printStall(id, gp, el/1e6, nestOf(id))
 }
 
 var syncWaiters atomic.Int32

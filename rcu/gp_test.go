@@ -23,6 +23,8 @@ func simulate(t *testing.T) int {
 		currentCPU = func() int { return 0 }
 		poke = func(int) {}
 		nestOf = func(int) int32 { return 0 }
+		nanotime = func() uint64 { return uint64(time.Now().UnixNano()) }
+		printStall = func(cpu int, gp, ms uint64, nest int32) {}
 		Poll = 100 * time.Microsecond
 		Start()
 	}

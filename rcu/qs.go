@@ -11,11 +11,20 @@ func Tick() {
 	c := amd64.This()
 	if c.RCUNest == 0 {
 		reportQS(int(c.ID))
+		return
 	}
+	checkStall(int(c.ID))
 }
 
 // IPI is called by the IPI handler (an expedited GP asks every CPU).
-func IPI() { Tick() }
+func IPI() {
+	c := amd64.This()
+	d := cpus.Of(int(c.ID))
+	if c.RCUNest == 0 && d.expNeeded.Load() != 0 {
+		d.IPIQS++
+	}
+	Tick()
+}
 
 // NoteSwitch is called by the scheduler when this CPU switches from a thread
 // whose read-side nesting was prevNest to one whose nesting is nextNest
@@ -41,7 +50,9 @@ func IdleEnter() {
 	c := amd64.This()
 	d := cpus.Of(int(c.ID))
 	d.idleSeq.Add(1) // odd: idle
-	reportQS(int(c.ID))
+	if reportQS(int(c.ID)) {
+		d.IdleQS.Add(1)
+	}
 }
 
 // IdleExit is called when the idle loop wakes up.

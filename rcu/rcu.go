@@ -43,6 +43,8 @@ import (
 	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/kernel/clock"
+	"retract/kernel/console"
 )
 
 // Mode selects how retired memory is freed: real RCU, or (for the
@@ -71,14 +73,23 @@ type cpuData struct {
 	expNeeded atomic.Uint32 // 1 while the current expedited GP waits for it
 	idleSeq   atomic.Uint64 // odd while the CPU is idle
 	snap      uint64        // idleSeq when the GP started (GP goroutine only)
-	stalled   bool          // a stall was reported for this CPU in this GP
+	// stallGP is the GP for which a stall of this CPU was last reported
+	// (by the CPU's own tick, or by the GP goroutine): once per GP.
+	stallGP atomic.Uint64
 
 	// Statistics (this CPU writes, anyone reads).
 	QS      uint64
 	Queued  atomic.Uint64
 	Invoked atomic.Uint64
 	Readers uint64 // outermost ReadLocks
-	_       [32]byte
+	// IPIQS counts quiescent states this CPU reported from the IPI handler
+	// (an expedited GP's question answered at once).
+	IPIQS uint64
+	// IdleQS counts quiescent states this CPU passed by being idle: on its
+	// way into the idle loop, or credited by the GP goroutine because it
+	// was idle when the GP began or went idle since.
+	IdleQS atomic.Uint64
+	_      [32]byte
 }
 
 var cpus amd64.PerCPU[cpuData]
@@ -93,4 +104,13 @@ var (
 	currentCPU = func() int { return int(amd64.This().ID) }
 	poke       = func(id int) { amd64.SendIPI(amd64.CPUByID(id).APICID, amd64.VectorIPI) }
 	nestOf     = func(id int) int32 { return amd64.CPUByID(id).RCUNest }
+	// nanotime is the monotonic clock in ns; any context.
+	nanotime = clock.Nanotime
+	// printStall tells the console about a stall; any context (the tick
+	// calls it), so it must not allocate.
+	printStall = func(cpu int, gp, ms uint64, nest int32) {
+		var m console.Msg
+		m.S("rcu: INFO: stall: CPU ").U(uint64(cpu)).S(" has not passed a quiescent state for ").U(ms).
+			S(" ms in GP ").U(gp).S(" (read-side nesting there: ").I(int64(nest)).S(")\n").Print()
+	}
 )

@@ -49,17 +49,30 @@ func InReader() bool {
 	return amd64.This().RCUNest > 0
 }
 
+// OwesQS reports whether the running CPU owes the current grace period a
+// quiescent state. Meaningful only with preemption off (inside a reader):
+// tests use it to know that the reader they hold really delays a GP.
+//
+//go:nosplit
+func OwesQS() bool { return cpus.Of(int(amd64.This().ID)).qsNeeded.Load() != 0 }
+
 // reportQS records a quiescent state of cpu for the normal and the
 // expedited GP.
 //
+// It reports whether the CPU owed either.
+//
 //go:nosplit
-func reportQS(cpu int) {
+func reportQS(cpu int) bool {
 	d := cpus.Of(cpu)
+	owed := false
 	if d.qsNeeded.CompareAndSwap(1, 0) {
 		d.QS++
 		remaining.Add(-1)
+		owed = true
 	}
 	if d.expNeeded.CompareAndSwap(1, 0) {
 		expRemaining.Add(-1)
+		owed = true
 	}
+	return owed
 }

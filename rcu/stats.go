@@ -37,6 +37,8 @@ func recordExp(d time.Duration) {
 // CPUStats is one CPU's RCU counters.
 type CPUStats struct {
 	QS, Queued, Invoked, Readers uint64
+	IPIQS                        uint64 // QS answered from an expedited GP's IPI
+	IdleQS                       uint64 // QS credited because the CPU was idle
 	InReader                     bool // right now
 	OwesQS                       bool
 }
@@ -76,7 +78,7 @@ func Snapshot() Stats {
 	for id := 0; id < NumCPUs; id++ {
 		d := cpus.Of(id)
 		s.CPUs = append(s.CPUs, CPUStats{QS: d.QS, Queued: d.Queued.Load(), Invoked: d.Invoked.Load(),
-			Readers: d.Readers, InReader: nestOf(id) > 0, OwesQS: d.qsNeeded.Load() != 0})
+			Readers: d.Readers, IPIQS: d.IPIQS, IdleQS: d.IdleQS.Load(), InReader: nestOf(id) > 0, OwesQS: d.qsNeeded.Load() != 0})
 	}
 	return s
 }

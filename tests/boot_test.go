@@ -57,11 +57,11 @@ func TestStopAll(t *testing.T) {
 	}
 }
 
-// TestRCU runs the rcu suite on 2 and 4 CPUs (on 4, three are mostly
-// idle and must not stall grace periods) and a short torture run with its
-// broken variant on 4 CPUs.
+// TestRCU runs the rcu suite and a short torture run (with its broken
+// variant, skipped on one CPU) on 1, 2 and 4 CPUs (on 4, three are mostly
+// idle and must not stall grace periods).
 func TestRCU(t *testing.T) {
-	for _, cpus := range []int{2, 4} {
+	for _, cpus := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
 			v := boot(t, "test=rcu,torture torture=3", cpus)
 			v.runSuites("rcu", "torture")

@@ -14,6 +14,12 @@ type Config struct {
 	// DefaultTimeout bounds each case without its own Timeout;
 	// 0 means 2 minutes.
 	DefaultTimeout time.Duration
+	// Watchdog, if set, is told each case's name ("suite/case") and
+	// timeout before it runs, and ("", 0) after it ended or was abandoned.
+	// The kernel arms a watchdog in the timer interrupt with it, which
+	// fails the run when a case hangs every CPU so that not even the
+	// timeout's own goroutine can run.
+	Watchdog func(name string, timeout time.Duration)
 }
 
 // DefaultTimeout is the case timeout used when neither the Case nor the
@@ -50,6 +56,8 @@ type runner struct {
 	out  io.Writer
 	werr error // first write error
 	seed uint64
+
+	watchdog func(name string, timeout time.Duration) // Config.Watchdog
 }
 
 // write sends buf to the output; the caller holds mu.
@@ -85,7 +93,7 @@ func (r *registry) run(cfg Config, names []string) (passed, failed, skipped int,
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	rn := &runner{out: cfg.Out, seed: cfg.Seed}
+	rn := &runner{out: cfg.Out, seed: cfg.Seed, watchdog: cfg.Watchdog}
 	if rn.out == nil {
 		rn.out = io.Discard
 	}
@@ -116,7 +124,7 @@ func (rn *runner) runSuite(n int, s Suite, timeout time.Duration) tally {
 		if d <= 0 {
 			d = timeout
 		}
-		ct, caseOK := rn.runCase(i+1, c, d)
+		ct, caseOK := rn.runCase(i+1, s.Name, c, d)
 		tl.add(ct)
 		ok = ok && caseOK
 	}
@@ -126,10 +134,14 @@ func (rn *runner) runSuite(n int, s Suite, timeout time.Duration) tally {
 
 // runCase runs c as test number n of its suite's block and waits for it at
 // most d.
-func (rn *runner) runCase(n int, c Case, d time.Duration) (tally, bool) {
+func (rn *runner) runCase(n int, suite string, c Case, d time.Duration) (tally, bool) {
 	t := &T{rn: rn, name: c.Name, depth: 1}
 	t.root = t
 	done := make(chan struct{})
+	if rn.watchdog != nil {
+		rn.watchdog(suite+"/"+c.Name, d)
+		defer rn.watchdog("", 0)
+	}
 	go t.exec(c.Fn, done)
 
 	timer := time.NewTimer(d)

@@ -30,9 +30,14 @@ type RetractConfig struct {
 	Workers  int    // faulting goroutines, each with its own mm (default 2)
 	Ranges   int    // 2 MiB ranges of the file (default 2; 1 with a fault delay)
 	Seed     uint64 // for the workers' choices
-	// AdaptDelay keeps the fault-side delay point at three times the
-	// running mean of a collapse, so that a whole collapse fits in a
-	// fault's window however fast the machine is (it is left set).
+	// AdaptDelay widens the fault-side delay point while the race has not
+	// shown yet: after every AdaptEvery collapses with no retry on a
+	// retracted table and no violation, the delay doubles, up to
+	// MaxAdapt times its starting value (and mm.MaxDelay). Once the race
+	// has shown, the delay stays. (It is left set.) Following the
+	// collapse time instead ran away: faults spinning in the delay slow
+	// the collapses down, which lengthened the delay, and so on — up to
+	// the 1 s cap with 4 vCPUs on 2 host cores.
 	AdaptDelay bool
 	// MinCollapses makes the run go on past Duration until that many
 	// collapses succeeded (at most until 10×Duration): slow machines
@@ -72,6 +77,12 @@ func (r RetractResult) String() string {
 		r.Collapses, r.CollapseFailures, r.Splits, r.Retracts, r.RetractSkipped, r.FreedRCU, r.FreedUnsafe,
 		r.Violations, r.DataErrors, r.AccessErrors, r.CollapseMicros())
 }
+
+// How AdaptDelay widens the fault delay.
+const (
+	AdaptEvery = 5 // collapses between two widenings
+	MaxAdapt   = 8 // the delay grows to at most 8 times its start
+)
 
 // DefaultWorkers is the number of faulting goroutines for cpus CPUs: one
 // per CPU but one, which the collapser keeps busy. (With a worker on every
@@ -205,7 +216,18 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	// a collapse that starts 1.5d after the split lands in that second
 	// window. Without a delay the pauses are short: many rounds.
 	var collapses, splits, failures uint64
-	var mean time.Duration
+	d0, adaptAt := d, uint64(AdaptEvery)
+	raced := func() bool {
+		if mm.Violations.Load() != v0 {
+			return true
+		}
+		for _, m := range mms {
+			if m.Stats.Detached.Load() != 0 {
+				return true
+			}
+		}
+		return false
+	}
 	lastLog := start
 	hardStop := start.Add(10 * cfg.Duration)
 	for round := 0; time.Now().Before(deadline) || collapses < uint64(cfg.MinCollapses) && time.Now().Before(hardStop); round++ {
@@ -215,13 +237,11 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 		r := file.Collapse(idx, mm.HPageNr-1)
 		took := time.Since(t0)
 		res.CollapseTime += took
-		if cfg.AdaptDelay {
-			if mean == 0 {
-				mean = took
-			}
-			mean = (7*mean + took) / 8
-			d = min(max(3*mean, time.Millisecond), mm.MaxDelay*time.Microsecond)
+		if cfg.AdaptDelay && collapses+failures >= adaptAt && d < MaxAdapt*d0 && !raced() {
+			adaptAt += AdaptEvery
+			d = min(2*d, MaxAdapt*d0, mm.MaxDelay*time.Microsecond)
 			mm.SetDelay(mm.DelayFaultAfterPteOffsetMap.String(), uint64(d.Microseconds()))
+			logf("no retry on a retracted table after %d collapses: fault delay %d µs", collapses+failures, d.Microseconds())
 		}
 		if r == mm.CollapseOK {
 			collapses++

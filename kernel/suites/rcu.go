@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"retract/arch/amd64"
+	"retract/kernel/clock"
 	"retract/kernel/cmdline"
 	"retract/kernel/ktest"
 	"retract/kernel/smp"
@@ -40,24 +41,60 @@ func init() {
 	})
 }
 
+// holdReader spins inside a read-side critical section until release is
+// closed or max has passed, and reports whether release came first. A
+// reader is atomic context (the goroutine is pinned to its P), so it must
+// not wait for anything unbounded: a stop-the-world of the Go garbage
+// collector waits for every pinned goroutine, and the goroutine that
+// would close release may be the one stopped — the bound turns that
+// deadlock into a delay.
+func holdReader(release <-chan struct{}, max time.Duration, while func()) bool {
+	end := clock.Nanotime() + uint64(max)
+	for clock.Nanotime() < end {
+		select {
+		case <-release:
+			return true
+		default:
+		}
+		if while != nil {
+			while()
+		}
+		amd64.Pause()
+	}
+	return false
+}
+
 func testCallbackWaitsForReader(t *ktest.T) {
 	var ran atomic.Bool
-	var inReader, release = make(chan struct{}), make(chan struct{})
+	if smp.Count() == 1 {
+		// One CPU: the reader is this goroutine, and nothing else runs
+		// while it holds the CPU; ten ticks pass inside it.
+		rcu.ReadLock()
+		var h rcu.Head
+		rcu.Call(&h, func(*rcu.Head) { ran.Store(true) })
+		holdReader(nil, 100*time.Millisecond, func() {
+			if ran.Load() {
+				t.Errorf("the callback ran inside the reader that queued it")
+			}
+		})
+		rcu.ReadUnlock()
+		rcu.Barrier()
+		if !ran.Load() {
+			t.Errorf("the callback never ran after the reader ended")
+		}
+		return
+	}
+	inReader, release, out := make(chan struct{}), make(chan struct{}), make(chan bool)
 	go func() {
 		rcu.ReadLock()
 		close(inReader)
-		for i := 0; ; i++ { // spin in the reader (no blocking allowed) until told
-			select {
-			case <-release:
-				if ran.Load() {
-					t.Errorf("the callback ran while the reader was still inside")
-				}
-				rcu.ReadUnlock()
-				return
-			default:
-			}
-			amd64.Pause()
+		released := holdReader(release, 5*time.Second, nil)
+		early := ran.Load()
+		rcu.ReadUnlock()
+		if early {
+			t.Errorf("the callback ran while the reader was still inside (released %v)", released)
 		}
+		out <- released
 	}()
 	<-inReader
 	var h rcu.Head
@@ -67,6 +104,9 @@ func testCallbackWaitsForReader(t *ktest.T) {
 		t.Errorf("the callback ran before the reader that started earlier ended")
 	}
 	close(release)
+	if !<-out {
+		t.Logf("the reader ended at its own bound (a stop-the-world delayed this goroutine)")
+	}
 	rcu.Barrier()
 	if !ran.Load() {
 		t.Errorf("the callback never ran after the reader ended")
@@ -127,63 +167,120 @@ func testBarrier(t *ktest.T) {
 	}
 }
 
-// testExpeditedBusy: with every other CPU in a tight loop outside readers,
-// an expedited GP still completes (the IPIs find them quiescent).
+// testExpeditedBusy: with every other CPU busy outside readers, an
+// expedited GP completes, and the busy CPUs answer it from the IPI handler
+// (rather than at their next tick, 10 ms later). The busy goroutines keep
+// their CPU with preemption off in bursts of 2 ms: a pinned goroutine
+// cannot be stopped by the garbage collector's stop-the-world, and one
+// that spun until told to stop could wait forever for the goroutine that
+// tells it, stopped by that very stop-the-world.
 func testExpeditedBusy(t *ktest.T) {
 	var stop atomic.Bool
 	var wg sync.WaitGroup
-	// One busy goroutine per CPU but one: the caller needs a P too (a
-	// pinned goroutine never gives its P back).
-	for i := 0; i < smp.Count()-1; i++ {
+	busy := smp.Count() - 1 // the caller needs a P too
+	for i := 0; i < busy; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			amd64.PreemptDisable() // stays on its CPU, no context switches
 			for !stop.Load() {
-				amd64.Pause()
+				amd64.PreemptDisable() // stays on its CPU, no context switches
+				for end := clock.Nanotime() + 2e6; !stop.Load() && clock.Nanotime() < end; {
+					amd64.Pause()
+				}
+				amd64.PreemptEnable()
+				runtime.Gosched()
 			}
-			amd64.PreemptEnable()
 		}()
 	}
 	time.Sleep(20 * time.Millisecond)
+	ipi0 := ipiQS()
 	start := time.Now()
-	for i := 0; i < 10; i++ {
+	const n = 10
+	for i := 0; i < n; i++ {
 		rcu.SynchronizeExpedited()
 	}
-	t.Logf("10 expedited GPs with busy CPUs: %v", time.Since(start))
+	el := time.Since(start)
 	stop.Store(true)
 	wg.Wait()
+	answered := ipiQS() - ipi0
+	t.Logf("%d expedited GPs with %d busy CPUs: %v; %d quiescent states answered from the IPI handler", n, busy, el, answered)
+	if busy > 0 && answered < n {
+		t.Errorf("%d expedited GPs with %d busy CPUs got only %d answers from IPIs: the IPIs did not reach them", n, busy, answered)
+	}
 }
 
-// testIdleCPUs: normal GPs complete quickly although most CPUs are idle.
+func ipiQS() uint64 {
+	var n uint64
+	for _, c := range rcu.Snapshot().CPUs {
+		n += c.IPIQS
+	}
+	return n
+}
+
+// testIdleCPUs: normal GPs complete although CPUs are idle — idle CPUs are
+// quiescent without being asked (entering the idle loop, or credited by
+// the GP goroutine), which is what the case checks; a GP waiting for an
+// idle CPU's tick would still end, later, so the time alone (logged)
+// proves nothing. With one CPU there is no other CPU to be idle: the GP
+// goroutine's own CPU passes its quiescent state when the goroutine sleeps
+// and the CPU switches to its idle thread.
 func testIdleCPUs(t *ktest.T) {
+	idle0, qs0 := qsCounts()
 	start := time.Now()
-	for i := 0; i < 20; i++ {
+	const n = 20
+	for i := 0; i < n; i++ {
 		rcu.Synchronize()
 	}
-	// The property is that they complete at all (idle CPUs that were never
-	// asked would hang them until the case's timeout); the time is logged.
-	t.Logf("20 grace periods with idle CPUs: %v", time.Since(start))
+	idle, qs := qsCounts()
+	t.Logf("%d grace periods: %v; %d quiescent states, %d of them credited to idle CPUs", n, time.Since(start), qs-qs0, idle-idle0)
+	switch {
+	case qs-qs0 < n:
+		t.Errorf("%d grace periods ended with only %d quiescent states reported", n, qs-qs0)
+	case smp.Count() > 1 && idle == idle0:
+		t.Errorf("%d grace periods with %d CPUs and no CPU was ever credited as idle", n, smp.Count())
+	}
 }
 
-// testStall holds a reader for longer than the stall timeout: the stall
-// detector must report that CPU.
+// qsCounts sums the quiescent states credited to idle CPUs and all of them.
+func qsCounts() (idle, all uint64) {
+	for _, c := range rcu.Snapshot().CPUs {
+		idle += c.IdleQS
+		all += c.QS
+	}
+	return idle, all
+}
+
+// testStall holds a reader for longer than the stall timeout while a GP
+// waits for this CPU: the stall detector must report it. The reader is
+// this goroutine itself, entered after the GP started, and checked to
+// still owe that GP its quiescent state (else a tick came first: retry) —
+// on one CPU only the CPU's own tick can report the stall, since no other
+// goroutine runs meanwhile.
 func testStall(t *ktest.T) {
 	old := rcu.SetStallTimeout(200 * time.Millisecond)
 	defer rcu.SetStallTimeout(old)
 	before := rcu.Snapshot().Stalls
-	done := make(chan struct{})
-	go func() {
+	for attempt := 1; ; attempt++ {
+		gp := rcu.Snapshot().Started
+		done := make(chan struct{})
+		go func() { rcu.Synchronize(); close(done) }()
+		for rcu.Snapshot().Started == gp {
+			runtime.Gosched()
+		}
 		rcu.ReadLock()
-		for end := time.Now().Add(time.Second); time.Now().Before(end); {
-			amd64.Pause()
+		owes := rcu.OwesQS()
+		if owes {
+			holdReader(nil, time.Second, nil)
 		}
 		rcu.ReadUnlock()
-		close(done)
-	}()
-	time.Sleep(10 * time.Millisecond)
-	rcu.Synchronize() // waits for the long reader: the GP stalls meanwhile
-	<-done
+		<-done
+		if owes {
+			break
+		}
+		if attempt == 100 {
+			t.Fatalf("in 100 attempts the CPU never still owed a GP its quiescent state when the reader began")
+		}
+	}
 	if rcu.Snapshot().Stalls == before {
 		t.Errorf("a 1 s reader with a 200 ms stall timeout was not reported")
 	}
@@ -217,6 +314,11 @@ func testTorture(t *ktest.T) {
 }
 
 func testTortureBroken(t *ktest.T) {
+	if smp.Count() == 1 {
+		// The broken writer frees while a reader holds the element; with
+		// one CPU the writer only runs when no reader is inside.
+		t.Skipf("needs 2 CPUs: on one, no writer runs while a reader holds the CPU, so the broken RCU cannot be caught")
+	}
 	d := tortureTime()
 	if d > 5*time.Second {
 		d = 5 * time.Second

@@ -1,9 +1,12 @@
-// retract.go: the retract suite — the demonstration of DESIGN §1 as a
-// test. Faulting goroutines on every CPU against file collapse + retract
-// (stress.Retract), once with RCU-deferred freeing (must see retries and
-// no violation, no data error) and once with rcu=unsafe freeing (must see
-// violations: proof that the debug check catches the use-after-free the
-// series fixed). Both widen the race with the delay points.
+// retract.go: the retract suite — the kernel's demonstration as a test.
+// Faulting goroutines on every CPU but one against file collapse + retract
+// on the last (stress.Retract): without delays, with RCU-deferred freeing
+// and a fault delay (must see retries on retracted tables — the race
+// happened — and no violation, no data error), and with unsafe freeing and
+// the same delay (must see violations: proof that the debug check catches
+// the use-after-free the series fixed). The two delayed cases need two
+// CPUs: on one, a fault inside its RCU read-side section holds the only
+// CPU, and no retract can run in its window.
 
 package suites
 
@@ -23,10 +26,17 @@ func init() {
 		Doc:  "faults on every CPU against file collapse and retract: RCU freeing is safe, unsafe freeing is caught",
 		Cases: []ktest.Case{
 			{Name: "rcu_no_delays", Fn: func(t *ktest.T) { retractCase(t, false, 0, 0) }, Timeout: 10 * time.Minute},
-			{Name: "rcu_with_delays", Fn: func(t *ktest.T) { retractCase(t, false, faultDelay(t), 100) }, Timeout: 10 * time.Minute},
-			{Name: "unsafe_is_caught", Fn: func(t *ktest.T) { retractCase(t, true, faultDelay(t), 100) }, Timeout: 10 * time.Minute},
+			{Name: "rcu_with_delays", Fn: func(t *ktest.T) { needTwoCPUs(t); retractCase(t, false, faultDelay(t), 100) }, Timeout: 10 * time.Minute},
+			{Name: "unsafe_is_caught", Fn: func(t *ktest.T) { needTwoCPUs(t); retractCase(t, true, faultDelay(t), 100) }, Timeout: 10 * time.Minute},
 		},
 	})
+}
+
+// needTwoCPUs skips a case that needs the race, on one CPU.
+func needTwoCPUs(t *ktest.T) {
+	if smp.Count() < 2 {
+		t.Skipf("the race needs 2 CPUs: on one, a fault in its RCU read-side section holds the CPU and no retract runs in its window")
+	}
 }
 
 // retractSeconds is how long each case runs: torture=SECONDS on the
@@ -42,11 +52,13 @@ func retractSeconds() time.Duration {
 // last delay-free run (0: not measured yet).
 var collapseMicros uint64
 
-// faultDelay picks the fault-side delay (µs) that makes the race likely:
-// three collapses long, so that a whole collapse — unmap, copy, retract,
-// free — fits inside a fault's window between reading origPte and taking
-// the ptl. A collapse takes a few ms under TCG with 2 CPUs and tens of ms
-// with 4 vCPUs on 2 host cores, hence measured rather than fixed.
+// faultDelay picks the starting fault-side delay (µs) that makes the race
+// likely: three collapses long, so that a whole collapse — unmap, copy,
+// retract, free — fits inside a fault's window between reading origPte
+// and taking the ptl. A collapse takes a few ms under TCG with 2 CPUs and
+// tens of ms with 4 vCPUs on 2 host cores, hence measured rather than
+// fixed; stress.Retract widens it (AdaptDelay) while the race has not
+// shown, at most 8-fold.
 func faultDelay(t *ktest.T) uint64 {
 	if collapseMicros == 0 {
 		res, err := stress.Retract(stress.RetractConfig{Duration: time.Second, Workers: stress.DefaultWorkers(smp.Count()), Seed: t.Seed()})
@@ -101,7 +113,7 @@ func retractCase(t *ktest.T, unsafe bool, faultUs, retractUs uint64) {
 	}
 	t.Logf("%v", res)
 	if faultUs > 0 {
-		t.Logf("fault delay at the end: %d µs (three collapses)", mm.DelayFaultAfterPteOffsetMap.Micros())
+		t.Logf("fault delay at the end: %d µs (started at %d µs)", mm.DelayFaultAfterPteOffsetMap.Micros(), faultUs)
 	}
 	if faultUs == 0 {
 		collapseMicros = res.CollapseMicros()

@@ -14,6 +14,7 @@ import (
 	"retract/kernel/oops"
 	"retract/kernel/sched"
 	"retract/kernel/sys"
+	"retract/kernel/watchdog"
 	"retract/mm"
 	"retract/rcu"
 )
@@ -70,6 +71,7 @@ func timer(tf *amd64.TrapFrame) {
 	amd64.EOI()
 	console.Interrupt() // poll, in case the serial interrupt is not routed
 	rcu.Tick()
+	watchdog.Check()
 	sched.Tick()
 }
 

@@ -21,6 +21,7 @@ var trapPackages = []string{
 	"retract/kernel/clock",
 	"retract/kernel/trap",
 	"retract/kernel/smp",
+	"retract/kernel/watchdog",
 	"retract/rcu",
 }
 
