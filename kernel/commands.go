@@ -33,7 +33,7 @@ func commands() []shell.Command {
 		{Name: "syscalls", Usage: "syscalls", Help: "how often the Go runtime made each system call", Run: cmdSyscalls},
 		{Name: "crash", Usage: "crash [pf|ud|stack|nil]", Help: "fault on purpose in kernel code, to see an oops", Run: cmdCrash},
 		{Name: "dis", Usage: "dis ADDR|SYMBOL [N]", Help: "disassemble N (16) instructions of kernel code", Run: cmdDis},
-		{Name: "rcu", Usage: "rcu stats|sync|expedited", Help: "RCU grace periods, callbacks and readers; run a grace period", Run: cmdRCU},
+		{Name: "rcu", Usage: "rcu stats|sync|expedited|mode rcu|unsafe", Help: "RCU grace periods, callbacks and readers; run a grace period; switch grace periods off (the bug)", Run: cmdRCU},
 		{Name: "test", Usage: "test SUITE...|list", Help: "run in-kernel test suites (KTAP output)", Run: cmdTest},
 		{Name: "poweroff", Usage: "poweroff", Help: "turn the machine off (QEMU exits)", Run: cmdPoweroff},
 	}...)

@@ -56,8 +56,7 @@ func main() {
 	cmdline.Current = opts
 	if opts.RCUUnsafe {
 		rcu.SetMode(rcu.ModeUnsafe)
-		mm.RetractUnsafe.Store(true)
-		fmt.Println("retract: rcu=unsafe: retired memory and retracted page tables are freed without waiting for a grace period (the bug, on purpose)")
+		fmt.Println("retract: rcu=unsafe: RCU runs without grace periods: retired memory and retracted page tables are freed at once (the bug, on purpose; `rcu mode rcu` undoes it)")
 	}
 	mm.SpinHook = clock.Spin
 	mm.NanotimeHook = func() uint64 { return uint64(clock.Nanotime()) }

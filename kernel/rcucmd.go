@@ -8,21 +8,30 @@ import (
 
 	"retract/arch/amd64"
 	"retract/kernel/shell"
+	"retract/mm"
 	"retract/rcu"
 )
 
 func cmdRCU(sh *shell.Shell, args []string) error {
+	if len(args) == 2 && args[0] == "mode" {
+		switch args[1] {
+		case "rcu":
+			rcu.SetMode(rcu.ModeRCU)
+		case "unsafe":
+			rcu.SetMode(rcu.ModeUnsafe)
+		default:
+			return fmt.Errorf("mode %q: want rcu or unsafe", args[1])
+		}
+		sh.Printf("rcu: mode %s; retract: %s\n", modeName(rcu.CurrentMode()), mm.FreeModeNow())
+		return nil
+	}
 	if len(args) != 1 {
-		return fmt.Errorf("usage: rcu stats|sync|expedited")
+		return fmt.Errorf("usage: rcu stats|sync|expedited|mode rcu|unsafe")
 	}
 	switch args[0] {
 	case "stats":
 		s := rcu.Snapshot()
-		mode := "rcu"
-		if s.Mode == rcu.ModeUnsafe {
-			mode = "unsafe (no grace periods: the bug)"
-		}
-		sh.Printf("mode %s; GP %d started, %d completed\n", mode, s.Started, s.Completed)
+		sh.Printf("mode %s; GP %d started, %d completed\n", modeName(s.Mode), s.Started, s.Completed)
 		sh.Printf("grace periods: %d, average %v, max %v\n", s.GPs, s.AvgGP.Round(time.Microsecond), s.MaxGP.Round(time.Microsecond))
 		sh.Printf("expedited: %d, average %v, max %v\n", s.Expedited, s.AvgExp.Round(time.Microsecond), s.MaxExp.Round(time.Microsecond))
 		sh.Printf("synchronize %d, barrier %d, stalls %d, blocked readers %d (%d events), unbalanced unlocks %d, sleeps in readers %d\n",
@@ -41,7 +50,14 @@ func cmdRCU(sh *shell.Shell, args []string) error {
 		rcu.SynchronizeExpedited()
 		sh.Printf("expedited grace period in %v\n", time.Since(start).Round(time.Microsecond))
 	default:
-		return fmt.Errorf("unknown subcommand %q: want stats, sync or expedited", args[0])
+		return fmt.Errorf("unknown subcommand %q: want stats, sync, expedited or mode", args[0])
 	}
 	return nil
+}
+
+func modeName(m rcu.Mode) string {
+	if m == rcu.ModeUnsafe {
+		return "unsafe (no grace periods: Call runs at once, Synchronize returns at once — the bug)"
+	}
+	return "rcu"
 }

@@ -98,8 +98,61 @@ func count(r CollapseResult) CollapseResult {
 
 // RetractUnsafe makes PteFreeDefer poison and free a retracted table right
 // after the TLB flush instead of after a grace period: the use-after-free
-// that the 2023 series fixed (rcu=unsafe, `retract unsafe on`).
+// that the 2023 series fixed (`retract unsafe on`). RCU's own unsafe mode
+// (rcu=unsafe) has the same effect; FreeModeNow says which applies.
 var RetractUnsafe atomic.Bool
+
+// FreeMode is how PteFreeDefer frees a retracted page table. It is the one
+// answer every header, statistic and report gives (FreeModeNow); each
+// retract records the mode it freed in.
+type FreeMode uint8
+
+const (
+	// FreeAfterGP: after an RCU grace period (pte_free_defer) — the fix.
+	FreeAfterGP FreeMode = iota
+	// FreeAtOnceRetract: poisoned and freed right after the TLB flush,
+	// because of retract's own switch (`retract unsafe on`) — the bug.
+	FreeAtOnceRetract
+	// FreeAtOnceRCU: the same, because RCU itself runs without grace
+	// periods (booted with rcu=unsafe, or `rcu mode unsafe`).
+	FreeAtOnceRCU
+)
+
+// FreeModeNow returns the mode PteFreeDefer uses right now.
+func FreeModeNow() FreeMode {
+	switch {
+	case RetractUnsafe.Load():
+		return FreeAtOnceRetract
+	case rcu.CurrentMode() == rcu.ModeUnsafe:
+		return FreeAtOnceRCU
+	}
+	return FreeAfterGP
+}
+
+// Unsafe reports whether tables are freed without a grace period.
+func (f FreeMode) Unsafe() bool { return f != FreeAfterGP }
+
+// String says what the mode does, in one phrase.
+func (f FreeMode) String() string {
+	switch f {
+	case FreeAtOnceRetract:
+		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (retract unsafe on)"
+	case FreeAtOnceRCU:
+		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (RCU runs without grace periods: rcu=unsafe)"
+	}
+	return "RCU: retracted tables are freed after a grace period (pte_free_defer)"
+}
+
+// When says when a table freed in this mode was freed, for reports.
+func (f FreeMode) When() string {
+	switch f {
+	case FreeAtOnceRetract:
+		return "at once (retract unsafe on: no grace period)"
+	case FreeAtOnceRCU:
+		return "at once (rcu=unsafe: RCU runs without grace periods)"
+	}
+	return "after an RCU grace period"
+}
 
 // PmdpCollapseFlush clears the PMD of the 2 MiB at h and flushes the TLBs
 // (and paging-structure caches) of every CPU that may have cached it, like
@@ -132,10 +185,10 @@ const PoisonPTE amd64.PTE = 0x6b6b6b6b6b6b6b6b
 
 // PteFreeDefer frees a retracted page table after an RCU grace period,
 // like Linux's pte_free_defer: every fault that mapped it with
-// PteOffsetMap has left its read-side section by then. With RetractUnsafe
-// it poisons and frees the table at once.
+// PteOffsetMap has left its read-side section by then. In an unsafe mode
+// (FreeModeNow) it poisons and frees the table at once.
 func PteFreeDefer(pa uint64) {
-	if RetractUnsafe.Load() {
+	if FreeModeNow().Unsafe() {
 		t := table(pa)
 		for i := range t {
 			storePTE(&t[i], PoisonPTE)
@@ -583,7 +636,7 @@ type retractRecord struct {
 	cpu    int
 	gen    uint32
 	ns     uint64 // when (nanotime)
-	unsafe bool
+	mode   FreeMode
 }
 
 var (
@@ -596,7 +649,7 @@ func logRetract(table uint64, mmID uint32, va uintptr, gen uint32) {
 	at := amd64.EnterAtomic()
 	retractMu.Lock()
 	retractLog[retractNext%uint64(len(retractLog))] = retractRecord{table: table, mm: mmID, va: va, gen: gen,
-		cpu: int(amd64.This().ID), ns: nanotime(), unsafe: RetractUnsafe.Load()}
+		cpu: int(amd64.This().ID), ns: nanotime(), mode: FreeModeNow()}
 	retractNext++
 	retractMu.Unlock()
 	amd64.ExitAtomic(at)

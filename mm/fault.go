@@ -300,12 +300,8 @@ func (m *MM) reportViolation(v violation) {
 	fmt.Printf("mm:   fault side:   mapped the table at generation %d (PteOffsetMap, RCU read side), read origPte, then took the ptl;\n", v.mapped)
 	fmt.Printf("mm:                 now the frame has generation %d, owner %d, level %d, the slot reads %#x, the PMD holds %#x\n", v.gen, v.owner, v.level, uint64(v.orig), uint64(v.pmdNow))
 	if r, ok := lastRetractOf(v.table); ok {
-		mode := "after an RCU grace period"
-		if r.unsafe {
-			mode = "at once (rcu=unsafe: no grace period)"
-		}
 		fmt.Printf("mm:   retract side: CPU %d retracted it from mm %d at %#x (generation %d), flushed the TLBs and freed it %s, %d µs before this check\n",
-			r.cpu, r.mm, r.va, r.gen, mode, (nanotime()-r.ns)/1000)
+			r.cpu, r.mm, r.va, r.gen, r.mode.When(), (nanotime()-r.ns)/1000)
 	} else {
 		fmt.Printf("mm:   retract side: no retract of this table in the log (freed by another path)\n")
 	}
