@@ -630,13 +630,13 @@ func putRef(pfn uint64) {
 // CPU's story". A slot whose table is 0 is unused (no page table lives at
 // physical address 0).
 type retractRecord struct {
-	table  uint64
-	mm     uint32
-	va     uintptr
-	cpu    int
-	gen    uint32
-	ns     uint64 // when (nanotime)
-	mode   FreeMode
+	table uint64
+	mm    uint32
+	va    uintptr
+	cpu   int
+	gen   uint32
+	ns    uint64 // when (nanotime)
+	mode  FreeMode
 }
 
 var (

@@ -25,7 +25,7 @@ import (
 var (
 	started, completed atomic.Uint64
 	gpStartNS          atomic.Uint64 // when the running GP started (nanotime)
-	remaining          atomic.Int32 // CPUs that still owe the current GP a QS
+	remaining          atomic.Int32  // CPUs that still owe the current GP a QS
 	gpKick             = make(chan struct{}, 1)
 	gpDone             = sync.NewCond(&gpMu)
 	gpMu               sync.Mutex

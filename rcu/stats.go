@@ -39,7 +39,7 @@ type CPUStats struct {
 	QS, Queued, Invoked, Readers uint64
 	IPIQS                        uint64 // QS answered from an expedited GP's IPI
 	IdleQS                       uint64 // QS credited because the CPU was idle
-	InReader                     bool // right now
+	InReader                     bool   // right now
 	OwesQS                       bool
 }
 
