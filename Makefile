@@ -17,7 +17,7 @@ export CPUS MEM MACHINE ACCEL APPEND
 KERNEL_ENV   := GOOS=linux GOARCH=amd64 CGO_ENABLED=0
 KERNEL_FLAGS := -ldflags "-T 0x201000"
 
-.PHONY: all kernel run debug test test-host test-boot bench vet fmt clean qemu FORCE
+.PHONY: all kernel run debug test test-host test-boot bench soak vet fmt clean qemu FORCE
 
 all: kernel
 
@@ -61,6 +61,13 @@ test-boot: kernel qemu
 # "name value unit" lines; the serial log is in build/bench.log.
 bench: kernel qemu
 	$(GO) run ./tools/bench -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS))
+
+# Soak: rcutorture and stress retract together on 4 CPUs for SOAK
+# (a Go duration; default 1h), with progress and totals; the serial log is
+# in build/soak.log.
+SOAK ?= 1h
+soak: kernel qemu
+	$(GO) run ./tools/soak -duration $(SOAK) -cpus $(if $(filter 1,$(CPUS)),4,$(CPUS))
 
 vet:
 	$(GO) vet ./...
