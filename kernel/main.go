@@ -141,6 +141,9 @@ func banner() {
 		mm.RAMTop>>20, st.Free*mm.PageSize>>20, boot.MetaStart, boot.MetaEnd)
 	fmt.Printf("retract: clock: TSC %d MHz, LAPIC timer %d MHz (calibrated against the %s)\n",
 		clock.TSCHz/1e6, clock.LAPICHz/1e6, clock.Source)
+	if clock.Retries > 0 {
+		fmt.Printf("retract: clock: %d calibrations thrown away: the CPU stopped long enough to miss PIT wraps (a busy host)\n", clock.Retries)
+	}
 	rnd := "RDRAND"
 	if !sys.HasRDRAND {
 		rnd = "no RDRAND: getrandom uses a non-cryptographic generator"

@@ -49,35 +49,73 @@ func pitRead() uint16 {
 
 // Calibrate measures the TSC and LAPIC timer against the PIT over ~50 ms.
 // It runs once on the boot CPU before the Go runtime starts.
+//
+// The PIT's counter wraps every 55 ms, and the loop can only count one
+// wrap per read: if the CPU stops between two reads for longer (a vCPU
+// that the host deschedules — TCG on a busy machine does that for tens of
+// ms), wraps are lost, the TSC looks faster than it is, and every delay
+// of the kernel stretches by that factor (seen: boots that took minutes).
+// So a measurement in which one step between reads took long enough to
+// hide a wrap is thrown away and repeated.
 func Calibrate() {
 	// Channel 0, lo/hi access, mode 2 (rate generator), binary, reload 0 (=65536).
 	amd64.Outb(pitCmd, 0x34)
 	amd64.Outb(pitData, 0)
 	amd64.Outb(pitData, 0)
-	const lapicStart = 0xffffffff
-	amd64.TimerStartMasked(lapicStart)
-	last := pitRead()
-	if last == 0xffff && pitRead() == 0xffff {
+	if pitRead() == 0xffff && pitRead() == 0xffff {
 		// Nothing answers at the PIT ports: QEMU's LAPIC timer runs at
 		// exactly 1 GHz with divider 1, so fall back to it.
 		calibrateFromLAPIC()
 		return
 	}
+	// Lost wraps only ever make the TSC look faster: if no measurement is
+	// clean, the slowest-looking one is the least wrong.
+	for Retries = 0; ; Retries++ {
+		tsc, lapic, pit, ok := measure()
+		if hz := tsc * pitHz / pit; TSCHz == 0 || hz < TSCHz {
+			TSCHz, LAPICHz = hz, lapic*pitHz/pit
+		}
+		if ok || Retries == maxRetries {
+			break
+		}
+	}
+	Source = "PIT" // wb: calibration runs at boot, before the runtime
+	finish(amd64.Rdtsc())
+}
+
+// Retries is how many PIT measurements Calibrate threw away.
+var Retries int
+
+const maxRetries = 20
+
+// measure counts ~50 ms of PIT ticks and returns the TSC and LAPIC timer
+// ticks that passed meanwhile, and whether no step between two PIT reads
+// was long enough (a quarter of a PIT wrap, judged by the TSC rate just
+// measured) to have hidden a wrap.
+func measure() (tsc, lapic, pit uint64, ok bool) {
+	const lapicStart = 0xffffffff
+	amd64.TimerStartMasked(lapicStart)
+	last := pitRead()
 	tsc0 := amd64.Rdtsc()
 	lapic0 := amd64.TimerCurrent()
-	var elapsed uint64
+	var elapsed, maxStep uint64
+	prev := tsc0
 	const target = pitHz / 20 // 50 ms
 	for elapsed < target {
 		now := pitRead()
+		t := amd64.Rdtsc()
+		maxStep = max(maxStep, t-prev)
+		prev = t
 		elapsed += uint64(last-now) & 0xffff // counts down, wraps at 65536
 		last = now
 	}
-	tsc1 := amd64.Rdtsc()
-	lapic1 := amd64.TimerCurrent()
-	TSCHz = (tsc1 - tsc0) * pitHz / elapsed
-	LAPICHz = uint64(lapic0-lapic1) * pitHz / elapsed
-	Source = "PIT" // wb: calibration runs at boot, before the runtime
-	finish(tsc1)
+	tsc = amd64.Rdtsc() - tsc0
+	lapic = uint64(lapic0 - amd64.TimerCurrent())
+	// A wrap is 65536 PIT ticks; a step longer than 16384 ticks' worth of
+	// TSC cycles may have lost one (even counting the TSC rate that such
+	// a loss inflates).
+	ok = maxStep*elapsed < tsc*16384
+	return tsc, lapic, elapsed, ok
 }
 
 func calibrateFromLAPIC() {
