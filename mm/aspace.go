@@ -16,7 +16,7 @@ package mm
 
 import (
 	"errors"
-	"sync"
+	"retract/lockdep"
 	"sync/atomic"
 
 	"retract/arch/amd64"
@@ -34,7 +34,7 @@ type MM struct {
 	PML4 uint64 // physical address of the PML4; immutable
 
 	// MmapLock protects VMAs (like Linux's mmap_lock).
-	MmapLock sync.RWMutex
+	MmapLock lockdep.RWMutex
 	VMAs     VMASet
 
 	ptAllocLock amd64.SpinLock // installing upper-level tables (like page_table_lock)
@@ -64,7 +64,7 @@ type FaultStats struct {
 var UserTables atomic.Int64
 
 var (
-	mmsMu  sync.Mutex
+	mmsMu  lockdep.Mutex
 	mms    [256]*MM // by ID; slot 0 unused
 	nextID uint32   = 1
 )
@@ -94,6 +94,8 @@ func New() (*MM, error) {
 	}
 	nextID = id + 1
 	m := &MM{ID: id, PML4: pa}
+	m.MmapLock.Class = classMmapLock
+	m.ptAllocLock.SetClass(classPmdLock)
 	tablePage(pa, id, 4)
 	UserTables.Add(1)
 	// Entry 0: the kernel's shared half.
@@ -105,6 +107,7 @@ func New() (*MM, error) {
 func tablePage(pa uint64, owner uint32, level uint8) {
 	f := Frames.Meta(pa >> PageShift)
 	f.Owner, f.Level = owner, level
+	f.PTL.SetClass(classPTL)
 }
 
 // All returns the live address spaces.

@@ -19,6 +19,7 @@ package mm
 
 import (
 	"fmt"
+	"retract/lockdep"
 	"sync"
 	"sync/atomic"
 )
@@ -28,14 +29,14 @@ type File struct {
 	Name  string
 	Pages uint64 // size in pages; fixed
 
-	mu    sync.Mutex        // the page cache (like i_pages' lock)
+	mu    lockdep.Mutex     // the page cache (like i_pages' lock)
 	cache map[uint64]uint64 // page offset -> PFN (a huge page: its 512 frames)
 	wait  sync.Cond         // on mu: a collapse or split of a range ended
 
-	immapMu sync.Mutex // like i_mmap_rwsem: who maps the file
+	immapMu lockdep.Mutex // like i_mmap_rwsem: who maps the file
 	immap   []Mapper
 
-	collapseMu sync.Mutex    // one collapse or split at a time
+	collapseMu lockdep.Mutex // one collapse or split at a time
 	collapsing atomic.Uint64 // first offset+1 of the range being collapsed or split; 0: none
 }
 
@@ -51,6 +52,7 @@ type Mapper struct {
 // NewFile makes an empty file of the given size.
 func NewFile(name string, pages uint64) *File {
 	f := &File{Name: name, Pages: pages, cache: map[uint64]uint64{}}
+	f.mu.Class, f.immapMu.Class, f.collapseMu.Class = classFileMu, classImmap, classCollapse
 	f.wait.L = &f.mu
 	return f
 }

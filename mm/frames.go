@@ -18,6 +18,7 @@
 package mm
 
 import (
+	"retract/lockdep"
 	"sync/atomic"
 	"unsafe"
 
@@ -174,6 +175,15 @@ func (a *Allocator) Init(meta unsafe.Pointer, n uint64, phys func(pfn uint64) un
 		a.pcp[i].n = 0
 	}
 	a.phys = phys // wb: Init runs at boot (or in host tests)
+}
+
+// SetClasses gives the buddy lock and the per-CPU caches' locks their
+// lockdep classes.
+func (a *Allocator) SetClasses(buddy, pcp lockdep.Class) {
+	a.lock.SetClass(buddy)
+	for i := range a.pcp {
+		a.pcp[i].lock.SetClass(pcp)
+	}
 }
 
 // NumFrames returns the size of the PFN space.

@@ -18,7 +18,7 @@
 package mm
 
 import (
-	"sync"
+	"retract/lockdep"
 	"sync/atomic"
 	"time"
 
@@ -53,7 +53,7 @@ func init() {
 }
 
 var khp struct {
-	mu      sync.Mutex
+	mu      lockdep.Mutex
 	slots   []*MM
 	slot    int     // the slot being scanned
 	addr    uintptr // where in it

@@ -5,6 +5,7 @@
 package rcu
 
 import (
+	"retract/lockdep"
 	"runtime"
 	"sync"
 
@@ -26,6 +27,13 @@ type cbList struct {
 }
 
 var lists [amd64.MaxCPUs]cbList
+
+func init() {
+	c := lockdep.Register("rcu.cbList.lock", lockdep.Spin)
+	for i := range lists {
+		lists[i].lock.SetClass(c)
+	}
+}
 
 // enqueue appends h to the list.
 func (l *cbList) enqueue(h *Head) {

@@ -5,8 +5,8 @@
 package rcu
 
 import (
+	"retract/lockdep"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	expMu        sync.Mutex
+	expMu        = lockdep.Mutex{Class: lockdep.Register("rcu.expMu", lockdep.Sleep)}
 	expRemaining atomic.Int32
 )
 

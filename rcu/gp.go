@@ -16,6 +16,7 @@ package rcu
 
 import (
 	"fmt"
+	"retract/lockdep"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -28,7 +29,7 @@ var (
 	remaining          atomic.Int32  // CPUs that still owe the current GP a QS
 	gpKick             = make(chan struct{}, 1)
 	gpDone             = sync.NewCond(&gpMu)
-	gpMu               sync.Mutex
+	gpMu               = lockdep.Mutex{Class: lockdep.Register("rcu.gpMu", lockdep.Sleep)}
 	unbalanced         atomic.Uint64 // ReadUnlock without ReadLock
 	blockedEvents      atomic.Uint64
 

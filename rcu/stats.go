@@ -5,7 +5,7 @@
 package rcu
 
 import (
-	"sync"
+	"retract/lockdep"
 	"sync/atomic"
 	"time"
 )
@@ -13,7 +13,7 @@ import (
 var (
 	stalls, syncs, expedited, barriers, sleepBugs atomic.Uint64
 
-	statMu           sync.Mutex
+	statMu           = lockdep.Mutex{Class: lockdep.Register("rcu.statMu", lockdep.Sleep)}
 	gpCount          uint64
 	gpTotal, gpMax   time.Duration
 	expTotal, expMax time.Duration

@@ -218,3 +218,15 @@ TEXT ·CrashLoad(SB), NOSPLIT|NOFRAME, $0-16
 TEXT ·CrashUD(SB), NOSPLIT|NOFRAME, $0-0
 	BYTE	$0x0f; BYTE $0x0b	// UD2
 	RET
+
+// func CurrentG() uintptr
+TEXT ·CurrentG(SB), NOSPLIT|NOFRAME, $0-8
+	MOVQ	-8(FS), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func FramePointer() uintptr
+TEXT ·FramePointer(SB), NOSPLIT|NOFRAME, $0-8
+	MOVQ	BP, AX
+	MOVQ	AX, ret+0(FP)
+	RET

@@ -2,14 +2,39 @@
 
 package amd64
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"retract/lockdep"
+)
 
 // SpinLock is a test-and-test-and-set lock. It never sleeps, so it may be
 // taken in trap context. Code that can also run in process context and
 // shares the lock with a handler on the same CPU uses LockIRQ.
+//
+// A lock with a class (SetClass) is checked by the lock validator
+// (package lockdep) while it is enabled: its order against every other
+// lock, interrupt safety, ownership.
 type SpinLock struct {
-	v atomic.Uint32
+	// v is 0 when free, lockedUntracked or lockedTracked when held:
+	// tracked means lockdep saw the acquisition, so the release is
+	// checked too (locks taken before lockdep was enabled are not).
+	v     atomic.Uint32
+	class lockdep.Class
 }
+
+const (
+	lockedUntracked = 1
+	lockedTracked   = 3
+)
+
+// SetClass gives the lock its lockdep class (before it is first used, or
+// while nobody holds it).
+func (l *SpinLock) SetClass(c lockdep.Class) { l.class = c }
+
+// Class returns the lock's lockdep class.
+func (l *SpinLock) Class() lockdep.Class { return l.class }
 
 // Lock spins until the lock is taken.
 //
@@ -21,8 +46,8 @@ type SpinLock struct {
 func (l *SpinLock) Lock() {
 	backoff := 1
 	for {
-		if l.v.CompareAndSwap(0, 1) {
-			return
+		if l.v.CompareAndSwap(0, lockedUntracked) {
+			break
 		}
 		for l.v.Load() != 0 {
 			for i := 0; i < backoff; i++ {
@@ -35,20 +60,53 @@ func (l *SpinLock) Lock() {
 			}
 		}
 	}
+	if lockdep.Enabled && l.class != 0 {
+		l.acquired()
+	}
+}
+
+// acquired tells lockdep about an acquisition (kept out of Lock, which is
+// nosplit, so that the validator's stack stays out of its frame).
+func (l *SpinLock) acquired() {
+	l.v.Store(lockedTracked)
+	lockdep.AcquireSpin(l.class, unsafe.Pointer(l))
 }
 
 // TryLock takes the lock if it is free.
 //
 //go:nosplit
-func (l *SpinLock) TryLock() bool { return l.v.CompareAndSwap(0, 1) }
+func (l *SpinLock) TryLock() bool {
+	if !l.v.CompareAndSwap(0, lockedUntracked) {
+		return false
+	}
+	if lockdep.Enabled && l.class != 0 {
+		l.acquired()
+	}
+	return true
+}
 
 // Unlock releases the lock.
 //
 //go:nosplit
-func (l *SpinLock) Unlock() { l.v.Store(0) }
+func (l *SpinLock) Unlock() {
+	if l.v.Load() == lockedTracked {
+		lockdep.ReleaseSpin(l.class, unsafe.Pointer(l))
+	}
+	l.v.Store(0)
+}
 
 // Held reports whether somebody holds the lock (for assertions).
 func (l *SpinLock) Held() bool { return l.v.Load() != 0 }
+
+// AssertHeld checks a "Preconditions: l held" promise: the lock must be
+// held — by this CPU's current context, when the validator is on. A
+// failure is reported (lockdep.NotHeld), not a panic: trap context must
+// not panic.
+func (l *SpinLock) AssertHeld() {
+	if !l.Held() || lockdep.Enabled && l.class != 0 && !lockdep.HeldBySelf(lockdep.Spin, unsafe.Pointer(l)) {
+		lockdep.AssertFailed(l.class)
+	}
+}
 
 // LockIRQ enters atomic context (interrupts off; in process context also
 // Go preemption off, see atomic_ctx.go) and takes the lock; it returns the

@@ -13,6 +13,7 @@ package console
 
 import (
 	"github.com/usbarmory/tamago/soc/intel/uart"
+	"retract/lockdep"
 
 	"retract/arch/amd64"
 )
@@ -37,6 +38,8 @@ var (
 	// Written is the number of bytes sent, for statistics.
 	Written uint64
 )
+
+func init() { outLock.SetClass(lockdep.Register("console.outLock", lockdep.Spin)) }
 
 // Init programs COM1: 8N1, FIFOs on, modem-control OUT2 (which gates the
 // interrupt line on PCs) through tamago's driver. Safe before the Go runtime

@@ -2,7 +2,10 @@
 
 package console
 
-import "retract/arch/amd64"
+import (
+	"retract/arch/amd64"
+	"retract/lockdep"
+)
 
 const ringSize = 4096
 
@@ -17,6 +20,8 @@ var (
 
 	inputHook func()
 )
+
+func init() { inLock.SetClass(lockdep.Register("console.inLock", lockdep.Spin)) }
 
 // SetInputHook installs a function called (in trap context) after new input
 // arrived; the syscall layer uses it to wake a reader.

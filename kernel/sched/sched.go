@@ -5,6 +5,7 @@ package sched
 import (
 	"retract/arch/amd64"
 	"retract/kernel/clock"
+	"retract/lockdep"
 	"retract/mm"
 	"retract/rcu"
 )
@@ -36,6 +37,8 @@ var (
 	percpu   [amd64.MaxCPUs]cpuState
 	runnable int
 )
+
+func init() { lock.SetClass(lockdep.Register("sched.lock", lockdep.Spin)) }
 
 func thisCPU() *cpuState { return &percpu[amd64.This().ID] }
 

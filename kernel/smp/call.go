@@ -3,6 +3,7 @@
 package smp
 
 import (
+	"retract/lockdep"
 	"sync/atomic"
 	"unsafe"
 
@@ -21,6 +22,13 @@ type slot struct {
 }
 
 var slots [amd64.MaxCPUs]slot
+
+func init() {
+	c := lockdep.Register("smp.slot.lock", lockdep.Spin)
+	for i := range slots {
+		slots[i].lock.SetClass(c)
+	}
+}
 
 // serve runs the call waiting in CPU id's slot, if any.
 // Preconditions: interrupts off, running on CPU id.

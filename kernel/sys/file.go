@@ -5,6 +5,7 @@
 package sys
 
 import (
+	"retract/lockdep"
 	"unsafe"
 
 	"retract/arch/amd64"
@@ -49,6 +50,8 @@ var (
 // Wait keys: all eventfd and epoll waiters sleep on pollKey (there are only
 // a few of them), console readers on consoleKey.
 var pollKey, consoleKey byte
+
+func init() { fdLock.SetClass(lockdep.Register("sys.fdLock", lockdep.Spin)) }
 
 func key(p *byte) uintptr { return uintptr(unsafe.Pointer(p)) }
 

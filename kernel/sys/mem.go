@@ -12,6 +12,7 @@ package sys
 
 import (
 	"retract/arch/amd64"
+	"retract/lockdep"
 	"retract/mm"
 )
 
@@ -45,6 +46,8 @@ var (
 	// HeapReserved counts bytes of the window handed out (for `mem`).
 	HeapReserved uint64
 )
+
+func init() { heapLock.SetClass(lockdep.Register("sys.heapLock", lockdep.Spin)) }
 
 func pageRound(n uint64) (uint64, bool) {
 	r := (n + mm.PageSize - 1) &^ (mm.PageSize - 1)

@@ -8,6 +8,7 @@ package sys
 import (
 	"retract/arch/amd64"
 	"retract/kernel/sched"
+	"retract/lockdep"
 )
 
 // sigaction as the kernel ABI lays it out (not glibc's): handler, flags,
@@ -20,6 +21,8 @@ var (
 	sigLock    amd64.SpinLock
 	sigactions [65]sigaction
 )
+
+func init() { sigLock.SetClass(lockdep.Register("sys.sigLock", lockdep.Spin)) }
 
 const sigsetSize = 8
 

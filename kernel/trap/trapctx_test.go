@@ -22,6 +22,7 @@ var trapPackages = []string{
 	"retract/kernel/trap",
 	"retract/kernel/smp",
 	"retract/kernel/watchdog",
+	"retract/lockdep",
 	"retract/rcu",
 }
 

@@ -1,0 +1,50 @@
+// machine.go: what lockdep asks of the machine, and switching it on.
+
+package lockdep
+
+import "sync/atomic"
+
+// Machine answers lockdep's questions about the running context. Every
+// function must be callable in trap context without allocating.
+type Machine struct {
+	CPU       func() int     // the running CPU, 0..MaxCPUs-1
+	Nesting   func() int     // trap nesting: 0 in goroutines (process context)
+	IRQsOn    func() bool    // interrupts enabled
+	Preempt   func() int32   // preempt count (RCU readers and pinned sections raise it)
+	G         func() uintptr // the running goroutine (its g), for sleeping locks
+	IRQSave   func() uintptr // disable interrupts, return the old state
+	IRQRestor func(uintptr)  // restore IRQSave's state
+	// Callers returns the return addresses of the caller's caller and up
+	// (a frame-pointer walk; zeros after the last).
+	Callers func() [StackDepth]uintptr
+	// Report prints one report (allocation-free: trap context may report).
+	Report func(r Report)
+}
+
+var m Machine
+
+// SetMachine installs the machine interface (boot, before Enable).
+func SetMachine(mach Machine) { m = mach } // wb: set at boot
+
+// MaxCPUs is the most CPUs lockdep tracks.
+const MaxCPUs = 8
+
+// Enabled turns validation on. It is a plain variable so that the check
+// in every lock operation is one load and one branch; set it with Enable.
+var Enabled bool
+
+// Enable switches validation on (the kernel does it before its test
+// suites run, and with debug=locks). Locks taken before are not tracked:
+// releasing them is not checked (see Tracked).
+func Enable() {
+	if m.CPU == nil {
+		panic("lockdep: Enable before SetMachine")
+	}
+	enabledAt.Store(1)
+	Enabled = true
+}
+
+var enabledAt atomic.Uint32
+
+// inAtomic reports whether the running code may not sleep.
+func inAtomic() bool { return !m.IRQsOn() || m.Preempt() > 0 || m.Nesting() > 0 }

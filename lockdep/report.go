@@ -1,0 +1,79 @@
+// report.go: what lockdep reports.
+
+package lockdep
+
+import "sync/atomic"
+
+// ReportKind is the kind of a problem.
+type ReportKind uint8
+
+const (
+	Inversion     ReportKind = iota // lock order inversion: a possible ABBA deadlock
+	SleepInAtomic                   // a sleeping lock taken in atomic context
+	IRQUnsafe                       // a class taken in interrupt context and with interrupts on
+	NotHolder                       // a lock released by a context that does not hold it
+	NotHeld                         // AssertHeld failed
+	Recursive                       // a lock taken again by its holder
+	Preemptible                     // a spinlock taken with interrupts on and preemption enabled
+	TooDeep                         // too many locks held at once to track
+	numKinds
+)
+
+var kindNames = [numKinds]string{"lock order inversion", "sleeping lock taken in atomic context",
+	"lock taken in interrupt context and with interrupts on", "lock released by a context that does not hold it",
+	"lock not held where it must be", "recursive locking", "spinlock taken in preemptible context",
+	"too many locks held"}
+
+func (k ReportKind) String() string {
+	if k < numKinds {
+		return kindNames[k]
+	}
+	return "?"
+}
+
+// Report is one problem, with the stacks that explain it.
+type Report struct {
+	Kind  ReportKind
+	Class Class
+	PC    [StackDepth]uintptr // the acquisition (or release) that found it
+	// Other is the lock held meanwhile (Inversion, Recursive) or, for
+	// IRQUnsafe, OtherPC[0] is where the class was taken in interrupt
+	// context and PC[0] where it was taken with interrupts on.
+	Other   Class
+	OtherPC [StackDepth]uintptr
+	// Before is the recorded acquisition of the opposite order
+	// (Inversion); Path the classes of that order, PathLen of them.
+	Before  *edge
+	Path    [MaxClasses]Class
+	PathLen int
+}
+
+// BeforeStacks returns the classes and stacks of the earlier, opposite
+// acquisition of an inversion (ok false if none was recorded).
+func (r *Report) BeforeStacks() (held, took Class, heldPC, tookPC [StackDepth]uintptr, ok bool) {
+	if r.Before == nil {
+		return 0, 0, heldPC, tookPC, false
+	}
+	return r.Before.from, r.Before.to, r.Before.fromPC, r.Before.toPC, true
+}
+
+var counts [numKinds]atomic.Uint64
+
+// Count returns how many problems of kind k were reported.
+func Count(k ReportKind) uint64 { return counts[k].Load() }
+
+// Total returns how many problems were reported.
+func Total() uint64 {
+	var n uint64
+	for i := range counts {
+		n += counts[i].Load()
+	}
+	return n
+}
+
+func report(r Report) {
+	counts[r.Kind].Add(1)
+	if m.Report != nil {
+		m.Report(r)
+	}
+}
