@@ -52,7 +52,7 @@ func Register(name string, k Kind) Class {
 	if n == MaxClasses {
 		panic("lockdep: too many lock classes")
 	}
-	classes[n].name = name // wb: registration runs in process context
+	classes[n].name = name // wb: registration runs in process context (init)
 	classes[n].kind = k
 	nclasses.Store(n + 1)
 	return Class(n)
@@ -64,15 +64,6 @@ func (c Class) Name() string {
 		return "?"
 	}
 	return classes[c].name
-}
-
-// Classes returns the registered classes' names, by class number.
-func Classes() []string {
-	var out []string
-	for c := uint32(1); c < nclasses.Load(); c++ {
-		out = append(out, classes[c].name)
-	}
-	return out
 }
 
 // word is a raw spin word for lockdep's own short critical sections.

@@ -145,20 +145,6 @@ func trailingZeros(x uint64) int {
 	return n
 }
 
-// Edges returns the recorded order, as class-name pairs (for `lockdep`
-// in the shell and for tests).
-func Edges() [][2]string {
-	f := m.IRQSave()
-	graphW.lock()
-	out := make([][2]string, 0, nedges) // alloc: process context only
-	for i := 0; i < nedges; i++ {
-		out = append(out, [2]string{edges[i].from.Name(), edges[i].to.Name()})
-	}
-	graphW.unlock()
-	m.IRQRestor(f)
-	return out
-}
-
 // checkIRQSafety records how class c is taken and reports a class taken
 // both in interrupt context and with interrupts on.
 func checkIRQSafety(c Class, inIRQ, irqsOn bool, pc uintptr) {
