@@ -9,6 +9,8 @@
 package boot
 
 import (
+	"strconv"
+
 	"retract/arch/amd64"
 )
 
@@ -84,6 +86,35 @@ func copyStartInfo() bool {
 		Boot.NMem++
 	}
 	return true
+}
+
+// RAM returns the RAM the memory map lists: the sum of its E820RAM
+// ranges, and the end of the highest one (which is more than the sum when
+// the map has holes, as above 4 GiB, where QEMU moves what does not fit
+// below its PCI hole).
+func (i *Info) RAM() (total, top uint64) {
+	for _, r := range i.Mem[:i.NMem] {
+		if r.Type == E820RAM {
+			total += r.Size
+			top = max(top, r.Addr+r.Size)
+		}
+	}
+	return total, top
+}
+
+// MemTypeName names an E820 type for the console.
+func MemTypeName(t uint32) string {
+	switch t {
+	case E820RAM:
+		return "RAM"
+	case E820Reserved:
+		return "reserved"
+	case E820ACPI:
+		return "ACPI tables"
+	case E820NVS:
+		return "ACPI NVS"
+	}
+	return "type " + strconv.FormatUint(uint64(t), 10)
 }
 
 // CmdlineString returns the kernel command line (allocates).

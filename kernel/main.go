@@ -122,8 +122,9 @@ func runTests(names []string) int {
 
 func banner() {
 	st := mm.Frames.Stats()
-	fmt.Printf("retract: %d MiB of RAM, %d MiB free; frame metadata at %#x-%#x\n",
-		mm.RAMTop>>20, st.Free*mm.PageSize>>20, boot.MetaStart, boot.MetaEnd)
+	ram, top := boot.Boot.RAM()
+	fmt.Printf("retract: %d MiB of RAM (highest address %#x), %d MiB free; frame metadata at %#x-%#x\n",
+		ram>>20, top, st.Free*mm.PageSize>>20, boot.MetaStart, boot.MetaEnd)
 	fmt.Printf("retract: clock: TSC %d MHz, LAPIC timer %d MHz (calibrated against the %s)\n",
 		clock.TSCHz/1e6, clock.LAPICHz/1e6, clock.Source)
 	rnd := "RDRAND"
