@@ -70,6 +70,9 @@ func main() {
 	if opts.SeedSet {
 		sys.Seed = opts.Seed
 	}
+	if err := power.Init(); err != nil {
+		fmt.Printf("power: %v: without isa-debug-exit the kernel can only halt\n", err)
+	}
 	sys.ExitHook = func(code int) { power.DebugExit(power.GoExited) }
 	if opts.OopsExit {
 		oops.Halt = func() { power.DebugExit(power.Oops) }

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"retract/qemu"
 )
 
 var (
@@ -82,6 +84,27 @@ func TestRAMFigure(t *testing.T) {
 				v.errorf("with %d MiB the highest RAM address should be above 4 GiB, got %#x", memMB, top)
 			}
 			t.Logf("%s: %d MiB of RAM, highest address %#x", machine, bannerMiB, top)
+		})
+	}
+}
+
+// TestNoDebugExit boots without the isa-debug-exit device, as on a machine
+// that lacks it: after test=boot the kernel must say that the test status
+// cannot reach QEMU and power off through ACPI (QEMU exits 0), not halt
+// forever.
+func TestNoDebugExit(t *testing.T) {
+	for _, machine := range []string{"microvm", "q35"} {
+		t.Run(machine, func(t *testing.T) {
+			v := bootConfig(t, qemu.Config{Machine: machine, CPUs: 1, MemMB: defaultMemMB, Append: "test=boot", NoDebugExit: true})
+			code := v.wait(defaultTimeout)
+			v.checkNoCrash()
+			want := regexp.MustCompile(`^power: no isa-debug-exit device: test status 0 \(passed\) cannot reach QEMU's exit code; powering off through ACPI$`)
+			if !anyLine(v.lines(), want) {
+				v.errorf("no line matching %q", want)
+			}
+			if code != statusPoweroff {
+				v.errorf("QEMU exited with status %s, want %s", explainStatus(code), explainStatus(statusPoweroff))
+			}
 		})
 	}
 }
