@@ -45,6 +45,9 @@ func main() {
 	}
 	amd64.ProcessContext = true
 	fmt.Printf("retract: Go runtime up after %d ms; cmdline %q\n", clock.Nanotime()/1e6, boot.CmdlineString())
+	if err := boot.CmdlineError(); err != nil {
+		fmt.Println(err)
+	}
 	opts, errs := cmdline.Parse(boot.CmdlineString())
 	for _, err := range errs {
 		fmt.Println(err)
