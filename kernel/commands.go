@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -152,6 +153,19 @@ func cmdTest(sh *shell.Shell, args []string) error {
 	if len(args) == 1 && args[0] == "list" {
 		ktest.List(sh.Out())
 		return nil
+	}
+	var unknown []string
+	for _, name := range args {
+		if len(ktest.Check([]string{name})) > 0 {
+			unknown = append(unknown, strconv.Quote(name))
+		}
+	}
+	if len(unknown) > 0 {
+		var known []string
+		for _, s := range ktest.Suites() {
+			known = append(known, s.Name)
+		}
+		return fmt.Errorf("unknown suite %s (known: %s); nothing ran", strings.Join(unknown, ", "), strings.Join(known, ", "))
 	}
 	passed, failed, skipped, errs := ktest.Run(ktest.Config{Out: sh.Out(), Seed: Options.Seed}, args)
 	sh.Printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped)

@@ -88,7 +88,17 @@ func main() {
 	buildSymbols()
 
 	switch {
+	case opts.Refused:
+		fmt.Println("retract: the command line asks for things that exclude each other (see above): powering off with the failed status")
+		power.Exit(power.TestsFailed)
 	case len(opts.Bench) > 0:
+		if errs := bench.Check(opts.Bench); len(errs) > 0 {
+			for _, err := range errs {
+				fmt.Println(err)
+			}
+			fmt.Println("retract: no benchmark ran")
+			power.Exit(power.TestsFailed)
+		}
 		<-symbolsReady
 		errs := bench.Run(os.Stdout, opts.Bench)
 		for _, err := range errs {
@@ -112,14 +122,22 @@ func main() {
 }
 
 // runTests runs suites, prints the summary and powers off with the
-// verdict the harness reads (TestsPassed/TestsFailed).
+// verdict the harness reads (TestsPassed/TestsFailed). An unknown suite
+// name fails the run before any suite runs.
 func runTests(names []string) int {
+	if errs := ktest.Check(names); len(errs) > 0 {
+		for _, err := range errs {
+			fmt.Println(err)
+		}
+		fmt.Println("retract: no test ran")
+		power.Exit(power.TestsFailed)
+	}
 	passed, failed, skipped, errs := ktest.Run(ktest.Config{Out: os.Stdout, Seed: Options.Seed}, names)
 	for _, err := range errs {
 		fmt.Println(err)
 	}
 	fmt.Printf("retract: tests done: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
-	if failed > 0 || len(errs) > 0 && passed == 0 {
+	if failed > 0 || len(errs) > 0 {
 		power.Exit(power.TestsFailed)
 	}
 	power.Exit(power.TestsPassed)

@@ -53,3 +53,33 @@ func hasLineLike(lines []string, pattern string) bool {
 	}
 	return anyLine(lines, regexp.MustCompile("^"+strings.Join(parts, `\d+`)+"$"))
 }
+
+// TestCmdlineRunFails: an unknown suite or benchmark name, or test= with
+// bench=, fails the run (status 3) before anything runs, and says why.
+func TestCmdlineRunFails(t *testing.T) {
+	for _, tc := range []struct {
+		append string
+		want   []string
+	}{
+		{"test=boot,nosuch,alsonot", []string{`^ktest: unknown suite "nosuch" \(known: .*\bboot\b.*\)$`, `^ktest: unknown suite "alsonot" \(known: `}},
+		{"bench=nosuch", []string{`^bench: unknown benchmark "nosuch" \(known: all, .*\)$`}},
+		{"test=boot bench=nosuch", []string{`^cmdline: test=boot and bench=nosuch cannot go together \(a boot runs tests or benchmarks\): running neither$`}},
+	} {
+		t.Run(tc.append, func(t *testing.T) {
+			v := boot(t, tc.append, 1)
+			code := v.wait(defaultTimeout)
+			v.checkNoCrash()
+			if code != statusTestsFailed {
+				v.errorf("QEMU exited with status %s, want %s", explainStatus(code), explainStatus(statusTestsFailed))
+			}
+			for _, want := range tc.want {
+				if !anyLine(v.lines(), regexp.MustCompile(want)) {
+					v.errorf("no line matching %q", want)
+				}
+			}
+			if anyLine(v.lines(), regexp.MustCompile(`^KTAP version|^1\.\.\d|^# ktest:`)) {
+				v.errorf("tests ran although the command line named an unknown suite or benchmark")
+			}
+		})
+	}
+}
