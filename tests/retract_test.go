@@ -78,7 +78,7 @@ func TestShellRetract(t *testing.T) {
 	if out := v.command("khugepaged stats", cmdTimeout); !anyLine(out, regexp.MustCompile(`^khugepaged off: sleep \d+ ms`)) || !anyLine(out, regexp.MustCompile(`collapsed: anon 0, file 1`)) {
 		v.errorf("khugepaged stats printed %q", out)
 	}
-	if out := v.command("stress retract 2 1", 5*time.Minute); !anyLine(out, regexp.MustCompile(`^stress retract: OK$`)) || !anyLine(out, regexp.MustCompile(`0 violations, 0 data errors`)) {
+	if out := v.command("stress retract 2 2", 5*time.Minute); !anyLine(out, regexp.MustCompile(`^stress retract: OK$`)) || !anyLine(out, regexp.MustCompile(`0 violations, 0 data errors`)) {
 		v.errorf("stress retract printed %q", out)
 	}
 	for cmd, want := range map[string]string{
@@ -103,7 +103,7 @@ func TestUnsafeCmdline(t *testing.T) {
 	if !anyLine(v.lines(), regexp.MustCompile(`delay point fault.after_pte_offset_map: 100000 µs`)) {
 		v.errorf("the boot log does not confirm the delay point")
 	}
-	out := v.command("stress retract 5 1", 5*time.Minute)
+	out := v.command("stress retract 5 2", 5*time.Minute)
 	if !anyLine(out, regexp.MustCompile(`freed 0 after a grace period and [1-9]\d* at once, [1-9]\d* violations`)) ||
 		!anyLine(out, regexp.MustCompile(`^stress retract: FAILED$`)) {
 		v.errorf("stress retract with rcu=unsafe should detect violations; printed %q", out)
