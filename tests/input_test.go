@@ -7,6 +7,7 @@ package tests
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,4 +81,71 @@ func TestShellInput(t *testing.T) {
 		v.errorf("an error was prefixed twice")
 	}
 	v.checkNoCrash()
+}
+
+var (
+	memFramesRE = regexp.MustCompile(`^frames: (\d+) total .*, (\d+) free .*, (\d+) used$`)
+	memKindRE   = regexp.MustCompile(`^  (\w+) +(\d+) frames`)
+)
+
+// memFrames runs mem and returns the used frames in all and by kind.
+func (v *vm) memFrames() (used int, kinds map[string]int) {
+	v.t.Helper()
+	out := v.command("mem", cmdTimeout)
+	kinds = map[string]int{}
+	used = -1
+	for _, l := range out {
+		if m := memFramesRE.FindStringSubmatch(l); m != nil {
+			used, _ = strconv.Atoi(m[3])
+		} else if m := memKindRE.FindStringSubmatch(l); m != nil {
+			kinds[m[1]], _ = strconv.Atoi(m[2])
+		}
+	}
+	if used < 0 || len(kinds) == 0 {
+		v.fatalf("mem did not print \"frames: ... N used\" and the frames by kind:\n%q", out)
+	}
+	return used, kinds
+}
+
+// TestFloodFrames streams 256 KiB of junk — every byte value, escape
+// sequences, Ctrl-C, NULs, 0xff runs, lines far over the limit — into the
+// console as fast as the guest takes it, then types mem: the shell must
+// answer, and every frame must be back. Only the Go heap may have grown
+// (its own frames, the page tables of its window, a few thread stacks):
+// no page-cache or anonymous page, and nothing else, may be left behind.
+func TestFloodFrames(t *testing.T) {
+	v := bootShell(t)
+	usedBefore, before := v.memFrames()
+	b := garbage(256 << 10)
+	start := time.Now()
+	for len(b) > 0 {
+		n := min(256, len(b))
+		v.write(b[:n])
+		b = b[n:]
+		time.Sleep(time.Millisecond)
+	}
+	v.send("\x15\r\necho alive\r\n")
+	v.expect(regexp.MustCompile(`(?m)(^|\r)alive\r?$`), 3*time.Minute)
+	v.waitPrompt(cmdTimeout)
+	t.Logf("flood of 256 KiB taken in %v", time.Since(start).Round(time.Millisecond))
+	v.checkNoCrash()
+
+	usedAfter, after := v.memFrames()
+	for _, k := range []string{"anon", "pagecache"} {
+		if after[k] != before[k] {
+			v.errorf("%s frames: %d before the flood, %d after", k, before[k], after[k])
+		}
+	}
+	heap := max(0, after["goheap"]-before["goheap"])
+	limits := map[string]int{"goheap": 4096, "pagetable": 64, "kernel": 64} // 16 MiB of heap, its tables, 8 thread stacks
+	for k, lim := range limits {
+		if d := after[k] - before[k]; d > lim {
+			v.errorf("%s frames grew by %d during the flood (limit %d)", k, d, lim)
+		}
+	}
+	if other := usedAfter - usedBefore - heap - max(0, after["pagetable"]-before["pagetable"]) - max(0, after["kernel"]-before["kernel"]); other > 0 {
+		v.errorf("%d frames used after the flood are not the Go heap's (used %d before, %d after; by kind %v, then %v)",
+			other, usedBefore, usedAfter, before, after)
+	}
+	t.Logf("used frames %d before, %d after (Go heap %+d)", usedBefore, usedAfter, after["goheap"]-before["goheap"])
 }
