@@ -17,7 +17,7 @@ export CPUS MEM MACHINE ACCEL APPEND
 KERNEL_ENV   := GOOS=linux GOARCH=amd64 CGO_ENABLED=0
 KERNEL_FLAGS := -ldflags "-T 0x201000"
 
-.PHONY: all kernel run debug test test-host test-boot bench soak vet fmt clean qemu FORCE
+.PHONY: all kernel run debug test test-host test-boot fuzz fuzz-short bench soak vet fmt clean qemu FORCE
 
 all: kernel
 
@@ -47,11 +47,32 @@ debug: kernel $(LAUNCH) qemu
 
 test: qemu test-host test-boot
 
-# Host unit tests: everything but the package that boots QEMU.
+# Host unit tests: everything but the package that boots QEMU, then a
+# short run of every fuzz target.
 test-host:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 	$(GO) test $$($(GO) list ./... | grep -v '^retract/tests$$')
+	@$(MAKE) --no-print-directory fuzz-short
+
+# Fuzz targets (package:function): the shell's line editor and tokenizer,
+# the shell commands' argument parsing, the kernel command line, and the
+# ELF reader of the PVH note tool. `make fuzz` runs each for FUZZTIME;
+# failures land in the package's testdata/fuzz/ and then replay in every
+# `go test`.
+FUZZ_TARGETS := ./kernel/shell:FuzzEditor ./kernel/shell:FuzzTokenize \
+	./kernel/cmdargs:FuzzParse ./kernel/cmdline:FuzzParse ./boot/pvhnote:FuzzStamp
+FUZZTIME ?= 60s
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t#*:}; \
+		echo "fuzz: $$pkg $$fn for $(FUZZTIME)"; \
+		$(GO) test -run=NONE -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
 
 # Boot-and-check tests: build the kernel, boot it in QEMU, parse KTAP.
 test-boot: kernel qemu

@@ -52,8 +52,15 @@ func startAPs() {
 	SMPReport.InMADT = m.NCPU
 	limit := m.NCPU
 	if v, ok := cmdline.Lookup(cmdlineView(), "cpus"); ok {
-		if n, ok := cmdline.ParseUint(v); ok && n >= 1 && n <= amd64.MaxCPUs && int(n) < limit {
-			limit = int(n)
+		// A bad value is reported by cmdline.Parse in main; here it is
+		// just not applied.
+		if n, ok := cmdline.ParseUint(v); ok && n >= 1 && n <= amd64.MaxCPUs {
+			if int(n) <= limit {
+				limit = int(n)
+			} else {
+				var msg console.Msg
+				msg.S("cmdline: cpus=").U(n).S(": only ").U(uint64(limit)).S(" CPUs in the MADT; starting ").U(uint64(limit)).S("\n").Print()
+			}
 		}
 	}
 	SMPReport.Requested = limit

@@ -9,7 +9,10 @@
 package boot
 
 import (
+	"strconv"
+
 	"retract/arch/amd64"
+	"retract/kernel/cmdline"
 )
 
 const startInfoMagic = 0x336ec578
@@ -29,7 +32,10 @@ const (
 )
 
 const maxMemRanges = 32
-const maxCmdline = 1024
+
+// cmdlineScan is how far copyStartInfo looks for the end of a command line
+// that is too long to keep, to say how long it is.
+const cmdlineScan = 64 << 10
 
 // Info is what the boot path learned from the firmware.
 type Info struct {
@@ -38,9 +44,13 @@ type Info struct {
 	RSDP     uint64
 	Mem      [maxMemRanges]MemRange
 	NMem     int
-	Cmdline  [maxCmdline]byte
+	Cmdline  [cmdline.MaxLen]byte
 	NCmdline int
-	Raw      uint64 // where start_info was
+	// CmdlineLen is the length of the command line the boot loader gave:
+	// NCmdline, or more when the line was too long to keep and was
+	// ignored (NCmdline is then 0; see cmdline.Take).
+	CmdlineLen int
+	Raw        uint64 // where start_info was
 }
 
 // Boot is filled by start64 and read-only afterwards.
@@ -63,14 +73,8 @@ func copyStartInfo() bool {
 	Boot.Version = u32(a + 4)
 	Boot.RSDP = u64(a + 32)
 	if cl := u64(a + 24); cl != 0 {
-		for Boot.NCmdline < maxCmdline-1 {
-			c := *(*byte)(amd64.Ptr(uintptr(cl) + uintptr(Boot.NCmdline)))
-			if c == 0 {
-				break
-			}
-			Boot.Cmdline[Boot.NCmdline] = c
-			Boot.NCmdline++
-		}
+		src := unsafeBytes((*byte)(amd64.Ptr(uintptr(cl))), cmdlineScan)
+		Boot.NCmdline, Boot.CmdlineLen = cmdline.Take(Boot.Cmdline[:], src)
 	}
 	mm := u64(a + 40)
 	n := u32(a + 48)
@@ -86,8 +90,45 @@ func copyStartInfo() bool {
 	return true
 }
 
+// RAM returns the RAM the memory map lists: the sum of its E820RAM
+// ranges, and the end of the highest one (which is more than the sum when
+// the map has holes, as above 4 GiB, where QEMU moves what does not fit
+// below its PCI hole).
+func (i *Info) RAM() (total, top uint64) {
+	for _, r := range i.Mem[:i.NMem] {
+		if r.Type == E820RAM {
+			total += r.Size
+			top = max(top, r.Addr+r.Size)
+		}
+	}
+	return total, top
+}
+
+// MemTypeName names an E820 type for the console.
+func MemTypeName(t uint32) string {
+	switch t {
+	case E820RAM:
+		return "RAM"
+	case E820Reserved:
+		return "reserved"
+	case E820ACPI:
+		return "ACPI tables"
+	case E820NVS:
+		return "ACPI NVS"
+	}
+	return "type " + strconv.FormatUint(uint64(t), 10)
+}
+
 // CmdlineString returns the kernel command line (allocates).
 func CmdlineString() string { return string(Boot.Cmdline[:Boot.NCmdline]) }
+
+// CmdlineError says why the command line was ignored, or is nil.
+func CmdlineError() error {
+	if Boot.CmdlineLen > Boot.NCmdline {
+		return cmdline.TooLong(Boot.CmdlineLen, cmdlineScan)
+	}
+	return nil
+}
 
 // cmdlineView returns the command line without allocating (a string header
 // over the static array).

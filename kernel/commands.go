@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
 	"retract/arch/amd64"
+	"retract/boot"
 	"retract/kernel/clock"
 	"retract/kernel/console"
 	"retract/kernel/ktest"
@@ -25,7 +27,7 @@ import (
 
 func commands() []shell.Command {
 	return append(append(mmCommands(), thpCommands()...), []shell.Command{
-		{Name: "mem", Usage: "mem", Help: "frames: total, free, and used by kind; the Go heap's own view", Run: cmdMem},
+		{Name: "mem", Usage: "mem", Help: "frames by kind, the Go heap, the firmware's memory map", Run: cmdMem},
 		{Name: "cpus", Usage: "cpus", Help: "per CPU: APIC ID, current thread, ticks, switches, idle time", Run: cmdCPUs},
 		{Name: "threads", Usage: "threads", Help: "kernel threads (the Go runtime's Ms) and their states", Run: cmdThreads},
 		{Name: "uptime", Usage: "uptime", Help: "time since boot and the wall clock", Run: cmdUptime},
@@ -63,6 +65,11 @@ func cmdMem(sh *shell.Shell, args []string) error {
 		mb(ms.HeapInuse), mb(ms.HeapSys), mb(ms.HeapReleased), ms.NumGC)
 	sh.Printf("heap window: %s of address space handed out at %#x\n", mb(sys.HeapReserved), mm.HeapBase)
 	sh.Printf("page faults: %d (%d backed a Go heap page)\n", trap.PageFaults, trap.HeapFaults)
+	ram, top := boot.Boot.RAM()
+	sh.Printf("memory map (from the firmware): %d ranges, %d KiB of RAM up to %#x\n", boot.Boot.NMem, ram>>10, top)
+	for _, r := range boot.Boot.Mem[:boot.Boot.NMem] {
+		sh.Printf("  %#012x-%#012x %10d KiB  %s\n", r.Addr, r.Addr+r.Size, r.Size>>10, boot.MemTypeName(r.Type))
+	}
 	return nil
 }
 
@@ -146,6 +153,19 @@ func cmdTest(sh *shell.Shell, args []string) error {
 	if len(args) == 1 && args[0] == "list" {
 		ktest.List(sh.Out())
 		return nil
+	}
+	var unknown []string
+	for _, name := range args {
+		if len(ktest.Check([]string{name})) > 0 {
+			unknown = append(unknown, strconv.Quote(name))
+		}
+	}
+	if len(unknown) > 0 {
+		var known []string
+		for _, s := range ktest.Suites() {
+			known = append(known, s.Name)
+		}
+		return fmt.Errorf("unknown suite %s (known: %s); nothing ran", strings.Join(unknown, ", "), strings.Join(known, ", "))
 	}
 	passed, failed, skipped, errs := ktest.Run(testConfig(sh.Out()), args)
 	sh.Printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped)

@@ -48,6 +48,9 @@ func main() {
 	}
 	amd64.ProcessContext = true
 	fmt.Printf("retract: Go runtime up after %d ms; cmdline %q\n", clock.Nanotime()/1e6, boot.CmdlineString())
+	if err := boot.CmdlineError(); err != nil {
+		fmt.Println(err)
+	}
 	opts, errs := cmdline.Parse(boot.CmdlineString())
 	for _, err := range errs {
 		fmt.Println(err)
@@ -72,6 +75,9 @@ func main() {
 	if opts.SeedSet {
 		sys.Seed = opts.Seed
 	}
+	if err := power.Init(); err != nil {
+		fmt.Printf("power: %v: without isa-debug-exit the kernel can only halt\n", err)
+	}
 	sys.ExitHook = func(code int) { power.DebugExit(power.GoExited) }
 	watchdog.Expire = func() { power.DebugExit(power.TestsFailed) }
 	if opts.OopsExit {
@@ -85,7 +91,17 @@ func main() {
 	buildSymbols()
 
 	switch {
+	case opts.Refused:
+		fmt.Println("retract: the command line asks for things that exclude each other (see above): powering off with the failed status")
+		power.Exit(power.TestsFailed)
 	case len(opts.Bench) > 0:
+		if errs := bench.Check(opts.Bench); len(errs) > 0 {
+			for _, err := range errs {
+				fmt.Println(err)
+			}
+			fmt.Println("retract: no benchmark ran")
+			power.Exit(power.TestsFailed)
+		}
 		<-symbolsReady
 		errs := bench.Run(os.Stdout, opts.Bench)
 		for _, err := range errs {
@@ -109,14 +125,22 @@ func main() {
 }
 
 // runTests runs suites, prints the summary and powers off with the
-// verdict the harness reads (TestsPassed/TestsFailed).
+// verdict the harness reads (TestsPassed/TestsFailed). An unknown suite
+// name fails the run before any suite runs.
 func runTests(names []string) int {
+	if errs := ktest.Check(names); len(errs) > 0 {
+		for _, err := range errs {
+			fmt.Println(err)
+		}
+		fmt.Println("retract: no test ran")
+		power.Exit(power.TestsFailed)
+	}
 	passed, failed, skipped, errs := ktest.Run(testConfig(os.Stdout), names)
 	for _, err := range errs {
 		fmt.Println(err)
 	}
 	fmt.Printf("retract: tests done: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
-	if failed > 0 || len(errs) > 0 && passed == 0 {
+	if failed > 0 || len(errs) > 0 {
 		power.Exit(power.TestsFailed)
 	}
 	power.Exit(power.TestsPassed)
@@ -137,8 +161,9 @@ func testConfig(out io.Writer) ktest.Config {
 
 func banner() {
 	st := mm.Frames.Stats()
-	fmt.Printf("retract: %d MiB of RAM, %d MiB free; frame metadata at %#x-%#x\n",
-		mm.RAMTop>>20, st.Free*mm.PageSize>>20, boot.MetaStart, boot.MetaEnd)
+	ram, top := boot.Boot.RAM()
+	fmt.Printf("retract: %d MiB of RAM (highest address %#x), %d MiB free; frame metadata at %#x-%#x\n",
+		ram>>20, top, st.Free*mm.PageSize>>20, boot.MetaStart, boot.MetaEnd)
 	fmt.Printf("retract: clock: TSC %d MHz, LAPIC timer %d MHz (calibrated against the %s)\n",
 		clock.TSCHz/1e6, clock.LAPICHz/1e6, clock.Source)
 	if clock.Retries > 0 {

@@ -4,67 +4,67 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"retract/arch/amd64"
+	"retract/kernel/cmdargs"
 	"retract/kernel/shell"
 	"retract/mm"
 )
 
 func mmCommands() []shell.Command {
 	return []shell.Command{
-		{Name: "mm", Usage: "mm [new | map ID ADDR PAGES r|rw | mapfile ID ADDR PAGES | advise ID ADDR PAGES huge|nohuge | destroy ID]",
+		{Name: "mm", Usage: cmdargs.MMUsage,
 			Help: "list address spaces and their VMAs, or make and change one (mapfile: the shared demo file)", Run: cmdMM},
-		{Name: "pt", Usage: "pt walk ID ADDR | pt dump ID [START END]", Help: "walk the page tables of ADDR level by level, or list the mapped pages", Run: cmdPT},
-		{Name: "fault", Usage: "fault ID ADDR [r|w]", Help: "touch ADDR in address space ID through uaccess (faulting it in)", Run: cmdFault},
+		{Name: "pt", Usage: cmdargs.PTUsage, Help: "walk the page tables of ADDR level by level, or list the mapped pages", Run: cmdPT},
+		{Name: "fault", Usage: cmdargs.FaultUsage, Help: "touch the 8 bytes at ADDR in address space ID through uaccess (faulting it in)", Run: cmdFault},
 	}
 }
 
-func findMM(s string) (*mm.MM, error) {
-	id, err := strconv.ParseUint(s, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("%q is not an address space id (see mm)", s)
-	}
+func findMM(id uint32) (*mm.MM, error) {
 	for _, m := range mm.All() {
-		if uint64(m.ID) == id {
+		if m.ID == id {
 			return m, nil
 		}
 	}
 	return nil, fmt.Errorf("no address space %d (see mm)", id)
 }
 
-// mmRange parses "ID ADDR PAGES": the address space, the page-aligned
-// address and the size in bytes (at most maxPages pages; why says why).
-func mmRange(args []string, maxPages int, why string) (*mm.MM, uintptr, uintptr, error) {
-	m, err := findMM(args[0])
-	if err != nil {
-		return nil, 0, 0, err
+// vmaString describes a VMA like mm.VMA.String, naming its file once
+// (a File's String already starts with "file").
+func vmaString(v mm.VMA) string {
+	file := "anon"
+	if v.File != nil {
+		file = fmt.Sprint(v.File)
 	}
-	a, err := parseUserAddr(args[1])
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	n, err := strconv.Atoi(args[2])
-	if err != nil || n < 1 || n > maxPages {
-		return nil, 0, 0, fmt.Errorf("PAGES must be 1 to %d%s", maxPages, why)
-	}
-	return m, a &^ (mm.PageSize - 1), uintptr(n) * mm.PageSize, nil
+	return fmt.Sprintf("%#x-%#x %v %v pgoff %#x %s", v.Start, v.End, v.Prot, v.Flags, v.Pgoff, file)
 }
 
-func parseUserAddr(s string) (uintptr, error) {
-	v, err := strconv.ParseUint(strings.TrimPrefix(s, "0x"), 16, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a hex address", s)
+// checkFree refuses a range that overlaps a mapping of m: mm map and mm
+// mapfile never replace one. The caller holds m.MmapLock.
+func checkFree(m *mm.MM, start, end uintptr) error {
+	for _, v := range m.VMAs.All() {
+		if v.Start < end && start < v.End {
+			return fmt.Errorf("[%#x, %#x) overlaps the mapping [%#x, %#x) of mm %d (see mm): not mapped", start, end, v.Start, v.End, m.ID)
+		}
 	}
-	if uintptr(v) < mm.UserBase || uintptr(v) >= mm.UserEnd {
-		return 0, fmt.Errorf("%#x is not a user address: the user range is [%#x, %#x)", v, mm.UserBase, mm.UserEnd)
-	}
-	return uintptr(v), nil
+	return nil
 }
 
 func cmdMM(sh *shell.Shell, args []string) error {
-	if len(args) == 0 {
+	r, err := cmdargs.ParseMM(args, DemoFilePages)
+	if err != nil {
+		return err
+	}
+	var m *mm.MM
+	if r.Op != cmdargs.MMList && r.Op != cmdargs.MMNew {
+		if m, err = findMM(r.ID); err != nil {
+			return err
+		}
+	}
+	start, end := r.Addr, r.Addr+r.Size()
+	switch r.Op {
+	case cmdargs.MMList:
 		all := mm.All()
 		if len(all) == 0 {
 			sh.Printf("no address spaces (mm new makes one)\n")
@@ -76,72 +76,46 @@ func cmdMM(sh *shell.Shell, args []string) error {
 				s.Spurious.Load(), s.Retries.Load(), s.EFAULT.Load(), s.Detached.Load())
 			m.MmapLock.RLock()
 			for _, v := range m.VMAs.All() {
-				sh.Printf("  %v\n", v)
+				sh.Printf("  %s\n", vmaString(v))
 			}
 			m.MmapLock.RUnlock()
 		}
-		return nil
-	}
-	switch args[0] {
-	case "new":
+	case cmdargs.MMNew:
 		m, err := mm.New()
 		if err != nil {
 			return err
 		}
 		sh.Printf("mm %d: PML4 at %#x\n", m.ID, m.PML4)
-	case "map":
-		if len(args) != 5 {
-			return fmt.Errorf("usage: mm map ID ADDR PAGES r|rw")
-		}
-		m, a, size, err := mmRange(args[1:4], 1<<20, "")
-		if err != nil {
-			return err
-		}
+	case cmdargs.MMMap:
 		prot := mm.ProtRead
-		switch args[4] {
-		case "r":
-		case "rw":
+		if r.Write {
 			prot |= mm.ProtWrite
-		default:
-			return fmt.Errorf("protection %q: want r or rw", args[4])
 		}
 		m.MmapLock.Lock()
-		err = m.VMAs.Insert(mm.VMA{Start: a, End: a + size, Prot: prot, Flags: mm.VMAnon})
-		m.MmapLock.Unlock()
+		defer m.MmapLock.Unlock()
+		if err := checkFree(m, start, end); err != nil {
+			return err
+		}
+		return m.VMAs.Insert(mm.VMA{Start: start, End: end, Prot: prot, Flags: mm.VMAnon})
+	case cmdargs.MMMapFile:
+		// MmapFile replaces what is there (MAP_FIXED) and takes MmapLock
+		// itself: check first. Only the shell maps into its address
+		// spaces, so nothing can map there in between.
+		m.MmapLock.RLock()
+		err := checkFree(m, start, end)
+		m.MmapLock.RUnlock()
+		if err != nil {
+			return err
+		}
+		_, err = m.MmapFile(start, end-start, mm.ProtRead|mm.ProtWrite, true, theDemoFile(), 0)
 		return err
-	case "mapfile":
-		if len(args) != 4 {
-			return fmt.Errorf("usage: mm mapfile ID ADDR PAGES")
+	case cmdargs.MMAdvise:
+		if r.Huge {
+			return m.Madvise(start, end-start, mm.VMHugepage, mm.VMNoHugepage)
 		}
-		m, a, size, err := mmRange(args[1:4], DemoFilePages, " (the demo file's size)")
-		if err != nil {
-			return err
-		}
-		_, err = m.MmapFile(a, size, mm.ProtRead|mm.ProtWrite, true, theDemoFile(), 0)
-		return err
-	case "advise":
-		if len(args) != 5 || args[4] != "huge" && args[4] != "nohuge" {
-			return fmt.Errorf("usage: mm advise ID ADDR PAGES huge|nohuge")
-		}
-		m, a, size, err := mmRange(args[1:4], 1<<20, "")
-		if err != nil {
-			return err
-		}
-		if args[4] == "huge" {
-			return m.Madvise(a, size, mm.VMHugepage, mm.VMNoHugepage)
-		}
-		return m.Madvise(a, size, mm.VMNoHugepage, mm.VMHugepage)
-	case "destroy":
-		if len(args) != 2 {
-			return fmt.Errorf("usage: mm destroy ID")
-		}
-		m, err := findMM(args[1])
-		if err != nil {
-			return err
-		}
+		return m.Madvise(start, end-start, mm.VMNoHugepage, mm.VMHugepage)
+	case cmdargs.MMDestroy:
 		m.Destroy()
-	default:
-		return fmt.Errorf("unknown subcommand %q", args[0])
 	}
 	return nil
 }
@@ -161,20 +135,23 @@ func pteFlags(e amd64.PTE) string {
 }
 
 func cmdPT(sh *shell.Shell, args []string) error {
-	if len(args) >= 2 && args[0] == "dump" {
-		return cmdPTDump(sh, args[1:])
-	}
-	if len(args) != 3 || args[0] != "walk" {
-		return fmt.Errorf("usage: pt walk ID ADDR | pt dump ID [START END]")
-	}
-	m, err := findMM(args[1])
+	r, err := cmdargs.ParsePT(args)
 	if err != nil {
 		return err
 	}
-	va, err := parseUserAddr(args[2])
+	m, err := findMM(r.ID)
 	if err != nil {
 		return err
 	}
+	if r.Dump {
+		return ptDump(sh, m, r.Start, r.End)
+	}
+	ptWalk(sh, m, r.Addr)
+	return nil
+}
+
+// ptWalk prints the page-table entries that translate va, level by level.
+func ptWalk(sh *shell.Shell, m *mm.MM, va uintptr) {
 	entries, tables := m.Walk(va)
 	names := [4]string{"PML4", "PDPT", "PD  ", "PT  "}
 	for i := 0; i < 4; i++ {
@@ -187,13 +164,13 @@ func cmdPT(sh *shell.Shell, args []string) error {
 			amd64.Index(va, 4-i), uint64(e), pteFlags(e))
 		if !e.Present() {
 			sh.Printf("     not present: %#x is not mapped\n", va)
-			return nil
+			return
 		}
 		if i == 2 && e.Huge() {
 			head := mm.PmdPFN(e) << mm.PageShift
 			sh.Printf("     -> huge PMD: one 2 MiB page at %#x (%s), byte at %#x\n", head,
 				mm.Frames.KindOf(mm.PmdPFN(e)), head|uint64(va)&(mm.HPageSize-1))
-			return nil
+			return
 		}
 	}
 	e := entries[3]
@@ -205,32 +182,23 @@ func cmdPT(sh *shell.Shell, args []string) error {
 		what = "the shared zero page"
 	}
 	sh.Printf("     -> frame %#x (%s), byte at %#x\n", e.Addr(), what, e.Addr()|uint64(va)&(mm.PageSize-1))
-	return nil
 }
 
 func cmdFault(sh *shell.Shell, args []string) error {
-	if len(args) < 2 || len(args) > 3 {
-		return fmt.Errorf("usage: fault ID ADDR [r|w]")
-	}
-	m, err := findMM(args[0])
+	r, err := cmdargs.ParseFault(args)
 	if err != nil {
 		return err
 	}
-	va, err := parseUserAddr(args[1])
+	m, err := findMM(r.ID)
 	if err != nil {
 		return err
 	}
-	write := len(args) == 3 && args[2] == "w"
-	if len(args) == 3 && args[2] != "r" && args[2] != "w" {
-		return fmt.Errorf("access %q: want r or w", args[2])
-	}
-	va &^= 7
 	m.Use()
-	if write {
-		err = m.Store64(va, 0x5a5a5a5a)
+	if r.Write {
+		err = m.Store64(r.Addr, 0x5a5a5a5a)
 	} else {
 		var v uint64
-		v, err = m.Load64(va)
+		v, err = m.Load64(r.Addr)
 		if err == nil {
 			sh.Printf("read %#x\n", v)
 		}
@@ -239,29 +207,12 @@ func cmdFault(sh *shell.Shell, args []string) error {
 	if err != nil {
 		return err
 	}
-	return cmdPT(sh, []string{"walk", args[0], args[1]})
+	ptWalk(sh, m, r.Addr)
+	return nil
 }
 
-func cmdPTDump(sh *shell.Shell, args []string) error {
-	if len(args) != 1 && len(args) != 3 {
-		return fmt.Errorf("usage: pt dump ID [START END]")
-	}
-	m, err := findMM(args[0])
-	if err != nil {
-		return err
-	}
-	start, end := mm.UserBase, mm.UserEnd
-	if len(args) == 3 {
-		if start, err = parseUserAddr(args[1]); err != nil {
-			return err
-		}
-		if end, err = parseUserAddr(args[2]); err != nil {
-			return err
-		}
-		if end <= start {
-			return fmt.Errorf("END must be above START")
-		}
-	}
+// ptDump lists the pages mapped in [start, end) of m.
+func ptDump(sh *shell.Shell, m *mm.MM, start, end uintptr) error {
 	const max = 256
 	maps := m.Dump(start, end, max)
 	for _, x := range maps {

@@ -5,10 +5,11 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
+	"retract/kernel/cmdargs"
+	"retract/kernel/cmdline"
 	"retract/kernel/shell"
 	"retract/kernel/smp"
 	"retract/kernel/stress"
@@ -17,12 +18,13 @@ import (
 
 func thpCommands() []shell.Command {
 	return []shell.Command{
-		{Name: "khugepaged", Usage: "khugepaged [on|off|stats|scan|set sleep_ms|pages_to_scan|max_ptes_none N]",
+		{Name: "khugepaged", Usage: cmdargs.KhugepagedUsage,
 			Help: "the background collapser: switch it, show its counters, run one round, tune it", Run: cmdKhugepaged},
-		{Name: "collapse", Usage: "collapse ID ADDR", Help: "collapse the 2 MiB around ADDR in address space ID now (anon, file, or a PTE-mapped huge page)", Run: cmdCollapse},
+		{Name: "collapse", Usage: cmdargs.CollapseUsage, Help: "collapse the 2 MiB around ADDR in address space ID now (anon, file, or a PTE-mapped huge page)", Run: cmdCollapse},
 		{Name: "retract", Usage: "retract stats | retract unsafe on|off", Help: "retract counters; free retracted tables at once (unsafe: the bug) or after a grace period", Run: cmdRetract},
-		{Name: "delay", Usage: "delay [POINT MICROSECONDS]", Help: "list the race-widening delay points, or set one (0 = off)", Run: cmdDelay},
-		{Name: "stress", Usage: "stress retract [SECONDS] [CPUS]", Help: "faults on CPUS-1 CPUs (default all) against collapse and retract on one more; reports retries, violations, data errors", Run: cmdStress},
+		{Name: "delay", Usage: cmdargs.DelayUsage, Help: "list the race-widening delay points, or set one (0 = off)", Run: cmdDelay},
+		{Name: "stress", Usage: cmdargs.StressUsage,
+			Help: "CPUS-1 CPUs fault against collapse and retract on one more (CPUS: 2 to all online, the default); reports retries, violations, data errors; SEED (default: seed= of the command line, else the clock) replays a run", Run: cmdStress},
 	}
 }
 
@@ -41,8 +43,13 @@ func theDemoFile() *mm.File {
 }
 
 func cmdKhugepaged(sh *shell.Shell, args []string) error {
+	r, err := cmdargs.ParseKhugepaged(args)
+	if err != nil {
+		return err
+	}
 	k := &mm.Khugepaged
-	if len(args) == 0 || args[0] == "stats" {
+	switch r.Op {
+	case "stats":
 		on := "off"
 		if k.Enabled.Load() {
 			on = "on"
@@ -53,9 +60,6 @@ func cmdKhugepaged(sh *shell.Shell, args []string) error {
 		sh.Printf("  rounds %d, full scans %d, pages scanned %d, collapse attempts %d\n",
 			s.Rounds.Load(), s.FullScans.Load(), s.PagesScanned.Load(), s.Attempts.Load())
 		printCollapseStats(sh)
-		return nil
-	}
-	switch args[0] {
 	case "on":
 		k.Enabled.Store(true)
 		mm.WakeKhugepaged()
@@ -65,34 +69,14 @@ func cmdKhugepaged(sh *shell.Shell, args []string) error {
 		n := mm.KhugepagedScan(int(k.PagesToScan.Load()))
 		sh.Printf("one round: %d collapse attempts\n", n)
 	case "set":
-		if len(args) != 3 {
-			return fmt.Errorf("usage: khugepaged set sleep_ms|pages_to_scan|max_ptes_none N")
-		}
-		n, err := strconv.ParseInt(args[2], 10, 64)
-		if err != nil || n < 0 {
-			return fmt.Errorf("%q is not a non-negative number", args[2])
-		}
-		switch args[1] {
+		switch r.Tunable {
 		case "sleep_ms":
-			if n > 60000 {
-				return fmt.Errorf("sleep_ms: at most 60000")
-			}
-			k.ScanSleepMs.Store(n)
+			k.ScanSleepMs.Store(r.N)
 		case "pages_to_scan":
-			if n < 1 || n > 1<<20 {
-				return fmt.Errorf("pages_to_scan: 1 to %d", 1<<20)
-			}
-			k.PagesToScan.Store(n)
+			k.PagesToScan.Store(r.N)
 		case "max_ptes_none":
-			if n > mm.HPageNr-1 {
-				return fmt.Errorf("max_ptes_none: 0 to %d", mm.HPageNr-1)
-			}
-			k.MaxPtesNone.Store(n)
-		default:
-			return fmt.Errorf("unknown tunable %q: sleep_ms, pages_to_scan or max_ptes_none", args[1])
+			k.MaxPtesNone.Store(r.N)
 		}
-	default:
-		return fmt.Errorf("unknown subcommand %q (on, off, stats, scan, set)", args[0])
 	}
 	return nil
 }
@@ -113,18 +97,15 @@ func printCollapseStats(sh *shell.Shell) {
 }
 
 func cmdCollapse(sh *shell.Shell, args []string) error {
-	if len(args) != 2 {
-		return fmt.Errorf("usage: collapse ID ADDR")
-	}
-	m, err := findMM(args[0])
+	req, err := cmdargs.ParseCollapse(args)
 	if err != nil {
 		return err
 	}
-	va, err := parseUserAddr(args[1])
+	m, err := findMM(req.ID)
 	if err != nil {
 		return err
 	}
-	h := va &^ (mm.HPageSize - 1)
+	h := req.Addr
 	m.MmapLock.RLock()
 	v := m.VMAs.Find(h)
 	var vma mm.VMA
@@ -150,11 +131,19 @@ func cmdCollapse(sh *shell.Shell, args []string) error {
 	} else {
 		r = m.CollapseAnon(h, mm.HPageNr-1)
 	}
-	sh.Printf("collapse (%s) of %#x: %v; %d page tables retracted\n", what, h, r, mm.Collapse.Retracted.Load()-r0)
+	sh.Printf("collapse (%s) of %#x: %v; %s retracted\n", what, h, r, plural(mm.Collapse.Retracted.Load()-r0, "page table", "page tables"))
 	if r != mm.CollapseOK {
-		return fmt.Errorf("collapse failed: %v", r)
+		return fmt.Errorf("not collapsed: %v", r)
 	}
 	return nil
+}
+
+// plural says "1 page table" or "n page tables".
+func plural(n uint64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func cmdRetract(sh *shell.Shell, args []string) error {
@@ -179,48 +168,45 @@ func cmdRetract(sh *shell.Shell, args []string) error {
 }
 
 func cmdDelay(sh *shell.Shell, args []string) error {
-	switch len(args) {
-	case 0:
+	r, err := cmdargs.ParseDelay(args)
+	if err != nil {
+		return err
+	}
+	if r.List {
 		names, us := mm.DelayPoints()
 		for i, n := range names {
 			sh.Printf("%-28s %d µs\n", n, us[i])
 		}
 		return nil
-	case 2:
-		n, err := strconv.ParseUint(args[1], 10, 64)
-		if err != nil {
-			return fmt.Errorf("%q is not a number of microseconds", args[1])
-		}
-		return mm.SetDelay(args[0], n)
 	}
-	return fmt.Errorf("usage: delay [POINT MICROSECONDS]")
+	return mm.SetDelay(r.Point, r.Micros)
 }
 
 func cmdStress(sh *shell.Shell, args []string) error {
-	if len(args) == 0 || args[0] != "retract" || len(args) > 3 {
-		return fmt.Errorf("usage: stress retract [SECONDS] [CPUS]")
+	r, err := cmdargs.ParseStress(args, smp.Count())
+	if err != nil {
+		return err
 	}
-	secs, cpus := 10, smp.Count()
-	var err error
-	if len(args) > 1 {
-		if secs, err = strconv.Atoi(args[1]); err != nil || secs < 1 || secs > 86400 {
-			return fmt.Errorf("SECONDS must be 1 to 86400")
-		}
+	// The seed: SEED, else the command line's seed=, else the clock. The
+	// header prints it, so that `stress retract SECONDS CPUS SEED` replays
+	// the workers' choices.
+	seed := uint64(time.Now().UnixNano())
+	switch {
+	case r.SeedSet:
+		seed = r.Seed
+	case cmdline.Current.SeedSet:
+		seed = cmdline.Current.Seed
 	}
-	if len(args) > 2 {
-		if cpus, err = strconv.Atoi(args[2]); err != nil || cpus < 1 || cpus > 64 {
-			return fmt.Errorf("CPUS must be 1 to 64: the collapser and CPUS-1 faulting address spaces")
-		}
-	}
+	secs, cpus := r.Seconds, r.CPUs
 	workers := stress.DefaultWorkers(cpus)
 	mode := mm.FreeModeNow()
-	sh.Printf("stress retract: %d s, %d faulting address spaces and the collapser on %d CPUs; delays %d µs (fault), %d µs (retract)\n",
-		secs, workers, smp.Count(), mm.DelayFaultAfterPteOffsetMap.Micros(), mm.DelayRetractAfterPmdClear.Micros())
+	sh.Printf("stress retract: %d s, seed %d, %d faulting address spaces and the collapser on %d CPUs; delays %d µs (fault), %d µs (retract)\n",
+		secs, seed, workers, cpus, mm.DelayFaultAfterPteOffsetMap.Micros(), mm.DelayRetractAfterPmdClear.Micros())
 	sh.Printf("stress retract: %s\n", mode)
 	res, err := stress.Retract(stress.RetractConfig{
 		Duration: time.Duration(secs) * time.Second,
 		Workers:  workers,
-		Seed:     uint64(time.Now().UnixNano()),
+		Seed:     seed,
 		Logf:     func(f string, a ...any) { sh.Printf("stress: "+f+"\n", a...) },
 	})
 	if err != nil {
@@ -230,21 +216,19 @@ func cmdStress(sh *shell.Shell, args []string) error {
 	if res.Leak != "" {
 		sh.Printf("stress retract: LEAK: %s\n", res.Leak)
 	}
-	sh.Printf("stress retract: %s\n", stressVerdict(res, mode, smp.Count()))
+	sh.Printf("stress retract: %s\n", stressVerdict(res, mode))
 	return nil
 }
 
 // stressVerdict says what a stress run showed, and never claims more: a
-// run in which the race could not or did not happen is inconclusive, not
-// OK.
-func stressVerdict(res stress.RetractResult, mode mm.FreeMode, cpus int) string {
+// run in which the race did not happen is inconclusive, not OK. (With one
+// CPU it cannot happen: the command refuses to run there.)
+func stressVerdict(res stress.RetractResult, mode mm.FreeMode) string {
 	switch {
 	case res.Violations > 0 && mode.Unsafe() && res.DataErrors == 0 && res.AccessErrors == 0 && res.Leak == "":
 		return fmt.Sprintf("BUG SHOWN: %d use-after-free violations caught with unsafe freeing (the bug the 2023 series fixed)", res.Violations)
 	case res.Violations > 0 || res.DataErrors > 0 || res.AccessErrors > 0 || res.Leak != "":
 		return "FAILED"
-	case cpus < 2:
-		return "INCONCLUSIVE: the race needs two CPUs (make run CPUS=2): on one, a fault holding a table and a retract never overlap"
 	case mode.Unsafe():
 		return "INCONCLUSIVE: unsafe freeing, but no violation was caught: widen the fault's window (delay fault.after_pte_offset_map 40000)"
 	case res.Detached == 0:

@@ -44,6 +44,10 @@ type Config struct {
 	Debug   bool     // start halted with the gdbstub: -S -gdb tcp::GDBPort
 	GDBPort int      // default 1234
 	Extra   []string // extra raw QEMU arguments
+	// NoDebugExit leaves out the isa-debug-exit device, as on a machine
+	// without it: the kernel then powers off through ACPI (QEMU exits 0)
+	// and cannot report a test verdict in the exit status.
+	NoDebugExit bool
 }
 
 // WithDefaults returns c with every zero field replaced by its default.
@@ -140,11 +144,10 @@ func buildArgs(cfg Config, d Decision, serial []string) []string {
 	if cfg.Append != "" {
 		a = append(a, "-append", cfg.Append)
 	}
-	a = append(a,
-		"-no-reboot",
-		"-display", "none",
-		"-device", fmt.Sprintf("isa-debug-exit,iobase=%#x,iosize=0x04", DebugExitPort),
-	)
+	a = append(a, "-no-reboot", "-display", "none")
+	if !cfg.NoDebugExit {
+		a = append(a, "-device", fmt.Sprintf("isa-debug-exit,iobase=%#x,iosize=0x04", DebugExitPort))
+	}
 	a = append(a, serial...)
 	if cfg.Debug {
 		a = append(a, "-S", "-gdb", "tcp::"+strconv.Itoa(cfg.GDBPort))

@@ -87,6 +87,16 @@ func TestArgsDebugDefaultPort(t *testing.T) {
 	}
 }
 
+func TestArgsNoDebugExit(t *testing.T) {
+	a := strings.Join(Args(Config{NoDebugExit: true}, tcg), " ")
+	if strings.Contains(a, "isa-debug-exit") {
+		t.Errorf("NoDebugExit: the device is still there: %s", a)
+	}
+	if !strings.Contains(a, "-no-reboot -display none -serial stdio") {
+		t.Errorf("NoDebugExit dropped more than the device: %s", a)
+	}
+}
+
 func TestArgsNoEmptyAppend(t *testing.T) {
 	if slices.Contains(Args(Config{}, tcg), "-append") {
 		t.Error("-append with an empty command line")

@@ -252,15 +252,16 @@ func bootMem(t *testing.T, append string, cpus, memMB int) *vm {
 // bootMachine boots on a given QEMU machine type (microvm or q35).
 func bootMachine(t *testing.T, machine, append string, cpus, memMB int) *vm {
 	t.Helper()
+	return bootConfig(t, qemu.Config{Machine: machine, CPUs: cpus, MemMB: memMB, Append: append})
+}
+
+// bootConfig boots with cfg, whose Kernel and Accel the harness fills in.
+func bootConfig(t *testing.T, cfg qemu.Config) *vm {
+	t.Helper()
 	k := kernel(t)
-	cfg := qemu.Config{
-		Kernel:  k,
-		Machine: machine,
-		Accel:   envOr("ACCEL", "auto"),
-		CPUs:    cpus,
-		MemMB:   memMB,
-		Append:  append,
-	}
+	cfg.Kernel = k
+	cfg.Accel = envOr("ACCEL", "auto")
+	cpus, memMB, append := cfg.CPUs, cfg.MemMB, cfg.Append
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := qemu.Start(ctx, cfg)
 	if err != nil {

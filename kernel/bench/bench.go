@@ -35,19 +35,33 @@ func Names() []string {
 	return n
 }
 
-// Run runs the named benchmarks ("all" for every one) and reports unknown
-// names as errors.
+// Check returns an error for every name that is not a benchmark, naming
+// the known ones. The single name "all" stands for every benchmark.
+func Check(names []string) []error {
+	if len(names) == 1 && names[0] == "all" {
+		return nil
+	}
+	var errs []error
+	for _, name := range names {
+		if !slices.ContainsFunc(all, func(b Bench) bool { return b.Name == name }) {
+			errs = append(errs, fmt.Errorf("bench: unknown benchmark %q (known: all, %s)", name, strings.Join(Names(), ", ")))
+		}
+	}
+	return errs
+}
+
+// Run runs the named benchmarks ("all" for every one). If any name is
+// unknown nothing runs: the errors of Check are returned.
 func Run(w io.Writer, names []string) []error {
+	if errs := Check(names); len(errs) > 0 {
+		return errs
+	}
 	var errs []error
 	if len(names) == 1 && names[0] == "all" {
 		names = Names()
 	}
 	for _, name := range names {
 		i := slices.IndexFunc(all, func(b Bench) bool { return b.Name == name })
-		if i < 0 {
-			errs = append(errs, fmt.Errorf("bench: unknown benchmark %q (known: %s)", name, strings.Join(Names(), ", ")))
-			continue
-		}
 		if err := all[i].Run(w); err != nil {
 			errs = append(errs, fmt.Errorf("bench: %s: %v", name, err))
 		}

@@ -41,6 +41,11 @@ type Options struct {
 	Torture int
 	// Bench lists benchmarks to run (bench=NAME[,NAME] or bench=all).
 	Bench []string
+	// Refused is set when the command line asks for things that exclude
+	// each other (test= and bench=: a boot runs tests or benchmarks).
+	// Neither is kept, and the kernel should power off with the failed
+	// status rather than guess which one was meant.
+	Refused bool
 	// Delays sets race-widening delay points of the page-fault and retract
 	// paths (delay=POINT:US[,POINT:US]), in the order given, each point at
 	// most once. The names are not checked here: the kernel refuses points
@@ -66,6 +71,7 @@ func (o *Options) ListTests() bool {
 
 // Parse parses the command line s. It always returns usable Options:
 // a bad word is reported and ignored without affecting the other words.
+// test= and bench= together are refused (see Options.Refused).
 // Each problem is one error whose message is a complete line starting with
 // "cmdline: ". When a key appears more than once the last valid word wins
 // and the override is reported as an error too.
@@ -100,6 +106,10 @@ func Parse(s string) (Options, []error) {
 			errs = append(errs, fmt.Errorf("cmdline: %s overrides earlier %s", word, prev))
 		}
 		seen[key] = word
+	}
+	if len(opts.Tests) > 0 && len(opts.Bench) > 0 {
+		errs = append(errs, fmt.Errorf("cmdline: %s and %s cannot go together (a boot runs tests or benchmarks): running neither", seen["test"], seen["bench"]))
+		opts.Tests, opts.Bench, opts.Refused = nil, nil, true
 	}
 	return opts, errs
 }

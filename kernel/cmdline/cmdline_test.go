@@ -236,3 +236,20 @@ func TestUsage(t *testing.T) {
 		t.Errorf("last line = %q, want %q", lines[len(lines)-1], want)
 	}
 }
+
+func TestParseTestAndBenchRefused(t *testing.T) {
+	for _, line := range []string{"test=boot bench=nosuch", "bench=all seed=3 test=list"} {
+		opts, errs := Parse(line)
+		if !opts.Refused || opts.Tests != nil || opts.Bench != nil {
+			t.Errorf("Parse(%q) = %+v; want Refused and neither tests nor benchmarks", line, opts)
+		}
+		got := errStrings(errs)
+		if len(got) != 1 || !strings.HasPrefix(got[0], "cmdline: ") || !strings.Contains(got[0], "cannot go together") {
+			t.Errorf("Parse(%q) errors = %q, want one line saying test= and bench= cannot go together", line, got)
+		}
+	}
+	want := "cmdline: test=boot and bench=nosuch cannot go together (a boot runs tests or benchmarks): running neither"
+	if _, errs := Parse("test=boot bench=nosuch"); errStrings(errs)[0] != want {
+		t.Errorf("error %q, want %q", errStrings(errs)[0], want)
+	}
+}

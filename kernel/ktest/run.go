@@ -29,8 +29,9 @@ const DefaultTimeout = 2 * time.Minute
 // Run runs the named suites, in the order given, and writes a KTAP report
 // to cfg.Out ending with the line "# ktest: N passed, M failed, K skipped",
 // which counts leaf cases. An empty names list runs every suite, sorted
-// by name. Unknown names are not run; each gives an error (also the place
-// for an output write failure) that the caller should print.
+// by name. If any name is unknown nothing runs and nothing is written:
+// each unknown name gives an error (see Check) that the caller should
+// print. An output write failure is an error too.
 //
 // Each case runs in its own goroutine. A case that outlives its timeout is
 // reported as failed with a TIMEOUT directive and abandoned: its goroutine
@@ -76,17 +77,29 @@ func (rn *runner) writeLocked(buf []byte) {
 	rn.write(buf)
 }
 
+// Check returns an error for every name that is not a registered suite,
+// naming the known ones.
+func Check(names []string) []error { return global.check(names) }
+
+func (r *registry) check(names []string) (errs []error) {
+	for _, name := range names {
+		if _, ok := r.lookup(name); !ok {
+			errs = append(errs, fmt.Errorf("ktest: unknown suite %q (known: %s)", name, r.known()))
+		}
+	}
+	return errs
+}
+
 func (r *registry) run(cfg Config, names []string) (passed, failed, skipped int, errs []error) {
+	if errs := r.check(names); len(errs) > 0 {
+		return 0, 0, 0, errs
+	}
 	var suites []Suite
 	if len(names) == 0 {
 		suites = r.sorted()
 	}
 	for _, name := range names {
-		s, ok := r.lookup(name)
-		if !ok {
-			errs = append(errs, fmt.Errorf("ktest: unknown suite %q (known: %s)", name, r.known()))
-			continue
-		}
+		s, _ := r.lookup(name)
 		suites = append(suites, s)
 	}
 	timeout := cfg.DefaultTimeout

@@ -1,6 +1,8 @@
 // Package power ends the machine: ACPI soft-off (QEMU exits with status 0)
 // and QEMU's isa-debug-exit device, which the test harness reads: writing
-// v to port 0xf4 makes QEMU exit with status (v<<1)|1.
+// v to port 0xf4 makes QEMU exit with status (v<<1)|1. A machine without
+// that device is powered off through ACPI instead, after saying on the
+// console which status was lost.
 package power
 
 import (
@@ -20,24 +22,55 @@ const (
 
 const debugExitPort = 0xf4
 
-// Exit stops QEMU through isa-debug-exit with code. If the device is not
-// there (a different machine), it powers off instead.
-func Exit(code int) {
-	DebugExit(code)
-	Off()
+// statusNames name the exit codes on the console.
+var statusNames = [...]string{TestsPassed: "passed", TestsFailed: "failed", Oops: "oops", GoExited: "Go runtime exited"}
+
+// The ACPI power-off method, found by Init in process context: reading the
+// tables allocates on its error paths, and DebugExit may run in trap
+// context, where nothing may allocate.
+var (
+	off   acpi.Poweroff
+	offOK bool
+)
+
+// Init finds how to power off through ACPI, for DebugExit's fallback. main
+// calls it before it installs the hooks that call DebugExit; an error says
+// why there is no ACPI power-off (DebugExit then halts).
+func Init() error {
+	p, err := acpi.FindPoweroff()
+	off, offOK = p, err == nil
+	return err
 }
 
-// DebugExit writes code to isa-debug-exit and, if the machine is still
-// running (no such device), halts. It allocates nothing, so trap context
-// (exit_group, the oops path) can call it.
+// Exit stops QEMU through isa-debug-exit with code. If the device is not
+// there (a machine started without it), it powers off through ACPI.
+func Exit(code int) {
+	DebugExit(code)
+}
+
+// DebugExit writes code to isa-debug-exit. If the machine is still running
+// (no such device), it says so on the console, with the status that is
+// lost, and powers off through ACPI (QEMU then exits with status 0) or,
+// without ACPI, halts. It never returns and allocates nothing, so trap
+// context (exit_group, the oops path) can call it.
 func DebugExit(code int) {
 	amd64.Outl(debugExitPort, uint32(code))
 	var m console.Msg
-	m.S("power: no isa-debug-exit device; halting\n").Print()
-	for {
-		amd64.Cli()
-		amd64.Hlt()
+	m.S("power: no isa-debug-exit device: test status ").I(int64(code))
+	if code >= 0 && code < len(statusNames) {
+		m.S(" (").S(statusNames[code]).S(")")
 	}
+	m.S(" cannot reach QEMU's exit code; ")
+	if !offOK {
+		m.S("no ACPI power-off either: halting\n").Print()
+		halt()
+	}
+	m.S("powering off through ACPI\n").Print()
+	off.Enter()
+	clock.Spin(1e9) // QEMU acts on the write asynchronously
+	var m2 console.Msg
+	m2.S("power: ACPI power-off did not turn the machine off; halting\n").Print()
+	halt()
 }
 
 // Off powers the machine off through ACPI S5. If that is impossible it
@@ -54,6 +87,10 @@ func Off() {
 	} else {
 		m.S("power: cannot power off: ").S(err.Error()).S("; halting\n").Print()
 	}
+	halt()
+}
+
+func halt() {
 	for {
 		amd64.Cli()
 		amd64.Hlt()

@@ -1,6 +1,9 @@
 package shell
 
-import "io"
+import (
+	"fmt"
+	"io"
+)
 
 // MaxLine is the longest line the editor accepts, in bytes.
 const MaxLine = 256
@@ -27,16 +30,34 @@ const (
 // what the terminal should show. It understands printable ASCII, Backspace
 // (DEL or BS), Ctrl-U (erase line), Ctrl-C (discard line), CR or LF (end of
 // line; a CR LF or LF CR pair counts once) and the up and down arrows
-// (history of the last 32 lines). Other escape sequences, other control
-// bytes and bytes >= 0x80 are ignored. Lines are capped at MaxLine bytes;
-// the first byte dropped on a line rings the bell.
+// (history of the last 32 lines). Other escape sequences are ignored, and
+// so are other control bytes, which ring the bell.
+//
+// Nothing typed is changed behind the user's back: a line that was too
+// long (more than MaxLine bytes; the first byte dropped rings the bell) or
+// that held a byte >= 0x80 (the shell takes ASCII only) ends with an error
+// instead of a line to run. Ctrl-U, which erases the line, forgets both.
 type LineEditor struct {
-	echo    io.Writer
-	buf     []byte // the line so far
-	belled  bool   // the bell rang for this line
-	esc     int    // escape-sequence state
-	pairEnd byte   // '\r' or '\n' if it just ended a line
-	hist    history
+	echo     io.Writer
+	buf      []byte // the line so far
+	tooLong  bool   // bytes were dropped from this line (the bell rang)
+	nonASCII byte   // the first byte >= 0x80 typed on this line, or 0
+	esc      int    // escape-sequence state
+	pairEnd  byte   // '\r' or '\n' if it just ended a line
+	hist     history
+}
+
+// LineError is why a line ended without being taken: it is not run.
+type LineError struct {
+	TooLong  bool // longer than MaxLine bytes
+	NonASCII byte // a byte >= 0x80 on the line (when not TooLong)
+}
+
+func (e *LineError) Error() string {
+	if e.TooLong {
+		return fmt.Sprintf("line too long (max %d bytes); not run", MaxLine)
+	}
+	return fmt.Sprintf("non-ASCII byte %#x: the shell takes ASCII only; line not run", e.NonASCII)
 }
 
 // NewLineEditor returns an editor that writes its echo to echo. Write
@@ -47,14 +68,34 @@ func NewLineEditor(echo io.Writer) *LineEditor {
 
 // Feed processes one input byte. When it completes a line it returns the
 // line and done = true; Ctrl-C completes an empty line (the typed text is
-// discarded, and not remembered).
-func (e *LineEditor) Feed(b byte) (line string, done bool) {
+// discarded, and not remembered). A line that cannot be taken as typed
+// completes with a *LineError instead (and an empty line): it must not
+// run, and it is not remembered.
+func (e *LineEditor) Feed(b byte) (line string, done bool, err error) {
 	if p := e.pairEnd; p != 0 {
 		e.pairEnd = 0
 		if p == '\r' && b == '\n' || p == '\n' && b == '\r' {
-			return "", false
+			return "", false, nil
 		}
 	}
+	line, done = e.feed(b)
+	if done && (e.tooLong || e.nonASCII != 0) {
+		err = &LineError{TooLong: e.tooLong, NonASCII: e.nonASCII}
+		line = ""
+	}
+	if done {
+		if err == nil && line != "" {
+			e.hist.add(line)
+		} else {
+			e.hist.reset()
+		}
+		e.endLine()
+	}
+	return line, done, err
+}
+
+// feed is Feed without the end-of-line bookkeeping.
+func (e *LineEditor) feed(b byte) (line string, done bool) {
 
 	switch e.esc {
 	case escSeen:
@@ -90,14 +131,12 @@ func (e *LineEditor) Feed(b byte) (line string, done bool) {
 	switch {
 	case b == '\r' || b == '\n':
 		line = string(e.buf)
-		e.hist.add(line)
-		e.endLine()
 		e.pairEnd = b
 		e.write("\r\n")
 		return line, true
 	case b == ctrlC:
-		e.hist.reset()
-		e.endLine()
+		e.buf = e.buf[:0]
+		e.tooLong, e.nonASCII = false, 0
 		e.write("^C\r\n")
 		return "", true
 	case b == ctrlU:
@@ -111,14 +150,21 @@ func (e *LineEditor) Feed(b byte) (line string, done bool) {
 		e.esc = escSeen
 	case b >= 0x20 && b <= 0x7e:
 		if len(e.buf) >= MaxLine {
-			if !e.belled {
-				e.belled = true
+			if !e.tooLong {
+				e.tooLong = true
 				e.write(string(rune(bell)))
 			}
 			return "", false
 		}
 		e.buf = append(e.buf, b)
 		e.write(string(rune(b)))
+	case b >= 0x80:
+		if e.nonASCII == 0 {
+			e.nonASCII = b
+			e.write(string(rune(bell)))
+		}
+	default: // another control byte: not a key the editor knows
+		e.write(string(rune(bell)))
 	}
 	return "", false
 }
@@ -151,14 +197,14 @@ func (e *LineEditor) replace(s string) {
 		e.write("\b \b")
 	}
 	e.buf = append(e.buf[:0], s...)
-	e.belled = false
+	e.tooLong, e.nonASCII = false, 0
 	e.write(s)
 }
 
 // endLine starts a new, empty line.
 func (e *LineEditor) endLine() {
 	e.buf = e.buf[:0]
-	e.belled = false
+	e.tooLong, e.nonASCII = false, 0
 	e.esc = escNone
 }
 

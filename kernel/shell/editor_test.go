@@ -7,12 +7,15 @@ import (
 	"testing"
 )
 
-// feed runs input through a fresh editor and returns the completed lines
-// and the echo.
+// feed runs input through the editor and returns the completed lines; a
+// line that ended with an error is "ERROR: " and the error.
 func feed(e *LineEditor, input string) []string {
 	var lines []string
 	for i := 0; i < len(input); i++ {
-		if line, done := e.Feed(input[i]); done {
+		if line, done, err := e.Feed(input[i]); done {
+			if err != nil {
+				line = "ERROR: " + err.Error()
+			}
 			lines = append(lines, line)
 		}
 	}
@@ -37,8 +40,11 @@ func TestEditor(t *testing.T) {
 		{"backspace empty", "\x7fa\r", []string{"a"}, "a\r\n"},
 		{"ctrl-u", "abc\x15xy\r", []string{"xy"}, "abc\b \b\b \b\b \bxy\r\n"},
 		{"ctrl-c", "abc\x03", []string{""}, "abc^C\r\n"},
-		{"control ignored", "a\x01\x02\x04\x7e\x00\tb\r", []string{"a~b"}, "a~b\r\n"},
-		{"high ignored", "a\x80\xff\xc3\xa9b\r", []string{"ab"}, "ab\r\n"},
+		{"control rings", "a\x01\x02\x04\x7e\x00\tb\r", []string{"a~b"}, "a\a\a\a~\a\ab\r\n"},
+		{"high refused", "a\x80\xff\xc3\xa9b\r", []string{"ERROR: non-ASCII byte 0x80: the shell takes ASCII only; line not run"}, "a\ab\r\n"},
+		{"utf-8 refused", "h\xc3\xa9llo\r", []string{"ERROR: non-ASCII byte 0xc3: the shell takes ASCII only; line not run"}, "h\allo\r\n"},
+		{"ctrl-u forgets high", "a\xc3\x15b\r", []string{"b"}, "a\a\b \bb\r\n"},
+		{"ctrl-c forgets high", "a\xc3\x03b\r", []string{"", "b"}, "a\a^C\r\nb\r\n"},
 		{"csi ignored", "a\x1b[Cb\x1b[1;5Dc\x1b[3~d\r", []string{"abcd"}, "abcd\r\n"},
 		{"ss3 ignored", "a\x1bOPb\r", []string{"ab"}, "ab\r\n"},
 		{"lone esc", "a\x1bb\r", []string{"ab"}, "ab\r\n"},
@@ -59,19 +65,29 @@ func TestEditor(t *testing.T) {
 	}
 }
 
+// A line longer than MaxLine is not cut and run: it ends with an error.
+// A line of exactly MaxLine bytes is taken.
 func TestEditorCap(t *testing.T) {
 	var echo bytes.Buffer
 	e := NewLineEditor(&echo)
 	long := strings.Repeat("x", MaxLine+10)
-	lines := feed(e, long+"\r"+strings.Repeat("y", MaxLine+1)+"\r")
-	want := []string{strings.Repeat("x", MaxLine), strings.Repeat("y", MaxLine)}
+	lines := feed(e, long+"\r"+strings.Repeat("y", MaxLine+1)+"\r"+strings.Repeat("z", MaxLine)+"\r")
+	tooLong := "ERROR: line too long (max 256 bytes); not run"
+	want := []string{tooLong, tooLong, strings.Repeat("z", MaxLine)}
 	if !reflect.DeepEqual(lines, want) {
-		t.Fatalf("lines of length %d, %d; want %d, %d", len(lines[0]), len(lines[1]), MaxLine, MaxLine)
+		t.Fatalf("lines %.80q; want %.80q", lines, want)
 	}
-	wantEcho := strings.Repeat("x", MaxLine) + "\a\r\n" + strings.Repeat("y", MaxLine) + "\a\r\n"
+	wantEcho := strings.Repeat("x", MaxLine) + "\a\r\n" + strings.Repeat("y", MaxLine) + "\a\r\n" + strings.Repeat("z", MaxLine) + "\r\n"
 	if echo.String() != wantEcho {
 		t.Errorf("echo has %d BELs, length %d; want 2 BELs, length %d",
 			strings.Count(echo.String(), "\a"), echo.Len(), len(wantEcho))
+	}
+	if h := e.History(); len(h) != 1 || h[0] != strings.Repeat("z", MaxLine) {
+		t.Errorf("history %.40q: refused lines must not be remembered", h)
+	}
+	// Ctrl-U starts the line afresh.
+	if lines := feed(e, long+"\x15ok\r"); !reflect.DeepEqual(lines, []string{"ok"}) {
+		t.Errorf("after Ctrl-U: %q", lines)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 )
 
 // Prompt is printed before each line is read.
@@ -72,12 +73,14 @@ func (sh *Shell) Run() error {
 	for {
 		n, err := sh.in.Read(buf[:])
 		for _, b := range buf[:n] {
-			line, done := sh.ed.Feed(b)
+			line, done, lineErr := sh.ed.Feed(b)
 			if !done {
 				continue
 			}
 			sh.flushEcho()
-			if errors.Is(sh.Exec(line), ErrExit) {
+			if lineErr != nil {
+				sh.Printf("%v\n", lineErr)
+			} else if errors.Is(sh.Exec(line), ErrExit) {
 				return nil
 			}
 			sh.Printf("%s", Prompt)
@@ -101,7 +104,9 @@ func (sh *Shell) flushEcho() {
 
 // Exec tokenizes one line and runs the command it names, printing any
 // problem on the output: "unknown command ...", "NAME: ERROR" for a
-// command's error, "NAME: panic: VALUE" for a command that panicked. It
+// command's error, "NAME: panic: VALUE" for a command that panicked. An
+// error whose text already starts with "NAME: " (the mm command passing on
+// an error of package mm) is printed once, not as "NAME: NAME: ...". It
 // returns that problem as an error (ErrExit passes through unprinted). An
 // empty line does nothing.
 func (sh *Shell) Exec(line string) error {
@@ -122,9 +127,19 @@ func (sh *Shell) Exec(line string) error {
 	}
 	err = sh.call(c, args[1:])
 	if err != nil && !errors.Is(err, ErrExit) {
-		sh.Printf("%s: %v\n", c.Name, err)
+		sh.Printf("%s\n", prefixed(c.Name, err))
 	}
 	return err
+}
+
+// prefixed returns "name: " and the text of err, unless that text already
+// starts with "name: ".
+func prefixed(name string, err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, name+": ") {
+		return msg
+	}
+	return name + ": " + msg
 }
 
 // call runs c, turning a panic into an error so that the shell survives.

@@ -69,6 +69,45 @@ func TestShellSession(t *testing.T) {
 	}
 }
 
+// A refused line is reported and not run; the shell goes on.
+func TestShellRefusedLines(t *testing.T) {
+	in := "echo h\xc3\xa9llo\r" + "echo " + strings.Repeat("a", MaxLine) + "\r" + "echo ok\r"
+	out := runShell(t, in, 7)
+	for _, want := range []string{
+		"\r\nnon-ASCII byte 0xc3: the shell takes ASCII only; line not run\nretract> ",
+		"\a\r\nline too long (max 256 bytes); not run\nretract> ",
+		"echo ok\r\nok\nretract> ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%q", want, out)
+		}
+	}
+	if strings.Contains(out, "\nhllo\n") || strings.Contains(out, "\n"+strings.Repeat("a", MaxLine-5)) {
+		t.Errorf("a refused line ran:\n%q", out)
+	}
+}
+
+// An error that already names the command is not prefixed twice.
+func TestExecPrefix(t *testing.T) {
+	var out bytes.Buffer
+	sh := New(strings.NewReader(""), &out, []Command{
+		{Name: "mm", Run: func(*Shell, []string) error { return errors.New("mm: too many address spaces") }},
+		{Name: "stress", Run: func(*Shell, []string) error { return errors.New("stress: at most 500 workers") }},
+		{Name: "fault", Run: func(*Shell, []string) error { return errors.New("mm: bad address (EFAULT)") }},
+		{Name: "m", Run: func(*Shell, []string) error { return errors.New("mm: x") }},
+	})
+	for _, line := range []string{"mm", "stress", "fault", "m"} {
+		sh.Exec(line)
+	}
+	want := "mm: too many address spaces\n" +
+		"stress: at most 500 workers\n" +
+		"fault: mm: bad address (EFAULT)\n" +
+		"m: mm: x\n"
+	if out.String() != want {
+		t.Errorf("output\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
 func TestShellExitStopsReading(t *testing.T) {
 	r := strings.NewReader("exit\recho no\r")
 	var out bytes.Buffer
@@ -115,6 +154,32 @@ func TestHelp(t *testing.T) {
 	if want := "  dis ADDR|SYMBOL   disassemble\n"; out.String() != want {
 		t.Errorf("help dis: %q, want %q", out.String(), want)
 	}
+	out.Reset()
+	long := New(strings.NewReader(""), &out, []Command{
+		{Name: "mm", Usage: "mm [new | map ID ADDR PAGES r|rw | mapfile ID ADDR PAGES | advise ID ADDR PAGES huge|nohuge | destroy ID]",
+			Help: "list address spaces and their VMAs, or make and change one (mapfile: the shared demo file)", Run: testCommands()[0].Run},
+		{Name: "pt", Usage: "pt walk ID ADDR", Help: "walk the page tables of ADDR level by level, or list the mapped pages, and more words to wrap", Run: testCommands()[0].Run},
+	})
+	if err := long.Exec("help"); err != nil {
+		t.Fatal(err)
+	}
+	want = "" +
+		"  help [COMMAND]    list commands, or describe one\n" +
+		"  mm [new | map ID ADDR PAGES r|rw | mapfile ID ADDR PAGES | advise ID ADDR\n" +
+		"    PAGES huge|nohuge | destroy ID]\n" +
+		"                    list address spaces and their VMAs, or make and change one\n" +
+		"                    (mapfile: the shared demo file)\n" +
+		"  pt walk ID ADDR   walk the page tables of ADDR level by level, or list the\n" +
+		"                    mapped pages, and more words to wrap\n"
+	if out.String() != want {
+		t.Errorf("help with long lines:\n%s\nwant:\n%s", out.String(), want)
+	}
+	for _, l := range strings.Split(out.String(), "\n") {
+		if len(l) > 80 {
+			t.Errorf("help line of %d columns: %q", len(l), l)
+		}
+	}
+
 	out.Reset()
 	if err := sh.Exec("help nope"); err == nil || out.String() != "help: unknown command \"nope\"\n" {
 		t.Errorf("help nope: err %v, output %q", err, out.String())
@@ -164,8 +229,11 @@ func TestGarbageFlood(t *testing.T) {
 	if err := sh.Run(); err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(out.String(), "; type help\n"); n < 1000 {
+	if n := strings.Count(out.String(), "; type help\n"); n < 50 {
 		t.Errorf("only %d unknown-command lines: the flood did not reach the dispatcher", n)
+	}
+	if n := strings.Count(out.String(), "; line not run\n"); n < 1000 {
+		t.Errorf("only %d lines refused for non-ASCII bytes: the flood did not reach the editor", n)
 	}
 	if !strings.HasSuffix(out.String(), "echo ok\r\nok\nretract> ") {
 		tail := out.String()

@@ -15,13 +15,15 @@
 //	-append   APPEND   kernel command line (empty)
 //	-debug             start halted, waiting for gdb
 //	-gdbport  GDBPORT  gdbstub TCP port (1234)
+//	-no-debug-exit     leave out the isa-debug-exit device
 //
 // launch prints the accelerator decision on stderr (and, with -debug, the
 // gdb command that attaches with symbols), then execs QEMU with the serial
 // console and the QEMU monitor on the terminal: Ctrl-A X quits, Ctrl-A C
 // switches between the console and the monitor. Its exit status is QEMU's:
 // 0 after an ACPI poweroff, (v<<1)|1 after the kernel writes v to the
-// isa-debug-exit port. Bad flags or variables exit with status 2.
+// isa-debug-exit port (without that device, -no-debug-exit, always 0).
+// Bad flags or variables exit with status 2.
 package main
 
 import (
@@ -125,6 +127,7 @@ func (l launcher) run(args []string) int {
 	fs.StringVar(&cfg.Append, "append", def.Append, "kernel command line (env APPEND)")
 	fs.BoolVar(&cfg.Debug, "debug", false, "start halted and wait for gdb")
 	fs.IntVar(&cfg.GDBPort, "gdbport", def.GDBPort, "gdbstub TCP port (env GDBPORT)")
+	fs.BoolVar(&cfg.NoDebugExit, "no-debug-exit", false, "leave out the isa-debug-exit device (the kernel powers off through ACPI; QEMU exits 0)")
 	fs.Usage = func() {
 		fmt.Fprintf(l.stderr, "usage: launch [flags] [-- extra QEMU arguments]\n\nBoots the kernel under QEMU on this terminal (Ctrl-A X quits, Ctrl-A C toggles the monitor).\n\n")
 		fs.PrintDefaults()
