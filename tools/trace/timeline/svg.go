@@ -19,7 +19,8 @@ const (
 	svgMinStep    = 22.0 // the least distance between two distinct times
 	svgLabelStep  = 13.0 // between rotated labels at the same time on a lane
 	svgMaxPlot    = 3200.0
-	svgPad        = 24.0 // left and right of the plot
+	svgPad        = 24.0 // left of the plot
+	svgPadRight   = 96.0 // right of it: slices still open at the end show their name
 	svgAxisH      = 34.0
 	svgRowH       = 18.0
 	svgLabelChars = 44 // longer instant labels are cut (the tooltip has all)
@@ -60,7 +61,7 @@ func (t *Trace) WriteSVG(w io.Writer) error {
 		nameW = max(nameW, utf8.RuneCountInString(tr.Name))
 	}
 	left := float64(nameW)*7.4 + 20
-	plotW := float64(last-first)*perNs + 2*svgPad
+	plotW := float64(last-first)*perNs + svgPad + svgPadRight
 	plotW = max(plotW, 120)
 	x := func(ts uint64) float64 { return left + svgPad + float64(ts-first)*perNs }
 
@@ -126,7 +127,7 @@ func (t *Trace) WriteSVG(w io.Writer) error {
 		l := lanes[s.Track]
 		x0, x1 := x(s.Start), x(s.End)
 		if s.Open {
-			x1 = left + plotW - 4
+			x1 = left + plotW - 8
 		}
 		w := max(x1-x0, 3)
 		yy := l.labelBottom + 6 + float64(s.Row)*svgRowH
