@@ -23,7 +23,8 @@
  *
  * Every step that another CPU can observe is one atomic step; each cites
  * the function (and file) of the kernel it models. The printf lines are
- * the timeline that model/trail turns a counterexample into:
+ * the timeline that model.Timeline (model/trail.go) makes of a replayed
+ * counterexample:
  *   "@LANE B|E|I NAME [key=value...]", "@LANE S|F FLOW NAME",
  *   "@track LANE NAME" (lanes: 0 collapse CPU 0, 1 and 2 the faults,
  *   3 RCU, 4 the allocator). The verifier ignores them.
