@@ -165,13 +165,14 @@ func TestDrawnTrailsAreCurrent(t *testing.T) {
 
 // The mutants: small bugs put into the RCU variant on purpose, each of
 // which one property must catch — proof that the properties can fail.
+// Each replaces the first occurrence of old in retract.pml.
 var mutants = []struct {
 	name, old, new, property string
 }{
 	{"the RCU callback forgets to free the table",
 		"cbQueued = false; frame = pt_freed; freed = true;", "cbQueued = false;", "retracted_freed"},
 	{"unmapRange never releases the ptl",
-		`atomic { ptl = 0; printf("@0 E \"ptl held\"\n") }`, "skip", NoDeadlock},
+		`atomic { USE_T(ptl_unlock); ptl = 0; printf("@0 E \"ptl held\"\n") }`, "skip", NoDeadlock},
 	{"rcu.Call waits for the grace period already running",
 		"waitFor = started + 1;", "waitFor = (started != completed -> started : started + 1);", "no_use_after_free"},
 }

@@ -57,8 +57,8 @@ mtype:pmdentry = { pmd_none, pmd_table, pmd_huge };
 mtype:pteentry = { pte_none, pte_ro, pte_rw, pte_poison };
 /* T's frame: a live page table, free, or reused by someone else. */
 mtype:framestate = { pt_live, pt_freed, pt_reused };
-/* Where a fault touched T after it was freed. */
-mtype:access = { no_access, orig_load, ptl_lock, pte_same, store_pte, ptl_unlock };
+/* Where a CPU touched T after it was freed. */
+mtype:access = { no_access, orig_load, ptl_lock, pte_same, store_pte, ptl_unlock, pte_scan };
 
 /* Page tables (mm/walk.go, mm/collapse.go). */
 mtype:pmdentry pmd;		/* *pmd: the PD entry */
@@ -80,11 +80,11 @@ byte waitFor;			/* its Head.waitFor */
 /* What the properties look at. */
 bool retracted;			/* T was detached (PmdpCollapseFlush) */
 bool freed;			/* T's frame was freed */
-mtype:access uaf = no_access;	/* first use of T after it was freed */
+mtype:access uaf = no_access;	/* how a CPU first used T after it was freed */
 bool lostUpdate;		/* a PTE went into a table the PMD no longer points to */
 
-/* USE_T(how): a fault on CPU cpu is about to read or write T (its entries
- * or its lock): if T's frame is no longer a live page table, that is the
+/* USE_T(how): CPU cpu is about to read or write T (its entries or its
+ * lock): if T's frame is no longer a live page table, that is the
  * use-after-free. Used inside the atomic step of the access. */
 #define USE_T(how) \
 	if \
@@ -274,14 +274,15 @@ proctype collapse()
 		/* ... PteOffsetMapLock ... */
 		atomic { rcuNest[cpu]++; printf("@0 B \"RCU read side\"\n") }
 		atomic { pmdval = pmd; printf("@0 I PteOffsetMapLock pmd=%e\n", pmdval) }
-		atomic { ptl == 0 -> ptl = cpu + 1; printf("@0 B \"ptl held\"\n") }
+		atomic { ptl == 0 -> USE_T(ptl_lock); ptl = cpu + 1; printf("@0 B \"ptl held\"\n") }
 		/* ... clear the PTEs that map the small pages ... */
 		atomic {
+			USE_T(store_pte);
 			if :: pte[0] != pte_none -> pte[0] = pte_none :: else -> skip fi;
 			if :: pte[1] != pte_none -> pte[1] = pte_none :: else -> skip fi;
 			printf("@0 I unmapRange\n")
 		}
-		atomic { ptl = 0; printf("@0 E \"ptl held\"\n") }
+		atomic { USE_T(ptl_unlock); ptl = 0; printf("@0 E \"ptl held\"\n") }
 		atomic { rcuNest[cpu]--; printf("@0 E \"RCU read side\"\n") }
 		/* ... and flush the TLBs (one atomic step: the IPIs finish). */
 		atomic { printf("@0 I FlushUser\n") }
@@ -300,9 +301,10 @@ proctype collapse()
 	:: else -> skip
 	fi;
 	/* ... then T's ptl ... */
-	atomic { ptl == 0 -> ptl = cpu + 1; printf("@0 B \"ptl held\"\n") }
+	atomic { ptl == 0 -> USE_T(ptl_lock); ptl = cpu + 1; printf("@0 B \"ptl held\"\n") }
 	/* ... every PTE must be none, else the table is skipped ... */
 	atomic {
+		USE_T(pte_scan);
 		if
 		:: pte[0] != pte_none || pte[1] != pte_none ->
 			printf("@0 I RetractSkipped\n");
@@ -317,7 +319,7 @@ proctype collapse()
 	atomic { pmd = pmd_none; retracted = true;
 		printf("@0 I PmdpCollapseFlush pmd=%e\n", pmd);
 		printf("@0 S 2 detached\n") }
-	atomic { ptl = 0; printf("@0 E \"ptl held\"\n") }
+	atomic { USE_T(ptl_unlock); ptl = 0; printf("@0 E \"ptl held\"\n") }
 	atomic { ptAllocLock = 0; printf("@0 E \"PMD lock held\"\n") }
 #ifdef FREE_AT_ONCE
 	/* ... PteFreeDefer with RetractUnsafe: poison and free at once. */
@@ -400,8 +402,8 @@ init
 	}
 }
 
-/* No fault reads or writes T (its entries or its lock) after T's frame
- * was freed. */
+/* No CPU reads or writes T (its entries or its lock) after T's frame was
+ * freed. */
 ltl no_use_after_free { [] (uaf == no_access) }
 /* The seed email's case: the fault loaded a present orig_pte while T was
  * alive, then takes T's ptl after T was freed (a lock inside freed
