@@ -171,8 +171,8 @@ retry:
 	/* ... and pmd_same: loadPTE(pmd) != pm.PMDVal fails. */
 	atomic {
 		if
-		:: pmd != pmdval -> printf("@%d I pmd_same same=false pmd=%e\n", cpu, pmd); goto unlockRetry
-		:: else -> printf("@%d I pmd_same same=true\n", cpu)
+		:: pmd != pmdval -> printf("@%d I pmd_same same=0 pmd=%e\n", cpu, pmd); goto unlockRetry
+		:: else -> printf("@%d I pmd_same same=1\n", cpu)
 		fi
 	}
 	/* mm/fault.go handlePTEFault: PteSame(pm.Load(), orig), and the
