@@ -45,7 +45,15 @@ debug: kernel $(LAUNCH) qemu
 	@tools/ensure-qemu.sh --gdb
 	$(LAUNCH) -kernel $(KERNEL) -debug
 
-test: qemu test-host test-boot
+test: qemu model test-host test-boot
+
+# The model check: SPIN verifies model/retract.pml in its three variants
+# (RCU, UNSAFE, NO_RECHECK) and the tests assert each one's outcome; the
+# summary at the end gives the states explored. Installs spin and gcc.
+.PHONY: model
+model:
+	@tools/ensure-spin.sh
+	RETRACT_MODEL=1 $(GO) test -count=1 -v ./model/
 
 # Host unit tests: everything but the package that boots QEMU, then a
 # short run of every fuzz target.
