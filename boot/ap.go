@@ -25,7 +25,10 @@ func apEntry64Addr() uintptr
 var (
 	apID    uint64        // logical id of the AP being started
 	apFS    uint64        // its FS base (the idle thread's TLS)
-	apAlive atomic.Uint32 // set by the AP once it runs Go code
+	// apState is the start-up handshake with the AP being started: the
+	// BSP sets apWaiting; the AP moves it to apAlive, or finds that the
+	// BSP gave up (apAbandoned) and parks itself for good.
+	apState atomic.Uint32
 )
 
 // SMPReport describes the bring-up, for the banner and the tests.
@@ -36,9 +39,23 @@ var SMPReport struct {
 	NoACPI                    bool
 }
 
+const (
+	apWaiting   = 1
+	apAlive     = 2
+	apAbandoned = 3
+)
+
+// apTimeout is how long the BSP waits for an AP: generous, since TCG on
+// a busy host may not run a vCPU's thread for a second or more.
+const apTimeout = 3e9
+
 // startAPs brings up the CPUs of the MADT, at most cpus= of them in all.
-// A CPU that does not report within a second (generous: TCG may run many
-// vCPUs on few host cores) is sent INIT again, parked, and left out.
+// A CPU that does not report within apTimeout is sent INIT again and left
+// out — and so are the CPUs after it: a CPU that wakes up late (a vCPU
+// thread the host did not run for seconds may process its start-up IPI
+// after the INIT meant to park it) reads the trampoline's mailbox, and the
+// mailbox must still describe that CPU, not the next one. Such a CPU finds
+// the handshake abandoned in apStart and halts.
 func startAPs() {
 	m, ok := acpi.ReadMADT()
 	bsp := amd64.LAPICID()
@@ -82,27 +99,26 @@ func startAPs() {
 		*(*uint64)(amd64.Ptr(mailboxStack)) = uint64(top)
 		*(*uint64)(amd64.Ptr(mailboxEntry)) = uint64(apEntry64Addr())
 		apID, apFS = uint64(next), uint64(fs)
-		apAlive.Store(0)
+		apState.Store(apWaiting)
 		amd64.CPUByID(next).APICID = apic
 		amd64.SendINIT(apic)
 		clock.Spin(10e6)
 		amd64.SendStartup(apic, trampolinePage)
 		clock.Spin(200e3)
-		if apAlive.Load() == 0 {
+		if apState.Load() == apWaiting {
 			amd64.SendStartup(apic, trampolinePage)
 		}
-		for end := clock.Nanotime() + 1e9; apAlive.Load() == 0 && clock.Nanotime() < end; {
+		for end := clock.Nanotime() + apTimeout; apState.Load() == apWaiting && clock.Nanotime() < end; {
 			amd64.Pause()
 		}
-		if apAlive.Load() == 0 {
-			amd64.SendINIT(apic) // park it: it must not wake up later with another CPU's mailbox
+		if apState.CompareAndSwap(apWaiting, apAbandoned) {
+			amd64.SendINIT(apic) // park it, if it listens
 			var msg console.Msg
-			msg.S("smp: CPU with APIC ID ").U(uint64(apic)).S(" did not come up within 1 s; left out\n").Print()
-			if SMPReport.NFailed < len(SMPReport.Failed) {
-				SMPReport.Failed[SMPReport.NFailed] = apic
-				SMPReport.NFailed++
-			}
-			continue // its idle thread stays allocated: the slot is not reused
+			msg.S("smp: CPU with APIC ID ").U(uint64(apic)).S(" did not come up within ").U(apTimeout/1e9).
+				S(" s; it and the CPUs after it are left out\n").Print()
+			SMPReport.Failed[SMPReport.NFailed] = apic
+			SMPReport.NFailed++
+			break // its idle thread stays allocated: a late start uses that stack
 		}
 		next++
 	}
@@ -127,12 +143,19 @@ func finishSMP(n int) {
 // idle thread's kernel g. It sets the CPU up like the boot CPU was and
 // joins the scheduler; it never returns.
 func apStart() {
+	// apID is this CPU's while the handshake waits: the BSP changes it
+	// only after the CAS below (or after giving up, when it stops).
 	id := int(apID)
+	if !apState.CompareAndSwap(apWaiting, apAlive) {
+		for { // the BSP gave up on this CPU: stay out of everything
+			amd64.Cli()
+			amd64.Hlt()
+		}
+	}
 	c := amd64.InitCPU(id)
 	c.Nesting = 1 // kernel context from here on: the idle thread is not a goroutine
 	c.APICID = amd64.LAPICID()
 	amd64.InitLAPIC()
-	apAlive.Store(1)
 	sched.RunAP(clock.Nanotime())
 }
 
