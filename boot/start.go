@@ -171,6 +171,7 @@ func start64() {
 	amd64.InitCPU(0)
 	amd64.DisablePIC()
 	trap.Install()
+	amd64.InstallLockdep(oops.LockdepReport) // wb: boot
 	initFrames()
 	acpi.RSDP = Boot.RSDP
 	amd64.InitLAPIC()

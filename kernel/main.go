@@ -32,6 +32,7 @@ import (
 	"retract/kernel/sys"
 	"retract/kernel/trap"
 	"retract/kernel/watchdog"
+	"retract/lockdep"
 	"retract/mm"
 	"retract/rcu"
 )
@@ -80,6 +81,10 @@ func main() {
 	}
 	sys.ExitHook = func(code int) { power.DebugExit(power.GoExited) }
 	watchdog.Expire = func() { power.DebugExit(power.TestsFailed) }
+	if opts.Lockdep || len(opts.Tests) > 0 {
+		lockdep.Enable()
+		fmt.Println("retract: lock validator on (lockdep): lock order, sleeping in atomic context, interrupt safety, ownership")
+	}
 	if opts.OopsExit {
 		oops.Halt = func() { power.DebugExit(power.Oops) }
 	}
@@ -140,7 +145,9 @@ func runTests(names []string) int {
 		fmt.Println(err)
 	}
 	fmt.Printf("retract: tests done: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
-	if failed > 0 || len(errs) > 0 {
+	unexpected := lockdep.Unexpected()
+	fmt.Printf("retract: lockdep: %d unexpected problems (%d provoked on purpose)\n", unexpected, lockdep.Total()-unexpected)
+	if failed > 0 || len(errs) > 0 || unexpected > 0 {
 		power.Exit(power.TestsFailed)
 	}
 	power.Exit(power.TestsPassed)

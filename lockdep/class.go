@@ -22,10 +22,13 @@ const (
 type classInfo struct {
 	name string
 	kind Kind
-	// Interrupt-safety state, first sightings (0 = not seen): taken in
-	// interrupt context / taken in process context with interrupts on.
-	inIRQ, irqsOn atomic.Uint64 // PC of the first acquisition
-	irqReported   atomic.Bool
+	// Interrupt-safety state: the first acquisition in interrupt context
+	// and the first in process context with interrupts on (the stacks are
+	// written once, by whoever sets the flag).
+	inIRQ, irqsOn       atomic.Bool
+	inIRQPC, irqsOnPC   [StackDepth]uintptr
+	inIRQSet, irqsOnSet atomic.Bool // the stack is written
+	irqReported         atomic.Bool
 }
 
 var (

@@ -68,8 +68,18 @@ func addEdge(prev, h *held) {
 		m.IRQRestor(f)
 		return
 	}
-	var path [MaxClasses]Class
-	n := findPath(b, a, &path)
+	n := findPath(b, a)
+	var r Report
+	if n > 0 && !has(&reportedPair[a], b) {
+		add(&reportedPair[a], b)
+		r = Report{Kind: Inversion, Class: b, PC: h.pc, Other: a, OtherPC: prev.pc}
+		// The earlier, opposite order: the first edge of the path.
+		if e := edgeAt[pathBuf[0]][pathBuf[1]]; e != 0 {
+			r.Before = &edges[e-1]
+		}
+		r.PathLen = min(n, MaxPath)
+		copy(r.Path[:], pathBuf[:r.PathLen])
+	}
 	add(&after[a], b)
 	if nedges < maxEdges {
 		edges[nedges] = edge{from: a, to: b, fromPC: prev.pc, toPC: h.pc}
@@ -78,46 +88,42 @@ func addEdge(prev, h *held) {
 	} else {
 		overflow.Store(true)
 	}
-	report1 := n > 0 && !has(&reportedPair[a], b)
-	if report1 {
-		add(&reportedPair[a], b)
-	}
 	graphW.unlock()
 	m.IRQRestor(f)
-	if report1 {
-		r := Report{Kind: Inversion, Class: b, PC: h.pc, Other: a, OtherPC: prev.pc}
-		// The earlier, opposite order: the first edge of the path.
-		if e := edgeAt[path[0]][path[1]]; e != 0 {
-			r.Before = &edges[e-1]
-		}
-		r.Path, r.PathLen = path, n
+	if r.PathLen > 0 {
 		report(r)
 	}
 }
 
+// The breadth-first search's state: globals under graphW, not locals, so
+// that the validator's frames stay small — it runs inside other code's
+// critical sections, on goroutine stacks that must not grow there.
+var (
+	pathBuf, parentBuf, queueBuf [MaxClasses]Class
+)
+
 // findPath looks for a path of recorded edges from -> ... -> to (breadth
 // first, so the shortest) and, if there is one, writes its classes (from
-// first, to last) into path and returns its length. It allocates nothing.
-// Preconditions: graphW held.
-func findPath(from, to Class, path *[MaxClasses]Class) int {
-	var parent [MaxClasses]Class // 0: not reached (class 0 is never used)
-	var queue [MaxClasses]Class
+// first, to last) into pathBuf and returns its length. It allocates
+// nothing. Preconditions: graphW held.
+func findPath(from, to Class) int {
+	clear(parentBuf[:]) // 0: not reached (class 0 is never used)
 	qh, qt := 0, 1
-	queue[0], parent[from] = from, from
+	queueBuf[0], parentBuf[from] = from, from
 	for qh < qt {
-		c := queue[qh]
+		c := queueBuf[qh]
 		qh++
 		if c == to {
 			n := 0
-			for x := to; ; x = parent[x] {
-				path[n] = x
+			for x := to; ; x = parentBuf[x] {
+				pathBuf[n] = x
 				n++
 				if x == from {
 					break
 				}
 			}
 			for i, j := 0, n-1; i < j; i, j = i+1, j-1 {
-				path[i], path[j] = path[j], path[i]
+				pathBuf[i], pathBuf[j] = pathBuf[j], pathBuf[i]
 			}
 			return n
 		}
@@ -125,9 +131,9 @@ func findPath(from, to Class, path *[MaxClasses]Class) int {
 			for bits := after[c][w]; bits != 0; {
 				i := trailingZeros(bits)
 				bits &^= 1 << i
-				if next := Class(w*64 + i); parent[next] == 0 {
-					parent[next] = c
-					queue[qt] = next
+				if next := Class(w*64 + i); parentBuf[next] == 0 {
+					parentBuf[next] = c
+					queueBuf[qt] = next
 					qt++
 				}
 			}
@@ -145,22 +151,26 @@ func trailingZeros(x uint64) int {
 	return n
 }
 
-// checkIRQSafety records how class c is taken and reports a class taken
-// both in interrupt context and with interrupts on.
-func checkIRQSafety(c Class, inIRQ, irqsOn bool, pc uintptr) {
+// checkIRQSafety records how class c is taken (pc: the acquisition's
+// stack) and reports a class taken both in interrupt context and with
+// interrupts on, with the first stack of each.
+func checkIRQSafety(c Class, inIRQ, irqsOn bool, pc *[StackDepth]uintptr) {
 	ci := &classes[c]
 	switch {
 	case inIRQ:
-		ci.inIRQ.CompareAndSwap(0, uint64(pc))
+		if ci.inIRQ.CompareAndSwap(false, true) {
+			ci.inIRQPC = *pc
+			ci.inIRQSet.Store(true)
+		}
 	case irqsOn:
-		ci.irqsOn.CompareAndSwap(0, uint64(pc))
+		if ci.irqsOn.CompareAndSwap(false, true) {
+			ci.irqsOnPC = *pc
+			ci.irqsOnSet.Store(true)
+		}
 	default:
 		return
 	}
-	if ci.inIRQ.Load() != 0 && ci.irqsOn.Load() != 0 && ci.irqReported.CompareAndSwap(false, true) {
-		var r Report
-		r.Kind, r.Class = IRQUnsafe, c
-		r.PC[0], r.OtherPC[0] = uintptr(ci.irqsOn.Load()), uintptr(ci.inIRQ.Load())
-		report(r)
+	if ci.inIRQSet.Load() && ci.irqsOnSet.Load() && ci.irqReported.CompareAndSwap(false, true) {
+		report(Report{Kind: IRQUnsafe, Class: c, PC: ci.irqsOnPC, OtherPC: ci.inIRQPC})
 	}
 }

@@ -60,32 +60,57 @@ func cpuStack() *heldStack {
 	return &spinHeld[m.CPU()%MaxCPUs][min(m.Nesting(), maxNesting-1)]
 }
 
-// AcquireSpin is called by a spinlock after it took lock (of class c).
-// It reports a spinlock taken in preemptible context, an interrupt-unsafe
-// class, and order inversions, and records the lock as held.
-func AcquireSpin(c Class, lock unsafe.Pointer) {
+// pending holds, per CPU and nesting level, the acquisition PrepareSpin
+// validated, until AcquiredSpin pushes it: the checks run before the lock
+// is taken, like Linux's lock_acquire, so that none of the validator's
+// work — and no stack growth of a goroutine, which allocates — happens
+// inside the critical section (a heap fault there, under the frame
+// allocator's lock, deadlocked).
+var pending [MaxCPUs][maxNesting]held
+
+// PrepareSpin is called by a spinlock before it spins for lock (of class
+// c). It reports a spinlock taken in preemptible context, an
+// interrupt-unsafe class and order inversions, and records the
+// acquisition for AcquiredSpin.
+func PrepareSpin(c Class, lock unsafe.Pointer) {
 	if c == 0 {
 		return
 	}
 	f := m.IRQSave()
 	irqsWereOn := f != 0 // IRQSave returns non-zero when interrupts were on
-	var h held
-	h.class, h.lock = c, uintptr(lock)
-	h.pc = m.Callers()
 	nest := m.Nesting()
+	p := &pending[m.CPU()%MaxCPUs][min(nest, maxNesting-1)]
+	p.class, p.lock, p.read = c, uintptr(lock), false
+	p.pc = m.Callers()
 	if nest == 0 && irqsWereOn && m.Preempt() == 0 {
-		report(Report{Kind: Preemptible, Class: c, PC: h.pc})
+		report(Report{Kind: Preemptible, Class: c, PC: p.pc})
 	}
-	checkIRQSafety(c, nest > 0, irqsWereOn, h.pc[0])
-	s := cpuStack()
+	checkIRQSafety(c, nest > 0, irqsWereOn, &p.pc)
 	var g *heldStack
 	if nest == 0 {
 		g = goStack(false) // a goroutine's sleeping locks come before its spinlocks
 	}
-	checkOrder(c, &h, s, g)
-	if !s.push(h) {
-		report(Report{Kind: TooDeep, Class: c, PC: h.pc})
+	checkOrder(c, p, cpuStack(), g)
+	m.IRQRestor(f)
+}
+
+// AcquiredSpin is called by a spinlock right after it took lock: it
+// pushes what PrepareSpin recorded (or, for a TryLock, which needs no
+// order check since it cannot wait, the acquisition itself).
+func AcquiredSpin(c Class, lock unsafe.Pointer, try bool) {
+	if c == 0 {
+		return
 	}
+	f := m.IRQSave()
+	p := &pending[m.CPU()%MaxCPUs][min(m.Nesting(), maxNesting-1)]
+	if try || p.lock != uintptr(lock) {
+		p.class, p.lock, p.read = c, uintptr(lock), false
+		p.pc = m.Callers()
+	}
+	if s := cpuStack(); !s.push(*p) {
+		report(Report{Kind: TooDeep, Class: c, PC: p.pc})
+	}
+	p.lock = 0
 	m.IRQRestor(f)
 }
 

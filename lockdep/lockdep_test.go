@@ -73,7 +73,8 @@ func newSpin(name string) *spin {
 
 func (l *spin) lock() {
 	s.irqs = false // spinlocks here are taken with interrupts off
-	AcquireSpin(l.c, unsafe.Pointer(l))
+	PrepareSpin(l.c, unsafe.Pointer(l))
+	AcquiredSpin(l.c, unsafe.Pointer(l), false)
 }
 func (l *spin) unlock() { ReleaseSpin(l.c, unsafe.Pointer(l)) }
 
@@ -204,7 +205,8 @@ func TestIRQUnsafe(t *testing.T) {
 	s.nest = 0
 	s.preempt = 1
 	s.irqs = true
-	AcquireSpin(l.c, unsafe.Pointer(l)) // with interrupts on
+	PrepareSpin(l.c, unsafe.Pointer(l)) // with interrupts on
+	AcquiredSpin(l.c, unsafe.Pointer(l), false)
 	ReleaseSpin(l.c, unsafe.Pointer(l))
 	if got := kinds(s.reports); len(got) != 1 || got[0] != IRQUnsafe {
 		t.Fatalf("reports %v, want one interrupt-unsafe class", got)
@@ -215,7 +217,8 @@ func TestPreemptibleSpin(t *testing.T) {
 	setup(t)
 	l := newSpin("test.preempt.lock")
 	s.irqs = true
-	AcquireSpin(l.c, unsafe.Pointer(l))
+	PrepareSpin(l.c, unsafe.Pointer(l))
+	AcquiredSpin(l.c, unsafe.Pointer(l), false)
 	ReleaseSpin(l.c, unsafe.Pointer(l))
 	if got := kinds(s.reports); len(got) < 1 || got[0] != Preemptible {
 		t.Fatalf("reports %v, want a spinlock taken in preemptible context", got)

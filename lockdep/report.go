@@ -4,6 +4,9 @@ package lockdep
 
 import "sync/atomic"
 
+// MaxPath is how many classes of an inverted order a report names.
+const MaxPath = 16
+
 // ReportKind is the kind of a problem.
 type ReportKind uint8
 
@@ -37,14 +40,15 @@ type Report struct {
 	Class Class
 	PC    [StackDepth]uintptr // the acquisition (or release) that found it
 	// Other is the lock held meanwhile (Inversion, Recursive) or, for
-	// IRQUnsafe, OtherPC[0] is where the class was taken in interrupt
-	// context and PC[0] where it was taken with interrupts on.
+	// IRQUnsafe, OtherPC is where the class was first taken in interrupt
+	// context and PC where it was first taken with interrupts on.
 	Other   Class
 	OtherPC [StackDepth]uintptr
 	// Before is the recorded acquisition of the opposite order
-	// (Inversion); Path the classes of that order, PathLen of them.
+	// (Inversion); Path the classes of that order, PathLen of them (a
+	// longer order is cut to MaxPath).
 	Before  *edge
-	Path    [MaxClasses]Class
+	Path    [MaxPath]Class
 	PathLen int
 }
 
@@ -57,7 +61,24 @@ func (r *Report) BeforeStacks() (held, took Class, heldPC, tookPC [StackDepth]ui
 	return r.Before.from, r.Before.to, r.Before.fromPC, r.Before.toPC, true
 }
 
-var counts [numKinds]atomic.Uint64
+var counts, expected [numKinds]atomic.Uint64
+
+// Expect announces that the next problem of kind k is provoked on purpose
+// (the negative controls of the lockdep suite): it is still reported,
+// but Unexpected does not count it.
+func Expect(k ReportKind) { expected[k].Add(1) }
+
+// Unexpected returns how many problems were reported beyond those
+// announced with Expect.
+func Unexpected() uint64 {
+	var n uint64
+	for i := range counts {
+		if c, e := counts[i].Load(), expected[i].Load(); c > e {
+			n += c - e
+		}
+	}
+	return n
+}
 
 // Count returns how many problems of kind k were reported.
 func Count(k ReportKind) uint64 { return counts[k].Load() }

@@ -98,6 +98,10 @@ type Stats struct {
 	FreeBlocks [MaxOrder + 1]uint64
 }
 
+// The helpers that run with the allocator's locks held are nosplit: a
+// goroutine's stack growing there would allocate, and an allocation may
+// fault in a heap page, whose handler needs these very locks.
+
 // Allocator is a buddy allocator over PFNs [0, n), with per-CPU caches of
 // single frames in front of it (like Linux's per_cpu_pages): most 4 KiB
 // allocations and frees touch only their CPU's cache, and the buddy lists
@@ -217,6 +221,7 @@ func (a *Allocator) AddRange(start, end uint64) {
 	a.lock.UnlockIRQ(f)
 }
 
+//go:nosplit
 func (a *Allocator) push(pfn uint64, order int) {
 	fr := &a.frames[pfn]
 	fr.flags = flagFree
@@ -230,6 +235,7 @@ func (a *Allocator) push(pfn uint64, order int) {
 	a.stats.FreeBlocks[order]++
 }
 
+//go:nosplit
 func (a *Allocator) unlink(pfn uint64, order int) {
 	fr := &a.frames[pfn]
 	if fr.prev != 0 {
@@ -246,6 +252,7 @@ func (a *Allocator) unlink(pfn uint64, order int) {
 
 // freeBlockLocked puts a block on the free lists, merging it with its
 // buddies. Preconditions: a.lock held; the block's frames are not on any list.
+//go:nosplit
 func (a *Allocator) freeBlockLocked(pfn uint64, order int) {
 	a.freeN.Add(1 << order)
 	for order < MaxOrder {
@@ -313,6 +320,7 @@ func (a *Allocator) UserFailed() uint64 { return a.userFailed.Load() }
 // takeLocked removes a free block of 2^order frames from the lists,
 // splitting a larger one if needed; the frames stay counted as free.
 // Preconditions: a.lock held.
+//go:nosplit
 func (a *Allocator) takeLocked(order int) (uint64, bool) {
 	k := order
 	for k <= MaxOrder && a.free[k] == 0 {
@@ -333,6 +341,7 @@ func (a *Allocator) takeLocked(order int) (uint64, bool) {
 
 // markAllocated makes a taken block an allocated one of kind. The caller
 // holds the lock that covers the block (a.lock or its per-CPU cache's).
+//go:nosplit
 func (a *Allocator) markAllocated(pfn uint64, order int, kind Kind) {
 	fr := &a.frames[pfn]
 	fr.flags = flagHead
@@ -347,6 +356,7 @@ func (a *Allocator) markAllocated(pfn uint64, order int, kind Kind) {
 // badFree says why (pfn, order) cannot be freed (freeOK if it can); the
 // reasons are codes, not strings, so that the panic messages stay static
 // data and trap context does not allocate.
+//go:nosplit
 func (a *Allocator) badFree(pfn uint64, order int) int {
 	if pfn >= uint64(len(a.frames)) {
 		return freeBeyond
@@ -374,6 +384,7 @@ func panicBadFree(code int) {
 // markFreed poisons a block that is being freed and resets its metadata
 // (kind, generation, owner); the caller then puts it on a list or a cache.
 // It must run before the block is free: afterwards another CPU may own it.
+//go:nosplit
 func (a *Allocator) markFreed(pfn uint64, order int) {
 	if a.Poison {
 		// One byte, then copies that double the poisoned prefix: memmove

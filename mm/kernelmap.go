@@ -62,9 +62,13 @@ var FlushKernel = func(va, n uintptr) {
 func SetFlushKernel(f func(va, n uintptr)) { FlushKernel = f } // wb: boot, before the runtime
 
 // identity converts a physical address to a pointer through the identity map.
+//
+//go:nosplit
 func identity(pa uint64) unsafe.Pointer { return amd64.Ptr(uintptr(pa)) }
 
 // PhysPage returns a pointer to frame pfn.
+//
+//go:nosplit
 func PhysPage(pfn uint64) unsafe.Pointer { return identity(pfn << PageShift) }
 
 func table(pa uint64) *[512]amd64.PTE { return (*[512]amd64.PTE)(identity(pa)) }

@@ -42,8 +42,15 @@ func (l *SpinLock) Class() lockdep.Class { return l.class }
 // under TCG several vCPUs share few host cores, and a waiter hammering the
 // lock's cache line only slows the holder down.
 //
+// With the validator on, the checks run before the lock is taken and only
+// a push onto the CPU's held-lock stack after (see lockdep.PrepareSpin).
+//
 //go:nosplit
 func (l *SpinLock) Lock() {
+	track := lockdep.Enabled && l.class != 0
+	if track {
+		lockdep.PrepareSpin(l.class, unsafe.Pointer(l))
+	}
 	backoff := 1
 	for {
 		if l.v.CompareAndSwap(0, lockedUntracked) {
@@ -60,16 +67,10 @@ func (l *SpinLock) Lock() {
 			}
 		}
 	}
-	if lockdep.Enabled && l.class != 0 {
-		l.acquired()
+	if track {
+		l.v.Store(lockedTracked)
+		lockdep.AcquiredSpin(l.class, unsafe.Pointer(l), false)
 	}
-}
-
-// acquired tells lockdep about an acquisition (kept out of Lock, which is
-// nosplit, so that the validator's stack stays out of its frame).
-func (l *SpinLock) acquired() {
-	l.v.Store(lockedTracked)
-	lockdep.AcquireSpin(l.class, unsafe.Pointer(l))
 }
 
 // TryLock takes the lock if it is free.
@@ -80,7 +81,8 @@ func (l *SpinLock) TryLock() bool {
 		return false
 	}
 	if lockdep.Enabled && l.class != 0 {
-		l.acquired()
+		l.v.Store(lockedTracked)
+		lockdep.AcquiredSpin(l.class, unsafe.Pointer(l), true)
 	}
 	return true
 }

@@ -46,6 +46,9 @@ type Options struct {
 	// Neither is kept, and the kernel should power off with the failed
 	// status rather than guess which one was meant.
 	Refused bool
+	// Lockdep turns the lock validator on (debug=locks). Test runs
+	// (test=...) turn it on too.
+	Lockdep bool
 	// Delays sets race-widening delay points of the page-fault and retract
 	// paths (delay=POINT:US[,POINT:US]), in the order given, each point at
 	// most once. The names are not checked here: the kernel refuses points

@@ -129,6 +129,18 @@ var options = []option{
 		},
 	},
 	{
+		name:  "debug",
+		usage: "debug=locks",
+		help:  "turn on the lock validator (lockdep; always on for test=)",
+		parse: func(o *Options, v string) error {
+			if v != "locks" {
+				return errors.New("want locks")
+			}
+			o.Lockdep = true
+			return nil
+		},
+	},
+	{
 		name:  "delay",
 		usage: "delay=POINT:US[,POINT:US]",
 		help:  "race-widening delays in microseconds, e.g. delay=fault.after_pte_offset_map:200",

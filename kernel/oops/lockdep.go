@@ -39,9 +39,9 @@ func LockdepReport(r lockdep.Report) {
 		p.S(" -> ").S(r.Path[0].Name()).S(" would close a cycle: two CPUs taking them in the two orders can deadlock\n").Print()
 	case lockdep.IRQUnsafe:
 		line("lockdep:   ", r.Class, " is taken with interrupts on at:", 0, "")
-		pcs("lockdep:     ", r.PC[:1])
+		pcs("lockdep:     ", r.PC[:])
 		line("lockdep:   and in interrupt context at:", 0, "", 0, "")
-		pcs("lockdep:     ", r.OtherPC[:1])
+		pcs("lockdep:     ", r.OtherPC[:])
 		console.WriteString("lockdep:   an interrupt arriving while the first holds it spins forever: take it with LockIRQ\n")
 	case lockdep.Recursive:
 		line("lockdep:   ", r.Class, " taken again by its holder:", 0, "")
