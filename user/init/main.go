@@ -12,13 +12,10 @@
 //     is looked up in PATH (/bin:/sbin:/usr/bin:/usr/sbin by default);
 //  4. lets the command write straight to the console (its fds 0-2 are
 //     init's), reaps every process that exits meanwhile (orphans are
-//     re-parented to PID 1), and when the command exits prints
-//
-//     init: exit status N
-//     or
-//     init: killed by signal S (NAME)
-//
-//     which is how a host harness learns the program's exit status;
+//     re-parented to PID 1), and when the command exits prints the marker
+//     line "init: exit status N" or "init: killed by signal S (NAME)" —
+//     how a host harness learns the program's exit status ("init: exit
+//     status 127" if there was no command or it could not be started);
 //  5. waits for the console to drain, syncs, and powers the machine off
 //     with reboot(LINUX_REBOOT_CMD_POWER_OFF). PID 1 must never exit (Linux
 //     would panic), so if power-off fails it says so and sleeps forever.
