@@ -4,6 +4,10 @@
 //  1. mounts proc on /proc, sysfs on /sys and devtmpfs on /dev (creating
 //     the directories), ignoring EBUSY (already mounted), ENOENT, ENODEV
 //     and ENOSYS (a kernel without them, or one that mounted them itself);
+//     Then it mounts what /etc/fstab lists, if there is one ("source
+//     target fstype [options]" per line; e.g. "tmpfs /mnt tmpfs
+//     huge=madvise" for the khugepaged selftest's file cases);
+//
 //  2. if it has no usable standard output, opens /dev/console for fds 0-2;
 //  3. runs one command: its own arguments if it has any (Linux passes
 //     the words after "--" on the kernel command line), otherwise the
@@ -34,6 +38,7 @@ func main() {
 	pid1 := os.Getpid() == 1
 	if pid1 {
 		mountAll()
+		mountFstab("/etc/fstab")
 		ensureConsole()
 	}
 	status := 127
