@@ -9,17 +9,20 @@
 //     huge=madvise" for the khugepaged selftest's file cases);
 //
 //  2. if it has no usable standard output, opens /dev/console for fds 0-2;
+//
 //  3. runs one command: its own arguments if it has any (Linux passes
 //     the words after "--" on the kernel command line), otherwise the
 //     first line of /etc/init.cmd that is neither empty nor a comment,
 //     split at white space (no quoting). A command name without a slash
 //     is looked up in PATH (/bin:/sbin:/usr/bin:/usr/sbin by default);
+//
 //  4. lets the command write straight to the console (its fds 0-2 are
 //     init's), reaps every process that exits meanwhile (orphans are
 //     re-parented to PID 1), and when the command exits prints the marker
 //     line "init: exit status N" or "init: killed by signal S (NAME)" —
 //     how a host harness learns the program's exit status ("init: exit
 //     status 127" if there was no command or it could not be started);
+//
 //  5. waits for the console to drain, syncs, and powers the machine off
 //     with reboot(LINUX_REBOOT_CMD_POWER_OFF). PID 1 must never exit (Linux
 //     would panic), so if power-off fails it says so and sleeps forever.
