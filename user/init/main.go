@@ -3,7 +3,7 @@
 //
 //  1. mounts proc on /proc, sysfs on /sys and devtmpfs on /dev (creating
 //     the directories), ignoring EBUSY (already mounted), ENOENT, ENODEV
-//     and ENOSYS (a kernel without them, or one that mounted them itself);
+//     and ENOSYS (a kernel without them, or one that mounted them itself).
 //     Then it mounts what /etc/fstab lists, if there is one ("source
 //     target fstype [options]" per line; e.g. "tmpfs /mnt tmpfs
 //     huge=madvise" for the khugepaged selftest's file cases);
