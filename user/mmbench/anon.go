@@ -17,11 +17,11 @@ import (
 const anonMapSize = 128 << 20
 
 // anonSize is the per-thread mapping: 128 MiB, or less if that many
-// threads would take more than half of MemAvailable.
+// threads would take more than three quarters of MemAvailable.
 func anonSize(e *env, threads int) int {
 	size := anonMapSize
-	if avail, ok := memAvailable(); ok && int64(threads)*int64(size) > avail/2 {
-		size = int(avail/2/int64(threads)) &^ (hugeSize - 1)
+	if avail, ok := memAvailable(); ok && int64(threads)*int64(size) > avail*3/4 {
+		size = int(avail*3/4/int64(threads)) &^ (hugeSize - 1)
 		if size < hugeSize {
 			size = hugeSize
 		}
