@@ -7,9 +7,10 @@ import (
 )
 
 // Lines splits a serial log into lines without their "\r\n" (a Linux tty
-// turns "\n" into "\r\n").
+// turns "\n" into "\r\n"). A lone "\r" (a program redrawing a progress
+// line) stays in its line.
 func Lines(log []byte) []string {
-	s := strings.ReplaceAll(string(log), "\r", "")
+	s := strings.ReplaceAll(string(log), "\r\n", "\n")
 	s = strings.TrimSuffix(s, "\n")
 	if s == "" {
 		return nil
