@@ -33,7 +33,7 @@ const testDir = "/mnt/khugepaged"
 func main() {
 	on := flag.String("on", "linux", "kernel to run the selftest on (linux; retract is not there yet)")
 	cpus := flag.Int("cpus", 2, "CPUs")
-	mem := flag.Int("mem", 2048, "memory in MiB (collapse_compound_extreme needs 512 huge pages: 1 GiB is not enough)")
+	mem := flag.Int("mem", 2048, "memory in MiB (collapse_compound_extreme needs 512 huge pages: with 1 GiB it dies)")
 	accel := flag.String("accel", envOr("ACCEL", "auto"), "auto, kvm or tcg")
 	args := flag.String("args", "all:all "+testDir, "the selftest's arguments (\"<context>:<mem_type> [dir]\")")
 	userDir := flag.String("user", "build/user", "directory with the init binary")

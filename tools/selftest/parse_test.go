@@ -120,3 +120,39 @@ func TestParseDiedRun(t *testing.T) {
 		t.Errorf("%d cases, %v", len(r.Cases), n)
 	}
 }
+
+// Captured from `make peer-test-linux` (2 GiB, 2 CPUs, TCG): the whole
+// run. The swap cases fail (the VM has no swap), four file cases skip on
+// tmpfs; the exit status is the number of failures.
+func TestParseFullRun(t *testing.T) {
+	b, err := os.ReadFile("testdata/linux-6.1-2gib.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Parse(lines(string(b)))
+	if !r.Finished || len(r.Setup) != 3 {
+		t.Errorf("finished %v, setup %+v", r.Finished, r.Setup)
+	}
+	if got := r.Summary(); got != "45 cases: 37 OK, 4 FAIL, 4 SKIP" {
+		t.Errorf("summary %q", got)
+	}
+	var failed []string
+	for i := range r.Cases {
+		if r.Cases[i].Result() == ResultFail {
+			failed = append(failed, r.Cases[i].ID())
+		}
+	}
+	want := "collapse_swapin_single_pte (khugepaged:anon),collapse_swapin_single_pte (madvise:anon),collapse_max_ptes_swap (khugepaged:anon),collapse_max_ptes_swap (madvise:anon)"
+	if strings.Join(failed, ",") != want {
+		t.Errorf("failed %q", failed)
+	}
+	last := r.Cases[len(r.Cases)-1]
+	if last.ID() != "madvise_retracted_page_tables (madvise:shmem)" || last.Result() != ResultOK || len(last.Steps) != 2 {
+		t.Errorf("last case %+v", last)
+	}
+	for i := range r.Cases {
+		if len(r.Cases[i].Notes) != 0 {
+			t.Errorf("%s has notes %q", r.Cases[i].ID(), r.Cases[i].Notes)
+		}
+	}
+}
