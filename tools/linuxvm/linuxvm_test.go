@@ -132,7 +132,7 @@ func TestBuildImage(t *testing.T) {
 	os.WriteFile(initBin, []byte("INIT"), 0o755)
 	os.WriteFile(prog, []byte("PROG"), 0o755)
 	out := filepath.Join(dir, "img.cpio.gz")
-	err := BuildImage(out, Image{Init: initBin, Programs: map[string]string{"/bin/prog": prog}, Cmd: "prog -x", Fstab: "tmpfs /mnt tmpfs huge=madvise\n"})
+	err := BuildImage(out, Image{Init: initBin, Programs: map[string]string{"/bin/prog": prog}, Cmd: "prog -x", Fstab: "tmpfs /mnt tmpfs huge=advise\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestBuildImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{"bin": "", "bin/init": "INIT", "bin/prog": "PROG", "init": "/bin/init", "dev": "", "proc": "", "sys": "", "tmp": "",
-		"etc": "", "etc/init.cmd": "prog -x\n", "etc/fstab": "tmpfs /mnt tmpfs huge=madvise\n"}
+		"etc": "", "etc/init.cmd": "prog -x\n", "etc/fstab": "tmpfs /mnt tmpfs huge=advise\n"}
 	for k, v := range want {
 		if g, ok := got[k]; !ok || g != v {
 			t.Errorf("%s = %q (present %v), want %q", k, g, ok, v)

@@ -12,7 +12,7 @@ import (
 type fstabEntry struct {
 	source, target, fstype string
 	flags                  uintptr
-	data                   string // the options that are not mount flags, e.g. "huge=madvise"
+	data                   string // the options that are not mount flags, e.g. "huge=advise"
 }
 
 // mountFlags are the fstab options that are mount(2) flags.

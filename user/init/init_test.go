@@ -112,11 +112,11 @@ func TestRunsCommandAndPrintsMarker(t *testing.T) {
 }
 
 func TestParseFstab(t *testing.T) {
-	es, err := parseFstab("# comment\n\ntmpfs /mnt/k tmpfs huge=madvise,nosuid,size=64m 0 0\nproc /proc proc\n")
+	es, err := parseFstab("# comment\n\ntmpfs /mnt/k tmpfs huge=advise,nosuid,size=64m 0 0\nproc /proc proc\n")
 	if err != nil || len(es) != 2 {
 		t.Fatalf("%+v %v", es, err)
 	}
-	if e := es[0]; e.source != "tmpfs" || e.target != "/mnt/k" || e.fstype != "tmpfs" || e.flags != syscall.MS_NOSUID || e.data != "huge=madvise,size=64m" {
+	if e := es[0]; e.source != "tmpfs" || e.target != "/mnt/k" || e.fstype != "tmpfs" || e.flags != syscall.MS_NOSUID || e.data != "huge=advise,size=64m" {
 		t.Errorf("first: %+v", e)
 	}
 	if e := es[1]; e.flags != 0 || e.data != "" {

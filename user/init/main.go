@@ -6,7 +6,7 @@
 //     and ENOSYS (a kernel without them, or one that mounted them itself).
 //     Then it mounts what /etc/fstab lists, if there is one ("source
 //     target fstype [options]" per line; e.g. "tmpfs /mnt tmpfs
-//     huge=madvise" for the khugepaged selftest's file cases);
+//     huge=advise" for the khugepaged selftest's file cases);
 //
 //  2. if it has no usable standard output, opens /dev/console for fds 0-2;
 //
