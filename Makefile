@@ -98,6 +98,42 @@ SOAK ?= 1h
 soak: kernel qemu
 	$(GO) run ./tools/soak -duration $(SOAK) -cpus $(if $(filter 1,$(CPUS)),4,$(CPUS))
 
+# User programs (user/): static linux/amd64 binaries that run unchanged
+# on Linux and on retract, built into build/user.
+USER_PROGS := init mmbench
+USER_DIR   := $(BUILD)/user
+INITRAMFS  := $(BUILD)/initramfs.cpio.gz
+# What /init runs in `make initramfs` (written to /etc/init.cmd), and more
+# static binaries of your own to put under /bin: EXTRA="path/a path/b".
+INITCMD ?= mmbench
+EXTRA   ?=
+# Arguments for mmbench in `make bench-linux`, e.g. MMBENCH=-quick.
+MMBENCH ?=
+
+.PHONY: user initramfs bench-linux peer-test-linux
+
+user:
+	@mkdir -p $(USER_DIR)
+	@for p in $(USER_PROGS); do echo "build $(USER_DIR)/$$p"; $(KERNEL_ENV) $(GO) build -o $(USER_DIR)/$$p ./user/$$p || exit 1; done
+
+# build/initramfs.cpio.gz: /init -> /bin/init (user/init), the user/
+# programs and EXTRA under /bin, /etc/init.cmd = INITCMD.
+initramfs: user
+	$(GO) run ./tools/mkinitramfs -o $(INITRAMFS) -init /bin/init -cmd "$(INITCMD)" \
+		-mkdir /proc -mkdir /sys -mkdir /dev -mkdir /tmp \
+		$(foreach p,$(USER_PROGS),-add /bin/$(p)=$(USER_DIR)/$(p)) \
+		$(foreach p,$(EXTRA),-add /bin/$(notdir $(p))=$(p))
+
+# mmbench on Debian's Linux 6.1 in QEMU (q35, CPUS as for `make bench`,
+# 512 MiB): "name value unit" lines; serial log in build/bench-linux.log.
+bench-linux: user qemu
+	$(GO) run ./tools/bench-linux -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS)) -args "$(MMBENCH)"
+
+# Linux's khugepaged selftest (6.1 source) on Linux 6.1 in QEMU (2 CPUs,
+# 2 GiB): a per-case table; log in build/peer-test-linux.log.
+peer-test-linux: user qemu
+	$(GO) run ./tools/peer-test -on linux -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS))
+
 vet:
 	$(GO) vet ./...
 

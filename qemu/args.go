@@ -17,6 +17,10 @@ const (
 	DefaultMemMB   = 512
 	DefaultGDBPort = 1234
 
+	// DefaultLinuxKernel is the bzImage a Linux guest boots by default
+	// (what tools/linuxvm fetches).
+	DefaultLinuxKernel = "build/linux/vmlinuz"
+
 	// MaxCPUs is the largest CPU count the launcher accepts.
 	MaxCPUs = 8
 	// MaxMemMB is the largest memory size ParseMemMB accepts (1 TiB).
@@ -29,14 +33,29 @@ const (
 	MachineQ35     = "q35"
 )
 
+// Guests accepted in [Config.Guest].
+const (
+	// GuestRetract is retract's own kernel: a PVH ELF.
+	GuestRetract = "retract"
+	// GuestLinux is a Linux bzImage, e.g. Debian's 6.1 cloud kernel, for
+	// side-by-side runs. It needs q35 (Linux 6.1 hangs calibrating the
+	// TSC on microvm under TCG); the launcher adds "console=ttyS0" and
+	// "panic=-1" to its command line unless they are there already, so
+	// its console is the serial port and a panic ends QEMU (-no-reboot)
+	// instead of hanging.
+	GuestLinux = "linux"
+)
+
 // DebugExitPort is the I/O port of the isa-debug-exit device. A guest
 // write of v there makes QEMU exit with status (v<<1)|1.
 const DebugExitPort = 0xf4
 
 // Config describes one boot.
 type Config struct {
-	Kernel  string   // path to the ELF (default "build/kernel.elf")
-	Machine string   // "microvm" (default) or "q35"
+	Kernel  string   // path to the ELF, or bzImage (default "build/kernel.elf", "build/linux/vmlinuz" for Linux)
+	Initrd  string   // initramfs image for -initrd, may be empty
+	Guest   string   // "retract" (default) or "linux"
+	Machine string   // "microvm" (default; "q35" for Linux) or "q35"
 	Accel   string   // "auto" (default), "kvm" or "tcg"
 	CPUs    int      // default 1
 	MemMB   int      // default 512
@@ -52,11 +71,20 @@ type Config struct {
 
 // WithDefaults returns c with every zero field replaced by its default.
 func (c Config) WithDefaults() Config {
+	if c.Guest == "" {
+		c.Guest = GuestRetract
+	}
 	if c.Kernel == "" {
 		c.Kernel = DefaultKernel
+		if c.Guest == GuestLinux {
+			c.Kernel = DefaultLinuxKernel
+		}
 	}
 	if c.Machine == "" {
 		c.Machine = DefaultMachine
+		if c.Guest == GuestLinux {
+			c.Machine = MachineQ35
+		}
 	}
 	if c.Accel == "" {
 		c.Accel = DefaultAccel
@@ -76,6 +104,15 @@ func (c Config) WithDefaults() Config {
 // Validate reports the first invalid field of c (zero fields are valid:
 // they take their defaults).
 func (c Config) Validate() error {
+	switch c.Guest {
+	case "", GuestRetract:
+	case GuestLinux:
+		if c.Machine == MachineMicrovm {
+			return fmt.Errorf("a Linux guest needs machine q35 (Linux 6.1 hangs calibrating the TSC on microvm under TCG)")
+		}
+	default:
+		return fmt.Errorf("unknown guest %q (want retract or linux)", c.Guest)
+	}
 	switch c.Machine {
 	case "", MachineMicrovm, MachineQ35:
 	default:
@@ -141,8 +178,15 @@ func buildArgs(cfg Config, d Decision, serial []string) []string {
 		"-m", strconv.Itoa(cfg.MemMB)+"M",
 		"-kernel", cfg.Kernel,
 	)
-	if cfg.Append != "" {
-		a = append(a, "-append", cfg.Append)
+	if cfg.Initrd != "" {
+		a = append(a, "-initrd", cfg.Initrd)
+	}
+	appendLine := cfg.Append
+	if cfg.Guest == GuestLinux {
+		appendLine = LinuxAppend(cfg.Append)
+	}
+	if appendLine != "" {
+		a = append(a, "-append", appendLine)
 	}
 	a = append(a, "-no-reboot", "-display", "none")
 	if !cfg.NoDebugExit {
@@ -154,6 +198,30 @@ func buildArgs(cfg Config, d Decision, serial []string) []string {
 	}
 	a = append(a, cfg.Extra...)
 	return a
+}
+
+// LinuxAppend returns a Linux guest's kernel command line: s with
+// "console=ttyS0" in front unless s names a console, and "panic=-1"
+// unless s sets panic= (Linux's "reboot at once on panic", which
+// -no-reboot turns into QEMU exiting).
+func LinuxAppend(s string) string {
+	var pre []string
+	words := strings.Fields(s)
+	has := func(prefix string) bool {
+		for _, w := range words {
+			if strings.HasPrefix(w, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("console=") {
+		pre = append(pre, "console=ttyS0")
+	}
+	if !has("panic=") {
+		pre = append(pre, "panic=-1")
+	}
+	return strings.TrimSpace(strings.Join(pre, " ") + " " + s)
 }
 
 // ParseMemMB parses a memory size as written in the MEM variable: a

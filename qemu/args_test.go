@@ -194,3 +194,61 @@ func TestParseMemMB(t *testing.T) {
 		}
 	}
 }
+
+func TestArgsLinuxGuest(t *testing.T) {
+	got := Args(Config{Guest: GuestLinux, Initrd: "build/x.cpio.gz", CPUs: 2, Append: "transparent_hugepage=madvise"}, tcg)
+	want := []string{
+		"-machine", "q35",
+		"-accel", "tcg,thread=multi", "-cpu", "max",
+		"-smp", "2",
+		"-m", "512M",
+		"-kernel", "build/linux/vmlinuz",
+		"-initrd", "build/x.cpio.gz",
+		"-append", "console=ttyS0 panic=-1 transparent_hugepage=madvise",
+		"-no-reboot",
+		"-display", "none",
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+		"-serial", "stdio", "-monitor", "none",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Args =\n  %q\nwant\n  %q", got, want)
+	}
+	// A retract guest gets -initrd too, and its command line untouched.
+	a := strings.Join(Args(Config{Initrd: "i.gz", Append: "log=debug"}, tcg), " ")
+	if !strings.Contains(a, "-initrd i.gz") || !strings.Contains(a, "-append log=debug -no-reboot") || !strings.Contains(a, "microvm") {
+		t.Errorf("retract with initrd: %s", a)
+	}
+}
+
+func TestLinuxAppend(t *testing.T) {
+	cases := map[string]string{
+		"":                            "console=ttyS0 panic=-1",
+		"quiet":                       "console=ttyS0 panic=-1 quiet",
+		"console=tty0 quiet":          "panic=-1 console=tty0 quiet",
+		"panic=5":                     "console=ttyS0 panic=5",
+		"console=ttyS1 panic=0 -- -x": "console=ttyS1 panic=0 -- -x",
+	}
+	for in, want := range cases {
+		if got := LinuxAppend(in); got != want {
+			t.Errorf("LinuxAppend(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestValidateGuest(t *testing.T) {
+	if err := (Config{Guest: GuestLinux, Machine: MachineMicrovm}).Validate(); err == nil || !strings.Contains(err.Error(), "q35") {
+		t.Errorf("Linux on microvm: %v", err)
+	}
+	if err := (Config{Guest: GuestLinux}).Validate(); err != nil {
+		t.Errorf("Linux with the default machine: %v", err)
+	}
+	if err := (Config{Guest: "bsd"}).Validate(); err == nil {
+		t.Error("unknown guest validated")
+	}
+	if c := (Config{Guest: GuestLinux}).WithDefaults(); c.Machine != MachineQ35 || c.Kernel != DefaultLinuxKernel {
+		t.Errorf("Linux defaults: %+v", c)
+	}
+	if c := (Config{}).WithDefaults(); c.Machine != MachineMicrovm || c.Kernel != DefaultKernel || c.Guest != GuestRetract {
+		t.Errorf("retract defaults: %+v", c)
+	}
+}

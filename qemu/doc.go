@@ -7,11 +7,16 @@
 //
 // # What it owns
 //
-//   - [Config] describes one boot (kernel ELF, machine type, accelerator,
-//     CPUs, memory, kernel command line, gdbstub).
+//   - [Config] describes one boot (kernel, initramfs, guest, machine type,
+//     accelerator, CPUs, memory, kernel command line, gdbstub). The guest
+//     is retract (a PVH ELF, the default) or Linux ([GuestLinux]: a
+//     bzImage such as Debian's 6.1 cloud kernel, on q35, with
+//     console=ttyS0 and panic=-1 added to its command line), so that the
+//     side-by-side runs boot both kernels through the same code.
 //   - [ChooseAccel] decides between KVM and TCG and explains why.
 //   - [Args] and [TerminalArgs] turn a Config and a [Decision] into QEMU's
-//     argv. The kernel is loaded with -kernel (PVH entry). Every boot has an
+//     argv. The kernel is loaded with -kernel (PVH entry for retract, the
+//     bzImage boot protocol for Linux), an initramfs with -initrd. Every boot has an
 //     isa-debug-exit device at I/O port 0xf4: a guest write of value v makes
 //     QEMU exit with status (v<<1)|1, which is how the kernel reports test
 //     results and fatal errors; an ACPI poweroff exits with status 0.

@@ -76,7 +76,7 @@ func (l launcher) envDefaults() (qemu.Config, error) {
 	for _, v := range []struct {
 		env string
 		dst *string
-	}{{"KERNEL", &cfg.Kernel}, {"MACHINE", &cfg.Machine}, {"ACCEL", &cfg.Accel}, {"APPEND", &cfg.Append}} {
+	}{{"KERNEL", &cfg.Kernel}, {"MACHINE", &cfg.Machine}, {"ACCEL", &cfg.Accel}, {"APPEND", &cfg.Append}, {"INITRD", &cfg.Initrd}} {
 		if s := l.getenv(v.env); s != "" {
 			*v.dst = s
 		}
@@ -119,7 +119,9 @@ func (l launcher) run(args []string) int {
 	fs := flag.NewFlagSet("launch", flag.ContinueOnError)
 	fs.SetOutput(l.stderr)
 	cfg := def
-	fs.StringVar(&cfg.Kernel, "kernel", def.Kernel, "kernel ELF to boot (env KERNEL)")
+	fs.StringVar(&cfg.Kernel, "kernel", def.Kernel, "kernel ELF (or Linux bzImage with -linux) to boot (env KERNEL)")
+	fs.StringVar(&cfg.Initrd, "initrd", def.Initrd, "initramfs image to load with the kernel (env INITRD)")
+	linux := fs.Bool("linux", false, "boot a Linux bzImage (default "+qemu.DefaultLinuxKernel+", machine q35) instead of retract")
 	fs.StringVar(&cfg.Machine, "machine", def.Machine, "machine type: microvm or q35 (env MACHINE)")
 	fs.StringVar(&cfg.Accel, "accel", def.Accel, "accelerator: auto, kvm or tcg (env ACCEL)")
 	fs.IntVar(&cfg.CPUs, "cpus", def.CPUs, fmt.Sprintf("number of CPUs, 1..%d (env CPUS)", qemu.MaxCPUs))
@@ -139,6 +141,17 @@ func (l launcher) run(args []string) int {
 		return exitUsage
 	}
 	cfg.Extra = fs.Args()
+	if *linux {
+		cfg.Guest = qemu.GuestLinux
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["kernel"] && l.getenv("KERNEL") == "" {
+			cfg.Kernel = qemu.DefaultLinuxKernel
+		}
+		if !set["machine"] && l.getenv("MACHINE") == "" {
+			cfg.Machine = qemu.MachineQ35
+		}
+	}
 
 	if cfg.CPUs < 1 || cfg.CPUs > qemu.MaxCPUs {
 		l.errorf("bad CPU count %d: want 1..%d", cfg.CPUs, qemu.MaxCPUs)

@@ -292,3 +292,22 @@ func TestLaunchRealQEMU(t *testing.T) {
 		}
 	}
 }
+
+func TestLaunchLinux(t *testing.T) {
+	h := &fakeHost{env: map[string]string{"ACCEL": "tcg"}}
+	_, stderr, argv := launch(t, h, "-linux", "-initrd", "build/i.gz", "-append", "quiet")
+	for _, f := range []string{"-machine q35", "-kernel build/linux/vmlinuz", "-initrd build/i.gz", "-append console=ttyS0 panic=-1 quiet"} {
+		if !strings.Contains(argv, f) {
+			t.Errorf("argv lacks %q: %s\n%s", f, argv, stderr)
+		}
+	}
+	h = &fakeHost{env: map[string]string{"MACHINE": "microvm"}}
+	code, stderr, argv := launch(t, h, "-linux")
+	if code != exitUsage || !strings.Contains(stderr, "q35") || argv != "" {
+		t.Errorf("Linux on microvm: status %d, stderr %s", code, stderr)
+	}
+	h = &fakeHost{env: map[string]string{"INITRD": "env.gz"}}
+	if _, _, argv := launch(t, h); !strings.Contains(argv, "-initrd env.gz") {
+		t.Errorf("INITRD: %s", argv)
+	}
+}

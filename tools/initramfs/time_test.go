@@ -1,0 +1,5 @@
+package initramfs
+
+import "time"
+
+var time0 = time.Unix(12345, 0)
