@@ -46,5 +46,19 @@ func Enable() {
 
 var enabledAt atomic.Uint32
 
-// inAtomic reports whether the running code may not sleep.
-func inAtomic() bool { return !m.IRQsOn() || m.Preempt() > 0 || m.Nesting() > 0 }
+// atomicState reports whether the running code may not sleep, and, if
+// so, its CPU's stack of spinlocks at its nesting level. The per-CPU
+// fields are read with interrupts off: otherwise the thread could move to
+// another CPU between reading which CPU it is on and reading that CPU's
+// state, and see the state of whatever runs there now.
+func atomicState() (atomic bool, spins *heldStack) {
+	f := m.IRQSave()
+	atomic = f == 0 || m.Preempt() > 0 || m.Nesting() > 0
+	if atomic {
+		// Interrupts off or preemption off: the thread stays on this CPU
+		// after IRQRestor too, and the stack stays its own.
+		spins = cpuStack()
+	}
+	m.IRQRestor(f)
+	return atomic, spins
+}

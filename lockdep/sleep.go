@@ -95,17 +95,13 @@ func AcquireSleep(c Class, lock unsafe.Pointer, read bool) *held {
 	var h held
 	h.class, h.lock, h.read = c, uintptr(lock), read
 	h.pc = m.Callers()
-	if inAtomic() {
+	// A preemptible goroutine holds no spinlock (holding one is atomic
+	// context); an atomic one has its CPU's, which then count too (and
+	// taking a sleeping lock there is the sleep-in-atomic bug).
+	atomic, spins := atomicState()
+	if atomic {
 		report(Report{Kind: SleepInAtomic, Class: c, PC: h.pc})
 	}
-	// The CPU's spinlocks count too (taking a sleeping lock under one is
-	// also the sleep-in-atomic bug, reported above).
-	f := m.IRQSave()
-	var spins *heldStack
-	if m.Nesting() == 0 {
-		spins = cpuStack()
-	}
-	m.IRQRestor(f)
 	checkOrder(c, &h, goStack(true), spins)
 	return &h
 }

@@ -208,6 +208,12 @@ func probeOnCPU(addr, okp uintptr) {
 	}
 }
 
+// shootdownReaders counts the CPUs that could read the page. It is a
+// global because its address crosses to other CPUs as a plain word: a
+// local's address would be a goroutine-stack address, and the stack may
+// move (grow) while the other CPUs write through the old one.
+var shootdownReaders atomic.Uint32
+
 // testShootdown maps a page, makes every CPU cache its translation, unmaps
 // it, and then reads it from every CPU: each read must fault. Without the
 // shootdown a CPU would still read the (freed, poisoned) frame through its
@@ -220,9 +226,10 @@ func testShootdown(t *ktest.T) {
 			t.Fatalf("mmap: %v", e)
 		}
 		*(*uint64)(amd64.Ptr(a)) = 42
-		var readers atomic.Uint32
+		readers := &shootdownReaders
+		readers.Store(0)
 		for id := 0; id < n; id++ {
-			smp.CallOn(id, probeOnCPU, a, uintptr(unsafe.Pointer(&readers)))
+			smp.CallOn(id, probeOnCPU, a, uintptr(unsafe.Pointer(readers)))
 		}
 		if int(readers.Load()) != n {
 			t.Fatalf("only %d of %d CPUs could read the mapped page", readers.Load(), n)
@@ -230,7 +237,7 @@ func testShootdown(t *ktest.T) {
 		syscall.Syscall(syscall.SYS_MUNMAP, a, 4096, 0)
 		readers.Store(0)
 		for id := 0; id < n; id++ {
-			smp.CallOn(id, probeOnCPU, a, uintptr(unsafe.Pointer(&readers)))
+			smp.CallOn(id, probeOnCPU, a, uintptr(unsafe.Pointer(readers)))
 		}
 		if r := readers.Load(); r != 0 {
 			t.Fatalf("round %d: %d CPUs still read the unmapped page (stale TLB)", round, r)
