@@ -23,8 +23,8 @@ func apEntry64()
 func apEntry64Addr() uintptr
 
 var (
-	apID    uint64        // logical id of the AP being started
-	apFS    uint64        // its FS base (the idle thread's TLS)
+	apID uint64 // logical id of the AP being started
+	apFS uint64 // its FS base (the idle thread's TLS)
 	// apState is the start-up handshake with the AP being started: the
 	// BSP sets apWaiting; the AP moves it to apAlive, or finds that the
 	// BSP gave up (apAbandoned) and parks itself for good.
@@ -114,7 +114,7 @@ func startAPs() {
 		if apState.CompareAndSwap(apWaiting, apAbandoned) {
 			amd64.SendINIT(apic) // park it, if it listens
 			var msg console.Msg
-			msg.S("smp: CPU with APIC ID ").U(uint64(apic)).S(" did not come up within ").U(apTimeout/1e9).
+			msg.S("smp: CPU with APIC ID ").U(uint64(apic)).S(" did not come up within ").U(apTimeout / 1e9).
 				S(" s; it and the CPUs after it are left out\n").Print()
 			SMPReport.Failed[SMPReport.NFailed] = apic
 			SMPReport.NFailed++

@@ -252,6 +252,7 @@ func (a *Allocator) unlink(pfn uint64, order int) {
 
 // freeBlockLocked puts a block on the free lists, merging it with its
 // buddies. Preconditions: a.lock held; the block's frames are not on any list.
+//
 //go:nosplit
 func (a *Allocator) freeBlockLocked(pfn uint64, order int) {
 	a.freeN.Add(1 << order)
@@ -320,6 +321,7 @@ func (a *Allocator) UserFailed() uint64 { return a.userFailed.Load() }
 // takeLocked removes a free block of 2^order frames from the lists,
 // splitting a larger one if needed; the frames stay counted as free.
 // Preconditions: a.lock held.
+//
 //go:nosplit
 func (a *Allocator) takeLocked(order int) (uint64, bool) {
 	k := order
@@ -341,6 +343,7 @@ func (a *Allocator) takeLocked(order int) (uint64, bool) {
 
 // markAllocated makes a taken block an allocated one of kind. The caller
 // holds the lock that covers the block (a.lock or its per-CPU cache's).
+//
 //go:nosplit
 func (a *Allocator) markAllocated(pfn uint64, order int, kind Kind) {
 	fr := &a.frames[pfn]
@@ -356,6 +359,7 @@ func (a *Allocator) markAllocated(pfn uint64, order int, kind Kind) {
 // badFree says why (pfn, order) cannot be freed (freeOK if it can); the
 // reasons are codes, not strings, so that the panic messages stay static
 // data and trap context does not allocate.
+//
 //go:nosplit
 func (a *Allocator) badFree(pfn uint64, order int) int {
 	if pfn >= uint64(len(a.frames)) {
@@ -384,6 +388,7 @@ func panicBadFree(code int) {
 // markFreed poisons a block that is being freed and resets its metadata
 // (kind, generation, owner); the caller then puts it on a list or a cache.
 // It must run before the block is free: afterwards another CPU may own it.
+//
 //go:nosplit
 func (a *Allocator) markFreed(pfn uint64, order int) {
 	if a.Poison {
