@@ -4,6 +4,7 @@
 package boot
 
 import (
+	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
@@ -95,7 +96,7 @@ func startAPs() {
 			say("smp: no memory for another CPU's idle thread\n")
 			break
 		}
-		*(*uint64)(amd64.Ptr(mailboxCR3)) = uint64(mm.BootPML4)
+		*(*uint64)(amd64.Ptr(mailboxCR3)) = uint64(phys.BootPML4)
 		*(*uint64)(amd64.Ptr(mailboxStack)) = uint64(top)
 		*(*uint64)(amd64.Ptr(mailboxEntry)) = uint64(apEntry64Addr())
 		apID, apFS = uint64(next), uint64(fs)
@@ -131,12 +132,12 @@ func finishSMP(n int) {
 	sys.NumCPUs = n
 	rcu.NumCPUs = n
 	if n > 1 {
-		mm.SetFlushKernel(smp.FlushKernel)
+		phys.SetFlushKernel(smp.FlushKernel)
 	}
 	mm.SetFlushUser(flushUser) // wb: boot
 	// Every CPU has its GS area now: the frame allocator's per-CPU caches
 	// can find their CPU.
-	mm.Frames.PerCPU = true
+	phys.Frames.PerCPU = true
 }
 
 // apStart runs on a new AP, on its idle thread's kernel stack, with the

@@ -2,19 +2,21 @@
 
 package boot
 
-import "retract/mm"
+import (
+	"retract/mm/phys"
+)
 
 // Low-memory layout (see the picture in entry_amd64.s). Everything below
 // 1 MiB is kept out of the frame allocator.
 const (
 	bootStack32 = 0xf000
-	tablesBase  = mm.BootPML4
-	pml4        = mm.BootPML4
-	pdpt        = mm.BootPDPT
-	pd0         = mm.BootPD0
-	pt0         = mm.BootPT0
-	gdt         = mm.BootGDT
-	tablesEnd   = mm.BootTablesEnd
+	tablesBase  = phys.BootPML4
+	pml4        = phys.BootPML4
+	pdpt        = phys.BootPDPT
+	pd0         = phys.BootPD0
+	pt0         = phys.BootPT0
+	gdt         = phys.BootGDT
+	tablesEnd   = phys.BootTablesEnd
 
 	// The boot stack becomes the Go runtime's first g0 stack (rt0_go uses
 	// the 64 KiB below the initial SP), after start64 is done with it.

@@ -25,6 +25,7 @@ import (
 	"retract/kernel/sys"
 	"retract/kernel/trap"
 	"retract/mm"
+	"retract/mm/phys"
 )
 
 // pvhEntry is the 32-bit PVH entry point whose address boot/pvhnote stamps
@@ -116,15 +117,15 @@ func initFrames() {
 	if top == 0 {
 		die("the memory map has no RAM")
 	}
-	mm.RAMTop = top
-	n := top >> mm.PageShift
-	MetaStart = (Image.End + mm.PageSize - 1) &^ (mm.PageSize - 1)
-	MetaEnd = (MetaStart + uint64(mm.MetaSize(n)) + mm.PageSize - 1) &^ (mm.PageSize - 1)
+	phys.RAMTop = top
+	n := top >> phys.PageShift
+	MetaStart = (Image.End + phys.PageSize - 1) &^ (phys.PageSize - 1)
+	MetaEnd = (MetaStart + uint64(phys.MetaSize(n)) + phys.PageSize - 1) &^ (phys.PageSize - 1)
 	if MetaEnd > 4<<30 || MetaEnd > top {
 		die("no room for the frame metadata after the kernel image")
 	}
-	mm.Frames.Init(amd64.Ptr(uintptr(MetaStart)), n, mm.PhysPage)
-	mm.Frames.Poison = true
+	phys.Frames.Init(amd64.Ptr(uintptr(MetaStart)), n, phys.Page)
+	phys.Frames.Poison = true
 	const lowEnd = 1 << 20
 	for i := 0; i < Boot.NMem; i++ {
 		r := Boot.Mem[i]
@@ -141,19 +142,19 @@ func initFrames() {
 			if end > Image.Start {
 				end = Image.Start
 			}
-			mm.Frames.AddRange(s, end)
+			phys.Frames.AddRange(s, end)
 		}
 		if e > MetaEnd {
 			if s < MetaEnd {
 				s = MetaEnd
 			}
-			mm.Frames.AddRange(s, e)
+			phys.Frames.AddRange(s, e)
 		}
 	}
-	if !mm.InitKernelMap(top) {
+	if !phys.InitKernelMap(top) {
 		die("cannot map all RAM (more than the layout allows, or no memory for tables)")
 	}
-	mm.Frames.SetReserve()
+	phys.Frames.SetReserve()
 }
 
 // start64 is the early set-up, called by entry64 on the boot stack.
@@ -166,7 +167,7 @@ func start64() {
 	}
 	// start_info may live in page 0 (q35 puts the memory map at 0x5a8):
 	// only now can page 0 go, so that nil dereferences fault.
-	mm.UnmapPage0()
+	phys.UnmapPage0()
 	readImage()
 	amd64.InitCPU(0)
 	amd64.DisablePIC()

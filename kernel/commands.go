@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"retract/mm/phys"
 	"runtime"
 	"strconv"
 	"strings"
@@ -22,7 +23,6 @@ import (
 	"retract/kernel/smp"
 	"retract/kernel/sys"
 	"retract/kernel/trap"
-	"retract/mm"
 )
 
 func commands() []shell.Command {
@@ -48,22 +48,22 @@ func noArgs(args []string) error {
 	return nil
 }
 
-func mib(frames uint64) string { return fmt.Sprintf("%d MiB", frames*mm.PageSize>>20) }
+func mib(frames uint64) string { return fmt.Sprintf("%d MiB", frames*phys.PageSize>>20) }
 
 func cmdMem(sh *shell.Shell, args []string) error {
 	if err := noArgs(args); err != nil {
 		return err
 	}
-	st := mm.Frames.Stats()
+	st := phys.Frames.Stats()
 	sh.Printf("frames: %d total (%s), %d free (%s), %d used\n", st.Total, mib(st.Total), st.Free, mib(st.Free), st.Total-st.Free)
-	for k := mm.KindKernel; k <= mm.KindPageCache; k++ {
+	for k := phys.KindKernel; k <= phys.KindPageCache; k++ {
 		sh.Printf("  %-10s %8d frames %10s\n", k, st.ByKind[k], mib(st.ByKind[k]))
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	sh.Printf("Go heap: %s in use, %s obtained from the kernel, %s returned (MADV_DONTNEED), %d GCs\n",
 		mb(ms.HeapInuse), mb(ms.HeapSys), mb(ms.HeapReleased), ms.NumGC)
-	sh.Printf("heap window: %s of address space handed out at %#x\n", mb(sys.HeapReserved), mm.HeapBase)
+	sh.Printf("heap window: %s of address space handed out at %#x\n", mb(sys.HeapReserved), phys.HeapBase)
 	sh.Printf("page faults: %d (%d backed a Go heap page)\n", trap.PageFaults, trap.HeapFaults)
 	ram, top := boot.Boot.RAM()
 	sh.Printf("memory map (from the firmware): %d ranges, %d KiB of RAM up to %#x\n", boot.Boot.NMem, ram>>10, top)

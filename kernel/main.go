@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"retract/mm/phys"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -90,7 +91,7 @@ func main() {
 	}
 	// A soft memory limit at 3/4 of free RAM: the GC works harder before
 	// the kernel runs out of frames (there is no swap and no OOM killer).
-	debug.SetMemoryLimit(int64(mm.Frames.Stats().Free * mm.PageSize * 3 / 4))
+	debug.SetMemoryLimit(int64(phys.Frames.Stats().Free * phys.PageSize * 3 / 4))
 	banner()
 	trap.EnableSerial()
 	buildSymbols()
@@ -167,10 +168,10 @@ func testConfig(out io.Writer) ktest.Config {
 }
 
 func banner() {
-	st := mm.Frames.Stats()
+	st := phys.Frames.Stats()
 	ram, top := boot.Boot.RAM()
 	fmt.Printf("retract: %d MiB of RAM (highest address %#x), %d MiB free; frame metadata at %#x-%#x\n",
-		ram>>20, top, st.Free*mm.PageSize>>20, boot.MetaStart, boot.MetaEnd)
+		ram>>20, top, st.Free*phys.PageSize>>20, boot.MetaStart, boot.MetaEnd)
 	fmt.Printf("retract: clock: TSC %d MHz, LAPIC timer %d MHz (calibrated against the %s)\n",
 		clock.TSCHz/1e6, clock.LAPICHz/1e6, clock.Source)
 	if clock.Retries > 0 {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"retract/mm/phys"
 	"strings"
 
 	"retract/arch/amd64"
@@ -158,7 +159,7 @@ func ptWalk(sh *shell.Shell, m *mm.MM, va uintptr) {
 		if tables[i] == 0 {
 			break
 		}
-		f := mm.Frames.Meta(tables[i] >> mm.PageShift)
+		f := phys.Frames.Meta(tables[i] >> phys.PageShift)
 		e := entries[i]
 		sh.Printf("%s table %#x (owner mm %d, level %d, gen %d) [%3d] = %#018x %s\n", names[i], tables[i], f.Owner, f.Level, f.Gen,
 			amd64.Index(va, 4-i), uint64(e), pteFlags(e))
@@ -167,21 +168,21 @@ func ptWalk(sh *shell.Shell, m *mm.MM, va uintptr) {
 			return
 		}
 		if i == 2 && e.Huge() {
-			head := mm.PmdPFN(e) << mm.PageShift
+			head := mm.PmdPFN(e) << phys.PageShift
 			sh.Printf("     -> huge PMD: one 2 MiB page at %#x (%s), byte at %#x\n", head,
-				mm.Frames.KindOf(mm.PmdPFN(e)), head|uint64(va)&(mm.HPageSize-1))
+				phys.Frames.KindOf(mm.PmdPFN(e)), head|uint64(va)&(mm.HPageSize-1))
 			return
 		}
 	}
 	e := entries[3]
 	what := "anonymous page"
-	if mm.Frames.KindOf(mm.PtePFN(e)) == mm.KindPageCache {
+	if phys.Frames.KindOf(mm.PtePFN(e)) == phys.KindPageCache {
 		what = "page-cache page"
 	}
 	if mm.PtePFN(e) == mm.ZeroPFN() {
 		what = "the shared zero page"
 	}
-	sh.Printf("     -> frame %#x (%s), byte at %#x\n", e.Addr(), what, e.Addr()|uint64(va)&(mm.PageSize-1))
+	sh.Printf("     -> frame %#x (%s), byte at %#x\n", e.Addr(), what, e.Addr()|uint64(va)&(phys.PageSize-1))
 }
 
 func cmdFault(sh *shell.Shell, args []string) error {
@@ -220,7 +221,7 @@ func ptDump(sh *shell.Shell, m *mm.MM, start, end uintptr) error {
 		if mm.PtePFN(x.PTE) == mm.ZeroPFN() {
 			what = "  (zero page)"
 		} else {
-			what = "  (" + mm.Frames.KindOf(mm.PtePFN(x.PTE)).String() + ")"
+			what = "  (" + phys.Frames.KindOf(mm.PtePFN(x.PTE)).String() + ")"
 		}
 		sh.Printf("%#014x -> %#010x %-16s%s\n", x.VA, x.PTE.Addr(), pteFlags(x.PTE), what)
 	}

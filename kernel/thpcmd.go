@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"retract/mm/phys"
 	"sync"
 	"time"
 
@@ -120,7 +121,7 @@ func cmdCollapse(sh *shell.Shell, args []string) error {
 	var r mm.CollapseResult
 	what := "anonymous"
 	if f, ok := vma.File.(*mm.File); ok && f != nil {
-		pgoff := vma.Pgoff + uint64(h-vma.Start)/mm.PageSize
+		pgoff := vma.Pgoff + uint64(h-vma.Start)/phys.PageSize
 		if f.IsHuge(pgoff) {
 			what = "PTE-mapped huge page"
 			r = m.CollapsePteMappedTHP(h, true)

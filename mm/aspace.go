@@ -17,6 +17,7 @@ package mm
 import (
 	"errors"
 	"retract/lockdep"
+	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
@@ -74,7 +75,7 @@ var ErrNoMemory = errors.New("mm: out of memory (ENOMEM)")
 
 // New creates an empty address space.
 func New() (*MM, error) {
-	pa, ok := allocUserTable()
+	pa, ok := phys.AllocUserTable()
 	if !ok {
 		return nil, ErrNoMemory
 	}
@@ -89,7 +90,7 @@ func New() (*MM, error) {
 		}
 	}
 	if id == 0 {
-		Frames.Free(pa>>PageShift, 0)
+		phys.Frames.Free(pa>>phys.PageShift, 0)
 		return nil, errors.New("mm: too many address spaces")
 	}
 	nextID = id + 1
@@ -99,13 +100,13 @@ func New() (*MM, error) {
 	tablePage(pa, id, 4)
 	UserTables.Add(1)
 	// Entry 0: the kernel's shared half.
-	table(pa)[0] = table(BootPML4)[0]
+	phys.Table(pa)[0] = phys.Table(phys.BootPML4)[0]
 	mms[id] = m
 	return m, nil
 }
 
 func tablePage(pa uint64, owner uint32, level uint8) {
-	f := Frames.Meta(pa >> PageShift)
+	f := phys.Frames.Meta(pa >> phys.PageShift)
 	f.Owner, f.Level = owner, level
 	f.PTL.SetClass(classPTL)
 }
@@ -134,7 +135,7 @@ func (m *MM) Destroy() {
 	// Leave every file's i_mmap first: from then on no rmap walk (file
 	// collapse, retract) can reach these tables.
 	m.unmapFileVMAs(UserBase, UserEnd)
-	l4 := table(m.PML4)
+	l4 := phys.Table(m.PML4)
 	for i := 1; i < 256; i++ {
 		if l4[i].Present() {
 			freeLevel(l4[i].Addr(), 3)
@@ -142,7 +143,7 @@ func (m *MM) Destroy() {
 		}
 	}
 	FlushUser(m, UserBase, UserEnd-UserBase)
-	Frames.Free(m.PML4>>PageShift, 0)
+	phys.Frames.Free(m.PML4>>phys.PageShift, 0)
 	UserTables.Add(-1)
 	mmsMu.Lock()
 	mms[m.ID] = nil
@@ -150,14 +151,14 @@ func (m *MM) Destroy() {
 }
 
 func freeLevel(pa uint64, level int) {
-	t := table(pa)
+	t := phys.Table(pa)
 	for i := range t {
 		e := t[i]
 		if !e.Present() {
 			continue
 		}
 		if level == 1 {
-			putPage(e.Addr() >> PageShift)
+			putPage(e.Addr() >> phys.PageShift)
 		} else if level == 2 && e.Huge() {
 			putHuge(PmdPFN(e))
 		} else {
@@ -165,7 +166,7 @@ func freeLevel(pa uint64, level int) {
 		}
 		t[i] = 0
 	}
-	Frames.Free(pa>>PageShift, 0)
+	phys.Frames.Free(pa>>phys.PageShift, 0)
 	UserTables.Add(-1)
 }
 
@@ -176,11 +177,11 @@ func putPage(pfn uint64) {
 	if pfn == zeroPFN {
 		return
 	}
-	head, order := Frames.Head(pfn)
-	f := Frames.Meta(head)
+	head, order := phys.Frames.Head(pfn)
+	f := phys.Frames.Meta(head)
 	f.Mapcount.Add(-1)
 	if f.Refcount.Add(-1) == 0 {
-		Frames.Free(head, order)
+		phys.Frames.Free(head, order)
 	}
 }
 

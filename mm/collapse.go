@@ -27,6 +27,7 @@ package mm
 
 import (
 	"fmt"
+	"retract/mm/phys"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -159,8 +160,8 @@ func (f FreeMode) When() string {
 // Linux's pmdp_collapse_flush. It returns the old entry.
 // Preconditions: the PMD lock (ptAllocLock) held.
 func (m *MM) PmdpCollapseFlush(pmd *amd64.PTE, h uintptr) amd64.PTE {
-	old := loadPTE(pmd)
-	storePTE(pmd, 0)
+	old := phys.LoadPTE(pmd)
+	phys.StorePTE(pmd, 0)
 	FlushUser(m, h, HPageSize)
 	return old
 }
@@ -189,16 +190,16 @@ const PoisonPTE amd64.PTE = 0x6b6b6b6b6b6b6b6b
 // (FreeModeNow) it poisons and frees the table at once.
 func PteFreeDefer(pa uint64) {
 	if FreeModeNow().Unsafe() {
-		t := table(pa)
+		t := phys.Table(pa)
 		for i := range t {
-			storePTE(&t[i], PoisonPTE)
+			phys.StorePTE(&t[i], PoisonPTE)
 		}
 		Collapse.FreedUnsafe.Add(1)
 		freePageTable(pa)
 		return
 	}
-	ptHeadsOnce.Do(func() { ptHeads = make([]ptFree, Frames.NumFrames()) })
-	p := &ptHeads[pa>>PageShift]
+	ptHeadsOnce.Do(func() { ptHeads = make([]ptFree, phys.Frames.NumFrames()) })
+	p := &ptHeads[pa>>phys.PageShift]
 	p.pa = pa
 	Collapse.PendingFree.Add(1)
 	rcu.Call(&p.head, func(h *rcu.Head) {
@@ -217,7 +218,7 @@ func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseResult {
 	if h&(HPageSize-1) != 0 {
 		return count(CollapseVMAChanged)
 	}
-	head, ok := allocHuge(KindAnon)
+	head, ok := allocHuge(phys.KindAnon)
 	if !ok {
 		return count(CollapseAllocFailed)
 	}
@@ -225,7 +226,7 @@ func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseResult {
 	r := m.collapseAnonLocked(h, head, maxNone)
 	m.MmapLock.Unlock()
 	if r != CollapseOK {
-		Frames.Free(head, HPageOrder)
+		phys.Frames.Free(head, HPageOrder)
 	}
 	return count(r)
 }
@@ -243,7 +244,7 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 	if pmd == nil {
 		return CollapseNoTable
 	}
-	pv := loadPTE(pmd)
+	pv := phys.LoadPTE(pmd)
 	switch {
 	case PmdNone(pv):
 		return CollapseNoTable
@@ -256,16 +257,16 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 	m.pmdLock()
 	m.PmdpCollapseFlush(pmd, h)
 	m.pmdUnlock()
-	t := table(pv.Addr())
+	t := phys.Table(pv.Addr())
 	// __collapse_huge_page_isolate: only empty entries, the zero page
 	// and anonymous pages.
 	none, r := 0, CollapseOK
 	for i := range t {
-		e := loadPTE(&t[i])
+		e := phys.LoadPTE(&t[i])
 		switch {
 		case PteNone(e):
 			none++
-		case !PtePresent(e) || PtePFN(e) != zeroPFN && Frames.KindOf(PtePFN(e)) != KindAnon:
+		case !PtePresent(e) || PtePFN(e) != zeroPFN && phys.Frames.KindOf(PtePFN(e)) != phys.KindAnon:
 			r = CollapsePageMismatch
 		}
 	}
@@ -274,7 +275,7 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 	}
 	if r != CollapseOK {
 		m.pmdLock()
-		storePTE(pmd, pv) // pmd_populate: the table comes back unchanged
+		phys.StorePTE(pmd, pv) // pmd_populate: the table comes back unchanged
 		m.pmdUnlock()
 		return r
 	}
@@ -282,24 +283,24 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 	dst := hugePage(head)
 	var pages []uint64
 	for i := range t {
-		e := loadPTE(&t[i])
-		page := dst[i*PageSize : (i+1)*PageSize]
+		e := phys.LoadPTE(&t[i])
+		page := dst[i*phys.PageSize : (i+1)*phys.PageSize]
 		if PteNone(e) || PtePFN(e) == zeroPFN {
 			clear(page)
 		} else {
-			copy(page, (*[PageSize]byte)(PhysPage(PtePFN(e)))[:])
+			copy(page, (*[phys.PageSize]byte)(phys.Page(PtePFN(e)))[:])
 		}
 		if PtePresent(e) {
 			pages = append(pages, PtePFN(e))
 		}
-		storePTE(&t[i], 0)
+		phys.StorePTE(&t[i], 0)
 	}
-	fr := Frames.Meta(head)
+	fr := phys.Frames.Meta(head)
 	fr.Refcount.Store(1)
 	fr.Mapcount.Store(1)
-	fr.Deposit = uint32(pv.Addr() >> PageShift) // pgtable_trans_huge_deposit
+	fr.Deposit = uint32(pv.Addr() >> phys.PageShift) // pgtable_trans_huge_deposit
 	m.pmdLock()
-	storePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
+	phys.StorePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
 	m.pmdUnlock()
 	for _, pfn := range pages {
 		putPage(pfn) // the TLBs were flushed when the table was detached
@@ -320,7 +321,7 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
 		return count(CollapseBusy)
 	}
 	defer f.collapseMu.Unlock()
-	head, ok := allocHuge(KindPageCache)
+	head, ok := allocHuge(phys.KindPageCache)
 	if !ok {
 		return count(CollapseAllocFailed)
 	}
@@ -336,7 +337,7 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
 			holes++
 			continue
 		}
-		if _, order := Frames.Head(pfn); order != 0 {
+		if _, order := phys.Frames.Head(pfn); order != 0 {
 			r = CollapseAlreadyHuge
 			break
 		}
@@ -348,7 +349,7 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
 	}
 	if r != CollapseOK {
 		f.endRange()
-		Frames.Free(head, HPageOrder)
+		phys.Frames.Free(head, HPageOrder)
 		return count(r)
 	}
 	// try_to_unmap on every small page: from now on nobody writes them.
@@ -357,14 +358,14 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
 	t1 := nanotime()
 	dst := hugePage(head)
 	for i, pfn := range small {
-		page := dst[i*PageSize : (i+1)*PageSize]
+		page := dst[i*phys.PageSize : (i+1)*phys.PageSize]
 		if pfn == 0 {
 			clear(page)
 		} else {
-			copy(page, (*[PageSize]byte)(PhysPage(pfn))[:])
+			copy(page, (*[phys.PageSize]byte)(phys.Page(pfn))[:])
 		}
 	}
-	fr := Frames.Meta(head)
+	fr := phys.Frames.Meta(head)
 	fr.Refcount.Store(1) // the cache's reference
 	fr.Mapcount.Store(0)
 	f.mu.Lock()
@@ -400,13 +401,13 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 	defer f.immapMu.Unlock()
 	for _, e := range f.immap {
 		m := e.MM
-		lo, hi := e.Pgoff, e.Pgoff+uint64(e.End-e.Start)/PageSize
+		lo, hi := e.Pgoff, e.Pgoff+uint64(e.End-e.Start)/phys.PageSize
 		lo, hi = max(lo, index), min(hi, index+HPageNr)
 		if lo >= hi {
 			continue
 		}
 		start, _ := e.vaOf(lo)
-		end := start + uintptr(hi-lo)*PageSize
+		end := start + uintptr(hi-lo)*phys.PageSize
 		var pages, huges []uint64
 		for va := start; va < end; {
 			next := min((va|(HPageSize-1))+1, end)
@@ -416,9 +417,9 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 				continue
 			}
 			m.pmdLock()
-			if pv := loadPTE(pmd); PmdHuge(pv) {
-				if match(PmdPFN(pv), lo+uint64(va-start)/PageSize-index) {
-					storePTE(pmd, 0)
+			if pv := phys.LoadPTE(pmd); PmdHuge(pv) {
+				if match(PmdPFN(pv), lo+uint64(va-start)/phys.PageSize-index) {
+					phys.StorePTE(pmd, 0)
 					huges = append(huges, PmdPFN(pv))
 				}
 				m.pmdUnlock()
@@ -427,11 +428,11 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 			}
 			m.pmdUnlock()
 			if pm, ok := PteOffsetMapLock(pmd, va); ok {
-				for a := va; a < next; a += PageSize {
-					p := &table(pm.Table)[amd64.Index(a, 1)]
-					pte := loadPTE(p)
-					if PtePresent(pte) && match(PtePFN(pte), lo+uint64(a-start)/PageSize-index) {
-						storePTE(p, 0)
+				for a := va; a < next; a += phys.PageSize {
+					p := &phys.Table(pm.Table)[amd64.Index(a, 1)]
+					pte := phys.LoadPTE(p)
+					if PtePresent(pte) && match(PtePFN(pte), lo+uint64(a-start)/phys.PageSize-index) {
+						phys.StorePTE(p, 0)
 						pages = append(pages, PtePFN(pte))
 					}
 				}
@@ -476,16 +477,16 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 		return false
 	}
 	m.pmdLock()
-	pv := loadPTE(pmd)
+	pv := phys.LoadPTE(pmd)
 	if !pv.Present() || pv.Huge() {
 		m.pmdUnlock()
 		return false
 	}
-	fr := Frames.Meta(pv.Addr() >> PageShift)
+	fr := phys.Frames.Meta(pv.Addr() >> phys.PageShift)
 	fr.PTL.Lock() // the table's ptl
-	t := table(pv.Addr())
+	t := phys.Table(pv.Addr())
 	for i := range t {
-		e := loadPTE(&t[i])
+		e := phys.LoadPTE(&t[i])
 		if PteNone(e) {
 			continue
 		}
@@ -498,16 +499,16 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 	}
 	if huge != nil {
 		for i := range t {
-			if !PteNone(loadPTE(&t[i])) {
-				storePTE(&t[i], 0)
+			if !PteNone(phys.LoadPTE(&t[i])) {
+				phys.StorePTE(&t[i], 0)
 				huge.cleared++
 			}
 		}
 	}
 	m.PmdpCollapseFlush(pmd, h)
 	if huge != nil && huge.install {
-		Frames.Meta(huge.head).Mapcount.Add(1) // the reference becomes the mapping's
-		storePTE(pmd, PfnPMD(huge.head, huge.prot)|amd64.PTEAccessed)
+		phys.Frames.Meta(huge.head).Mapcount.Add(1) // the reference becomes the mapping's
+		phys.StorePTE(pmd, PfnPMD(huge.head, huge.prot)|amd64.PTEAccessed)
 		huge.installed = true
 	}
 	gen := atomic.LoadUint32(&fr.Gen)
@@ -543,7 +544,7 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseResult {
 		return count(CollapseVMAChanged)
 	}
 	file, _ := v.File.(*File)
-	pgoff := v.Pgoff + uint64(h-v.Start)/PageSize
+	pgoff := v.Pgoff + uint64(h-v.Start)/phys.PageSize
 	if _, ok := hugeRange(v, h); !ok || file == nil || pgoff%HPageNr != 0 || v.Flags&VMNoHugepage != 0 {
 		return count(CollapseVMAChanged)
 	}
@@ -557,12 +558,12 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseResult {
 	}
 	hi := hugeInstall{head: head, prot: prot, install: install}
 	if !m.retractTable(h, &hi) {
-		Frames.Meta(head).Refcount.Add(-1)
+		phys.Frames.Meta(head).Refcount.Add(-1)
 		pmd := m.pmdIfPresent(h)
 		switch {
-		case pmd == nil || PmdNone(loadPTE(pmd)):
+		case pmd == nil || PmdNone(phys.LoadPTE(pmd)):
 			return count(CollapseNoTable)
-		case PmdHuge(loadPTE(pmd)):
+		case PmdHuge(phys.LoadPTE(pmd)):
 			return count(CollapseAlreadyHuge)
 		}
 		return count(CollapsePageMismatch) // a PTE maps something else
@@ -571,7 +572,7 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseResult {
 		putPage(head) // the PTE mappings (the flush is done)
 	}
 	if !hi.installed {
-		Frames.Meta(head).Refcount.Add(-1)
+		phys.Frames.Meta(head).Refcount.Add(-1)
 	}
 	Collapse.PteMapped.Add(1)
 	return count(CollapseOK)
@@ -590,7 +591,7 @@ func (f *File) SplitHugePage(index uint64) error {
 	if !ok {
 		return fmt.Errorf("mm: %v has no page at offset %d", f, index)
 	}
-	head, order := Frames.Head(pfn)
+	head, order := phys.Frames.Head(pfn)
 	if order != HPageOrder {
 		return fmt.Errorf("mm: page %d of %v is not huge", index, f)
 	}
@@ -599,7 +600,7 @@ func (f *File) SplitHugePage(index uint64) error {
 	f.unmapRange(index, func(pfn uint64, i uint64) bool { return pfn >= head && pfn < head+HPageNr })
 	// Faults that took a reference before the range was marked drop it
 	// when they see the mark; wait for them. Only the cache's is left.
-	fr := Frames.Meta(head)
+	fr := phys.Frames.Meta(head)
 	for i := 0; fr.Refcount.Load() != 1 || fr.Mapcount.Load() != 0; i++ {
 		if i > 1000000 {
 			return fmt.Errorf("mm: huge page %d of %v still has %d references, %d mappings",
@@ -607,9 +608,9 @@ func (f *File) SplitHugePage(index uint64) error {
 		}
 		runtime.Gosched()
 	}
-	Frames.Split(head, HPageOrder)
+	phys.Frames.Split(head, HPageOrder)
 	for i := uint64(0); i < HPageNr; i++ {
-		sf := Frames.Meta(head + i)
+		sf := phys.Frames.Meta(head + i)
 		sf.Refcount.Store(1)
 		sf.Mapcount.Store(0)
 	}
@@ -620,9 +621,9 @@ func (f *File) SplitHugePage(index uint64) error {
 // putRef drops a reference that is not a mapping (the cache's, or one
 // FindPage took), freeing the page with its last reference.
 func putRef(pfn uint64) {
-	head, order := Frames.Head(pfn)
-	if Frames.Meta(head).Refcount.Add(-1) == 0 {
-		Frames.Free(head, order)
+	head, order := phys.Frames.Head(pfn)
+	if phys.Frames.Meta(head).Refcount.Add(-1) == 0 {
+		phys.Frames.Free(head, order)
 	}
 }
 

@@ -2,10 +2,12 @@
 
 package mm
 
+import "retract/mm/phys"
+
 // ByPML4 finds the address space whose PML4 is at pa (nil if none). It
 // only reads the frame metadata and the registry, so trap context may use it.
 func ByPML4(pa uint64) *MM {
-	f := Frames.Meta(pa >> PageShift)
+	f := phys.Frames.Meta(pa >> phys.PageShift)
 	if f == nil || f.Level != 4 || f.Owner == 0 || int(f.Owner) >= len(mms) {
 		return nil
 	}
@@ -16,7 +18,7 @@ func ByPML4(pa uint64) *MM {
 // switch to a thread with a user address space (trap context: it only
 // reads the registry and sets a bit).
 func NoteCR3(cr3 uint64, cpu int) {
-	if cr3 == BootPML4 || cr3 == 0 {
+	if cr3 == phys.BootPML4 || cr3 == 0 {
 		return
 	}
 	if m := ByPML4(cr3); m != nil {

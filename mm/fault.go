@@ -21,6 +21,7 @@ package mm
 import (
 	"errors"
 	"fmt"
+	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
@@ -42,7 +43,7 @@ func (m *MM) HandleMMFault(va uintptr, write bool) error {
 		return ErrFault
 	}
 	for {
-		done, err := m.handlePTEFault(v, va&^(PageSize-1), write)
+		done, err := m.handlePTEFault(v, va&^(phys.PageSize-1), write)
 		if err != nil || done {
 			return err
 		}
@@ -57,7 +58,7 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 	if err != nil {
 		return false, err
 	}
-	if pv := loadPTE(pmd); PmdNone(pv) {
+	if pv := phys.LoadPTE(pmd); PmdNone(pv) {
 		if done, err := m.createHugePMD(v, va, pmd, write); done || err != nil {
 			return done, err
 		}
@@ -82,7 +83,7 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 	}
 	PteUnmap(pm)
 
-	pgoff := v.Pgoff + uint64(va-v.Start)/PageSize
+	pgoff := v.Pgoff + uint64(va-v.Start)/phys.PageSize
 	// What to install, and the reference taken for it (undone on retry).
 	var entry amd64.PTE
 	var ref uint64
@@ -102,8 +103,8 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 		if err != nil {
 			return false, err
 		}
-		head, _ := Frames.Head(pfn)
-		Frames.Meta(head).Mapcount.Add(1)
+		head, _ := phys.Frames.Head(pfn)
+		phys.Frames.Meta(head).Mapcount.Add(1)
 		ref = pfn
 		prot := v.Prot
 		if !shared || !write {
@@ -127,23 +128,23 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 		case PtePresent(orig) && PtePFN(orig) != zeroPFN:
 			src = PtePFN(orig)
 		}
-		pfn, ok := Frames.AllocUser(0, KindAnon)
+		pfn, ok := phys.Frames.AllocUser(0, phys.KindAnon)
 		if !ok {
 			if PteNone(orig) && file != nil {
 				putRef(src)
 			}
 			return false, ErrNoMemory
 		}
-		dst := (*[PageSize]byte)(PhysPage(pfn))
+		dst := (*[phys.PageSize]byte)(phys.Page(pfn))
 		if src == 0 {
 			clear(dst[:])
 		} else {
-			copy(dst[:], (*[PageSize]byte)(PhysPage(src))[:])
+			copy(dst[:], (*[phys.PageSize]byte)(phys.Page(src))[:])
 		}
 		if PteNone(orig) && file != nil {
 			putRef(src) // FindPage's reference; the copy is made
 		}
-		f := Frames.Meta(pfn)
+		f := phys.Frames.Meta(pfn)
 		f.Refcount.Store(1)
 		f.Mapcount.Store(1)
 		ref, fresh = pfn, true
@@ -184,12 +185,12 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 		undo()
 		return false, nil
 	}
-	storePTE(pm.PTE, entry)
+	phys.StorePTE(pm.PTE, entry)
 	pm.PTL.Unlock()
 	PteUnmap(pm)
 	if PtePresent(orig) {
 		// The old translation may be cached anywhere this mm ran.
-		FlushUser(m, va, PageSize)
+		FlushUser(m, va, phys.PageSize)
 		if PtePFN(orig) != PtePFN(entry) {
 			putPage(PtePFN(orig))
 		}
@@ -214,7 +215,7 @@ func (m *MM) presentFault(pm PTEMap, va uintptr, orig amd64.PTE, write bool) (bo
 		return false, nil
 	}
 	if !PteSame(pm.Load(), orig) {
-		if loadPTE(pm.PMD) != pm.PMDVal {
+		if phys.LoadPTE(pm.PMD) != pm.PMDVal {
 			m.Stats.Detached.Add(1) // we were holding a retracted table
 		}
 		pm.PTL.Unlock()
@@ -222,7 +223,7 @@ func (m *MM) presentFault(pm PTEMap, va uintptr, orig amd64.PTE, write bool) (bo
 		return false, nil
 	}
 	if write && !PteWrite(orig) {
-		storePTE(pm.PTE, PteMkDirty(PteMkWrite(orig)))
+		phys.StorePTE(pm.PTE, PteMkDirty(PteMkWrite(orig)))
 		m.Stats.WriteProtect.Add(1)
 	} else {
 		// Present and allowed: another CPU resolved it, or the TLB was
@@ -239,9 +240,9 @@ func (m *MM) presentFault(pm PTEMap, va uintptr, orig amd64.PTE, write bool) (bo
 
 func (m *MM) dropNew(pfn uint64) {
 	if pfn != 0 {
-		Frames.Meta(pfn).Refcount.Store(0)
-		Frames.Meta(pfn).Mapcount.Store(0)
-		Frames.Free(pfn, 0)
+		phys.Frames.Meta(pfn).Refcount.Store(0)
+		phys.Frames.Meta(pfn).Mapcount.Store(0)
+		phys.Frames.Free(pfn, 0)
 	}
 }
 
@@ -274,14 +275,14 @@ func (m *MM) checkTable(pm PTEMap, va uintptr) (violation, bool) {
 	if !DebugChecks {
 		return violation{}, true
 	}
-	f := Frames.Meta(pm.Table >> PageShift)
+	f := phys.Frames.Meta(pm.Table >> phys.PageShift)
 	gen := atomic.LoadUint32(&f.Gen)
 	if gen == pm.Gen && f.Owner == m.ID && f.Level == 1 {
 		return violation{}, true
 	}
 	Violations.Add(1)
 	return violation{va: va, table: pm.Table, gen: gen, mapped: pm.Gen, owner: f.Owner, level: f.Level,
-		pmdNow: loadPTE(pm.PMD), orig: pm.Load(), cpu: int(amd64.This().ID)}, false
+		pmdNow: phys.LoadPTE(pm.PMD), orig: pm.Load(), cpu: int(amd64.This().ID)}, false
 }
 
 // reportViolation logs a failed check with both sides of the story: what

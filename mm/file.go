@@ -20,6 +20,7 @@ package mm
 import (
 	"fmt"
 	"retract/lockdep"
+	"retract/mm/phys"
 	"sync"
 	"sync/atomic"
 )
@@ -81,17 +82,17 @@ func (f *File) FindPage(pgoff uint64) (uint64, error) {
 		f.wait.Wait()
 	}
 	if pfn, ok := f.cache[pgoff]; ok {
-		head, _ := Frames.Head(pfn)
-		Frames.Meta(head).Refcount.Add(1)
+		head, _ := phys.Frames.Head(pfn)
+		phys.Frames.Meta(head).Refcount.Add(1)
 		return pfn, nil
 	}
-	pfn, ok := Frames.AllocUser(0, KindPageCache)
+	pfn, ok := phys.Frames.AllocUser(0, phys.KindPageCache)
 	if !ok {
 		return 0, ErrNoMemory
 	}
-	clear((*[PageSize]byte)(PhysPage(pfn))[:])
-	Frames.Meta(pfn).Refcount.Store(2) // the cache's reference and the caller's
-	Frames.Meta(pfn).Mapcount.Store(0)
+	clear((*[phys.PageSize]byte)(phys.Page(pfn))[:])
+	phys.Frames.Meta(pfn).Refcount.Store(2) // the cache's reference and the caller's
+	phys.Frames.Meta(pfn).Mapcount.Store(0)
 	f.cache[pgoff] = pfn
 	return pfn, nil
 }
@@ -110,7 +111,7 @@ func (f *File) IsHuge(pgoff uint64) bool {
 	if !ok {
 		return false
 	}
-	_, order := Frames.Head(pfn)
+	_, order := phys.Frames.Head(pfn)
 	return order == HPageOrder
 }
 
@@ -123,22 +124,22 @@ func (f *File) hugePageAt(pgoff uint64) (uint64, bool) {
 	if !ok || f.Collapsing(pgoff) {
 		return 0, false
 	}
-	head, order := Frames.Head(pfn)
+	head, order := phys.Frames.Head(pfn)
 	if order != HPageOrder || head != pfn {
 		return 0, false
 	}
-	Frames.Meta(head).Refcount.Add(1)
+	phys.Frames.Meta(head).Refcount.Add(1)
 	return head, true
 }
 
 // ReadAt copies from the file's pages (creating them) into p.
 func (f *File) ReadAt(p []byte, off uint64) error {
 	for len(p) > 0 {
-		pfn, err := f.FindPage(off / PageSize)
+		pfn, err := f.FindPage(off / phys.PageSize)
 		if err != nil {
 			return err
 		}
-		n := copy(p, (*[PageSize]byte)(PhysPage(pfn))[off%PageSize:])
+		n := copy(p, (*[phys.PageSize]byte)(phys.Page(pfn))[off%phys.PageSize:])
 		putRef(pfn)
 		p, off = p[n:], off+uint64(n)
 	}
@@ -158,18 +159,18 @@ func (f *File) Release() error {
 	// Check everything before freeing anything: a huge page's 512
 	// entries all lead to its head.
 	for off, pfn := range f.cache {
-		head, _ := Frames.Head(pfn)
-		if Frames.Meta(head).Mapcount.Load() != 0 {
+		head, _ := phys.Frames.Head(pfn)
+		if phys.Frames.Meta(head).Mapcount.Load() != 0 {
 			return fmt.Errorf("mm: page %d of %v is still mapped", off, f)
 		}
 	}
 	for off, pfn := range f.cache {
 		delete(f.cache, off)
-		if fr := Frames.Meta(pfn); fr.Refcount.Load() > 0 {
-			head, order := Frames.Head(pfn)
+		if fr := phys.Frames.Meta(pfn); fr.Refcount.Load() > 0 {
+			head, order := phys.Frames.Head(pfn)
 			if head == pfn {
 				fr.Refcount.Store(0)
-				Frames.Free(head, order)
+				phys.Frames.Free(head, order)
 			}
 		}
 	}
@@ -213,7 +214,7 @@ func (f *File) removeMapping(m *MM, start, end uintptr) {
 			out = append(out, Mapper{MM: m, Start: e.Start, End: start, Pgoff: e.Pgoff, Shared: e.Shared})
 		}
 		if e.End > end {
-			out = append(out, Mapper{MM: m, Start: end, End: e.End, Pgoff: e.Pgoff + uint64(end-e.Start)/PageSize, Shared: e.Shared})
+			out = append(out, Mapper{MM: m, Start: end, End: e.End, Pgoff: e.Pgoff + uint64(end-e.Start)/phys.PageSize, Shared: e.Shared})
 		}
 	}
 	f.immap = out
@@ -221,10 +222,10 @@ func (f *File) removeMapping(m *MM, start, end uintptr) {
 
 // vaOf returns where e maps page pgoff, if it does.
 func (e *Mapper) vaOf(pgoff uint64) (uintptr, bool) {
-	if pgoff < e.Pgoff || pgoff-e.Pgoff >= uint64(e.End-e.Start)/PageSize {
+	if pgoff < e.Pgoff || pgoff-e.Pgoff >= uint64(e.End-e.Start)/phys.PageSize {
 		return 0, false
 	}
-	return e.Start + uintptr(pgoff-e.Pgoff)*PageSize, true
+	return e.Start + uintptr(pgoff-e.Pgoff)*phys.PageSize, true
 }
 
 // beginRange marks [index, index+512) as being collapsed or split; faults

@@ -18,6 +18,7 @@
 package mm
 
 import (
+	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
@@ -50,12 +51,12 @@ func PfnPMD(pfn uint64, prot Prot) amd64.PTE {
 
 // allocHuge allocates a 2 MiB page of kind. It fails, rather than waiting
 // or compacting, when no free order-9 block is left (fragmentation).
-func allocHuge(kind Kind) (uint64, bool) {
-	pfn, ok := Frames.AllocUser(HPageOrder, kind)
+func allocHuge(kind phys.Kind) (uint64, bool) {
+	pfn, ok := phys.Frames.AllocUser(HPageOrder, kind)
 	if !ok {
 		return 0, false
 	}
-	f := Frames.Meta(pfn)
+	f := phys.Frames.Meta(pfn)
 	f.Refcount.Store(0)
 	f.Mapcount.Store(0)
 	f.Deposit = 0
@@ -63,7 +64,7 @@ func allocHuge(kind Kind) (uint64, bool) {
 }
 
 // hugePage returns the 2 MiB page at pfn as bytes.
-func hugePage(pfn uint64) *[HPageSize]byte { return (*[HPageSize]byte)(PhysPage(pfn)) }
+func hugePage(pfn uint64) *[HPageSize]byte { return (*[HPageSize]byte)(phys.Page(pfn)) }
 
 // hugeRange reports whether the 2 MiB range around va lies inside v, and
 // its start.
@@ -84,7 +85,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 	}
 	if file, _ := v.File.(*File); file != nil {
 		shared := v.Flags&VMShared != 0
-		pgoff := v.Pgoff + uint64(h-v.Start)/PageSize
+		pgoff := v.Pgoff + uint64(h-v.Start)/phys.PageSize
 		if write && !shared || pgoff%HPageNr != 0 {
 			return false, nil // a private write copies into 4 KiB pages
 		}
@@ -97,13 +98,13 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 			prot &^= ProtWrite
 		}
 		m.pmdLock()
-		if !PmdNone(loadPTE(pmd)) || file.Collapsing(pgoff) {
+		if !PmdNone(phys.LoadPTE(pmd)) || file.Collapsing(pgoff) {
 			m.pmdUnlock()
-			Frames.Meta(head).Refcount.Add(-1)
+			phys.Frames.Meta(head).Refcount.Add(-1)
 			return false, nil // lost a race: retry from the top
 		}
-		Frames.Meta(head).Mapcount.Add(1)
-		storePTE(pmd, PfnPMD(head, prot)|amd64.PTEAccessed)
+		phys.Frames.Meta(head).Mapcount.Add(1)
+		phys.StorePTE(pmd, PfnPMD(head, prot)|amd64.PTEAccessed)
 		m.pmdUnlock()
 		Thp.FileMapped.Add(1)
 		return true, nil
@@ -111,34 +112,34 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 	if v.Flags&VMHugepage == 0 || v.Flags&VMAnon == 0 {
 		return false, nil
 	}
-	head, ok := allocHuge(KindAnon)
+	head, ok := allocHuge(phys.KindAnon)
 	if !ok {
 		Thp.FaultFallback.Add(1)
 		return false, nil
 	}
-	dep, ok := allocUserTable()
+	dep, ok := phys.AllocUserTable()
 	if !ok {
-		Frames.Free(head, HPageOrder)
+		phys.Frames.Free(head, HPageOrder)
 		Thp.FaultFallback.Add(1)
 		return false, nil
 	}
 	tablePage(dep, m.ID, 1)
 	clear(hugePage(head)[:])
-	fr := Frames.Meta(head)
+	fr := phys.Frames.Meta(head)
 	fr.Refcount.Store(1)
 	fr.Mapcount.Store(1)
-	fr.Deposit = uint32(dep >> PageShift)
+	fr.Deposit = uint32(dep >> phys.PageShift)
 	m.pmdLock()
-	if !PmdNone(loadPTE(pmd)) {
+	if !PmdNone(phys.LoadPTE(pmd)) {
 		m.pmdUnlock()
 		fr.Deposit = 0
 		fr.Refcount.Store(0)
 		fr.Mapcount.Store(0)
-		Frames.Free(head, HPageOrder)
-		Frames.Free(dep>>PageShift, 0)
+		phys.Frames.Free(head, HPageOrder)
+		phys.Frames.Free(dep>>phys.PageShift, 0)
 		return false, nil
 	}
-	storePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
+	phys.StorePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
 	UserTables.Add(1) // the deposited table
 	m.pmdUnlock()
 	Thp.FaultAlloc.Add(1)
@@ -161,8 +162,8 @@ func (m *MM) hugePMDFault(v *VMA, va uintptr, pmd *amd64.PTE, pv amd64.PTE, writ
 		return false, nil // refault: PT path, do_cow_fault
 	}
 	m.pmdLock()
-	if loadPTE(pmd) == pv {
-		storePTE(pmd, PteMkDirty(PteMkWrite(pv)))
+	if phys.LoadPTE(pmd) == pv {
+		phys.StorePTE(pmd, PteMkDirty(PteMkWrite(pv)))
 		Thp.WPReuse.Add(1)
 	}
 	m.pmdUnlock()
@@ -175,11 +176,11 @@ func (m *MM) hugePMDFault(v *VMA, va uintptr, pmd *amd64.PTE, pv amd64.PTE, writ
 // table). It reports whether it cleared the entry.
 func (m *MM) zapHugePMD(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
 	m.pmdLock()
-	if loadPTE(pmd) != pv {
+	if phys.LoadPTE(pmd) != pv {
 		m.pmdUnlock()
 		return false
 	}
-	storePTE(pmd, 0)
+	phys.StorePTE(pmd, 0)
 	m.pmdUnlock()
 	FlushUser(m, h, HPageSize)
 	putHuge(PmdPFN(pv))
@@ -188,10 +189,10 @@ func (m *MM) zapHugePMD(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
 
 // putHuge drops a PMD mapping of the huge page at head.
 func putHuge(head uint64) {
-	fr := Frames.Meta(head)
+	fr := phys.Frames.Meta(head)
 	if dep := fr.Deposit; dep != 0 && fr.Mapcount.Load() == 1 {
 		fr.Deposit = 0
-		freePageTable(uint64(dep) << PageShift)
+		freePageTable(uint64(dep) << phys.PageShift)
 	}
 	putPage(head)
 }
@@ -203,36 +204,36 @@ func putHuge(head uint64) {
 // unmapped (its pages refault as 4 KiB mappings of the page cache).
 // Preconditions: MmapLock held for writing.
 func (m *MM) splitHugePMD(pmd *amd64.PTE, h uintptr) {
-	pv := loadPTE(pmd)
+	pv := phys.LoadPTE(pmd)
 	if !PmdHuge(pv) {
 		return
 	}
 	head := PmdPFN(pv)
-	fr := Frames.Meta(head)
-	if Frames.KindOf(head) != KindAnon {
+	fr := phys.Frames.Meta(head)
+	if phys.Frames.KindOf(head) != phys.KindAnon {
 		m.zapHugePMD(pmd, h, pv)
 		Thp.Split.Add(1)
 		return
 	}
-	dep := uint64(fr.Deposit) << PageShift
+	dep := uint64(fr.Deposit) << phys.PageShift
 	fr.Deposit = 0
 	flags := pv & (amd64.PTEPresent | amd64.PTEWrite | amd64.PTEUser | amd64.PTEAccessed | amd64.PTEDirty | amd64.PTENX)
-	t := table(dep)
+	t := phys.Table(dep)
 	for i := range t {
-		t[i] = amd64.MakePTE((head+uint64(i))<<PageShift, flags)
+		t[i] = amd64.MakePTE((head+uint64(i))<<phys.PageShift, flags)
 	}
 	m.pmdLock()
-	storePTE(pmd, 0)
+	phys.StorePTE(pmd, 0)
 	m.pmdUnlock()
 	FlushUser(m, h, HPageSize) // no 2 MiB and 4 KiB translations of one page side by side
-	Frames.Split(head, HPageOrder)
+	phys.Frames.Split(head, HPageOrder)
 	for i := uint64(0); i < HPageNr; i++ {
-		f := Frames.Meta(head + i)
+		f := phys.Frames.Meta(head + i)
 		f.Refcount.Store(1)
 		f.Mapcount.Store(1)
 	}
 	m.pmdLock()
-	storePTE(pmd, amd64.MakePTE(dep, tableFlags))
+	phys.StorePTE(pmd, amd64.MakePTE(dep, tableFlags))
 	m.pmdUnlock()
 	Thp.Split.Add(1)
 }

@@ -1,81 +1,13 @@
 package mm
 
-import "testing"
+import (
+	"retract/mm/phys"
+	"testing"
+)
 
 // TestHeadAndSplit: Head finds the head of a 2 MiB block from any of its
 // frames; Split turns the block into 512 frames that free one by one and
 // merge back into the same 2 MiB block.
-func TestHeadAndSplit(t *testing.T) {
-	a, _ := fakeMemory(t, 4096)
-	a.AddRange(PageSize, 4096*PageSize)
-	free0 := a.Stats().Free
-	small, ok := a.Alloc(0, KindAnon)
-	if !ok {
-		t.Fatal("Alloc(0)")
-	}
-	if h, order := a.Head(small); h != small || order != 0 {
-		t.Errorf("Head of a 4 KiB page = %d/%d, want %d/0", h, order, small)
-	}
-	huge, ok := a.Alloc(HPageOrder, KindPageCache)
-	if !ok || huge%HPageNr != 0 {
-		t.Fatalf("Alloc(9) = %d, %v", huge, ok)
-	}
-	for _, i := range []uint64{0, 1, 255, 511} {
-		if h, order := a.Head(huge + i); h != huge || order != HPageOrder {
-			t.Errorf("Head(%d+%d) = %d/%d, want %d/%d", huge, i, h, order, huge, HPageOrder)
-		}
-	}
-	a.Split(huge, HPageOrder)
-	for i := uint64(0); i < HPageNr; i++ {
-		if h, order := a.Head(huge + i); h != huge+i || order != 0 {
-			t.Fatalf("after Split, Head(%d) = %d/%d", huge+i, h, order)
-		}
-	}
-	if a.Stats().ByKind[KindPageCache] != HPageNr {
-		t.Errorf("Split changed the accounting: %d page-cache frames", a.Stats().ByKind[KindPageCache])
-	}
-	for i := uint64(HPageNr); i > 0; i-- {
-		a.Free(huge+i-1, 0)
-	}
-	a.Free(small, 0)
-	if msg := a.Check(); msg != "" {
-		t.Fatal(msg)
-	}
-	if a.Stats().Free != free0 {
-		t.Errorf("free %d, want %d", a.Stats().Free, free0)
-	}
-	// The 512 frames merged: the same 2 MiB block can be had again.
-	var got []uint64
-	for {
-		p, ok := a.Alloc(HPageOrder, KindAnon)
-		if !ok {
-			break
-		}
-		got = append(got, p)
-	}
-	found := false
-	for _, p := range got {
-		found = found || p == huge
-	}
-	if !found {
-		t.Errorf("the split block did not merge back into a 2 MiB block")
-	}
-}
-
-// TestSplitRefusesNonHead: Split of a frame that heads no block of that
-// order panics instead of corrupting the lists.
-func TestSplitRefusesNonHead(t *testing.T) {
-	a, _ := fakeMemory(t, 2048)
-	a.AddRange(PageSize, 2048*PageSize)
-	huge, _ := a.Alloc(HPageOrder, KindAnon)
-	defer func() {
-		if recover() == nil {
-			t.Errorf("Split of a tail frame did not panic")
-		}
-	}()
-	a.Split(huge+1, HPageOrder)
-}
-
 func TestPfnPMD(t *testing.T) {
 	e := PfnPMD(HPageNr*3, ProtRead|ProtWrite)
 	if !PmdHuge(e) || PmdPFN(e) != HPageNr*3 || !PteWrite(e) {
@@ -91,9 +23,9 @@ func TestPfnPMD(t *testing.T) {
 func TestMappers(t *testing.T) {
 	f := NewFile("t", 1024)
 	a, b := &MM{ID: 1}, &MM{ID: 2}
-	f.addMapping(a, UserBase, UserBase+100*PageSize, 10, true)
-	f.addMapping(b, UserBase, UserBase+50*PageSize, 0, false)
-	f.removeMapping(a, UserBase+20*PageSize, UserBase+30*PageSize) // a hole in a's range
+	f.addMapping(a, UserBase, UserBase+100*phys.PageSize, 10, true)
+	f.addMapping(b, UserBase, UserBase+50*phys.PageSize, 0, false)
+	f.removeMapping(a, UserBase+20*phys.PageSize, UserBase+30*phys.PageSize) // a hole in a's range
 	if n := len(f.immap); n != 3 {
 		t.Fatalf("%d entries, want 3: %+v", n, f.immap)
 	}
@@ -110,7 +42,7 @@ func TestMappers(t *testing.T) {
 	}
 	// Pages 10 and 29 map in the first piece; 40 and 109 in the second;
 	// 35 fell into the hole; 110 is beyond the end.
-	want := []uintptr{UserBase, UserBase + 19*PageSize, UserBase + 30*PageSize, UserBase + 99*PageSize}
+	want := []uintptr{UserBase, UserBase + 19*phys.PageSize, UserBase + 30*phys.PageSize, UserBase + 99*phys.PageSize}
 	if len(hits) != len(want) {
 		t.Fatalf("vaOf hits %#x, want %#x", hits, want)
 	}

@@ -19,6 +19,7 @@ package mm
 
 import (
 	"retract/lockdep"
+	"retract/mm/phys"
 	"sync/atomic"
 	"time"
 
@@ -209,7 +210,7 @@ func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, 
 			pmd := m.pmdIfPresent(h)
 			hasTable := false // a page table maps this 2 MiB (not nothing, not a huge PMD)
 			if pmd != nil {
-				pv := loadPTE(pmd)
+				pv := phys.LoadPTE(pmd)
 				hasTable = pv.Present() && !pv.Huge()
 			}
 			file, _ := v.File.(*File)
@@ -223,7 +224,7 @@ func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, 
 				}
 				continue
 			}
-			pgoff := v.Pgoff + uint64(h-v.Start)/PageSize
+			pgoff := v.Pgoff + uint64(h-v.Start)/phys.PageSize
 			if pgoff%HPageNr != 0 || pgoff+HPageNr > file.Pages {
 				continue
 			}
@@ -248,9 +249,9 @@ func (m *MM) countNone(pmd *amd64.PTE, h uintptr) int {
 		return HPageNr
 	}
 	n := 0
-	t := table(pm.Table)
+	t := phys.Table(pm.Table)
 	for i := range t {
-		if PteNone(loadPTE(&t[i])) {
+		if PteNone(phys.LoadPTE(&t[i])) {
 			n++
 		}
 	}
@@ -267,7 +268,7 @@ func (f *File) cachedIn(index uint64) (n int, huge bool) {
 		if pfn, ok := f.cache[i]; ok {
 			n++
 			if i == index {
-				_, order := Frames.Head(pfn)
+				_, order := phys.Frames.Head(pfn)
 				huge = order == HPageOrder
 			}
 		}

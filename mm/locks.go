@@ -8,22 +8,17 @@ import "retract/lockdep"
 var (
 	classMmapLock   = lockdep.Register("mm.MM.MmapLock", lockdep.Sleep)
 	classPmdLock    = lockdep.Register("mm.MM.pmdLock", lockdep.Spin)
-	classPTL        = lockdep.Register("mm.Frame.PTL", lockdep.Spin)
+	classPTL        = lockdep.Register("phys.Frame.PTL", lockdep.Spin)
 	classMMs        = lockdep.Register("mm.mmsMu", lockdep.Sleep)
 	classFileMu     = lockdep.Register("mm.File.mu", lockdep.Sleep)
 	classImmap      = lockdep.Register("mm.File.immapMu", lockdep.Sleep)
 	classCollapse   = lockdep.Register("mm.File.collapseMu", lockdep.Sleep)
 	classKhugepaged = lockdep.Register("mm.khugepaged.mu", lockdep.Sleep)
 	classRetractLog = lockdep.Register("mm.retractMu", lockdep.Spin)
-	classKernelMap  = lockdep.Register("mm.kernelMapLock", lockdep.Spin)
-	classBuddy      = lockdep.Register("mm.Allocator.lock", lockdep.Spin)
-	classPCP        = lockdep.Register("mm.Allocator.pcp.lock", lockdep.Spin)
 )
 
 func init() {
 	mmsMu.Class = classMMs
 	khp.mu.Class = classKhugepaged
 	retractMu.SetClass(classRetractLog)
-	kernelMapLock.SetClass(classKernelMap)
-	Frames.SetClasses(classBuddy, classPCP)
 }

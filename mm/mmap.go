@@ -10,6 +10,7 @@ package mm
 
 import (
 	"errors"
+	"retract/mm/phys"
 
 	"retract/arch/amd64"
 )
@@ -18,8 +19,8 @@ import (
 var ErrInval = errors.New("mm: invalid argument (EINVAL)")
 
 func pageRange(addr, length uintptr) (uintptr, uintptr, error) {
-	end := (addr + length + PageSize - 1) &^ (PageSize - 1)
-	if addr&(PageSize-1) != 0 || length == 0 || end <= addr || addr < UserBase || end > UserEnd {
+	end := (addr + length + phys.PageSize - 1) &^ (phys.PageSize - 1)
+	if addr&(phys.PageSize-1) != 0 || length == 0 || end <= addr || addr < UserBase || end > UserEnd {
 		return 0, 0, ErrInval
 	}
 	return addr, end, nil
@@ -136,7 +137,7 @@ func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
 			nv |= pv & (amd64.PTEAccessed | amd64.PTEDirty)
 		}
 		m.pmdLock()
-		storePTE(pmd, nv)
+		phys.StorePTE(pmd, nv)
 		m.pmdUnlock()
 		if nv == 0 {
 			droppedHuge = append(droppedHuge, PmdPFN(pv))
@@ -144,7 +145,7 @@ func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
 		return true
 	}
 	m.forEachPTE(start, end, whole, func(p *amd64.PTE, va uintptr) bool {
-		old := loadPTE(p)
+		old := phys.LoadPTE(p)
 		if !PtePresent(old) {
 			return false
 		}
@@ -152,7 +153,7 @@ func (m *MM) Mprotect(addr, length uintptr, prot Prot) error {
 		if prot != ProtNone {
 			nv = PfnPTE(PtePFN(old), m.mappedProt(PtePFN(old), va, prot)) | old&(amd64.PTEAccessed|amd64.PTEDirty)
 		}
-		storePTE(p, nv)
+		phys.StorePTE(p, nv)
 		if nv == 0 {
 			dropped = append(dropped, PtePFN(old))
 		}
@@ -170,7 +171,7 @@ func (m *MM) mappedProt(pfn uint64, va uintptr, prot Prot) Prot {
 	if pfn == zeroPFN {
 		return prot &^ ProtWrite
 	}
-	if v := m.VMAs.Find(va); Frames.KindOf(pfn) == KindPageCache && (v == nil || v.Flags&VMShared == 0) {
+	if v := m.VMAs.Find(va); phys.Frames.KindOf(pfn) == phys.KindPageCache && (v == nil || v.Flags&VMShared == 0) {
 		return prot &^ ProtWrite
 	}
 	return prot
@@ -202,7 +203,7 @@ func (m *MM) forEachPTE(start, end uintptr, whole func(pmd *amd64.PTE, h uintptr
 			next = end
 		}
 		if pmd := m.pmdIfPresent(va); pmd != nil {
-			if pv := loadPTE(pmd); PmdHuge(pv) {
+			if pv := phys.LoadPTE(pmd); PmdHuge(pv) {
 				if va&(HPageSize-1) == 0 && next-va == HPageSize {
 					if whole(pmd, va, pv) {
 						changed = true
@@ -213,8 +214,8 @@ func (m *MM) forEachPTE(start, end uintptr, whole func(pmd *amd64.PTE, h uintptr
 				m.splitHugePMD(pmd, va&^(HPageSize-1))
 			}
 			if pm, ok := PteOffsetMapLock(pmd, va); ok {
-				for a := va; a < next; a += PageSize {
-					if f(&table(pm.Table)[amd64.Index(a, 1)], a) {
+				for a := va; a < next; a += phys.PageSize {
+					if f(&phys.Table(pm.Table)[amd64.Index(a, 1)], a) {
 						changed = true
 					}
 				}
@@ -231,13 +232,13 @@ func (m *MM) forEachPTE(start, end uintptr, whole func(pmd *amd64.PTE, h uintptr
 
 // pmdIfPresent returns the PMD of va if the upper levels exist.
 func (m *MM) pmdIfPresent(va uintptr) *amd64.PTE {
-	e := &table(m.PML4)[amd64.Index(va, 4)]
+	e := &phys.Table(m.PML4)[amd64.Index(va, 4)]
 	for level := 3; level >= 2; level-- {
-		v := loadPTE(e)
+		v := phys.LoadPTE(e)
 		if !v.Present() {
 			return nil
 		}
-		e = &table(v.Addr())[amd64.Index(va, level)]
+		e = &phys.Table(v.Addr())[amd64.Index(va, level)]
 	}
 	return e
 }
@@ -250,17 +251,17 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 	var pages, huges []uint64
 	whole := func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
 		m.pmdLock()
-		storePTE(pmd, 0)
+		phys.StorePTE(pmd, 0)
 		m.pmdUnlock()
 		huges = append(huges, PmdPFN(pv))
 		return true
 	}
 	m.forEachPTE(start, end, whole, func(p *amd64.PTE, va uintptr) bool {
-		old := loadPTE(p)
+		old := phys.LoadPTE(p)
 		if PteNone(old) {
 			return false
 		}
-		storePTE(p, 0)
+		phys.StorePTE(p, 0)
 		if PtePresent(old) {
 			pages = append(pages, PtePFN(old))
 		}
@@ -280,7 +281,7 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 			continue
 		}
 		m.pmdLock()
-		v := loadPTE(pmd)
+		v := phys.LoadPTE(pmd)
 		if !v.Present() || v.Huge() {
 			m.pmdUnlock()
 			continue
@@ -288,7 +289,7 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 		// No VMA covers this table's range, MmapLock (write) keeps faults
 		// out and no i_mmap entry leads an rmap walk here any more:
 		// detach it, flush the paging-structure caches, free it.
-		storePTE(pmd, 0)
+		phys.StorePTE(pmd, 0)
 		m.pmdUnlock()
 		FlushUser(m, va, amd64.PDESpan)
 		freePageTable(v.Addr())
@@ -301,7 +302,7 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 // (faults excluded). A table retracted without it goes through
 // PteFreeDefer (collapse.go), which ends here after a grace period.
 func freePageTable(pa uint64) {
-	Frames.Free(pa>>PageShift, 0)
+	phys.Frames.Free(pa>>phys.PageShift, 0)
 	UserTables.Add(-1)
 }
 

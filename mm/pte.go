@@ -2,7 +2,10 @@
 
 package mm
 
-import "retract/arch/amd64"
+import (
+	"retract/arch/amd64"
+	"retract/mm/phys"
+)
 
 // Prot is the protection of a VMA, as given to mmap and mprotect.
 type Prot uint8
@@ -75,7 +78,7 @@ func PteDirty(p amd64.PTE) bool { return p&amd64.PTEDirty != 0 }
 func PteYoung(p amd64.PTE) bool { return p&amd64.PTEAccessed != 0 }
 
 // PtePFN returns the frame number p points at, like Linux's pte_pfn.
-func PtePFN(p amd64.PTE) uint64 { return p.Addr() >> PageShift }
+func PtePFN(p amd64.PTE) uint64 { return p.Addr() >> phys.PageShift }
 
 // PfnPTE builds a user PTE mapping frame pfn with protection prot, like
 // Linux's pfn_pte. With ProtNone it returns the empty entry: a no-access
@@ -85,7 +88,7 @@ func PfnPTE(pfn uint64, prot Prot) amd64.PTE {
 	if f == 0 {
 		return 0
 	}
-	return amd64.MakePTE(pfn<<PageShift, f)
+	return amd64.MakePTE(pfn<<phys.PageShift, f)
 }
 
 // PteMkWrite returns p with writes allowed, like Linux's pte_mkwrite.
@@ -132,5 +135,5 @@ func PmdPFN(p amd64.PTE) uint64 {
 	if p.Huge() {
 		a &^= amd64.PDESpan - 1
 	}
-	return a >> PageShift
+	return a >> phys.PageShift
 }

@@ -12,6 +12,7 @@
 package mm
 
 import (
+	"retract/mm/phys"
 	"runtime"
 
 	"retract/arch/amd64"
@@ -69,7 +70,7 @@ func (m *MM) Use() {
 
 // Unuse returns the thread to the kernel's page tables.
 func (m *MM) Unuse() {
-	setThreadCR3(BootPML4)
+	setThreadCR3(phys.BootPML4)
 	runtime.UnlockOSThread()
 }
 

@@ -7,6 +7,7 @@ package mm
 import (
 	"errors"
 	"fmt"
+	"retract/mm/phys"
 	"sort"
 	"strings"
 )
@@ -57,7 +58,7 @@ type VMA struct {
 }
 
 // Pages returns the number of pages v covers.
-func (v *VMA) Pages() uint64 { return uint64(v.End-v.Start) >> PageShift }
+func (v *VMA) Pages() uint64 { return uint64(v.End-v.Start) >> phys.PageShift }
 
 // String formats v like a line of /proc/PID/maps.
 func (v VMA) String() string {
@@ -118,7 +119,7 @@ func (s *VMASet) Find(va uintptr) *VMA {
 	return nil
 }
 
-func pageAligned(a uintptr) bool { return a&(PageSize-1) == 0 }
+func pageAligned(a uintptr) bool { return a&(phys.PageSize-1) == 0 }
 
 func checkRange(start, end uintptr) error {
 	if start >= end || !pageAligned(start) || !pageAligned(end) {
@@ -134,7 +135,7 @@ func (s *VMASet) Insert(v VMA) error {
 		return err
 	}
 	if v.File == nil {
-		v.Pgoff = uint64(v.Start >> PageShift)
+		v.Pgoff = uint64(v.Start >> phys.PageShift)
 	}
 	i := s.search(v.Start)
 	if i < len(s.v) && s.v[i].Start < v.End {
@@ -207,11 +208,11 @@ func (s *VMASet) span(start, end uintptr) (lo, hi int) {
 // rounded down and end up to page boundaries; an empty range removes
 // nothing. Holes in the range are not an error.
 func (s *VMASet) Unmap(start, end uintptr) []VMA {
-	start &^= PageSize - 1
-	if end > ^uintptr(0)-(PageSize-1) {
-		end = ^uintptr(0) &^ (PageSize - 1)
+	start &^= phys.PageSize - 1
+	if end > ^uintptr(0)-(phys.PageSize-1) {
+		end = ^uintptr(0) &^ (phys.PageSize - 1)
 	} else {
-		end = (end + PageSize - 1) &^ (PageSize - 1)
+		end = (end + phys.PageSize - 1) &^ (phys.PageSize - 1)
 	}
 	if start >= end {
 		return nil
@@ -275,7 +276,7 @@ func (s *VMASet) Advise(start, end uintptr, set, clear VMAFlags) error {
 // [a, a+length) lies in [lo, hi) and overlaps no VMA (length is rounded up
 // to pages), and whether there is one.
 func (s *VMASet) FreeRange(length uintptr, lo, hi uintptr) (uintptr, bool) {
-	const mask = PageSize - 1
+	const mask = phys.PageSize - 1
 	if length == 0 || length > ^uintptr(0)-mask || lo > ^uintptr(0)-mask {
 		return 0, false
 	}
@@ -301,7 +302,7 @@ func (s *VMASet) check() error {
 		if err := checkRange(v.Start, v.End); err != nil {
 			return fmt.Errorf("vma %d %v: %w", i, *v, err)
 		}
-		if v.File == nil && v.Pgoff != uint64(v.Start>>PageShift) {
+		if v.File == nil && v.Pgoff != uint64(v.Start>>phys.PageShift) {
 			return fmt.Errorf("vma %d %v: anonymous pgoff is not Start>>PageShift", i, *v)
 		}
 		if i == 0 {

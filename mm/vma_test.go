@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"retract/mm/phys"
 	"slices"
 	"testing"
 )
 
-const pg = PageSize
+const pg = phys.PageSize
 
 type fakeFile struct{ name string }
 

@@ -13,6 +13,7 @@
 package mm
 
 import (
+	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
@@ -29,7 +30,7 @@ func (m *MM) PMDAlloc(va uintptr) (*amd64.PTE, error) {
 	if err != nil {
 		return nil, err
 	}
-	if PmdNone(loadPTE(e)) {
+	if PmdNone(phys.LoadPTE(e)) {
 		if err := m.install(e, 1); err != nil {
 			return nil, err
 		}
@@ -41,14 +42,14 @@ func (m *MM) PMDAlloc(va uintptr) (*amd64.PTE, error) {
 // on the way but not a PT (the fault path may install a huge PMD instead).
 // PD pages live as long as the MM, so the pointer stays valid.
 func (m *MM) pmdAllocUpper(va uintptr) (*amd64.PTE, error) {
-	e := &table(m.PML4)[amd64.Index(va, 4)]
+	e := &phys.Table(m.PML4)[amd64.Index(va, 4)]
 	for level := 3; level >= 2; level-- {
-		if !loadPTE(e).Present() {
+		if !phys.LoadPTE(e).Present() {
 			if err := m.install(e, level); err != nil {
 				return nil, err
 			}
 		}
-		e = &table(loadPTE(e).Addr())[amd64.Index(va, level)]
+		e = &phys.Table(phys.LoadPTE(e).Addr())[amd64.Index(va, level)]
 	}
 	return e, nil
 }
@@ -58,20 +59,20 @@ func (m *MM) pmdAllocUpper(va uintptr) (*amd64.PTE, error) {
 // the check-and-store under ptAllocLock (the PMD lock) is what makes it
 // exclusive with a huge PMD being installed or a table being retracted.
 func (m *MM) install(e *amd64.PTE, level int) error {
-	pa, ok := allocUserTable()
+	pa, ok := phys.AllocUserTable()
 	if !ok {
 		return ErrNoMemory
 	}
 	tablePage(pa, m.ID, uint8(level))
 	m.pmdLock()
-	if loadPTE(e) == 0 {
-		storePTE(e, amd64.MakePTE(pa, tableFlags))
+	if phys.LoadPTE(e) == 0 {
+		phys.StorePTE(e, amd64.MakePTE(pa, tableFlags))
 		UserTables.Add(1)
 		pa = 0
 	}
 	m.pmdUnlock()
 	if pa != 0 {
-		Frames.Free(pa>>PageShift, 0)
+		phys.Frames.Free(pa>>phys.PageShift, 0)
 	}
 	return nil
 }
@@ -100,19 +101,19 @@ type PTEMap struct {
 // checkTable notices.
 func PteOffsetMap(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
 	rcu.ReadLock()
-	v := loadPTE(pmd)
+	v := phys.LoadPTE(pmd)
 	if !v.Present() || v.Huge() {
 		rcu.ReadUnlock()
 		return PTEMap{}, false
 	}
-	f := Frames.Meta(v.Addr() >> PageShift)
+	f := phys.Frames.Meta(v.Addr() >> phys.PageShift)
 	gen := atomic.LoadUint32(&f.Gen)
-	if loadPTE(pmd) != v {
+	if phys.LoadPTE(pmd) != v {
 		rcu.ReadUnlock()
 		return PTEMap{}, false
 	}
 	return PTEMap{
-		PTE:    &table(v.Addr())[amd64.Index(va, 1)],
+		PTE:    &phys.Table(v.Addr())[amd64.Index(va, 1)],
 		PMD:    pmd,
 		PMDVal: v,
 		PTL:    &f.PTL,
@@ -133,7 +134,7 @@ func PteOffsetMapLock(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
 		return pm, false
 	}
 	pm.PTL.Lock()
-	if loadPTE(pmd) != pm.PMDVal {
+	if phys.LoadPTE(pmd) != pm.PMDVal {
 		pm.PTL.Unlock()
 		PteUnmap(pm)
 		return PTEMap{}, false
@@ -142,7 +143,7 @@ func PteOffsetMapLock(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
 }
 
 // Load reads the PTE atomically (the MMU may be setting A/D bits).
-func (pm PTEMap) Load() amd64.PTE { return loadPTE(pm.PTE) }
+func (pm PTEMap) Load() amd64.PTE { return phys.LoadPTE(pm.PTE) }
 
 // Walk returns the PTE that maps va in m (0 if none) without allocating,
 // and the entries of every level on the way, for `pt walk`.
@@ -150,7 +151,7 @@ func (m *MM) Walk(va uintptr) (entries [4]amd64.PTE, tables [4]uint64) {
 	pa := m.PML4
 	for level := 4; level >= 1; level-- {
 		tables[4-level] = pa
-		e := loadPTE(&table(pa)[amd64.Index(va, level)])
+		e := phys.LoadPTE(&phys.Table(pa)[amd64.Index(va, level)])
 		entries[4-level] = e
 		if !e.Present() || (level == 2 && e.Huge()) {
 			break
@@ -170,23 +171,23 @@ type Mapping struct {
 // Dump lists the present PTEs of [start, end), at most max of them.
 func (m *MM) Dump(start, end uintptr, max int) []Mapping {
 	var out []Mapping
-	for va := start &^ (PageSize - 1); va < end && len(out) < max; {
+	for va := start &^ (phys.PageSize - 1); va < end && len(out) < max; {
 		// Skip whole 512 GiB and 1 GiB regions whose tables are absent.
-		if l4 := loadPTE(&table(m.PML4)[amd64.Index(va, 4)]); !l4.Present() {
+		if l4 := phys.LoadPTE(&phys.Table(m.PML4)[amd64.Index(va, 4)]); !l4.Present() {
 			va = (va | (amd64.PML4ESpan - 1)) + 1
 			continue
-		} else if l3 := loadPTE(&table(l4.Addr())[amd64.Index(va, 3)]); !l3.Present() {
+		} else if l3 := phys.LoadPTE(&phys.Table(l4.Addr())[amd64.Index(va, 3)]); !l3.Present() {
 			va = (va | (amd64.PDPTESpan - 1)) + 1
 			continue
 		}
 		pmd := m.pmdIfPresent(va)
 		next := (va | (amd64.PDESpan - 1)) + 1
-		if pmd != nil && PmdHuge(loadPTE(pmd)) {
-			out = append(out, Mapping{va &^ (amd64.PDESpan - 1), loadPTE(pmd)})
+		if pmd != nil && PmdHuge(phys.LoadPTE(pmd)) {
+			out = append(out, Mapping{va &^ (amd64.PDESpan - 1), phys.LoadPTE(pmd)})
 		} else if pmd != nil {
 			if pm, ok := PteOffsetMap(pmd, va); ok {
-				for a := va; a < next && a < end && len(out) < max; a += PageSize {
-					if e := loadPTE(&table(pm.Table)[amd64.Index(a, 1)]); !PteNone(e) {
+				for a := va; a < next && a < end && len(out) < max; a += phys.PageSize {
+					if e := phys.LoadPTE(&phys.Table(pm.Table)[amd64.Index(a, 1)]); !PteNone(e) {
 						out = append(out, Mapping{a, e})
 					}
 				}

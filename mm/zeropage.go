@@ -5,7 +5,10 @@
 
 package mm
 
-import "sync"
+import (
+	"retract/mm/phys"
+	"sync"
+)
 
 var (
 	zeroOnce sync.Once
@@ -15,11 +18,11 @@ var (
 // ZeroPFN returns the zero page's frame, allocating it on first use.
 func ZeroPFN() uint64 {
 	zeroOnce.Do(func() {
-		pfn, ok := Frames.Alloc(0, KindKernel)
+		pfn, ok := phys.Frames.Alloc(0, phys.KindKernel)
 		if !ok {
 			panic("mm: no memory for the zero page")
 		}
-		clear((*[PageSize]byte)(PhysPage(pfn))[:])
+		clear((*[phys.PageSize]byte)(phys.Page(pfn))[:])
 		zeroPFN = pfn
 	})
 	return zeroPFN
@@ -27,7 +30,7 @@ func ZeroPFN() uint64 {
 
 // ZeroPageIsZero checks that nobody wrote the zero page (a test hook).
 func ZeroPageIsZero() bool {
-	for _, b := range (*[PageSize]byte)(PhysPage(ZeroPFN())) {
+	for _, b := range (*[phys.PageSize]byte)(phys.Page(ZeroPFN())) {
 		if b != 0 {
 			return false
 		}

@@ -10,9 +10,9 @@ package acpi
 import (
 	"errors"
 	"fmt"
+	"retract/mm/phys"
 
 	"retract/arch/amd64"
-	"retract/mm"
 )
 
 // RSDP is the physical address of the RSDP, set at boot from start_info.
@@ -23,7 +23,7 @@ func b16(a uint64) uint16 { return *(*uint16)(amd64.Ptr(uintptr(a))) }
 func b32(a uint64) uint32 { return *(*uint32)(amd64.Ptr(uintptr(a))) }
 func b64(a uint64) uint64 { return *(*uint64)(amd64.Ptr(uintptr(a))) }
 
-func readable(a, n uint64) bool { return mm.KernelValid(uintptr(a), uintptr(n)) }
+func readable(a, n uint64) bool { return phys.KernelValid(uintptr(a), uintptr(n)) }
 
 func sig(a uint64) string {
 	return string([]byte{b8(a), b8(a + 1), b8(a + 2), b8(a + 3)})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"retract/mm/phys"
 	"time"
 
 	"retract/kernel/smp"
@@ -27,7 +28,7 @@ func touchAll(m *mm.MM, va uintptr, pages int) error {
 	m.Use()
 	defer m.Unuse()
 	for i := 0; i < pages; i++ {
-		if err := m.Store64(va+uintptr(i)*mm.PageSize, uint64(i)); err != nil {
+		if err := m.Store64(va+uintptr(i)*phys.PageSize, uint64(i)); err != nil {
 			return err
 		}
 	}

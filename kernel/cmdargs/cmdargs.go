@@ -13,6 +13,7 @@ package cmdargs
 
 import (
 	"fmt"
+	"retract/mm/phys"
 	"strconv"
 	"strings"
 
@@ -54,14 +55,14 @@ func parseRange(addr, pages string, maxPages int, why string) (uintptr, int, err
 	if err != nil {
 		return 0, 0, err
 	}
-	if a&(mm.PageSize-1) != 0 {
+	if a&(phys.PageSize-1) != 0 {
 		return 0, 0, fmt.Errorf("ADDR must be page aligned (4 KiB): %#x", a)
 	}
 	n, err := strconv.Atoi(pages)
 	if err != nil || n < 1 || n > maxPages {
 		return 0, 0, fmt.Errorf("PAGES must be 1 to %d%s", maxPages, why)
 	}
-	if end := uint64(a) + uint64(n)*mm.PageSize; end > uint64(mm.UserEnd) {
+	if end := uint64(a) + uint64(n)*phys.PageSize; end > uint64(mm.UserEnd) {
 		return 0, 0, fmt.Errorf("%#x + %d pages ends at %#x, past the end of user space %#x", a, n, end, mm.UserEnd)
 	}
 	return a, n, nil

@@ -1,6 +1,7 @@
 package cmdargs
 
 import (
+	"retract/mm/phys"
 	"strings"
 	"testing"
 
@@ -33,8 +34,8 @@ func FuzzParse(f *testing.F) {
 		oneLine(err)
 		if err == nil {
 			if r.Op != MMList && r.Op != MMNew && r.Op != MMDestroy {
-				end := uint64(r.Addr) + uint64(r.Pages)*mm.PageSize
-				if r.Addr < mm.UserBase || end > uint64(mm.UserEnd) || r.Addr%mm.PageSize != 0 || r.Pages < 1 {
+				end := uint64(r.Addr) + uint64(r.Pages)*phys.PageSize
+				if r.Addr < mm.UserBase || end > uint64(mm.UserEnd) || r.Addr%phys.PageSize != 0 || r.Pages < 1 {
 					t.Fatalf("ParseMM(%q) accepted %+v, outside user space or misaligned", args, r)
 				}
 				if r.Op == MMMapFile && r.Pages > filePages {

@@ -6,8 +6,7 @@ package cmdargs
 import (
 	"errors"
 	"fmt"
-
-	"retract/mm"
+	"retract/mm/phys"
 )
 
 // MMOp is what an mm command does.
@@ -40,7 +39,7 @@ type MM struct {
 }
 
 // Size is the range's length in bytes.
-func (r MM) Size() uintptr { return uintptr(r.Pages) * mm.PageSize }
+func (r MM) Size() uintptr { return uintptr(r.Pages) * phys.PageSize }
 
 // ParseMM parses the words after "mm". filePages is the demo file's size,
 // the most pages mapfile maps.

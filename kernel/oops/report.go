@@ -14,11 +14,11 @@ package oops
 
 import (
 	"bytes"
+	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
 	"retract/kernel/console"
-	"retract/mm"
 )
 
 // Symbols is the kernel's symbol table, built after the runtime starts
@@ -133,10 +133,10 @@ func Report(tf *amd64.TrapFrame) {
 	if tf.Vector == 14 {
 		m.S("page fault at ").X(cr2)
 		switch {
-		case cr2 < mm.PageSize:
+		case cr2 < phys.PageSize:
 			m.S(": nil pointer dereference")
-		case uintptr(cr2) >= mm.HeapBase && uintptr(cr2) < mm.HeapEnd:
-			if e := mm.HeapLookup(uintptr(cr2)); e == mm.PTECommitted {
+		case uintptr(cr2) >= phys.HeapBase && uintptr(cr2) < phys.HeapEnd:
+			if e := phys.HeapLookup(uintptr(cr2)); e == phys.PTECommitted {
 				m.S(": out of memory backing the Go heap")
 			} else {
 				m.S(": Go heap window address that is not mapped")
@@ -198,7 +198,7 @@ func Report(tf *amd64.TrapFrame) {
 
 	// The second half needs a goroutine: the faulting code must have been
 	// Go code on a goroutine stack (not nested in trap context).
-	if !tf.FromKernel() && tf.TLSG != 0 && cpu.OnEmerg == 0 && mm.KernelValid(uintptr(tf.RSP-64), 64) {
+	if !tf.FromKernel() && tf.TLSG != 0 && cpu.OnEmerg == 0 && phys.KernelValid(uintptr(tf.RSP-64), 64) {
 		record.rip = tf.RIP
 		atEntry := false
 		if t := Symbols(); t != nil {
@@ -227,7 +227,7 @@ func halted(id uint32) {
 func stack(tf *amd64.TrapFrame) {
 	var m console.Msg
 	m.S("stack:\n").PrintLocked()
-	if mm.KernelValid(uintptr(tf.RSP), 8) {
+	if phys.KernelValid(uintptr(tf.RSP), 8) {
 		ra := *(*uint64)(amd64.Ptr(uintptr(tf.RSP)))
 		if isText(ra) {
 			m = console.Msg{}
@@ -237,7 +237,7 @@ func stack(tf *amd64.TrapFrame) {
 		}
 	}
 	bp := tf.RBP
-	for i := 0; i < 24 && bp != 0 && mm.KernelValid(uintptr(bp), 16); i++ {
+	for i := 0; i < 24 && bp != 0 && phys.KernelValid(uintptr(bp), 16); i++ {
 		ra := *(*uint64)(amd64.Ptr(uintptr(bp + 8)))
 		if !isText(ra) {
 			break

@@ -7,6 +7,7 @@ import (
 	"retract/kernel/clock"
 	"retract/lockdep"
 	"retract/mm"
+	"retract/mm/phys"
 	"retract/rcu"
 )
 
@@ -205,7 +206,7 @@ func armAtLocked(c *cpuState, now, at uint64) {
 }
 
 // bootCR3 is the kernel's PML4 (threads without an address space run on it).
-const bootCR3 = mm.BootPML4
+const bootCR3 = phys.BootPML4
 
 // loadCR3 switches page tables if the next thread runs on other ones.
 // Loading CR3 also flushes this CPU's non-global TLB entries.

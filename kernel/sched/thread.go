@@ -3,10 +3,10 @@
 package sched
 
 import (
+	"retract/mm/phys"
 	"unsafe"
 
 	"retract/arch/amd64"
-	"retract/mm"
 )
 
 // MaxThreads bounds the thread table.
@@ -108,14 +108,14 @@ func allocThreadLocked() *Thread {
 		if t.state != Free {
 			continue
 		}
-		pfn, ok := mm.Frames.Alloc(kstackOrder, mm.KindKernel)
+		pfn, ok := phys.Frames.Alloc(kstackOrder, phys.KindKernel)
 		if !ok {
 			return nil
 		}
 		*t = Thread{}
 		t.kstackPFN = pfn
-		t.kstackLo = uintptr(pfn << mm.PageShift)
-		t.kstackTop = t.kstackLo + mm.PageSize<<kstackOrder
+		t.kstackLo = uintptr(pfn << phys.PageShift)
+		t.kstackTop = t.kstackLo + phys.PageSize<<kstackOrder
 		amd64.InitKernelG(&t.kg, t.kstackLo, t.kstackTop)
 		t.tid = nextTID
 		nextTID++
@@ -131,7 +131,7 @@ func allocThreadLocked() *Thread {
 // freeThreadLocked releases a dead thread's stack and slot.
 // Preconditions: lock held; t is not running anywhere.
 func freeThreadLocked(t *Thread) {
-	mm.Frames.Free(t.kstackPFN, kstackOrder)
+	phys.Frames.Free(t.kstackPFN, kstackOrder)
 	t.state = Free
 }
 

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"retract/mm/phys"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -118,7 +119,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	pages := uint64(cfg.Ranges) * mm.HPageNr
 	file := mm.NewFile("stress", pages)
 	// Fill the page cache, so that the first collapse finds no holes.
-	if err := file.ReadAt(make([]byte, pages*mm.PageSize), 0); err != nil {
+	if err := file.ReadAt(make([]byte, pages*phys.PageSize), 0); err != nil {
 		file.Release()
 		return RetractResult{}, fmt.Errorf("stress: filling the file: %v", err)
 	}
@@ -126,7 +127,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	for i := range mms {
 		m, err := mm.New()
 		if err == nil {
-			_, err = m.MmapFile(MapBase, uintptr(pages)*mm.PageSize, mm.ProtRead|mm.ProtWrite, true, file, 0)
+			_, err = m.MmapFile(MapBase, uintptr(pages)*phys.PageSize, mm.ProtRead|mm.ProtWrite, true, file, 0)
 		}
 		if err != nil {
 			for _, m := range mms[:i] {
@@ -179,7 +180,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 				// the write faults on that present read-only PTE — the
 				// seed email's path (presentFault).
 				p := rng.Uint64N(pages)
-				va := MapBase + uintptr(p)*mm.PageSize + uintptr(w%512)*8
+				va := MapBase + uintptr(p)*phys.PageSize + uintptr(w%512)*8
 				got, err := m.Load64(va)
 				reads.Add(1)
 				switch {
@@ -315,14 +316,14 @@ type frames struct {
 }
 
 func snapshot() frames {
-	s := mm.Frames.Stats()
-	return frames{s.ByKind[mm.KindAnon], s.ByKind[mm.KindPageCache], mm.UserTables.Load()}
+	s := phys.Frames.Stats()
+	return frames{s.ByKind[phys.KindAnon], s.ByKind[phys.KindPageCache], mm.UserTables.Load()}
 }
 
 // diff describes how f differs from before ("" if not at all).
 func (f frames) diff(before frames) string {
 	if f == before {
-		if msg := mm.Frames.Check(); msg != "" {
+		if msg := phys.Frames.Check(); msg != "" {
 			return "frame allocator: " + msg
 		}
 		return ""

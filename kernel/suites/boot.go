@@ -3,13 +3,13 @@
 package suites
 
 import (
+	"retract/mm/phys"
 	"unsafe"
 
 	"retract/arch/amd64"
 	"retract/boot"
 	"retract/kernel/ktest"
 	"retract/kernel/trap"
-	"retract/mm"
 )
 
 func init() {
@@ -64,17 +64,17 @@ func testMemmap(t *ktest.T) {
 	if !inRAM || img.Start != 0x200000 || img.TextStart > 0x201000 || img.TextEnd <= 0x201000 {
 		t.Errorf("kernel image [%#x, %#x) text [%#x, %#x): want it in RAM at 2 MiB with 0x201000 in the text", img.Start, img.End, img.TextStart, img.TextEnd)
 	}
-	st := mm.Frames.Stats()
-	if st.Total*mm.PageSize > ram || st.Total*mm.PageSize < ram-(16<<20)-(img.End-img.Start)-(boot.MetaEnd-boot.MetaStart) {
-		t.Errorf("allocator manages %d MiB of %d MiB RAM", st.Total*mm.PageSize>>20, ram>>20)
+	st := phys.Frames.Stats()
+	if st.Total*phys.PageSize > ram || st.Total*phys.PageSize < ram-(16<<20)-(img.End-img.Start)-(boot.MetaEnd-boot.MetaStart) {
+		t.Errorf("allocator manages %d MiB of %d MiB RAM", st.Total*phys.PageSize>>20, ram>>20)
 	}
 }
 
 func testIdentityMap(t *ktest.T) {
 	// Every 2 MiB of RAM translates to itself.
 	checked := 0
-	for a := uint64(2 << 20); a < mm.RAMTop; a += 2 << 20 {
-		pa, _, ok := mm.KernelTranslate(uintptr(a + 0x123))
+	for a := uint64(2 << 20); a < phys.RAMTop; a += 2 << 20 {
+		pa, _, ok := phys.KernelTranslate(uintptr(a + 0x123))
 		if !ok || pa != a+0x123 {
 			t.Fatalf("%#x translates to %#x (ok=%v), want itself", a+0x123, pa, ok)
 		}
@@ -83,16 +83,16 @@ func testIdentityMap(t *ktest.T) {
 	// And memory written through the identity map reads back, in frames
 	// taken from the allocator, seen through the MMU.
 	for i := 0; i < 64; i++ {
-		pfn, ok := mm.Frames.Alloc(0, mm.KindKernel)
+		pfn, ok := phys.Frames.Alloc(0, phys.KindKernel)
 		if !ok {
 			t.Fatalf("out of frames")
 		}
-		p := (*[512]uint64)(mm.PhysPage(pfn))
+		p := (*[512]uint64)(phys.Page(pfn))
 		for j := range p {
 			p[j] = pfn<<32 | uint64(j)
 		}
-		v, ok := amd64.ProbeLoad(uintptr(pfn<<mm.PageShift) + 8*77)
-		mm.Frames.Free(pfn, 0)
+		v, ok := amd64.ProbeLoad(uintptr(pfn<<phys.PageShift) + 8*77)
+		phys.Frames.Free(pfn, 0)
 		if !ok || v != pfn<<32|77 {
 			t.Fatalf("frame %#x: read back %#x (ok=%v)", pfn, v, ok)
 		}
@@ -101,10 +101,10 @@ func testIdentityMap(t *ktest.T) {
 }
 
 func testPage0(t *ktest.T) {
-	if _, _, ok := mm.KernelTranslate(0); ok {
+	if _, _, ok := phys.KernelTranslate(0); ok {
 		t.Errorf("page 0 is mapped")
 	}
-	if _, _, ok := mm.KernelTranslate(4096); !ok {
+	if _, _, ok := phys.KernelTranslate(4096); !ok {
 		t.Errorf("page 1 is not mapped")
 	}
 	before := trap.Fixups
@@ -129,21 +129,21 @@ func testPage0(t *ktest.T) {
 // over 4 MiB of real memory (other CPUs allocate from the global one while
 // the test runs), and the global allocator's lists against its counters.
 func testFrames(t *ktest.T) {
-	if msg := mm.Frames.Check(); msg != "" {
+	if msg := phys.Frames.Check(); msg != "" {
 		t.Errorf("global allocator: %s", msg)
 	}
-	const n = 1 << mm.MaxOrder
-	region, ok1 := mm.Frames.Alloc(mm.MaxOrder, mm.KindKernel)
-	meta, ok2 := mm.Frames.Alloc(2, mm.KindKernel)
+	const n = 1 << phys.MaxOrder
+	region, ok1 := phys.Frames.Alloc(phys.MaxOrder, phys.KindKernel)
+	meta, ok2 := phys.Frames.Alloc(2, phys.KindKernel)
 	if !ok1 || !ok2 {
 		t.Fatalf("no memory for the test allocator")
 	}
-	defer mm.Frames.Free(region, mm.MaxOrder)
-	defer mm.Frames.Free(meta, 2)
-	var a mm.Allocator
-	a.Init(mm.PhysPage(meta), n, func(pfn uint64) unsafe.Pointer { return mm.PhysPage(region + pfn) })
+	defer phys.Frames.Free(region, phys.MaxOrder)
+	defer phys.Frames.Free(meta, 2)
+	var a phys.Allocator
+	a.Init(phys.Page(meta), n, func(pfn uint64) unsafe.Pointer { return phys.Page(region + pfn) })
 	a.Poison = true
-	a.AddRange(0, n*mm.PageSize) // PFN 0 is never added
+	a.AddRange(0, n*phys.PageSize) // PFN 0 is never added
 	before := a.Stats()
 	if before.Total != n-1 || before.Free != n-1 {
 		t.Fatalf("test allocator has %d/%d frames, want %d", before.Free, before.Total, n-1)
@@ -151,7 +151,7 @@ func testFrames(t *ktest.T) {
 	var got [][2]uint64
 	for order := 0; order <= 8; order++ {
 		for i := 0; i < 2; i++ {
-			pfn, ok := a.Alloc(order, mm.KindKernel)
+			pfn, ok := a.Alloc(order, phys.KindKernel)
 			if !ok {
 				t.Fatalf("Alloc(order %d) failed with %d frames free", order, a.Stats().Free)
 			}
@@ -166,8 +166,8 @@ func testFrames(t *ktest.T) {
 	for _, g := range got {
 		want += 1 << g[1]
 	}
-	if before.Free-mid.Free != want || mid.ByKind[mm.KindKernel] != want {
-		t.Errorf("allocating %d frames moved free by %d and kernel by %d", want, before.Free-mid.Free, mid.ByKind[mm.KindKernel])
+	if before.Free-mid.Free != want || mid.ByKind[phys.KindKernel] != want {
+		t.Errorf("allocating %d frames moved free by %d and kernel by %d", want, before.Free-mid.Free, mid.ByKind[phys.KindKernel])
 	}
 	if msg := a.Check(); msg != "" {
 		t.Errorf("after allocating: %s", msg)
@@ -185,29 +185,29 @@ func testFrames(t *ktest.T) {
 }
 
 func testPoison(t *ktest.T) {
-	pfn, ok := mm.Frames.Alloc(0, mm.KindKernel)
+	pfn, ok := phys.Frames.Alloc(0, phys.KindKernel)
 	if !ok {
 		t.Fatalf("out of frames")
 	}
-	p := (*[mm.PageSize]byte)(mm.PhysPage(pfn))
+	p := (*[phys.PageSize]byte)(phys.Page(pfn))
 	for i := range p {
 		p[i] = 0
 	}
-	mm.Frames.Free(pfn, 0)
+	phys.Frames.Free(pfn, 0)
 	for i, b := range p {
-		if b != mm.PoisonByte {
-			t.Fatalf("freed frame byte %d is %#x, want poison %#x", i, b, mm.PoisonByte)
+		if b != phys.PoisonByte {
+			t.Fatalf("freed frame byte %d is %#x, want poison %#x", i, b, phys.PoisonByte)
 		}
 	}
 }
 
 func testHugeAligned(t *ktest.T) {
-	pfn, ok := mm.Frames.Alloc(9, mm.KindKernel)
+	pfn, ok := phys.Frames.Alloc(9, phys.KindKernel)
 	if !ok {
 		t.Fatalf("no 2 MiB block free")
 	}
-	defer mm.Frames.Free(pfn, 9)
-	if addr := pfn << mm.PageShift; addr&(2<<20-1) != 0 {
+	defer phys.Frames.Free(pfn, 9)
+	if addr := pfn << phys.PageShift; addr&(2<<20-1) != 0 {
 		t.Errorf("2 MiB block at %#x is not 2 MiB aligned", addr)
 	}
 }

@@ -11,6 +11,7 @@ package suites
 
 import (
 	"math/rand/v2"
+	"retract/mm/phys"
 	"sync"
 	"time"
 
@@ -48,7 +49,7 @@ func fill(t *ktest.T, m *mm.MM, va uintptr, n int, tag uint64) {
 	m.Use()
 	defer m.Unuse()
 	for i := 0; i < n; i++ {
-		if err := m.Store64(va+uintptr(i)*mm.PageSize+uintptr(tag)*8, uint64(i)<<8|tag); err != nil {
+		if err := m.Store64(va+uintptr(i)*phys.PageSize+uintptr(tag)*8, uint64(i)<<8|tag); err != nil {
 			t.Fatalf("store to page %d: %v", i, err)
 		}
 	}
@@ -60,7 +61,7 @@ func check(t *ktest.T, m *mm.MM, va uintptr, n int, tag uint64, what string) {
 	defer m.Unuse()
 	bad := 0
 	for i := 0; i < n; i++ {
-		v, err := m.Load64(va + uintptr(i)*mm.PageSize + uintptr(tag)*8)
+		v, err := m.Load64(va + uintptr(i)*phys.PageSize + uintptr(tag)*8)
 		if err != nil || v != uint64(i)<<8|tag {
 			if bad++; bad <= 3 {
 				t.Errorf("%s: page %d reads %#x, %v; want %#x", what, i, v, err, uint64(i)<<8|tag)
@@ -96,7 +97,7 @@ func testAnonCollapse(t *ktest.T) {
 		if _, _, table := pmdOf(m, base); !table {
 			t.Fatalf("before collapse the range should be mapped by a page table")
 		}
-		anon0 := mm.Frames.Stats().ByKind[mm.KindAnon]
+		anon0 := phys.Frames.Stats().ByKind[phys.KindAnon]
 		ok0 := mm.Collapse.Anon.Load()
 		if r := m.CollapseAnon(base, 0); r != mm.CollapseOK {
 			t.Fatalf("CollapseAnon: %v", r)
@@ -108,7 +109,7 @@ func testAnonCollapse(t *ktest.T) {
 		if n := mm.Collapse.Anon.Load() - ok0; n != 1 {
 			t.Errorf("anon collapses counted: %d, want 1", n)
 		}
-		if a := mm.Frames.Stats().ByKind[mm.KindAnon]; a != anon0 {
+		if a := phys.Frames.Stats().ByKind[phys.KindAnon]; a != anon0 {
 			t.Errorf("anonymous frames: %d before, %d after collapse (512 small pages for one 2 MiB page)", anon0, a)
 		}
 		check(t, m, base, mm.HPageNr, 1, "after collapse")
@@ -153,7 +154,7 @@ func testAnonExceedNone(t *ktest.T) {
 		}
 		check(t, m, base, 10, 2, "after collapse")
 		m.Use()
-		v, err := m.Load64(base + 100*mm.PageSize)
+		v, err := m.Load64(base + 100*phys.PageSize)
 		m.Unuse()
 		if err != nil || v != 0 {
 			t.Errorf("an empty PTE's page reads %#x, %v after collapse; want 0", v, err)
@@ -174,7 +175,7 @@ func testAnonHugeFault(t *ktest.T) {
 		}
 		check(t, m, base, mm.HPageNr, 3, "huge page")
 		// mprotect of one page splits; the rest keeps its data.
-		if err := m.Mprotect(base, mm.PageSize, mm.ProtRead); err != nil {
+		if err := m.Mprotect(base, phys.PageSize, mm.ProtRead); err != nil {
 			t.Fatalf("Mprotect: %v", err)
 		}
 		if _, _, table := pmdOf(m, base); !table {
@@ -266,7 +267,7 @@ func twoMappers(t *ktest.T, file *mm.File, sharedB bool, f func(a, b *mm.MM)) {
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
-		size := uintptr(file.Pages) * mm.PageSize
+		size := uintptr(file.Pages) * phys.PageSize
 		if _, err := a.MmapFile(hugeBase, size, mm.ProtRead|mm.ProtWrite, true, file, 0); err != nil {
 			t.Fatalf("MmapFile: %v", err)
 		}
@@ -332,8 +333,8 @@ func testFilePrivateSkip(t *ktest.T) {
 			fill(t, a, hugeBase, mm.HPageNr, 7)
 			// b's write to page 5 makes an anonymous COW copy there.
 			b.Use()
-			b.Store64(hugeBase+5*mm.PageSize, 0xc0)
-			b.Load64(hugeBase + 9*mm.PageSize)
+			b.Store64(hugeBase+5*phys.PageSize, 0xc0)
+			b.Load64(hugeBase + 9*phys.PageSize)
 			b.Unuse()
 			r0, s0 := mm.Collapse.Retracted.Load(), mm.Collapse.RetractSkipped.Load()
 			if r := file.Collapse(0, 0); r != mm.CollapseOK {
@@ -344,8 +345,8 @@ func testFilePrivateSkip(t *ktest.T) {
 					mm.Collapse.Retracted.Load()-r0, mm.Collapse.RetractSkipped.Load()-s0)
 			}
 			b.Use()
-			v, err := b.Load64(hugeBase + 5*mm.PageSize)
-			w, _ := b.Load64(hugeBase + 9*mm.PageSize + 7*8)
+			v, err := b.Load64(hugeBase + 5*phys.PageSize)
+			w, _ := b.Load64(hugeBase + 9*phys.PageSize + 7*8)
 			b.Unuse()
 			if err != nil || v != 0xc0 {
 				t.Errorf("the private copy reads %#x, %v; want 0xc0", v, err)
@@ -368,12 +369,12 @@ func testPteMappedTHP(t *ktest.T) {
 				t.Fatalf("Collapse: %v", r)
 			}
 			// Split b's VMA so that its faults map 4 KiB pieces of the huge page.
-			b.Mprotect(hugeBase+mm.HPageSize/2, mm.PageSize, mm.ProtRead)
+			b.Mprotect(hugeBase+mm.HPageSize/2, phys.PageSize, mm.ProtRead)
 			check(t, b, hugeBase, 64, 8, "PTE-mapped")
 			if _, _, table := pmdOf(b, hugeBase); !table {
 				t.Fatalf("with a split VMA the huge page should be mapped by PTEs")
 			}
-			b.Mprotect(hugeBase+mm.HPageSize/2, mm.PageSize, mm.ProtRead|mm.ProtWrite) // the VMAs merge again
+			b.Mprotect(hugeBase+mm.HPageSize/2, phys.PageSize, mm.ProtRead|mm.ProtWrite) // the VMAs merge again
 			p0 := mm.Collapse.PteMapped.Load()
 			if r := b.CollapsePteMappedTHP(hugeBase, true); r != mm.CollapseOK {
 				t.Fatalf("CollapsePteMappedTHP: %v", r)
@@ -393,13 +394,13 @@ func testFragmented(t *ktest.T) {
 		// Take every free 2 MiB block: memory is now "fragmented".
 		var held []uint64
 		for {
-			pfn, ok := mm.Frames.Alloc(mm.HPageOrder, mm.KindKernel)
+			pfn, ok := phys.Frames.Alloc(mm.HPageOrder, phys.KindKernel)
 			if !ok {
 				break
 			}
 			held = append(held, pfn)
 		}
-		t.Logf("holding %d 2 MiB blocks; %d KiB free in smaller blocks", len(held), mm.Frames.Stats().Free*4)
+		t.Logf("holding %d 2 MiB blocks; %d KiB free in smaller blocks", len(held), phys.Frames.Stats().Free*4)
 		n0, fb0 := mm.Collapse.Results[mm.CollapseAllocFailed].Load(), mm.Thp.FaultFallback.Load()
 		r := m.CollapseAnon(base, mm.HPageNr-1)
 		m.Madvise(base+mm.HPageSize, mm.HPageSize, mm.VMHugepage, 0)
@@ -408,7 +409,7 @@ func testFragmented(t *ktest.T) {
 		m.Unuse()
 		_, _, table := pmdOf(m, base+mm.HPageSize)
 		for _, pfn := range held {
-			mm.Frames.Free(pfn, mm.HPageOrder)
+			phys.Frames.Free(pfn, mm.HPageOrder)
 		}
 		if r != mm.CollapseAllocFailed || mm.Collapse.Results[mm.CollapseAllocFailed].Load() != n0+1 {
 			t.Errorf("CollapseAnon without a free 2 MiB block: %v, want alloc_failed (counted)", r)
@@ -430,7 +431,7 @@ func testHugeModel(t *ktest.T) {
 	const ranges = 4
 	const pages = ranges * mm.HPageNr
 	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
-		base, err := m.Mmap(hugeBase, pages*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		base, err := m.Mmap(hugeBase, pages*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0)
 		if err != nil {
 			t.Fatalf("Mmap: %v", err)
 		}
@@ -452,7 +453,7 @@ func testHugeModel(t *ktest.T) {
 			first := rng.IntN(pages)
 			return first, 1 + rng.IntN(min(pages-first, 700))
 		}
-		va := func(i int) uintptr { return base + uintptr(i)*mm.PageSize }
+		va := func(i int) uintptr { return base + uintptr(i)*phys.PageSize }
 		counts := map[string]int{}
 		m.Use()
 		defer m.Unuse()
@@ -489,10 +490,10 @@ func testHugeModel(t *ktest.T) {
 				counts["load"]++
 			case k == 14: // munmap, then maybe map again
 				f, n := span()
-				m.Munmap(va(f), uintptr(n)*mm.PageSize)
+				m.Munmap(va(f), uintptr(n)*phys.PageSize)
 				remap := rng.IntN(2) == 0
 				if remap {
-					if _, err := m.Mmap(va(f), uintptr(n)*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0); err != nil {
+					if _, err := m.Mmap(va(f), uintptr(n)*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0); err != nil {
 						t.Fatalf("op %d: Mmap: %v", op, err)
 					}
 				}
@@ -507,7 +508,7 @@ func testHugeModel(t *ktest.T) {
 				if ro {
 					prot = mm.ProtRead
 				}
-				err := m.Mprotect(va(f), uintptr(n)*mm.PageSize, prot)
+				err := m.Mprotect(va(f), uintptr(n)*phys.PageSize, prot)
 				all := true
 				for i := f; i < f+n; i++ {
 					all = all && model[i].mapped
@@ -523,14 +524,14 @@ func testHugeModel(t *ktest.T) {
 				counts["mprotect"]++
 			case k == 16: // DONTNEED
 				f, n := span()
-				m.MadviseDontneed(va(f), uintptr(n)*mm.PageSize)
+				m.MadviseDontneed(va(f), uintptr(n)*phys.PageSize)
 				for i := f; i < f+n; i++ {
 					model[i].val = 0
 				}
 				counts["dontneed"]++
 			case k == 17: // HUGEPAGE advice: later faults may map 2 MiB
 				f, n := span()
-				if m.Madvise(va(f), uintptr(n)*mm.PageSize, mm.VMHugepage, 0) == nil {
+				if m.Madvise(va(f), uintptr(n)*phys.PageSize, mm.VMHugepage, 0) == nil {
 					counts["advise"]++
 				}
 			default: // collapse
@@ -560,7 +561,7 @@ func testHugeFaultRace(t *ktest.T) {
 	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
 		base, _ := m.Mmap(hugeBase, 4*mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
 		m.Madvise(base, 4*mm.HPageSize, mm.VMHugepage, 0)
-		anon0 := mm.Frames.Stats().ByKind[mm.KindAnon]
+		anon0 := phys.Frames.Stats().ByKind[phys.KindAnon]
 		n := 2 * smp.Count()
 		var wg sync.WaitGroup
 		start := make(chan struct{})
@@ -573,7 +574,7 @@ func testHugeFaultRace(t *ktest.T) {
 				<-start
 				for r := 0; r < 4; r++ {
 					for p := 0; p < 8; p++ {
-						va := base + uintptr(r)*mm.HPageSize + uintptr(p*61)*mm.PageSize + uintptr(g)*8
+						va := base + uintptr(r)*mm.HPageSize + uintptr(p*61)*phys.PageSize + uintptr(g)*8
 						if err := m.Store64(va, uint64(g<<16|r<<8|p)); err != nil {
 							t.Errorf("goroutine %d: store: %v", g, err)
 							return
@@ -584,7 +585,7 @@ func testHugeFaultRace(t *ktest.T) {
 		}
 		close(start)
 		wg.Wait()
-		if a := mm.Frames.Stats().ByKind[mm.KindAnon] - anon0; a != 4*mm.HPageNr {
+		if a := phys.Frames.Stats().ByKind[phys.KindAnon] - anon0; a != 4*mm.HPageNr {
 			t.Errorf("%d anonymous frames in use, want %d (four 2 MiB pages, the losers' freed)", a, 4*mm.HPageNr)
 		}
 		m.Use()
@@ -595,7 +596,7 @@ func testHugeFaultRace(t *ktest.T) {
 			}
 			for g := 0; g < n; g++ {
 				for p := 0; p < 8; p++ {
-					va := base + uintptr(r)*mm.HPageSize + uintptr(p*61)*mm.PageSize + uintptr(g)*8
+					va := base + uintptr(r)*mm.HPageSize + uintptr(p*61)*phys.PageSize + uintptr(g)*8
 					if v, err := m.Load64(va); err != nil || v != uint64(g<<16|r<<8|p) {
 						t.Errorf("range %d page %d slot %d reads %#x, %v", r, p*61, g, v, err)
 					}

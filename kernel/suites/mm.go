@@ -8,6 +8,7 @@ package suites
 import (
 	"errors"
 	"math/rand/v2"
+	"retract/mm/phys"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -43,7 +44,7 @@ func init() {
 // pages at base, and checks afterwards that Destroy gave back every page
 // and page table.
 func withMM(t *ktest.T, pages int, prot mm.Prot, f func(m *mm.MM, base uintptr)) {
-	anon0 := mm.Frames.Stats().ByKind[mm.KindAnon]
+	anon0 := phys.Frames.Stats().ByKind[phys.KindAnon]
 	tables0 := mm.UserTables.Load()
 	violations0 := mm.Violations.Load()
 	m, err := mm.New()
@@ -52,7 +53,7 @@ func withMM(t *ktest.T, pages int, prot mm.Prot, f func(m *mm.MM, base uintptr))
 	}
 	base := mm.UserBase + 1<<30
 	if pages > 0 {
-		if err := m.VMAs.Insert(mm.VMA{Start: base, End: base + uintptr(pages)*mm.PageSize, Prot: prot, Flags: mm.VMAnon}); err != nil {
+		if err := m.VMAs.Insert(mm.VMA{Start: base, End: base + uintptr(pages)*phys.PageSize, Prot: prot, Flags: mm.VMAnon}); err != nil {
 			t.Fatalf("inserting the VMA: %v", err)
 		}
 	}
@@ -60,7 +61,7 @@ func withMM(t *ktest.T, pages int, prot mm.Prot, f func(m *mm.MM, base uintptr))
 	f(m, base)
 	m.Unuse()
 	m.Destroy()
-	if a := mm.Frames.Stats().ByKind[mm.KindAnon]; a != anon0 {
+	if a := phys.Frames.Stats().ByKind[phys.KindAnon]; a != anon0 {
 		t.Errorf("anonymous frames: %d before, %d after Destroy", anon0, a)
 	}
 	if n := mm.UserTables.Load(); n != tables0 {
@@ -69,7 +70,7 @@ func withMM(t *ktest.T, pages int, prot mm.Prot, f func(m *mm.MM, base uintptr))
 	if v := mm.Violations.Load() - violations0; v != 0 {
 		t.Errorf("%d page-table debug check violations", v)
 	}
-	if msg := mm.Frames.Check(); msg != "" {
+	if msg := phys.Frames.Check(); msg != "" {
 		t.Errorf("frame allocator: %s", msg)
 	}
 }
@@ -78,12 +79,12 @@ func testAnonRoundtrip(t *ktest.T) {
 	const pages = 64
 	withMM(t, pages, mm.ProtRead|mm.ProtWrite, func(m *mm.MM, base uintptr) {
 		for i := 0; i < pages; i++ {
-			if err := m.Store64(base+uintptr(i)*mm.PageSize+8, uint64(i)*0x1111); err != nil {
+			if err := m.Store64(base+uintptr(i)*phys.PageSize+8, uint64(i)*0x1111); err != nil {
 				t.Fatalf("store to page %d: %v", i, err)
 			}
 		}
 		for i := 0; i < pages; i++ {
-			v, err := m.Load64(base + uintptr(i)*mm.PageSize + 8)
+			v, err := m.Load64(base + uintptr(i)*phys.PageSize + 8)
 			if err != nil || v != uint64(i)*0x1111 {
 				t.Fatalf("page %d reads %#x (%v), want %#x", i, v, err, uint64(i)*0x1111)
 			}
@@ -103,12 +104,12 @@ func testAnonRoundtrip(t *ktest.T) {
 func testZeroPage(t *ktest.T) {
 	withMM(t, 4, mm.ProtRead|mm.ProtWrite, func(m *mm.MM, base uintptr) {
 		for i := uintptr(0); i < 2; i++ {
-			if v, err := m.Load64(base + i*mm.PageSize); err != nil || v != 0 {
+			if v, err := m.Load64(base + i*phys.PageSize); err != nil || v != 0 {
 				t.Fatalf("reading fresh page %d: %#x, %v", i, v, err)
 			}
 		}
 		e0, _ := m.Walk(base)
-		e1, _ := m.Walk(base + mm.PageSize)
+		e1, _ := m.Walk(base + phys.PageSize)
 		if mm.PtePFN(e0[3]) != mm.ZeroPFN() || mm.PtePFN(e1[3]) != mm.ZeroPFN() || mm.PteWrite(e0[3]) {
 			t.Errorf("read faults mapped %#x and %#x, want the read-only zero page %#x", uint64(e0[3]), uint64(e1[3]), mm.ZeroPFN())
 		}
@@ -119,7 +120,7 @@ func testZeroPage(t *ktest.T) {
 		if mm.PtePFN(e0[3]) == mm.ZeroPFN() || !mm.PteWrite(e0[3]) {
 			t.Errorf("the write did not replace the zero page: PTE %#x", uint64(e0[3]))
 		}
-		if v, _ := m.Load64(base + mm.PageSize); v != 0 {
+		if v, _ := m.Load64(base + phys.PageSize); v != 0 {
 			t.Errorf("the other page reads %#x after a write to its neighbour", v)
 		}
 		if !mm.ZeroPageIsZero() {
@@ -133,7 +134,7 @@ func testEFAULT(t *ktest.T) {
 		for _, c := range []struct {
 			va    uintptr
 			write bool
-		}{{base - mm.PageSize, false}, {base + 2*mm.PageSize, false}, {base, true}} {
+		}{{base - phys.PageSize, false}, {base + 2*phys.PageSize, false}, {base, true}} {
 			var err error
 			if c.write {
 				err = m.Store64(c.va, 1)
@@ -152,22 +153,22 @@ func testEFAULT(t *ktest.T) {
 
 func testMunmap(t *ktest.T) {
 	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
-		a, err := m.Mmap(0, 1024*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		a, err := m.Mmap(0, 1024*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0)
 		if err != nil {
 			t.Fatalf("Mmap: %v", err)
 		}
 		for i := uintptr(0); i < 1024; i++ {
-			if err := m.Store64(a+i*mm.PageSize, uint64(i)); err != nil {
+			if err := m.Store64(a+i*phys.PageSize, uint64(i)); err != nil {
 				t.Fatalf("store: %v", err)
 			}
 		}
-		anon := mm.Frames.Stats().ByKind[mm.KindAnon]
+		anon := phys.Frames.Stats().ByKind[phys.KindAnon]
 		tables := mm.UserTables.Load()
 		// Unmap the first 2 MiB: 512 pages and their (now unused) table go.
-		if err := m.Munmap(a, 512*mm.PageSize); err != nil {
+		if err := m.Munmap(a, 512*phys.PageSize); err != nil {
 			t.Fatalf("Munmap: %v", err)
 		}
-		if got := anon - mm.Frames.Stats().ByKind[mm.KindAnon]; got != 512 {
+		if got := anon - phys.Frames.Stats().ByKind[phys.KindAnon]; got != 512 {
 			t.Errorf("munmap of 512 pages freed %d anonymous frames", got)
 		}
 		if mm.UserTables.Load() >= tables && a&(2<<20-1) == 0 {
@@ -176,10 +177,10 @@ func testMunmap(t *ktest.T) {
 		if _, err := m.Load64(a); !errors.Is(err, mm.ErrFault) {
 			t.Errorf("reading unmapped memory: %v, want EFAULT", err)
 		}
-		if v, err := m.Load64(a + 600*mm.PageSize); err != nil || v != 600 {
+		if v, err := m.Load64(a + 600*phys.PageSize); err != nil || v != 600 {
 			t.Errorf("the rest of the mapping reads %d, %v", v, err)
 		}
-		if err := m.Munmap(a+1, mm.PageSize); !errors.Is(err, mm.ErrInval) {
+		if err := m.Munmap(a+1, phys.PageSize); !errors.Is(err, mm.ErrInval) {
 			t.Errorf("unaligned munmap: %v, want EINVAL", err)
 		}
 	})
@@ -187,11 +188,11 @@ func testMunmap(t *ktest.T) {
 
 func testMMMprotect(t *ktest.T) {
 	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
-		a, _ := m.Mmap(0, 4*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		a, _ := m.Mmap(0, 4*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0)
 		if err := m.Store64(a, 7); err != nil {
 			t.Fatalf("store: %v", err)
 		}
-		if err := m.Mprotect(a, 4*mm.PageSize, mm.ProtRead); err != nil {
+		if err := m.Mprotect(a, 4*phys.PageSize, mm.ProtRead); err != nil {
 			t.Fatalf("Mprotect: %v", err)
 		}
 		if err := m.Store64(a, 8); !errors.Is(err, mm.ErrFault) {
@@ -204,10 +205,10 @@ func testMMMprotect(t *ktest.T) {
 		if mm.PteWrite(e[3]) {
 			t.Errorf("the PTE is still writable after mprotect: %#x", uint64(e[3]))
 		}
-		if err := m.Mprotect(a, 4*mm.PageSize, mm.ProtRead|mm.ProtWrite); err != nil || m.Store64(a, 9) != nil {
+		if err := m.Mprotect(a, 4*phys.PageSize, mm.ProtRead|mm.ProtWrite); err != nil || m.Store64(a, 9) != nil {
 			t.Errorf("writing after mprotect back to rw failed")
 		}
-		if err := m.Mprotect(a+16*mm.PageSize, mm.PageSize, mm.ProtRead); err == nil {
+		if err := m.Mprotect(a+16*phys.PageSize, phys.PageSize, mm.ProtRead); err == nil {
 			t.Errorf("mprotect of an unmapped range succeeded")
 		}
 	})
@@ -215,16 +216,16 @@ func testMMMprotect(t *ktest.T) {
 
 func testDontneed(t *ktest.T) {
 	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
-		a, _ := m.Mmap(0, 2*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		a, _ := m.Mmap(0, 2*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0)
 		m.Store64(a, 1)
-		m.Store64(a+mm.PageSize, 2)
-		if err := m.MadviseDontneed(a, mm.PageSize); err != nil {
+		m.Store64(a+phys.PageSize, 2)
+		if err := m.MadviseDontneed(a, phys.PageSize); err != nil {
 			t.Fatalf("MadviseDontneed: %v", err)
 		}
 		if v, _ := m.Load64(a); v != 0 {
 			t.Errorf("after DONTNEED the page reads %d, want 0", v)
 		}
-		if v, _ := m.Load64(a + mm.PageSize); v != 2 {
+		if v, _ := m.Load64(a + phys.PageSize); v != 2 {
 			t.Errorf("the neighbour reads %d, want 2", v)
 		}
 	})
@@ -238,7 +239,7 @@ func testMunmapDuringFaults(t *ktest.T) {
 	const pages = 256
 	violations := mm.Violations.Load()
 	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
-		base, err := m.Mmap(0, pages*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		base, err := m.Mmap(0, pages*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0)
 		if err != nil {
 			t.Fatalf("Mmap: %v", err)
 		}
@@ -253,7 +254,7 @@ func testMunmapDuringFaults(t *ktest.T) {
 				defer m.Unuse()
 				rng := rand.New(rand.NewPCG(t.Seed(), uint64(g)))
 				for time.Now().Before(stop) {
-					va := base + uintptr(rng.IntN(pages))*mm.PageSize
+					va := base + uintptr(rng.IntN(pages))*phys.PageSize
 					var err error
 					if rng.IntN(2) == 0 {
 						err = m.Store64(va, uint64(va))
@@ -272,11 +273,11 @@ func testMunmapDuringFaults(t *ktest.T) {
 			}()
 		}
 		for time.Now().Before(stop) {
-			if err := m.Munmap(base, pages*mm.PageSize); err != nil {
+			if err := m.Munmap(base, pages*phys.PageSize); err != nil {
 				t.Errorf("Munmap: %v", err)
 			}
 			time.Sleep(time.Millisecond)
-			if _, err := m.Mmap(base, pages*mm.PageSize, mm.ProtRead|mm.ProtWrite, 0); err != nil {
+			if _, err := m.Mmap(base, pages*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0); err != nil {
 				t.Errorf("Mmap: %v", err)
 			}
 			time.Sleep(2 * time.Millisecond)
@@ -298,13 +299,13 @@ func testMunmapDuringFaults(t *ktest.T) {
 // fileSetup makes a file, runs f, and checks that releasing it after every
 // mapping is gone returns its page-cache frames.
 func fileSetup(t *ktest.T, pages uint64, f func(file *mm.File)) {
-	pc0 := mm.Frames.Stats().ByKind[mm.KindPageCache]
+	pc0 := phys.Frames.Stats().ByKind[phys.KindPageCache]
 	file := mm.NewFile("test", pages)
 	f(file)
 	if err := file.Release(); err != nil {
 		t.Errorf("Release: %v", err)
 	}
-	if pc := mm.Frames.Stats().ByKind[mm.KindPageCache]; pc != pc0 {
+	if pc := phys.Frames.Stats().ByKind[phys.KindPageCache]; pc != pc0 {
 		t.Errorf("page-cache frames: %d before, %d after Release", pc0, pc)
 	}
 }
@@ -319,25 +320,25 @@ func testSharedFile(t *ktest.T) {
 			}
 			defer b.Destroy()
 			func() {
-				va, err := a.MmapFile(0, 16*mm.PageSize, mm.ProtRead|mm.ProtWrite, true, file, 0)
+				va, err := a.MmapFile(0, 16*phys.PageSize, mm.ProtRead|mm.ProtWrite, true, file, 0)
 				if err != nil {
 					t.Fatalf("MmapFile: %v", err)
 				}
-				vb, _ := b.MmapFile(0, 16*mm.PageSize, mm.ProtRead, true, file, 0)
+				vb, _ := b.MmapFile(0, 16*phys.PageSize, mm.ProtRead, true, file, 0)
 				a.Use()
-				err = a.Store64(va+3*mm.PageSize+16, 0xfeed)
+				err = a.Store64(va+3*phys.PageSize+16, 0xfeed)
 				a.Unuse()
 				if err != nil {
 					t.Fatalf("store: %v", err)
 				}
 				b.Use()
-				v, err := b.Load64(vb + 3*mm.PageSize + 16)
+				v, err := b.Load64(vb + 3*phys.PageSize + 16)
 				b.Unuse()
 				if err != nil || v != 0xfeed {
 					t.Errorf("the other mapping reads %#x, %v; want 0xfeed", v, err)
 				}
-				ea, _ := a.Walk(va + 3*mm.PageSize)
-				eb, _ := b.Walk(vb + 3*mm.PageSize)
+				ea, _ := a.Walk(va + 3*phys.PageSize)
+				eb, _ := b.Walk(vb + 3*phys.PageSize)
 				cached, _ := file.Cached(3)
 				if mm.PtePFN(ea[3]) != cached || mm.PtePFN(eb[3]) != cached {
 					t.Errorf("PTEs map %#x and %#x, want the page-cache frame %#x", mm.PtePFN(ea[3]), mm.PtePFN(eb[3]), cached)
@@ -345,8 +346,8 @@ func testSharedFile(t *ktest.T) {
 				if n := len(file.Mappers()); n != 2 {
 					t.Errorf("i_mmap has %d address spaces, want 2", n)
 				}
-				a.Munmap(va, 16*mm.PageSize)
-				b.Munmap(vb, 16*mm.PageSize)
+				a.Munmap(va, 16*phys.PageSize)
+				b.Munmap(vb, 16*phys.PageSize)
 			}()
 		})
 	})
@@ -355,7 +356,7 @@ func testSharedFile(t *ktest.T) {
 func testPrivateFile(t *ktest.T) {
 	fileSetup(t, 4, func(file *mm.File) {
 		withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
-			va, _ := m.MmapFile(0, 4*mm.PageSize, mm.ProtRead|mm.ProtWrite, false, file, 0)
+			va, _ := m.MmapFile(0, 4*phys.PageSize, mm.ProtRead|mm.ProtWrite, false, file, 0)
 			if v, err := m.Load64(va); err != nil || v != 0 {
 				t.Fatalf("read: %#x, %v", v, err)
 			}
@@ -380,14 +381,14 @@ func testPrivateFile(t *ktest.T) {
 				t.Errorf("the private copy reads %#x", v)
 			}
 			// mprotect back and forth must not make the file page writable.
-			m.Load64(va + mm.PageSize)
-			m.Mprotect(va, 4*mm.PageSize, mm.ProtRead)
-			m.Mprotect(va, 4*mm.PageSize, mm.ProtRead|mm.ProtWrite)
-			e, _ = m.Walk(va + mm.PageSize)
+			m.Load64(va + phys.PageSize)
+			m.Mprotect(va, 4*phys.PageSize, mm.ProtRead)
+			m.Mprotect(va, 4*phys.PageSize, mm.ProtRead|mm.ProtWrite)
+			e, _ = m.Walk(va + phys.PageSize)
 			if mm.PteWrite(e[3]) {
 				t.Errorf("mprotect made a private mapping's file page writable")
 			}
-			m.Munmap(va, 4*mm.PageSize)
+			m.Munmap(va, 4*phys.PageSize)
 		})
 	})
 }
@@ -411,22 +412,22 @@ func testAllCPUsFile(t *ktest.T) {
 					t.Errorf("New: %v", err)
 					return
 				}
-				va, _ := m.MmapFile(0, pages*mm.PageSize, mm.ProtRead|mm.ProtWrite, true, file, 0)
+				va, _ := m.MmapFile(0, pages*phys.PageSize, mm.ProtRead|mm.ProtWrite, true, file, 0)
 				m.Use()
 				<-start
 				for i := 0; i < pages; i++ {
 					if g%2 == 0 {
-						m.Load64(va + uintptr(i)*mm.PageSize)
+						m.Load64(va + uintptr(i)*phys.PageSize)
 					} else {
-						m.Store64(va+uintptr(i)*mm.PageSize+uintptr(8*g), uint64(g))
+						m.Store64(va+uintptr(i)*phys.PageSize+uintptr(8*g), uint64(g))
 					}
 				}
 				m.Unuse()
 				for i := 0; i < pages; i++ {
-					e, _ := m.Walk(va + uintptr(i)*mm.PageSize)
+					e, _ := m.Walk(va + uintptr(i)*phys.PageSize)
 					pfns[g][i] = mm.PtePFN(e[3])
 				}
-				m.Munmap(va, pages*mm.PageSize)
+				m.Munmap(va, pages*phys.PageSize)
 				m.Destroy()
 			}()
 		}
@@ -459,7 +460,7 @@ func testUaccess(t *ktest.T) {
 		if e, _ := m.Walk(base); !mm.PteWrite(e[3]) || !mm.PteDirty(e[3]) {
 			t.Errorf("a write touch left PTE %#x, want writable and dirty", uint64(e[3]))
 		}
-		va := base + mm.PageSize + 64
+		va := base + phys.PageSize + 64
 		if ok, err := m.CAS32(va, 0, 5); !ok || err != nil {
 			t.Errorf("CAS32(0 -> 5) on a fresh page: %v, %v", ok, err)
 		}
@@ -477,7 +478,7 @@ func testUaccess(t *ktest.T) {
 		for i := range out {
 			out[i] = byte(i * 7)
 		}
-		at := base + 2*mm.PageSize - 32
+		at := base + 2*phys.PageSize - 32
 		if err := m.CopyOut(at, out); err != nil {
 			t.Fatalf("CopyOut: %v", err)
 		}
@@ -485,7 +486,7 @@ func testUaccess(t *ktest.T) {
 		if err := m.CopyIn(in, at); err != nil || string(in) != string(out) {
 			t.Errorf("CopyIn after CopyOut: %v, equal %v", err, string(in) == string(out))
 		}
-		if err := m.CopyOut(base+4*mm.PageSize-8, make([]byte, 16)); !errors.Is(err, mm.ErrFault) {
+		if err := m.CopyOut(base+4*phys.PageSize-8, make([]byte, 16)); !errors.Is(err, mm.ErrFault) {
 			t.Errorf("CopyOut past the VMA: %v, want EFAULT", err)
 		}
 	})
@@ -497,45 +498,45 @@ func testUaccess(t *ktest.T) {
 // once no 2 MiB block is left. At that point the reserve is still free, the
 // Go heap can still grow into it, and Destroy gives every frame back.
 func testOOM(t *ktest.T) {
-	st := mm.Frames.Stats()
-	reserve := mm.Frames.Reserve
+	st := phys.Frames.Stats()
+	reserve := phys.Frames.Reserve
 	if reserve == 0 {
 		t.Fatalf("no kernel reserve is set")
 	}
-	refused0 := mm.Frames.UserFailed()
+	refused0 := phys.Frames.UserFailed()
 	pages := int(2 * st.Total)
 	withMM(t, pages, mm.ProtRead|mm.ProtWrite, func(m *mm.MM, base uintptr) {
-		if err := m.Madvise(base, uintptr(pages)*mm.PageSize, mm.VMHugepage, 0); err != nil {
+		if err := m.Madvise(base, uintptr(pages)*phys.PageSize, mm.VMHugepage, 0); err != nil {
 			t.Fatalf("madvise HUGEPAGE: %v", err)
 		}
 		var err error
 		touched := 0
 		for ; touched < pages; touched++ {
-			if err = m.Store64(base+uintptr(touched)*mm.PageSize, uint64(touched)); err != nil {
+			if err = m.Store64(base+uintptr(touched)*phys.PageSize, uint64(touched)); err != nil {
 				break
 			}
 		}
 		if !errors.Is(err, mm.ErrNoMemory) {
 			t.Fatalf("after %d of %d pages the error is %v, want %v", touched, pages, err, mm.ErrNoMemory)
 		}
-		free := mm.Frames.Stats().Free
+		free := phys.Frames.Stats().Free
 		t.Logf("%d pages (%d MiB) written before ENOMEM; %d frames free, reserve %d, %d huge faults fell back to 4 KiB",
-			touched, touched*mm.PageSize>>20, free, reserve, mm.Thp.FaultFallback.Load())
+			touched, touched*phys.PageSize>>20, free, reserve, mm.Thp.FaultFallback.Load())
 		if free+64 < reserve {
 			t.Errorf("only %d frames free at ENOMEM: user memory took the kernel's reserve of %d", free, reserve)
 		}
 		if touched < int(st.Free-reserve)/2 {
 			t.Errorf("ENOMEM after %d pages although %d frames were free above the reserve", touched, st.Free-reserve)
 		}
-		if mm.Frames.UserFailed() == refused0 {
+		if phys.Frames.UserFailed() == refused0 {
 			t.Errorf("no user allocation was refused by the reserve")
 		}
 		// The kernel still works: its Go heap grows into the reserve.
-		b := make([]byte, int(reserve/2)*mm.PageSize)
-		for i := 0; i < len(b); i += mm.PageSize {
+		b := make([]byte, int(reserve/2)*phys.PageSize)
+		for i := 0; i < len(b); i += phys.PageSize {
 			b[i] = byte(i >> 12)
 		}
-		for i := 0; i < len(b); i += mm.PageSize {
+		for i := 0; i < len(b); i += phys.PageSize {
 			if b[i] != byte(i>>12) {
 				t.Fatalf("the Go heap lost a write at %d", i)
 			}
@@ -543,7 +544,7 @@ func testOOM(t *ktest.T) {
 		runtime.KeepAlive(b)
 		// Data written before ENOMEM is all still there.
 		for i := 0; i < touched; i += 97 {
-			if v, err := m.Load64(base + uintptr(i)*mm.PageSize); err != nil || v != uint64(i) {
+			if v, err := m.Load64(base + uintptr(i)*phys.PageSize); err != nil || v != uint64(i) {
 				t.Fatalf("page %d reads %#x (%v), want %#x", i, v, err, i)
 			}
 		}

@@ -3,6 +3,7 @@
 package suites
 
 import (
+	"retract/mm/phys"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -13,7 +14,6 @@ import (
 	"retract/kernel/cmdline"
 	"retract/kernel/ktest"
 	"retract/kernel/smp"
-	"retract/mm"
 	"retract/rcu"
 )
 
@@ -295,7 +295,7 @@ func tortureTime() time.Duration {
 
 func testTorture(t *ktest.T) {
 	runtime.GC()
-	base := mm.Frames.Stats().ByKind[mm.KindGoHeap]
+	base := phys.Frames.Stats().ByKind[phys.KindGoHeap]
 	r := rcu.Torture(rcu.TortureConfig{Duration: tortureTime(), Seed: t.Seed()})
 	t.Logf("%d reads, %d writes, %d grace periods, max pipe age %d, errors %d", r.Reads, r.Writes, r.GPs, r.MaxPipe, r.Errors)
 	if amd64.PinMismatch != 0 {
@@ -308,7 +308,7 @@ func testTorture(t *ktest.T) {
 		t.Errorf("the torture did not run (reads %d, writes %d, GPs %d)", r.Reads, r.Writes, r.GPs)
 	}
 	runtime.GC()
-	if after := mm.Frames.Stats().ByKind[mm.KindGoHeap]; int64(after)-int64(base) > 32<<20/mm.PageSize {
+	if after := phys.Frames.Stats().ByKind[phys.KindGoHeap]; int64(after)-int64(base) > 32<<20/phys.PageSize {
 		t.Errorf("Go heap frames grew from %d to %d", base, after)
 	}
 }

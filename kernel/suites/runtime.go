@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"retract/mm/phys"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -19,7 +20,6 @@ import (
 	"retract/kernel/ktest"
 	"retract/kernel/sched"
 	"retract/kernel/sys"
-	"retract/mm"
 )
 
 func init() {
@@ -259,8 +259,8 @@ func testFmt(t *ktest.T) {
 func testGC(t *ktest.T) {
 	runtime.GC()
 	debug.FreeOSMemory()
-	base := mm.Frames.Stats()
-	total := 4 * mm.RAMTop
+	base := phys.Frames.Stats()
+	total := 4 * phys.RAMTop
 	const chunk = 1 << 20
 	live := make([][]byte, 48) // at most 48 MiB live
 	var allocated uint64
@@ -277,7 +277,7 @@ func testGC(t *ktest.T) {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	t.Logf("allocated %d MiB in total (RAM %d MiB) with %d GCs", allocated>>20, mm.RAMTop>>20, ms.NumGC)
+	t.Logf("allocated %d MiB in total (RAM %d MiB) with %d GCs", allocated>>20, phys.RAMTop>>20, ms.NumGC)
 	if ms.NumGC < 4 {
 		t.Errorf("only %d collections while allocating %d MiB", ms.NumGC, allocated>>20)
 	}
@@ -286,11 +286,11 @@ func testGC(t *ktest.T) {
 	}
 	runtime.GC()
 	debug.FreeOSMemory()
-	after := mm.Frames.Stats()
-	grew := int64(after.ByKind[mm.KindGoHeap]) - int64(base.ByKind[mm.KindGoHeap])
-	t.Logf("Go heap frames: %d before, %d after FreeOSMemory", base.ByKind[mm.KindGoHeap], after.ByKind[mm.KindGoHeap])
-	if grew*mm.PageSize > 24<<20 {
-		t.Errorf("the Go heap kept %d MiB more than before: memory was not returned", grew*mm.PageSize>>20)
+	after := phys.Frames.Stats()
+	grew := int64(after.ByKind[phys.KindGoHeap]) - int64(base.ByKind[phys.KindGoHeap])
+	t.Logf("Go heap frames: %d before, %d after FreeOSMemory", base.ByKind[phys.KindGoHeap], after.ByKind[phys.KindGoHeap])
+	if grew*phys.PageSize > 24<<20 {
+		t.Errorf("the Go heap kept %d MiB more than before: memory was not returned", grew*phys.PageSize>>20)
 	}
 	// Returned pages read back as zero when reused (MADV_DONTNEED semantics).
 	b := make([]byte, 32<<20)

@@ -4,6 +4,7 @@
 package suites
 
 import (
+	"retract/mm/phys"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -18,7 +19,6 @@ import (
 	"retract/kernel/ktest"
 	"retract/kernel/sched"
 	"retract/kernel/smp"
-	"retract/mm"
 )
 
 func init() {
@@ -250,7 +250,7 @@ func testShootdown(t *ktest.T) {
 func testGCStorm(t *ktest.T) {
 	runtime.GC()
 	debug.FreeOSMemory()
-	base := mm.Frames.Stats().ByKind[mm.KindGoHeap]
+	base := phys.Frames.Stats().ByKind[phys.KindGoHeap]
 	stop := time.Now().Add(10 * time.Second)
 	var wg sync.WaitGroup
 	var allocs atomic.Uint64
@@ -281,14 +281,14 @@ func testGCStorm(t *ktest.T) {
 	wg.Wait()
 	runtime.GC()
 	debug.FreeOSMemory()
-	after := mm.Frames.Stats().ByKind[mm.KindGoHeap]
+	after := phys.Frames.Stats().ByKind[phys.KindGoHeap]
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	t.Logf("%d allocations, %d GCs; Go heap frames %d -> %d", allocs.Load(), ms.NumGC, base, after)
-	if int64(after)-int64(base) > 32<<20/mm.PageSize {
-		t.Errorf("the Go heap kept %d MiB more than before", (int64(after)-int64(base))*mm.PageSize>>20)
+	if int64(after)-int64(base) > 32<<20/phys.PageSize {
+		t.Errorf("the Go heap kept %d MiB more than before", (int64(after)-int64(base))*phys.PageSize>>20)
 	}
-	if msg := mm.Frames.Check(); msg != "" {
+	if msg := phys.Frames.Check(); msg != "" {
 		t.Errorf("frame allocator: %s", msg)
 	}
 }

@@ -7,6 +7,7 @@
 package suites
 
 import (
+	"retract/mm/phys"
 	"sync"
 	"time"
 
@@ -71,7 +72,7 @@ func testSoak(t *ktest.T) {
 	if sr.Leak != "" {
 		t.Errorf("%s", sr.Leak)
 	}
-	if msg := mm.Frames.Check(); msg != "" {
+	if msg := phys.Frames.Check(); msg != "" {
 		t.Errorf("frame allocator: %s", msg)
 	}
 }

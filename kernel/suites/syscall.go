@@ -5,6 +5,7 @@
 package suites
 
 import (
+	"retract/mm/phys"
 	"syscall"
 	"time"
 	"unsafe"
@@ -12,7 +13,6 @@ import (
 	"retract/arch/amd64"
 	"retract/kernel/ktest"
 	"retract/kernel/sys"
-	"retract/mm"
 )
 
 func init() {
@@ -68,7 +68,7 @@ func testWriteRead(t *ktest.T) {
 	expect(t, "write(1, nil, 5)", e, syscall.EFAULT)
 	_, e = raw(syscall.SYS_WRITE, 1, 8, 5)
 	expect(t, "write(1, page 0, 5)", e, syscall.EFAULT)
-	_, e = raw(syscall.SYS_WRITE, 1, uintptr(mm.HeapEnd)-2, 5)
+	_, e = raw(syscall.SYS_WRITE, 1, uintptr(phys.HeapEnd)-2, 5)
 	expect(t, "write past the heap window", e, syscall.EFAULT)
 	_, e = raw(syscall.SYS_WRITE, 99, ptr(&msg[0]), 1)
 	expect(t, "write(99)", e, syscall.EBADF)
@@ -104,10 +104,10 @@ func testMmap(t *ktest.T) {
 	_, e = raw(syscall.SYS_MMAP, 0, ^uintptr(0)-10, protRW, anonPriv, ^uintptr(0), 0)
 	expect(t, "mmap(huge length)", e, syscall.ENOMEM)
 
-	free := mm.Frames.Stats().Free
+	free := phys.Frames.Stats().Free
 	a, e := raw(syscall.SYS_MMAP, 0, 64<<10, protRW, anonPriv, ^uintptr(0), 0)
 	expect(t, "mmap(64 KiB)", e, 0)
-	if a&4095 != 0 || a < mm.HeapBase || a >= mm.HeapEnd {
+	if a&4095 != 0 || a < phys.HeapBase || a >= phys.HeapEnd {
 		t.Fatalf("mmap returned %#x: not a page in the heap window", a)
 	}
 	mem := unsafe.Slice((*byte)(amd64.Ptr(a)), 64<<10)
@@ -117,7 +117,7 @@ func testMmap(t *ktest.T) {
 		}
 		mem[i] = 0xab
 	}
-	if used := free - mm.Frames.Stats().Free; used < 16 {
+	if used := free - phys.Frames.Stats().Free; used < 16 {
 		t.Errorf("touching 16 pages took %d frames", used)
 	}
 	// MAP_FIXED over it replaces the contents with zeros.
@@ -134,7 +134,7 @@ func testMmap(t *ktest.T) {
 	expect(t, "munmap(outside the window)", e, syscall.EINVAL)
 	_, e = raw(syscall.SYS_MUNMAP, a, 64<<10)
 	expect(t, "munmap", e, 0)
-	if got := mm.Frames.Stats().Free; got < free-4 {
+	if got := phys.Frames.Stats().Free; got < free-4 {
 		t.Errorf("munmap did not free the frames: %d free before, %d after", free, got)
 	}
 }

@@ -13,7 +13,7 @@ package sys
 import (
 	"retract/arch/amd64"
 	"retract/lockdep"
-	"retract/mm"
+	"retract/mm/phys"
 )
 
 const (
@@ -42,7 +42,7 @@ const (
 
 var (
 	heapLock amd64.SpinLock
-	heapNext = mm.HeapBase // bump pointer: [HeapBase, heapNext) has been handed out
+	heapNext = phys.HeapBase // bump pointer: [HeapBase, heapNext) has been handed out
 	// HeapReserved counts bytes of the window handed out (for `mem`).
 	HeapReserved uint64
 )
@@ -50,7 +50,7 @@ var (
 func init() { heapLock.SetClass(lockdep.Register("sys.heapLock", lockdep.Spin)) }
 
 func pageRound(n uint64) (uint64, bool) {
-	r := (n + mm.PageSize - 1) &^ (mm.PageSize - 1)
+	r := (n + phys.PageSize - 1) &^ (phys.PageSize - 1)
 	return r, r >= n
 }
 
@@ -79,11 +79,11 @@ func sysMmap(addr, length, prot, flags, fd uint64) uint64 {
 	if flags&mapFixed != 0 {
 		// Only inside what the window has handed out: the runtime maps
 		// MAP_FIXED only within its own reservations.
-		if addr&(mm.PageSize-1) != 0 {
+		if addr&(phys.PageSize-1) != 0 {
 			heapLock.UnlockIRQ(f)
 			return ret(0, EINVAL)
 		}
-		if uintptr(addr) < mm.HeapBase || uintptr(addr+n) > heapNext || addr+n < addr {
+		if uintptr(addr) < phys.HeapBase || uintptr(addr+n) > heapNext || addr+n < addr {
 			heapLock.UnlockIRQ(f)
 			return ret(0, ENOMEM)
 		}
@@ -91,7 +91,7 @@ func sysMmap(addr, length, prot, flags, fd uint64) uint64 {
 	} else {
 		// Hints are ignored: Go 1.26 picks random ones all over the 47-bit
 		// space, and takes whatever it is given when they fail.
-		if uint64(mm.HeapEnd-heapNext) < n {
+		if uint64(phys.HeapEnd-heapNext) < n {
 			heapLock.UnlockIRQ(f)
 			return ret(0, ENOMEM)
 		}
@@ -101,21 +101,21 @@ func sysMmap(addr, length, prot, flags, fd uint64) uint64 {
 	}
 	heapLock.UnlockIRQ(f)
 	if prot&(protRead|protWrite) != 0 {
-		if !mm.HeapCommit(va, uintptr(n), true) {
+		if !phys.HeapCommit(va, uintptr(n), true) {
 			return ret(0, ENOMEM)
 		}
 	} else {
-		mm.HeapRelease(va, uintptr(n), false)
+		phys.HeapRelease(va, uintptr(n), false)
 	}
 	return uint64(va)
 }
 
 // inWindow checks a page-aligned range lies in the handed-out window.
 func inWindow(addr, n uint64) Errno {
-	if addr&(mm.PageSize-1) != 0 {
+	if addr&(phys.PageSize-1) != 0 {
 		return EINVAL
 	}
-	if addr+n < addr || uintptr(addr) < mm.HeapBase || uintptr(addr+n) > mm.HeapEnd {
+	if addr+n < addr || uintptr(addr) < phys.HeapBase || uintptr(addr+n) > phys.HeapEnd {
 		return EINVAL
 	}
 	return 0
@@ -129,7 +129,7 @@ func sysMunmap(addr, length uint64) uint64 {
 	if e := inWindow(addr, n); e != 0 {
 		return ret(0, e)
 	}
-	mm.HeapRelease(uintptr(addr), uintptr(n), false)
+	phys.HeapRelease(uintptr(addr), uintptr(n), false)
 	// Give back the top of the window when it is the last piece handed out
 	// (the runtime's failed arena hints do this many times at start-up).
 	f := heapLock.LockIRQ()
@@ -151,11 +151,11 @@ func sysMadvise(addr, length, advice uint64) uint64 {
 		if e := inWindow(addr, n); e != 0 {
 			return ret(0, e)
 		}
-		mm.HeapRelease(uintptr(addr), uintptr(n), true)
+		phys.HeapRelease(uintptr(addr), uintptr(n), true)
 		return 0
 	case madvNormal, madvRandom, madvSequential, madvWillneed, madvHugepage, madvNohugepage, madvCollapse:
 		// Advice only: the window has no huge pages or read-ahead to tune.
-		if addr&(mm.PageSize-1) != 0 {
+		if addr&(phys.PageSize-1) != 0 {
 			return ret(0, EINVAL)
 		}
 		return 0
@@ -175,8 +175,8 @@ func sysMprotect(addr, length, prot uint64) uint64 {
 		return ret(0, e)
 	}
 	if prot&(protRead|protWrite) == 0 {
-		mm.HeapRelease(uintptr(addr), uintptr(n), false)
-	} else if !mm.HeapCommit(uintptr(addr), uintptr(n), false) {
+		phys.HeapRelease(uintptr(addr), uintptr(n), false)
+	} else if !phys.HeapCommit(uintptr(addr), uintptr(n), false) {
 		return ret(0, ENOMEM)
 	}
 	return 0

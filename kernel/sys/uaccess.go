@@ -8,14 +8,14 @@
 package sys
 
 import (
+	"retract/mm/phys"
 	"sync/atomic"
 	"unsafe"
 
 	"retract/arch/amd64"
-	"retract/mm"
 )
 
-func valid(a, n uint64) bool { return mm.KernelValid(uintptr(a), uintptr(n)) }
+func valid(a, n uint64) bool { return phys.KernelValid(uintptr(a), uintptr(n)) }
 
 // bytesAt returns the n bytes at a. Preconditions: valid(a, n).
 func bytesAt(a, n uint64) []byte {

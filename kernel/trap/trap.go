@@ -8,6 +8,7 @@ package trap
 
 import (
 	"github.com/usbarmory/tamago/soc/intel/ioapic"
+	"retract/mm/phys"
 
 	"retract/arch/amd64"
 	"retract/kernel/console"
@@ -15,7 +16,6 @@ import (
 	"retract/kernel/sched"
 	"retract/kernel/sys"
 	"retract/kernel/watchdog"
-	"retract/mm"
 	"retract/rcu"
 )
 
@@ -43,7 +43,7 @@ func Install() {
 func pageFault(tf *amd64.TrapFrame) {
 	PageFaults++
 	cr2 := uintptr(amd64.ReadCR2())
-	if cr2 >= mm.HeapBase && cr2 < mm.HeapEnd && mm.HeapFault(cr2) {
+	if cr2 >= phys.HeapBase && cr2 < phys.HeapEnd && phys.HeapFault(cr2) {
 		HeapFaults++
 		return
 	}
@@ -57,7 +57,7 @@ func pageFault(tf *amd64.TrapFrame) {
 	// A nil pointer dereference in Go code: hand the runtime a SIGSEGV, and
 	// the goroutine panics like any Go program would. Faults elsewhere, or in
 	// trap context, stay oopses.
-	if cr2 < mm.PageSize && !tf.FromKernel() && tf.TLSG != 0 && sys.DeliverSignal(tf, 11, 1, uint64(cr2)) {
+	if cr2 < phys.PageSize && !tf.FromKernel() && tf.TLSG != 0 && sys.DeliverSignal(tf, 11, 1, uint64(cr2)) {
 		Signals++
 		return
 	}

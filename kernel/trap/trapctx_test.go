@@ -15,6 +15,7 @@ import (
 var trapPackages = []string{
 	"retract/arch/amd64",
 	"retract/mm",
+	"retract/mm/phys",
 	"retract/kernel/sched",
 	"retract/kernel/sys",
 	"retract/kernel/console",

@@ -1,4 +1,4 @@
-package mm
+package phys
 
 import (
 	"math/rand/v2"
@@ -251,7 +251,7 @@ func TestAllocUserKeepsReserve(t *testing.T) {
 	if free := a.Stats().Free; free != a.Reserve {
 		t.Fatalf("user allocations stopped with %d frames free, want exactly the reserve %d (%d allocated)", free, a.Reserve, users)
 	}
-	if _, ok := a.AllocUser(HPageOrder, KindAnon); ok {
+	if _, ok := a.AllocUser(9, KindAnon); ok {
 		t.Fatalf("a huge user page was taken out of the reserve")
 	}
 	if a.UserFailed() != 2 {
@@ -289,3 +289,75 @@ func TestSetReserveBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadAndSplit(t *testing.T) {
+	a, _ := fakeMemory(t, 4096)
+	a.AddRange(PageSize, 4096*PageSize)
+	free0 := a.Stats().Free
+	small, ok := a.Alloc(0, KindAnon)
+	if !ok {
+		t.Fatal("Alloc(0)")
+	}
+	if h, order := a.Head(small); h != small || order != 0 {
+		t.Errorf("Head of a 4 KiB page = %d/%d, want %d/0", h, order, small)
+	}
+	huge, ok := a.Alloc(9, KindPageCache)
+	if !ok || huge%512 != 0 {
+		t.Fatalf("Alloc(9) = %d, %v", huge, ok)
+	}
+	for _, i := range []uint64{0, 1, 255, 511} {
+		if h, order := a.Head(huge + i); h != huge || order != 9 {
+			t.Errorf("Head(%d+%d) = %d/%d, want %d/%d", huge, i, h, order, huge, 9)
+		}
+	}
+	a.Split(huge, 9)
+	for i := uint64(0); i < 512; i++ {
+		if h, order := a.Head(huge + i); h != huge+i || order != 0 {
+			t.Fatalf("after Split, Head(%d) = %d/%d", huge+i, h, order)
+		}
+	}
+	if a.Stats().ByKind[KindPageCache] != 512 {
+		t.Errorf("Split changed the accounting: %d page-cache frames", a.Stats().ByKind[KindPageCache])
+	}
+	for i := uint64(512); i > 0; i-- {
+		a.Free(huge+i-1, 0)
+	}
+	a.Free(small, 0)
+	if msg := a.Check(); msg != "" {
+		t.Fatal(msg)
+	}
+	if a.Stats().Free != free0 {
+		t.Errorf("free %d, want %d", a.Stats().Free, free0)
+	}
+	// The 512 frames merged: the same 2 MiB block can be had again.
+	var got []uint64
+	for {
+		p, ok := a.Alloc(9, KindAnon)
+		if !ok {
+			break
+		}
+		got = append(got, p)
+	}
+	found := false
+	for _, p := range got {
+		found = found || p == huge
+	}
+	if !found {
+		t.Errorf("the split block did not merge back into a 2 MiB block")
+	}
+}
+
+// TestSplitRefusesNonHead: Split of a frame that heads no block of that
+// order panics instead of corrupting the lists.
+func TestSplitRefusesNonHead(t *testing.T) {
+	a, _ := fakeMemory(t, 2048)
+	a.AddRange(PageSize, 2048*PageSize)
+	huge, _ := a.Alloc(9, KindAnon)
+	defer func() {
+		if recover() == nil {
+			t.Errorf("Split of a tail frame did not panic")
+		}
+	}()
+	a.Split(huge+1, 9)
+}
+

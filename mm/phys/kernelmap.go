@@ -13,7 +13,7 @@
 // identity map over RAM above 4 GiB. The heap window's tables are allocated
 // as the Go runtime maps memory and never freed.
 
-package mm
+package phys
 
 import (
 	"sync/atomic"
@@ -66,22 +66,22 @@ func SetFlushKernel(f func(va, n uintptr)) { FlushKernel = f } // wb: boot, befo
 //go:nosplit
 func identity(pa uint64) unsafe.Pointer { return amd64.Ptr(uintptr(pa)) }
 
-// PhysPage returns a pointer to frame pfn.
+// Page returns a pointer to frame pfn.
 //
 //go:nosplit
-func PhysPage(pfn uint64) unsafe.Pointer { return identity(pfn << PageShift) }
+func Page(pfn uint64) unsafe.Pointer { return identity(pfn << PageShift) }
 
-func table(pa uint64) *[512]amd64.PTE { return (*[512]amd64.PTE)(identity(pa)) }
+func Table(pa uint64) *[512]amd64.PTE { return (*[512]amd64.PTE)(identity(pa)) }
 
 // allocTable returns a zeroed page-table frame for the kernel's own
 // tables (it may use the reserve).
-func allocTable() (uint64, bool) {
+func AllocTable() (uint64, bool) {
 	return zeroedTable(Frames.Alloc(0, KindPageTable))
 }
 
 // allocUserTable returns a zeroed page-table frame for a user address
 // space: like every user allocation it leaves the kernel's reserve alone.
-func allocUserTable() (uint64, bool) {
+func AllocUserTable() (uint64, bool) {
 	return zeroedTable(Frames.AllocUser(0, KindPageTable))
 }
 
@@ -89,30 +89,30 @@ func zeroedTable(pfn uint64, ok bool) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
-	clear((*[PageSize]byte)(PhysPage(pfn))[:])
+	clear((*[PageSize]byte)(Page(pfn))[:])
 	return pfn << PageShift, true
 }
 
 // UnmapPage0 removes the boot map's page 0 (the boot path maps it only
 // until start_info is copied).
 func UnmapPage0() {
-	storePTE(&table(BootPT0)[0], 0)
+	StorePTE(&Table(BootPT0)[0], 0)
 	amd64.Invlpg(0) // forget the translation the copy used
 }
 
 // InitKernelMap extends the identity map over RAM in [4 GiB, ramTop) with
 // 2 MiB pages. Called once at boot, after the allocator is ready.
 func InitKernelMap(ramTop uint64) bool {
-	pdpt := table(BootPDPT)
+	pdpt := Table(BootPDPT)
 	for gb := uint64(4); gb<<30 < ramTop; gb++ {
 		if uintptr(gb<<30) >= HeapBase {
 			return false // more RAM than the layout has room for
 		}
-		pd, ok := allocTable()
+		pd, ok := AllocTable()
 		if !ok {
 			return false
 		}
-		t := table(pd)
+		t := Table(pd)
 		for i := range t {
 			t[i] = amd64.MakePTE(gb<<30+uint64(i)<<21, amd64.PTEPresent|amd64.PTEWrite|amd64.PTEHuge|amd64.PTENX)
 		}
@@ -125,25 +125,25 @@ func InitKernelMap(ramTop uint64) bool {
 // and PT on the way when alloc is set (nil if it cannot).
 // Preconditions: kernelMapLock held; HeapBase <= va < HeapEnd.
 func heapPTELocked(va uintptr, alloc bool) *amd64.PTE {
-	e := &table(BootPDPT)[amd64.Index(va, 3)]
+	e := &Table(BootPDPT)[amd64.Index(va, 3)]
 	for level := 2; level >= 1; level-- {
 		if !e.Present() {
 			if !alloc {
 				return nil
 			}
-			pa, ok := allocTable()
+			pa, ok := AllocTable()
 			if !ok {
 				return nil
 			}
 			*e = amd64.MakePTE(pa, amd64.PTEPresent|amd64.PTEWrite)
 		}
-		e = &table(e.Addr())[amd64.Index(va, level)]
+		e = &Table(e.Addr())[amd64.Index(va, level)]
 	}
 	return e
 }
 
-func loadPTE(p *amd64.PTE) amd64.PTE     { return amd64.PTE(atomic.LoadUint64((*uint64)(p))) }
-func storePTE(p *amd64.PTE, v amd64.PTE) { atomic.StoreUint64((*uint64)(p), uint64(v)) }
+func LoadPTE(p *amd64.PTE) amd64.PTE     { return amd64.PTE(atomic.LoadUint64((*uint64)(p))) }
+func StorePTE(p *amd64.PTE, v amd64.PTE) { atomic.StoreUint64((*uint64)(p), uint64(v)) }
 
 // HeapCommit marks [va, va+n) read-write. With fresh set, pages already
 // backed are dropped first (mmap MAP_FIXED semantics: the new mapping
@@ -159,8 +159,8 @@ func HeapCommit(va, n uintptr, fresh bool) bool {
 		if p == nil {
 			return false
 		}
-		if loadPTE(p) == 0 {
-			storePTE(p, PTECommitted)
+		if LoadPTE(p) == 0 {
+			StorePTE(p, PTECommitted)
 		}
 	}
 	return true
@@ -192,12 +192,12 @@ func HeapRelease(va, n uintptr, keep bool) (freed int) {
 				a = (a | (amd64.PDESpan - 1)) + 1 - PageSize
 				continue
 			}
-			old := loadPTE(p)
+			old := LoadPTE(p)
 			var nv amd64.PTE
 			if keep && old != 0 {
 				nv = PTECommitted
 			}
-			storePTE(p, nv)
+			StorePTE(p, nv)
 			if old.Present() {
 				pfns[nf] = old.Addr() >> PageShift
 				nf++
@@ -225,7 +225,7 @@ func HeapFault(va uintptr) bool {
 	if p == nil {
 		return false
 	}
-	old := loadPTE(p)
+	old := LoadPTE(p)
 	if old.Present() {
 		return true // another CPU resolved it first, or a stale TLB entry
 	}
@@ -236,8 +236,8 @@ func HeapFault(va uintptr) bool {
 	if !ok {
 		return false
 	}
-	clear((*[PageSize]byte)(PhysPage(pfn))[:])
-	storePTE(p, amd64.MakePTE(pfn<<PageShift, amd64.PTEPresent|amd64.PTEWrite|amd64.PTENX))
+	clear((*[PageSize]byte)(Page(pfn))[:])
+	StorePTE(p, amd64.MakePTE(pfn<<PageShift, amd64.PTEPresent|amd64.PTEWrite|amd64.PTENX))
 	return true
 }
 
@@ -246,7 +246,7 @@ func HeapLookup(va uintptr) amd64.PTE {
 	f := kernelMapLock.LockIRQ()
 	defer kernelMapLock.UnlockIRQ(f)
 	if p := heapPTELocked(va, false); p != nil {
-		return loadPTE(p)
+		return LoadPTE(p)
 	}
 	return 0
 }
@@ -289,12 +289,12 @@ func KernelValid(a, n uintptr) bool {
 // boot PML4) and returns the physical address va maps to and the size of
 // the page that maps it.
 func KernelTranslate(va uintptr) (pa uint64, size uint64, ok bool) {
-	e := table(BootPML4)[amd64.Index(va, 4)]
+	e := Table(BootPML4)[amd64.Index(va, 4)]
 	for level := 3; level >= 1; level-- {
 		if !e.Present() {
 			return 0, 0, false
 		}
-		e = loadPTE(&table(e.Addr())[amd64.Index(va, level)])
+		e = LoadPTE(&Table(e.Addr())[amd64.Index(va, level)])
 		span := uint64(1) << (12 + 9*(level-1))
 		if level > 1 && e.Present() && e.Huge() {
 			return e.Addr()&^(span-1) | uint64(va)&(span-1), span, true

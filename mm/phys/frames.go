@@ -15,7 +15,7 @@
 // The free lists are linked through the metadata array by PFN, so the
 // allocator holds no Go pointers and may run in trap context.
 
-package mm
+package phys
 
 import (
 	"retract/lockdep"
