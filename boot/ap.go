@@ -4,7 +4,6 @@
 package boot
 
 import (
-	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
@@ -16,6 +15,7 @@ import (
 	"retract/kernel/smp"
 	"retract/kernel/sys"
 	"retract/mm"
+	"retract/mm/phys"
 	"retract/rcu"
 )
 
@@ -134,7 +134,7 @@ func finishSMP(n int) {
 	if n > 1 {
 		phys.SetFlushKernel(smp.FlushKernel)
 	}
-	mm.SetFlushUser(flushUser) // wb: boot
+	mm.SetMachine(mm.Machine{FlushUser: flushUser, SetCR3: sched.SetCR3}) // wb: boot
 	// Every CPU has its GS area now: the frame allocator's per-CPU caches
 	// can find their CPU.
 	phys.Frames.PerCPU = true

@@ -24,7 +24,6 @@ import (
 	"retract/kernel/smp"
 	"retract/kernel/sys"
 	"retract/kernel/trap"
-	"retract/mm"
 	"retract/mm/phys"
 )
 
@@ -183,7 +182,6 @@ func start64() {
 	oops.TextStart, oops.TextEnd = Image.TextStart, Image.TextEnd
 	oops.StopOthers = smp.StopOthers // wb: boot
 	sched.InitBoot()
-	mm.SetCR3Hook(sched.SetCR3) // wb: boot
 	smp.Init()
 	startAPs()
 	buildProcessStack()

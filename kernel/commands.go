@@ -6,7 +6,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"retract/mm/phys"
 	"runtime"
 	"strconv"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"retract/kernel/smp"
 	"retract/kernel/sys"
 	"retract/kernel/trap"
+	"retract/mm/phys"
 )
 
 func commands() []shell.Command {

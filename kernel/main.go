@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"retract/mm/phys"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -35,6 +34,7 @@ import (
 	"retract/kernel/watchdog"
 	"retract/lockdep"
 	"retract/mm"
+	"retract/mm/phys"
 	"retract/rcu"
 )
 
@@ -63,8 +63,6 @@ func main() {
 		rcu.SetMode(rcu.ModeUnsafe)
 		fmt.Println("retract: rcu=unsafe: RCU runs without grace periods: retired memory and retracted page tables are freed at once (the bug, on purpose; `rcu mode rcu` undoes it)")
 	}
-	mm.SpinHook = clock.Spin
-	mm.NanotimeHook = func() uint64 { return uint64(clock.Nanotime()) }
 	for _, d := range opts.Delays {
 		if err := mm.SetDelay(d.Point, d.Micros); err != nil {
 			fmt.Printf("cmdline: delay=%s:%d: %v (ignored)\n", d.Point, d.Micros, err)

@@ -4,13 +4,13 @@ package main
 
 import (
 	"fmt"
-	"retract/mm/phys"
 	"strings"
 
 	"retract/arch/amd64"
 	"retract/kernel/cmdargs"
 	"retract/kernel/shell"
 	"retract/mm"
+	"retract/mm/phys"
 )
 
 func mmCommands() []shell.Command {
@@ -74,7 +74,7 @@ func cmdMM(sh *shell.Shell, args []string) error {
 			s := &m.Stats
 			sh.Printf("mm %d: PML4 %#x, CPUs %#x; faults %d (zero page %d, new %d, wp %d, spurious %d, retries %d, EFAULT %d); retries on a retracted table %d\n",
 				m.ID, m.PML4, m.CPUMask.Load(), s.Faults.Load(), s.ZeroPage.Load(), s.AnonNew.Load(), s.WriteProtect.Load(),
-				s.Spurious.Load(), s.Retries.Load(), s.EFAULT.Load(), s.Detached.Load())
+				s.Spurious.Load(), s.Retries.Load(), s.EFAULT.Load(), s.RetractedRetries.Load())
 			m.MmapLock.RLock()
 			for _, v := range m.VMAs.All() {
 				sh.Printf("  %s\n", vmaString(v))

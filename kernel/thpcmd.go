@@ -4,8 +4,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"retract/mm/phys"
 	"sync"
 	"time"
 
@@ -83,7 +83,7 @@ func cmdKhugepaged(sh *shell.Shell, args []string) error {
 }
 
 func printCollapseStats(sh *shell.Shell) {
-	c := &mm.Collapse
+	c := &mm.CollapseStat
 	sh.Printf("  collapsed: anon %d, file %d, PTE-mapped huge pages %d; file huge pages split %d\n",
 		c.Anon.Load(), c.File.Load(), c.PteMapped.Load(), c.SplitFile.Load())
 	names, counts := c.ResultCounts()
@@ -92,7 +92,7 @@ func printCollapseStats(sh *shell.Shell) {
 		sh.Printf(" %s %d", n, counts[i])
 	}
 	sh.Printf("\n")
-	t := &mm.Thp
+	t := &mm.ThpStat
 	sh.Printf("  huge faults: anon %d (fallback to 4 KiB %d), file PMDs mapped %d, PMD splits %d, wp reuse %d\n",
 		t.FaultAlloc.Load(), t.FaultFallback.Load(), t.FileMapped.Load(), t.Split.Load(), t.WPReuse.Load())
 }
@@ -107,34 +107,17 @@ func cmdCollapse(sh *shell.Shell, args []string) error {
 		return err
 	}
 	h := req.Addr
-	m.MmapLock.RLock()
-	v := m.VMAs.Find(h)
-	var vma mm.VMA
-	if v != nil {
-		vma = *v
-	}
-	m.MmapLock.RUnlock()
-	if v == nil || h < vma.Start || h+mm.HPageSize > vma.End {
-		return fmt.Errorf("%#x-%#x is not inside one mapping (see mm)", h, h+mm.HPageSize)
-	}
-	r0 := mm.Collapse.Retracted.Load()
-	var r mm.CollapseResult
-	what := "anonymous"
-	if f, ok := vma.File.(*mm.File); ok && f != nil {
-		pgoff := vma.Pgoff + uint64(h-vma.Start)/phys.PageSize
-		if f.IsHuge(pgoff) {
-			what = "PTE-mapped huge page"
-			r = m.CollapsePteMappedTHP(h, true)
-		} else {
-			what = "file"
-			r = f.Collapse(pgoff, mm.HPageNr-1)
+	out, err := m.MadviseCollapse(h, mm.HPageSize) // MADV_COLLAPSE of this 2 MiB
+	if len(out) == 0 {
+		if errors.Is(err, mm.ErrNoMemory) {
+			return fmt.Errorf("%#x-%#x is not inside one mapping (see mm)", h, h+mm.HPageSize)
 		}
-	} else {
-		r = m.CollapseAnon(h, mm.HPageNr-1)
+		return err
 	}
-	sh.Printf("collapse (%s) of %#x: %v; %s retracted\n", what, h, r, plural(mm.Collapse.Retracted.Load()-r0, "page table", "page tables"))
-	if r != mm.CollapseOK {
-		return fmt.Errorf("not collapsed: %v", r)
+	o := out[0]
+	sh.Printf("collapse (%s) of %#x: %v; %s retracted\n", o.Kind, h, o.Result, plural(o.Retracted, "page table", "page tables"))
+	if o.Result != mm.CollapseOK {
+		return fmt.Errorf("not collapsed: %v", o.Result)
 	}
 	return nil
 }
@@ -150,7 +133,7 @@ func plural(n uint64, one, many string) string {
 func cmdRetract(sh *shell.Shell, args []string) error {
 	switch {
 	case len(args) == 0 || len(args) == 1 && args[0] == "stats":
-		c := &mm.Collapse
+		c := &mm.CollapseStat
 		sh.Printf("retract: %s\n", mm.FreeModeNow())
 		sh.Printf("  tables retracted %d, skipped (still mapping pages) %d; freed after a grace period %d, at once %d, waiting %d\n",
 			c.Retracted.Load(), c.RetractSkipped.Load(), c.FreedRCU.Load(), c.FreedUnsafe.Load(), c.PendingFree.Load())
@@ -232,8 +215,8 @@ func stressVerdict(res stress.RetractResult, mode mm.FreeMode) string {
 		return "FAILED"
 	case mode.Unsafe():
 		return "INCONCLUSIVE: unsafe freeing, but no violation was caught: widen the fault's window (delay fault.after_pte_offset_map 40000)"
-	case res.Detached == 0:
+	case res.RetractedRetries == 0:
 		return "OK, but the race did not happen (0 retries on a retracted table): widen it with delay fault.after_pte_offset_map 40000"
 	}
-	return fmt.Sprintf("OK: %d faults held a retracted table, retried, and RCU kept the table alive for them", res.Detached)
+	return fmt.Sprintf("OK: %d faults held a retracted table, retried, and RCU kept the table alive for them", res.RetractedRetries)
 }

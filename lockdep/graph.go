@@ -61,7 +61,7 @@ func addEdge(prev, h *held) {
 	if has(&after[a], b) {
 		return // known: the common case, no lock taken
 	}
-	f := m.IRQSave()
+	f, _ := m.IRQSave()
 	graphW.lock()
 	if has(&after[a], b) {
 		graphW.unlock()

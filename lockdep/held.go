@@ -76,8 +76,7 @@ func PrepareSpin(c Class, lock unsafe.Pointer) {
 	if c == 0 {
 		return
 	}
-	f := m.IRQSave()
-	irqsWereOn := f != 0 // IRQSave returns non-zero when interrupts were on
+	f, irqsWereOn := m.IRQSave()
 	nest := m.Nesting()
 	p := &pending[m.CPU()%MaxCPUs][min(nest, maxNesting-1)]
 	p.class, p.lock, p.read = c, uintptr(lock), false
@@ -101,7 +100,7 @@ func AcquiredSpin(c Class, lock unsafe.Pointer, try bool) {
 	if c == 0 {
 		return
 	}
-	f := m.IRQSave()
+	f, _ := m.IRQSave()
 	p := &pending[m.CPU()%MaxCPUs][min(m.Nesting(), maxNesting-1)]
 	if try || p.lock != uintptr(lock) {
 		p.class, p.lock, p.read = c, uintptr(lock), false
@@ -119,7 +118,7 @@ func ReleaseSpin(c Class, lock unsafe.Pointer) {
 	if c == 0 {
 		return
 	}
-	f := m.IRQSave()
+	f, _ := m.IRQSave()
 	if !cpuStack().remove(uintptr(lock)) {
 		var pc [StackDepth]uintptr
 		pc = m.Callers()
@@ -133,7 +132,7 @@ func ReleaseSpin(c Class, lock unsafe.Pointer) {
 // goroutine. Meaningful only while Enabled.
 func HeldBySelf(k Kind, lock unsafe.Pointer) bool {
 	if k == Spin {
-		f := m.IRQSave()
+		f, _ := m.IRQSave()
 		ok := cpuStack().has(uintptr(lock))
 		m.IRQRestor(f)
 		return ok

@@ -16,7 +16,7 @@ func Classes() []string {
 // Edges returns the recorded order, as class-name pairs (for `lockdep`
 // in the shell and for tests).
 func Edges() [][2]string {
-	f := m.IRQSave()
+	f, _ := m.IRQSave()
 	graphW.lock()
 	out := make([][2]string, 0, nedges) // alloc: process context only
 	for i := 0; i < nedges; i++ {

@@ -33,12 +33,12 @@ func setup(t *testing.T) {
 			IRQsOn:  func() bool { return s.irqs },
 			Preempt: func() int32 { return s.preempt },
 			G:       func() uintptr { return s.g },
-			IRQSave: func() uintptr {
+			IRQSave: func() (uintptr, bool) {
 				if s.irqs {
 					s.irqs = false
-					return 1
+					return 1, true
 				}
-				return 0
+				return 0, false
 			},
 			IRQRestor: func(f uintptr) { s.irqs = f != 0 },
 			Callers: func() (pcs [StackDepth]uintptr) {

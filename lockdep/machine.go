@@ -12,8 +12,13 @@ type Machine struct {
 	IRQsOn    func() bool    // interrupts enabled
 	Preempt   func() int32   // preempt count (RCU readers and pinned sections raise it)
 	G         func() uintptr // the running goroutine (its g), for sleeping locks
-	IRQSave   func() uintptr // disable interrupts, return the old state
-	IRQRestor func(uintptr)  // restore IRQSave's state
+	// IRQSave enters atomic context — interrupts off and, for a
+	// goroutine, Go preemption off too (with interrupts off alone the Go
+	// scheduler could still switch goroutines on this thread at a function
+	// call) — and returns a token for IRQRestor and whether interrupts
+	// were on.
+	IRQSave   func() (token uintptr, irqsWereOn bool)
+	IRQRestor func(token uintptr) // leave what IRQSave entered
 	// Callers returns the return addresses of the caller's caller and up
 	// (a frame-pointer walk; zeros after the last).
 	Callers func() [StackDepth]uintptr
@@ -51,14 +56,22 @@ var enabledAt atomic.Uint32
 // fields are read with interrupts off: otherwise the thread could move to
 // another CPU between reading which CPU it is on and reading that CPU's
 // state, and see the state of whatever runs there now.
-func atomicState() (atomic bool, spins *heldStack) {
-	f := m.IRQSave()
-	atomic = f == 0 || m.Preempt() > 0 || m.Nesting() > 0
+func atomicState() (atomic bool, spins *heldStack, why Context) {
+	f, on := m.IRQSave()
+	why = Context{IRQsOff: !on, Preempt: m.Preempt(), Nesting: m.Nesting()}
+	atomic = why.IRQsOff || why.Preempt > 0 || why.Nesting > 0
 	if atomic {
 		// Interrupts off or preemption off: the thread stays on this CPU
 		// after IRQRestor too, and the stack stays its own.
 		spins = cpuStack()
 	}
 	m.IRQRestor(f)
-	return atomic, spins
+	return atomic, spins, why
+}
+
+// Context is the state that made the running code atomic, for reports.
+type Context struct {
+	IRQsOff bool
+	Preempt int32
+	Nesting int
 }

@@ -47,6 +47,8 @@ type Report struct {
 	// Before is the recorded acquisition of the opposite order
 	// (Inversion); Path the classes of that order, PathLen of them (a
 	// longer order is cut to MaxPath).
+	// Context is, for SleepInAtomic, what made the context atomic.
+	Context Context
 	Before  *edge
 	Path    [MaxPath]Class
 	PathLen int

@@ -50,7 +50,7 @@ func goStack(create bool) *heldStack {
 // and fresh is not nil.
 func lookupGoStack(g uintptr, fresh *heldStack) *heldStack {
 	create := fresh != nil
-	f := m.IRQSave()
+	f, _ := m.IRQSave()
 	sleepHeldW.lock()
 	var s *heldStack
 	if i := goSlot(g, create); i >= 0 {
@@ -69,7 +69,7 @@ func lookupGoStack(g uintptr, fresh *heldStack) *heldStack {
 // linear probing).
 func dropGoStack() {
 	g := m.G()
-	f := m.IRQSave()
+	f, _ := m.IRQSave()
 	sleepHeldW.lock()
 	if i := goSlot(g, false); i >= 0 && goStacks[i].n == 0 {
 		goKeys[i], goStacks[i] = 0, nil
@@ -98,9 +98,9 @@ func AcquireSleep(c Class, lock unsafe.Pointer, read bool) *held {
 	// A preemptible goroutine holds no spinlock (holding one is atomic
 	// context); an atomic one has its CPU's, which then count too (and
 	// taking a sleeping lock there is the sleep-in-atomic bug).
-	atomic, spins := atomicState()
+	atomic, spins, why := atomicState()
 	if atomic {
-		report(Report{Kind: SleepInAtomic, Class: c, PC: h.pc})
+		report(Report{Kind: SleepInAtomic, Class: c, PC: h.pc, Context: why})
 	}
 	checkOrder(c, &h, goStack(true), spins)
 	return &h

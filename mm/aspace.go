@@ -6,7 +6,7 @@
 // frames of kind KindPageTable whose metadata names the MM as owner.
 //
 // Locking (in order): MmapLock (a sleeping RW lock, like mmap_lock: the VMA
-// set; faults hold it for reading) -> ptAllocLock (a spinlock, like
+// set; faults hold it for reading) -> pageTableLock (a spinlock, like
 // page_table_lock: installing PDPT/PD/PT pages) -> a page table's PTL (the
 // split ptlock in its frame metadata: its PTEs) -> the frame allocator.
 
@@ -16,11 +16,11 @@ package mm
 
 import (
 	"errors"
-	"retract/lockdep"
-	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/lockdep"
+	"retract/mm/phys"
 )
 
 // The user part of every address space.
@@ -38,7 +38,7 @@ type MM struct {
 	MmapLock lockdep.RWMutex
 	VMAs     VMASet
 
-	ptAllocLock amd64.SpinLock // installing upper-level tables (like page_table_lock)
+	pageTableLock amd64.SpinLock // installing upper-level tables (like page_table_lock)
 
 	// CPUMask has a bit for every CPU that has loaded this PML4 (like
 	// mm_cpumask): the CPUs a TLB flush must reach. Bits are never
@@ -55,9 +55,10 @@ type MM struct {
 // FaultStats counts what the fault path did.
 type FaultStats struct {
 	Faults, ZeroPage, AnonNew, FilePage, WriteProtect, Spurious, Retries, EFAULT atomic.Uint64
-	// Detached counts retries where the fault held a pointer into a page
-	// table that had been retracted meanwhile (PteSame failed on it).
-	Detached atomic.Uint64
+	// RetractedRetries counts retries where the fault held a pointer into
+	// a page table that had been retracted meanwhile (PteSame failed on
+	// it): the seed email's case, made safe by RCU.
+	RetractedRetries atomic.Uint64
 }
 
 // UserTables counts page-table pages of user address spaces (PML4s
@@ -96,7 +97,7 @@ func New() (*MM, error) {
 	nextID = id + 1
 	m := &MM{ID: id, PML4: pa}
 	m.MmapLock.Class = classMmapLock
-	m.ptAllocLock.SetClass(classPmdLock)
+	m.pageTableLock.SetClass(classPmdLock)
 	tablePage(pa, id, 4)
 	UserTables.Add(1)
 	// Entry 0: the kernel's shared half.
@@ -158,7 +159,7 @@ func freeLevel(pa uint64, level int) {
 			continue
 		}
 		if level == 1 {
-			putPage(e.Addr() >> phys.PageShift)
+			dropMapping(e.Addr() >> phys.PageShift)
 		} else if level == 2 && e.Huge() {
 			putHuge(PmdPFN(e))
 		} else {
@@ -170,22 +171,7 @@ func freeLevel(pa uint64, level int) {
 	UserTables.Add(-1)
 }
 
-// putPage drops one mapping of a page (any 4 KiB frame of a huge page
-// counts on its head), freeing it with its last reference (a page-cache
-// page keeps the cache's reference).
-func putPage(pfn uint64) {
-	if pfn == zeroPFN {
-		return
-	}
-	head, order := phys.Frames.Head(pfn)
-	f := phys.Frames.Meta(head)
-	f.Mapcount.Add(-1)
-	if f.Refcount.Add(-1) == 0 {
-		phys.Frames.Free(head, order)
-	}
-}
-
-// pmdLock takes the PMD lock (ptAllocLock, Linux's pmd_lock) in atomic
+// pmdLock takes the PMD lock (pageTableLock, Linux's pmd_lock) in atomic
 // context, as spin_lock does: a holder must not be preempted — neither by
 // the tick nor by Go's scheduler (a stop-the-world, a preemption request)
 // — while another CPU spins on the lock with preemption off (retract
@@ -193,20 +179,11 @@ func putPage(pfn uint64) {
 // goroutine that waits for it.
 func (m *MM) pmdLock() {
 	amd64.PreemptDisable()
-	m.ptAllocLock.Lock()
+	m.pageTableLock.Lock()
 }
 
 // pmdUnlock releases what pmdLock took.
 func (m *MM) pmdUnlock() {
-	m.ptAllocLock.Unlock()
+	m.pageTableLock.Unlock()
 	amd64.PreemptEnable()
 }
-
-// FlushUser invalidates [va, va+n) of m on every CPU in its CPUMask. The
-// boot path installs the SMP shootdown; this default flushes this CPU only.
-var FlushUser = func(m *MM, va, n uintptr) {
-	amd64.WriteCR3(amd64.ReadCR3())
-}
-
-// SetFlushUser installs the user-space shootdown (boot path).
-func SetFlushUser(f func(m *MM, va, n uintptr)) { FlushUser = f } // wb: boot, before the runtime

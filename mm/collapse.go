@@ -18,7 +18,7 @@
 // PteOffsetMap, under rcu.ReadLock) is freed only after a grace period
 // (PteFreeDefer). RetractUnsafe frees it at once instead — the bug.
 //
-// Lock order here: File.collapseMu -> File.immapMu -> MM.ptAllocLock (the
+// Lock order here: File.collapseMu -> File.immapMu -> MM.pageTableLock (the
 // PMD lock) -> a PT's PTL. File.mu is taken alone.
 
 // trapctx: process context only
@@ -26,15 +26,13 @@
 package mm
 
 import (
+	"errors"
 	"fmt"
-	"retract/mm/phys"
 	"runtime"
-	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"retract/arch/amd64"
-	"retract/rcu"
+	"retract/mm/phys"
 )
 
 // CollapseResult says how a collapse ended, like Linux's SCAN_* codes.
@@ -80,8 +78,8 @@ type CollapseStats struct {
 	UnmapNs, CopyNs, RetractNs atomic.Uint64
 }
 
-// Collapse is the kernel's collapse statistics.
-var Collapse CollapseStats
+// CollapseStat is the kernel's collapse statistics.
+var CollapseStat CollapseStats
 
 // ResultCounts returns the name and count of every result code.
 func (s *CollapseStats) ResultCounts() (names []string, counts []uint64) {
@@ -93,121 +91,8 @@ func (s *CollapseStats) ResultCounts() (names []string, counts []uint64) {
 }
 
 func count(r CollapseResult) CollapseResult {
-	Collapse.Results[r].Add(1)
+	CollapseStat.Results[r].Add(1)
 	return r
-}
-
-// RetractUnsafe makes PteFreeDefer poison and free a retracted table right
-// after the TLB flush instead of after a grace period: the use-after-free
-// that the 2023 series fixed (`retract unsafe on`). RCU's own unsafe mode
-// (rcu=unsafe) has the same effect; FreeModeNow says which applies.
-var RetractUnsafe atomic.Bool
-
-// FreeMode is how PteFreeDefer frees a retracted page table. It is the one
-// answer every header, statistic and report gives (FreeModeNow); each
-// retract records the mode it freed in.
-type FreeMode uint8
-
-const (
-	// FreeAfterGP: after an RCU grace period (pte_free_defer) — the fix.
-	FreeAfterGP FreeMode = iota
-	// FreeAtOnceRetract: poisoned and freed right after the TLB flush,
-	// because of retract's own switch (`retract unsafe on`) — the bug.
-	FreeAtOnceRetract
-	// FreeAtOnceRCU: the same, because RCU itself runs without grace
-	// periods (booted with rcu=unsafe, or `rcu mode unsafe`).
-	FreeAtOnceRCU
-)
-
-// FreeModeNow returns the mode PteFreeDefer uses right now.
-func FreeModeNow() FreeMode {
-	switch {
-	case RetractUnsafe.Load():
-		return FreeAtOnceRetract
-	case rcu.CurrentMode() == rcu.ModeUnsafe:
-		return FreeAtOnceRCU
-	}
-	return FreeAfterGP
-}
-
-// Unsafe reports whether tables are freed without a grace period.
-func (f FreeMode) Unsafe() bool { return f != FreeAfterGP }
-
-// String says what the mode does, in one phrase.
-func (f FreeMode) String() string {
-	switch f {
-	case FreeAtOnceRetract:
-		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (retract unsafe on)"
-	case FreeAtOnceRCU:
-		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (RCU runs without grace periods: rcu=unsafe)"
-	}
-	return "RCU: retracted tables are freed after a grace period (pte_free_defer)"
-}
-
-// When says when a table freed in this mode was freed, for reports.
-func (f FreeMode) When() string {
-	switch f {
-	case FreeAtOnceRetract:
-		return "at once (retract unsafe on: no grace period)"
-	case FreeAtOnceRCU:
-		return "at once (rcu=unsafe: RCU runs without grace periods)"
-	}
-	return "after an RCU grace period"
-}
-
-// PmdpCollapseFlush clears the PMD of the 2 MiB at h and flushes the TLBs
-// (and paging-structure caches) of every CPU that may have cached it, like
-// Linux's pmdp_collapse_flush. It returns the old entry.
-// Preconditions: the PMD lock (ptAllocLock) held.
-func (m *MM) PmdpCollapseFlush(pmd *amd64.PTE, h uintptr) amd64.PTE {
-	old := phys.LoadPTE(pmd)
-	phys.StorePTE(pmd, 0)
-	FlushUser(m, h, HPageSize)
-	return old
-}
-
-// ptFree is the RCU callback's carrier for PteFreeDefer. Linux embeds
-// the rcu_head in struct ptdesc; frame metadata here holds no Go pointers,
-// so the heads live in a Go array with one per frame (ptHeads), allocated
-// once: deferring a free needs no allocation and cannot fail (invariant
-// I22). A frame's head is in use only between its retract and its free.
-type ptFree struct {
-	head rcu.Head // first: the callback converts *rcu.Head back
-	pa   uint64
-}
-
-var (
-	ptHeadsOnce sync.Once
-	ptHeads     []ptFree
-)
-
-// PoisonPTE is what an unsafe retract fills a freed table with.
-const PoisonPTE amd64.PTE = 0x6b6b6b6b6b6b6b6b
-
-// PteFreeDefer frees a retracted page table after an RCU grace period,
-// like Linux's pte_free_defer: every fault that mapped it with
-// PteOffsetMap has left its read-side section by then. In an unsafe mode
-// (FreeModeNow) it poisons and frees the table at once.
-func PteFreeDefer(pa uint64) {
-	if FreeModeNow().Unsafe() {
-		t := phys.Table(pa)
-		for i := range t {
-			phys.StorePTE(&t[i], PoisonPTE)
-		}
-		Collapse.FreedUnsafe.Add(1)
-		freePageTable(pa)
-		return
-	}
-	ptHeadsOnce.Do(func() { ptHeads = make([]ptFree, phys.Frames.NumFrames()) })
-	p := &ptHeads[pa>>phys.PageShift]
-	p.pa = pa
-	Collapse.PendingFree.Add(1)
-	rcu.Call(&p.head, func(h *rcu.Head) {
-		p := (*ptFree)(unsafe.Pointer(h))
-		freePageTable(p.pa)
-		Collapse.PendingFree.Add(-1)
-		Collapse.FreedRCU.Add(1)
-	})
 }
 
 // CollapseAnon collapses the anonymous 2 MiB at h into a huge page, like
@@ -303,9 +188,9 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 	phys.StorePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
 	m.pmdUnlock()
 	for _, pfn := range pages {
-		putPage(pfn) // the TLBs were flushed when the table was detached
+		dropMapping(pfn) // the TLBs were flushed when the table was detached
 	}
-	Collapse.Anon.Add(1)
+	CollapseStat.Anon.Add(1)
 	return CollapseOK
 }
 
@@ -379,15 +264,15 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
 	f.retractPageTables(index)
 	t3 := nanotime()
 	f.endRange()
-	Collapse.UnmapNs.Add(t1 - t0)
-	Collapse.CopyNs.Add(t2 - t1)
-	Collapse.RetractNs.Add(t3 - t2)
+	CollapseStat.UnmapNs.Add(t1 - t0)
+	CollapseStat.CopyNs.Add(t2 - t1)
+	CollapseStat.RetractNs.Add(t3 - t2)
 	for _, pfn := range small {
 		if pfn != 0 {
-			putRef(pfn) // the cache's reference
+			putPage(pfn) // the cache's reference
 		}
 	}
-	Collapse.File.Add(1)
+	CollapseStat.File.Add(1)
 	return count(CollapseOK)
 }
 
@@ -448,87 +333,6 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 	}
 }
 
-// retractPageTables detaches, from every mm that maps page index (2 MiB
-// aligned in both the file and the address space), the page table that
-// mapped the small pages, like Linux's retract_page_tables: for each
-// mapping take the PMD lock and the table's ptl, recheck that the table
-// maps nothing (a private mapping may hold anonymous COW pages there: skip
-// it), PmdpCollapseFlush, unlock, PteFreeDefer. No mmap_lock is taken: the
-// mm's faults run on meanwhile, and may hold pointers into the table.
-func (f *File) retractPageTables(index uint64) {
-	f.immapMu.Lock()
-	defer f.immapMu.Unlock()
-	for _, e := range f.immap {
-		h, ok := e.vaOf(index)
-		if !ok || h&(HPageSize-1) != 0 || h+HPageSize > e.End {
-			continue
-		}
-		e.MM.retractTable(h, nil)
-	}
-}
-
-// retractTable is the body of retract_page_tables' loop for the table of
-// the 2 MiB at h; with huge set (CollapsePteMappedTHP) the table may map
-// pages of that huge page, which are cleared (counted in huge.cleared).
-// It reports whether it detached a table.
-func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
-	pmd := m.pmdIfPresent(h)
-	if pmd == nil {
-		return false
-	}
-	m.pmdLock()
-	pv := phys.LoadPTE(pmd)
-	if !pv.Present() || pv.Huge() {
-		m.pmdUnlock()
-		return false
-	}
-	fr := phys.Frames.Meta(pv.Addr() >> phys.PageShift)
-	fr.PTL.Lock() // the table's ptl
-	t := phys.Table(pv.Addr())
-	for i := range t {
-		e := phys.LoadPTE(&t[i])
-		if PteNone(e) {
-			continue
-		}
-		if huge == nil || !PtePresent(e) || PtePFN(e) != huge.head+uint64(i) {
-			fr.PTL.Unlock()
-			m.pmdUnlock()
-			Collapse.RetractSkipped.Add(1)
-			return false
-		}
-	}
-	if huge != nil {
-		for i := range t {
-			if !PteNone(phys.LoadPTE(&t[i])) {
-				phys.StorePTE(&t[i], 0)
-				huge.cleared++
-			}
-		}
-	}
-	m.PmdpCollapseFlush(pmd, h)
-	if huge != nil && huge.install {
-		phys.Frames.Meta(huge.head).Mapcount.Add(1) // the reference becomes the mapping's
-		phys.StorePTE(pmd, PfnPMD(huge.head, huge.prot)|amd64.PTEAccessed)
-		huge.installed = true
-	}
-	gen := atomic.LoadUint32(&fr.Gen)
-	delay(DelayRetractAfterPmdClear)
-	fr.PTL.Unlock()
-	m.pmdUnlock()
-	logRetract(pv.Addr(), m.ID, h, gen)
-	Collapse.Retracted.Add(1)
-	PteFreeDefer(pv.Addr())
-	return true
-}
-
-// hugeInstall is CollapsePteMappedTHP's part of retractTable.
-type hugeInstall struct {
-	head               uint64
-	prot               Prot
-	install, installed bool
-	cleared            int
-}
-
 // CollapsePteMappedTHP makes the 2 MiB at h of m, which maps (part of) a
 // huge page of a file's cache through a page table, map it with one PMD,
 // like Linux's collapse_pte_mapped_thp: under the PMD lock and the ptl it
@@ -569,12 +373,12 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseResult {
 		return count(CollapsePageMismatch) // a PTE maps something else
 	}
 	for i := 0; i < hi.cleared; i++ {
-		putPage(head) // the PTE mappings (the flush is done)
+		dropMapping(head) // the PTE mappings (the flush is done)
 	}
 	if !hi.installed {
 		phys.Frames.Meta(head).Refcount.Add(-1)
 	}
-	Collapse.PteMapped.Add(1)
+	CollapseStat.PteMapped.Add(1)
 	return count(CollapseOK)
 }
 
@@ -614,60 +418,100 @@ func (f *File) SplitHugePage(index uint64) error {
 		sf.Refcount.Store(1)
 		sf.Mapcount.Store(0)
 	}
-	Collapse.SplitFile.Add(1)
+	CollapseStat.SplitFile.Add(1)
 	return nil
 }
 
-// putRef drops a reference that is not a mapping (the cache's, or one
-// FindPage took), freeing the page with its last reference.
-func putRef(pfn uint64) {
-	head, order := phys.Frames.Head(pfn)
-	if phys.Frames.Meta(head).Refcount.Add(-1) == 0 {
-		phys.Frames.Free(head, order)
-	}
-}
-
-// The retract log: the last retracts, for the violation report's "other
-// CPU's story". A slot whose table is 0 is unused (no page table lives at
-// physical address 0).
-type retractRecord struct {
-	table uint64
-	mm    uint32
-	va    uintptr
-	cpu   int
-	gen   uint32
-	ns    uint64 // when (nanotime)
-	mode  FreeMode
-}
-
+// Errors of MadviseCollapse besides ErrInval and ErrNoMemory.
 var (
-	retractLog  [64]retractRecord
-	retractNext uint64 // the slot after the newest record
-	retractMu   amd64.SpinLock
+	ErrAgain = errors.New("mm: resource temporarily unavailable (EAGAIN)")
+	ErrBusy  = errors.New("mm: device or resource busy (EBUSY)")
 )
 
-func logRetract(table uint64, mmID uint32, va uintptr, gen uint32) {
-	at := amd64.EnterAtomic()
-	retractMu.Lock()
-	retractLog[retractNext%uint64(len(retractLog))] = retractRecord{table: table, mm: mmID, va: va, gen: gen,
-		cpu: int(amd64.This().ID), ns: nanotime(), mode: FreeModeNow()}
-	retractNext++
-	retractMu.Unlock()
-	amd64.ExitAtomic(at)
+// CollapseOutcome is what MadviseCollapse did with one 2 MiB range.
+type CollapseOutcome struct {
+	Addr      uintptr
+	Kind      string // "anonymous", "file" or "PTE-mapped huge page"
+	Result    CollapseResult
+	Retracted uint64 // page tables retracted (file collapses)
 }
 
-// lastRetractOf returns the newest log record of table.
-func lastRetractOf(table uint64) (retractRecord, bool) {
-	at := amd64.EnterAtomic()
-	retractMu.Lock()
-	defer func() {
-		retractMu.Unlock()
-		amd64.ExitAtomic(at)
-	}()
-	for i := uint64(1); i <= uint64(len(retractLog)); i++ {
-		if r := retractLog[(retractNext-i)%uint64(len(retractLog))]; r.table == table {
-			return r, true
+// MadviseCollapse collapses every 2 MiB-aligned range inside [start,
+// start+length) into a huge page now, like Linux's madvise_collapse
+// (MADV_COLLAPSE): anonymous memory with CollapseAnon; a file range with
+// File.Collapse, which retracts its page tables from every mm, or with
+// CollapsePteMappedTHP when the page cache already holds the huge page.
+// Unlike khugepaged it does not limit empty PTEs or file holes. It
+// returns each range's outcome and, as Linux does, nil only if every
+// range ended mapped by a huge page; otherwise the error of the last
+// failure: ErrNoMemory (no free 2 MiB block), ErrBusy (too many empty
+// entries), ErrAgain (the range was busy: trying again may succeed) or
+// ErrInval (the range cannot be collapsed). A range not wholly mapped, or
+// advised NOHUGEPAGE, is ErrNoMemory or ErrInval like Linux's.
+func (m *MM) MadviseCollapse(start, length uintptr) ([]CollapseOutcome, error) {
+	start, end, err := pageRange(start, length)
+	if err != nil {
+		return nil, err
+	}
+	hstart := (start + HPageSize - 1) &^ (HPageSize - 1)
+	hend := end &^ (HPageSize - 1)
+	m.MmapLock.RLock()
+	if !m.VMAs.mapped(start, end) {
+		m.MmapLock.RUnlock()
+		return nil, ErrNoMemory // like madvise on a hole: ENOMEM
+	}
+	m.MmapLock.RUnlock()
+	var out []CollapseOutcome
+	var lastErr error
+	for h := hstart; h < hend; h += HPageSize {
+		o := m.collapseOne(h)
+		out = append(out, o)
+		switch o.Result {
+		case CollapseOK, CollapseAlreadyHuge:
+			continue
+		case CollapseAllocFailed:
+			lastErr = ErrNoMemory
+		case CollapseExceedNone:
+			lastErr = ErrBusy
+		case CollapseBusy:
+			lastErr = ErrAgain
+		default:
+			lastErr = ErrInval
 		}
 	}
-	return retractRecord{}, false
+	if hstart >= hend {
+		return nil, nil // no whole 2 MiB in the range: nothing to do
+	}
+	return out, lastErr
+}
+
+// collapseOne collapses the 2 MiB at h (MadviseCollapse's loop body).
+func (m *MM) collapseOne(h uintptr) CollapseOutcome {
+	o := CollapseOutcome{Addr: h, Kind: "anonymous"}
+	m.MmapLock.RLock()
+	v := m.VMAs.Find(h)
+	var vma VMA
+	if v != nil {
+		vma = *v
+	}
+	m.MmapLock.RUnlock()
+	if v == nil || h < vma.Start || h+HPageSize > vma.End || vma.Flags&VMNoHugepage != 0 {
+		o.Result = count(CollapseVMAChanged)
+		return o
+	}
+	r0 := CollapseStat.Retracted.Load()
+	if f, ok := vma.File.(*File); ok && f != nil {
+		pgoff := vma.Pgoff + uint64(h-vma.Start)/phys.PageSize
+		if f.IsHuge(pgoff) {
+			o.Kind = "PTE-mapped huge page"
+			o.Result = m.CollapsePteMappedTHP(h, true)
+		} else {
+			o.Kind = "file"
+			o.Result = f.Collapse(pgoff, HPageNr)
+		}
+	} else {
+		o.Result = m.CollapseAnon(h, HPageNr)
+	}
+	o.Retracted = CollapseStat.Retracted.Load() - r0
+	return o
 }

@@ -11,6 +11,8 @@ package mm
 import (
 	"fmt"
 	"sync/atomic"
+
+	"retract/kernel/clock"
 )
 
 // DelayPoint names a place where delay spins.
@@ -42,21 +44,11 @@ var delays [numDelayPoints]atomic.Uint64 // microseconds
 // MaxDelay is the longest delay a point accepts, in microseconds.
 const MaxDelay = 1000000
 
-// SpinHook busy-waits for ns nanoseconds; the kernel sets it to its clock
-// (mm has no clock of its own). Delays are spins, not sleeps: the fault
-// path's point lies inside an RCU read-side section.
-var SpinHook func(ns uint64)
+// nanotime is the monotonic clock (the collapse phases are timed with it).
+func nanotime() uint64 { return clock.Nanotime() }
 
-// NanotimeHook returns a monotonic time in nanoseconds; the kernel sets it
-// (the collapse phases are timed with it). Without it times read as 0.
-var NanotimeHook func() uint64
-
-func nanotime() uint64 {
-	if NanotimeHook == nil {
-		return 0
-	}
-	return NanotimeHook()
-}
+// spin busy-waits (host tests count instead: their clock does not run).
+var spin = clock.Spin
 
 // SetDelay sets the delay of the point called name, in microseconds (0 =
 // off).
@@ -84,7 +76,9 @@ func DelayPoints() (names []string, micros []uint64) {
 
 // delay spins for point p's delay, if any.
 func delay(p DelayPoint) {
-	if us := p.Micros(); us != 0 && SpinHook != nil {
-		SpinHook(us * 1000)
+	// A spin, not a sleep: the fault path's point lies inside an RCU
+	// read-side section.
+	if us := p.Micros(); us != 0 {
+		spin(us * 1000)
 	}
 }

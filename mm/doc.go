@@ -12,7 +12,7 @@
 //	File.collapseMu      one collapse or split of a file at a time (collapse.go)
 //	File.immapMu         the file's i_mmap; held across rmap walks
 //	MM.MmapLock          sleeping RW lock, like mmap_lock (VMAs; faults read-lock it)
-//	  MM.ptAllocLock     spinlock, like pmd_lock/page_table_lock: a PMD changing
+//	  MM.pageTableLock     spinlock, like pmd_lock/page_table_lock: a PMD changing
 //	                     between none, table and huge; taken with pmdLock, in
 //	                     atomic context (preemption and Go preemption off)
 //	  Frame.PTL          a PT page's split lock, like ptdesc->ptl (its PTEs);

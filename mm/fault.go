@@ -1,18 +1,26 @@
-// fault.go: the page-fault handler of user address spaces (DESIGN §8),
-// after Linux's handle_mm_fault / handle_pte_fault / do_anonymous_page /
-// do_wp_page. It runs in process context, on the faulting goroutine.
+// fault.go: the page-fault handler of user address spaces, after Linux's
+// mm/memory.c. It runs in process context, on the faulting goroutine.
 //
-//	mmap_lock (read) -> find VMA -> PMD (allocating upper levels)
-//	  -> PMD none: a huge PMD if the VMA allows one (huge.go), else a PT
-//	  -> PMD huge: huge.go's hugePMDFault
-//	  -> PteOffsetMap (RCU read side) -> origPte = lockless read
-//	  -> [delay point fault.after_pte_offset_map]
-//	  -> none, or a copy to make: unmap; allocate outside any lock;
-//	     PteOffsetMapLock (pmd_same recheck) -> PteSame? else retry
-//	  -> present: lock the PT's ptl through the pointer we already hold —
-//	     the table may have been retracted meanwhile (the seed email's
-//	     case) — debug check, PteSame? else retry
-//	  -> set the PTE -> unlock
+//	HandleMMFault          handle_mm_fault: mmap_lock (read), the VMA, retries
+//	  handlePTEFault       __handle_mm_fault + handle_pte_fault, one attempt:
+//	    PMD none           createHugePMD (huge.go) or a new PT
+//	    PMD huge           hugePMDFault (huge.go)
+//	    PteOffsetMap       RCU read side; orig = lockless read of the PTE
+//	    [delay point fault.after_pte_offset_map]
+//	    PTE none           doAnonymousPage, or for a file doReadFault,
+//	                       doCowFault, doSharedFault
+//	    write, read-only   doWpPage: wpPageShared (shared file) or wpPageCopy
+//	    otherwise          spurious
+//	  finishFault          finish_fault: PteOffsetMapLock (pmd_same),
+//	                       check the table, PteSame, set the PTE
+//
+// Two ways to the PT lock. The paths that allocate a page drop the mapping
+// (PteUnmap) first and take it again with PteOffsetMapLock, which checks
+// that the PMD still points at the same table. The paths that need no page
+// (wpPageShared, spurious) lock the table they already hold, with no PMD
+// check: since the lockless read the table may have been retracted. RCU
+// keeps it from being freed, and a retracted table is empty, so PteSame
+// fails and the fault retries — the seed email's argument.
 
 // trapctx: process context only
 
@@ -20,11 +28,9 @@ package mm
 
 import (
 	"errors"
-	"fmt"
-	"retract/mm/phys"
-	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/mm/phys"
 )
 
 // ErrFault is the EFAULT of the fault path: no VMA, or the access is not
@@ -32,7 +38,8 @@ import (
 var ErrFault = errors.New("mm: bad address (EFAULT)")
 
 // HandleMMFault resolves a fault at va (write or read) in m, like Linux's
-// handle_mm_fault. It returns ErrFault when the access is not allowed.
+// handle_mm_fault. It returns ErrFault when the access is not allowed and
+// ErrNoMemory when no frame is left for the page.
 func (m *MM) HandleMMFault(va uintptr, write bool) error {
 	m.Stats.Faults.Add(1)
 	m.MmapLock.RLock()
@@ -51,8 +58,23 @@ func (m *MM) HandleMMFault(va uintptr, write bool) error {
 	}
 }
 
-// handlePTEFault is one attempt (like handle_pte_fault); done=false asks
-// for a retry (the PTE changed under us, or the PMD went away).
+// fault is one attempt at a fault at one page (Linux's struct vm_fault).
+type fault struct {
+	m      *MM
+	v      *VMA
+	va     uintptr // page aligned
+	write  bool
+	pmd    *amd64.PTE
+	pm     PTEMap    // from PteOffsetMap; valid until PteUnmap
+	orig   amd64.PTE // the PTE as read locklessly (orig_pte)
+	file   *File     // the VMA's file, nil if anonymous
+	shared bool      // MAP_SHARED
+	pgoff  uint64    // the page's offset in the file
+}
+
+// handlePTEFault is one attempt (like __handle_mm_fault and
+// handle_pte_fault); done=false asks for a retry (the PTE changed under
+// us, or the PMD went away).
 func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err error) {
 	pmd, err := m.pmdAllocUpper(va)
 	if err != nil {
@@ -72,111 +94,187 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 	if !ok {
 		return false, nil // the PMD changed: retract or a huge PMD raced us
 	}
-	orig := pm.Load()
+	f := &fault{m: m, v: v, va: va, write: write, pmd: pmd, pm: pm, orig: pm.Load()}
+	f.file, _ = v.File.(*File)
+	f.shared = v.Flags&VMShared != 0
+	f.pgoff = v.Pgoff + uint64(va-v.Start)/phys.PageSize
 	delay(DelayFaultAfterPteOffsetMap)
 
-	file, _ := v.File.(*File)
-	shared := v.Flags&VMShared != 0
-	if PtePresent(orig) && !(write && !PteWrite(orig) && !(shared && file != nil)) {
-		// No page to allocate: finish under the ptl we already know.
-		return m.presentFault(pm, va, orig, write)
-	}
-	PteUnmap(pm)
-
-	pgoff := v.Pgoff + uint64(va-v.Start)/phys.PageSize
-	// What to install, and the reference taken for it (undone on retry).
-	var entry amd64.PTE
-	var ref uint64
-	var fresh bool // ref is a new private page (dropNew) rather than a shared one (putPage)
 	switch {
-	case PteNone(orig) && file == nil && !write:
-		// do_anonymous_page, read: the shared zero page, read-only.
-		entry = PfnPTE(ZeroPFN(), v.Prot&^ProtWrite)
-		m.Stats.ZeroPage.Add(1)
-	case PteNone(orig) && file != nil && (shared || !write):
-		// do_read_fault / do_shared_fault: map the page-cache page. A read
-		// maps it read-only even in a writable shared mapping, so that
-		// the first write faults and marks the PTE dirty (wp_page_shared,
-		// like a filesystem that tracks dirty pages); a private mapping
-		// maps it read-only so that the first write copies.
-		pfn, err := file.FindPage(pgoff) // takes a reference: the mapping's
-		if err != nil {
-			return false, err
-		}
-		head, _ := phys.Frames.Head(pfn)
-		phys.Frames.Meta(head).Mapcount.Add(1)
-		ref = pfn
-		prot := v.Prot
-		if !shared || !write {
-			prot &^= ProtWrite
-		}
-		entry = PfnPTE(pfn, prot)
-		if write {
-			entry = PteMkDirty(entry)
-		}
-		m.Stats.FilePage.Add(1)
-	default:
-		// A new private page: anonymous (zeroed), a private copy of a file
-		// page (do_cow_fault), or a copy for a write to a read-only PTE
-		// (do_wp_page: the zero page, a COW file page, an mprotected page).
-		var src uint64
+	case PteNone(f.orig):
+		PteUnmap(pm) // the paths below allocate, which may sleep
 		switch {
-		case PteNone(orig) && file != nil:
-			if src, err = file.FindPage(pgoff); err != nil {
-				return false, err
-			}
-		case PtePresent(orig) && PtePFN(orig) != zeroPFN:
-			src = PtePFN(orig)
+		case f.file == nil:
+			return f.doAnonymousPage()
+		case !write:
+			return f.doReadFault()
+		case !f.shared:
+			return f.doCowFault()
 		}
-		pfn, ok := phys.Frames.AllocUser(0, phys.KindAnon)
-		if !ok {
-			if PteNone(orig) && file != nil {
-				putRef(src)
-			}
-			return false, ErrNoMemory
-		}
-		dst := (*[phys.PageSize]byte)(phys.Page(pfn))
-		if src == 0 {
-			clear(dst[:])
-		} else {
-			copy(dst[:], (*[phys.PageSize]byte)(phys.Page(src))[:])
-		}
-		if PteNone(orig) && file != nil {
-			putRef(src) // FindPage's reference; the copy is made
-		}
-		f := phys.Frames.Meta(pfn)
-		f.Refcount.Store(1)
-		f.Mapcount.Store(1)
-		ref, fresh = pfn, true
-		entry = PfnPTE(pfn, v.Prot)
-		if PteNone(orig) {
-			m.Stats.AnonNew.Add(1)
-		} else {
-			m.Stats.WriteProtect.Add(1)
-		}
+		return f.doSharedFault()
+	case write && !PteWrite(f.orig):
+		return f.doWpPage()
 	}
+	return f.lockHeld(func(f *fault) {
+		// Present and allowed: another CPU resolved it, or the TLB was
+		// stale (a spurious fault).
+		f.m.Stats.Spurious.Add(1)
+	})
+}
+
+// doAnonymousPage maps a page of anonymous memory where there was none,
+// like do_anonymous_page: a read gets the shared zero page, read-only; a
+// write gets a new zeroed page.
+func (f *fault) doAnonymousPage() (bool, error) {
+	if !f.write {
+		f.m.Stats.ZeroPage.Add(1)
+		return f.finishFault(PfnPTE(ZeroPFN(), f.v.Prot&^ProtWrite), 0, false)
+	}
+	pfn, err := newAnonPage(0)
+	if err != nil {
+		return false, err
+	}
+	f.m.Stats.AnonNew.Add(1)
+	return f.finishFault(PfnPTE(pfn, f.v.Prot), pfn, true)
+}
+
+// doReadFault maps the page-cache page on a read, like do_read_fault:
+// read-only in every mapping — a private one must copy on the first
+// write, and a shared one's first write marks the PTE dirty
+// (wpPageShared), like a filesystem that tracks dirty pages.
+func (f *fault) doReadFault() (bool, error) {
+	pfn, err := f.findPage()
+	if err != nil {
+		return false, err
+	}
+	f.m.Stats.FilePage.Add(1)
+	return f.finishFault(PfnPTE(pfn, f.v.Prot&^ProtWrite), pfn, false)
+}
+
+// doSharedFault maps the page-cache page writable and dirty on a write
+// to a shared mapping, like do_shared_fault.
+func (f *fault) doSharedFault() (bool, error) {
+	pfn, err := f.findPage()
+	if err != nil {
+		return false, err
+	}
+	f.m.Stats.FilePage.Add(1)
+	return f.finishFault(PteMkDirty(PfnPTE(pfn, f.v.Prot)), pfn, false)
+}
+
+// doCowFault copies the page-cache page into a new anonymous page on a
+// write to a private mapping, like do_cow_fault.
+func (f *fault) doCowFault() (bool, error) {
+	src, err := f.file.FindPage(f.pgoff)
+	if err != nil {
+		return false, err
+	}
+	pfn, err := newAnonPage(src)
+	putPage(src) // FindPage's reference: the copy is made (or failed)
+	if err != nil {
+		return false, err
+	}
+	f.m.Stats.AnonNew.Add(1)
+	return f.finishFault(PfnPTE(pfn, f.v.Prot), pfn, true)
+}
+
+// doWpPage handles a write to a present read-only PTE, like do_wp_page:
+// a shared file page becomes writable in place (wpPageShared); anything
+// else — the zero page, a private file page, an mprotected page — is
+// copied (wpPageCopy).
+func (f *fault) doWpPage() (bool, error) {
+	if f.file != nil && f.shared {
+		return f.wpPageShared()
+	}
+	PteUnmap(f.pm)
+	return f.wpPageCopy()
+}
+
+// wpPageShared makes a read-only shared file PTE writable and dirty, like
+// wp_page_shared, under the lock of the table it already holds (see the
+// file comment: the seed email's path).
+func (f *fault) wpPageShared() (bool, error) {
+	return f.lockHeld(func(f *fault) {
+		phys.StorePTE(f.pm.PTE, PteMkDirty(PteMkWrite(f.orig)))
+		f.m.Stats.WriteProtect.Add(1)
+	})
+}
+
+// wpPageCopy replaces a read-only PTE by a private, writable copy of its
+// page, like wp_page_copy.
+func (f *fault) wpPageCopy() (bool, error) {
+	var src uint64
+	if PtePFN(f.orig) != zeroPFN {
+		src = PtePFN(f.orig)
+	}
+	pfn, err := newAnonPage(src)
+	if err != nil {
+		return false, err
+	}
+	f.m.Stats.WriteProtect.Add(1)
+	return f.finishFault(PfnPTE(pfn, f.v.Prot), pfn, true)
+}
+
+// findPage returns the page-cache page of the fault with a reference for
+// the mapping about to be made, counted as mapped.
+func (f *fault) findPage() (uint64, error) {
+	pfn, err := f.file.FindPage(f.pgoff) // takes a reference: the mapping's
+	if err != nil {
+		return 0, err
+	}
+	head, _ := phys.Frames.Head(pfn)
+	phys.Frames.Meta(head).Mapcount.Add(1)
+	return pfn, nil
+}
+
+// newAnonPage allocates a private page, zeroed or a copy of frame src,
+// mapped once.
+func newAnonPage(src uint64) (uint64, error) {
+	pfn, ok := phys.Frames.AllocUser(0, phys.KindAnon)
+	if !ok {
+		return 0, ErrNoMemory
+	}
+	dst := (*[phys.PageSize]byte)(phys.Page(pfn))
+	if src == 0 {
+		clear(dst[:])
+	} else {
+		copy(dst[:], (*[phys.PageSize]byte)(phys.Page(src))[:])
+	}
+	fr := phys.Frames.Meta(pfn)
+	fr.Refcount.Store(1)
+	fr.Mapcount.Store(1)
+	return pfn, nil
+}
+
+// finishFault installs entry, like finish_fault: it maps the table again
+// and locks it (PteOffsetMapLock checks the PMD still points at it),
+// makes the debug check, and sets the PTE if it is still what the
+// lockless read saw (PteSame) — else it undoes and asks for a retry. ref
+// is the page entry maps, with a reference and a mapping taken for it
+// (0 for the zero page); fresh says it is a new private page (freed on
+// undo) rather than a shared one (its mapping dropped).
+func (f *fault) finishFault(entry amd64.PTE, ref uint64, fresh bool) (bool, error) {
 	undo := func() {
 		switch {
 		case fresh:
-			m.dropNew(ref)
+			freeNewPage(ref)
 		case ref != 0:
-			putPage(ref)
+			dropMapping(ref)
 		}
 	}
-
-	pm, ok = PteOffsetMapLock(pmd, va)
+	pm, ok := PteOffsetMapLock(f.pmd, f.va)
 	if !ok {
 		undo()
 		return false, nil
 	}
-	if bad, ok := m.checkTable(pm, va); !ok {
+	if bad, ok := f.m.checkTable(pm, f.va); !ok {
 		pm.PTL.Unlock()
 		PteUnmap(pm)
 		undo()
-		m.reportViolation(bad)
+		f.m.reportViolation(bad)
 		return false, nil
 	}
-	if !PteSame(pm.Load(), orig) || !fresh && ref != 0 && file.Collapsing(pgoff) {
+	if !PteSame(pm.Load(), f.orig) || !fresh && ref != 0 && f.file.Collapsing(f.pgoff) {
 		// Someone changed the PTE since the lockless read, or a collapse
 		// of this file range began after we found the small page (it
 		// unmaps under this same lock, so we see its mark here).
@@ -188,128 +286,54 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 	phys.StorePTE(pm.PTE, entry)
 	pm.PTL.Unlock()
 	PteUnmap(pm)
-	if PtePresent(orig) {
+	if PtePresent(f.orig) {
 		// The old translation may be cached anywhere this mm ran.
-		FlushUser(m, va, phys.PageSize)
-		if PtePFN(orig) != PtePFN(entry) {
-			putPage(PtePFN(orig))
+		FlushUser(f.m, f.va, phys.PageSize)
+		if PtePFN(f.orig) != PtePFN(entry) {
+			dropMapping(PtePFN(f.orig))
 		}
 	}
 	return true, nil
 }
 
-// presentFault finishes a fault on a present PTE that needs no new page: a
-// write to a shared file page mapped read-only (wp_page_shared: make it
-// writable and dirty) or a spurious fault. Like the tail of Linux's
-// handle_pte_fault, it locks the ptl of the table pm points into without
-// rechecking the PMD: since the lockless read the table may have been
-// retracted. RCU keeps it from being freed, and a retracted table is empty,
-// so PteSame fails and the fault retries (the seed email's argument).
-// Consumes pm.
-func (m *MM) presentFault(pm PTEMap, va uintptr, orig amd64.PTE, write bool) (bool, error) {
+// lockHeld runs change on a present PTE that needs no new page (a
+// spurious fault, wpPageShared), like the tail of Linux's
+// handle_pte_fault: it locks the ptl of the table f.pm points into,
+// without rechecking the PMD — the table may have been retracted since
+// the lockless read. RCU keeps it from being freed, and a retracted table
+// is empty, so PteSame fails and the fault retries (Stats.RetractedRetries
+// counts those). Consumes f.pm.
+func (f *fault) lockHeld(change func(*fault)) (bool, error) {
+	pm := f.pm
 	pm.PTL.Lock()
-	if bad, ok := m.checkTable(pm, va); !ok {
+	if bad, ok := f.m.checkTable(pm, f.va); !ok {
 		pm.PTL.Unlock()
 		PteUnmap(pm)
-		m.reportViolation(bad)
+		f.m.reportViolation(bad)
 		return false, nil
 	}
-	if !PteSame(pm.Load(), orig) {
+	if !PteSame(pm.Load(), f.orig) {
 		if phys.LoadPTE(pm.PMD) != pm.PMDVal {
-			m.Stats.Detached.Add(1) // we were holding a retracted table
+			f.m.Stats.RetractedRetries.Add(1) // we were holding a retracted table
 		}
 		pm.PTL.Unlock()
 		PteUnmap(pm)
 		return false, nil
 	}
-	if write && !PteWrite(orig) {
-		phys.StorePTE(pm.PTE, PteMkDirty(PteMkWrite(orig)))
-		m.Stats.WriteProtect.Add(1)
-	} else {
-		// Present and allowed: another CPU resolved it, or the TLB was
-		// stale (a spurious fault).
-		m.Stats.Spurious.Add(1)
-	}
+	change(f)
 	pm.PTL.Unlock()
 	PteUnmap(pm)
 	// Only permissions grew: a stale read-only entry in this CPU's TLB is
 	// all that can be left, and other CPUs refault spuriously.
-	amd64.Invlpg(va)
+	amd64.Invlpg(f.va)
 	return true, nil
 }
 
-func (m *MM) dropNew(pfn uint64) {
+// freeNewPage frees a private page that was never mapped.
+func freeNewPage(pfn uint64) {
 	if pfn != 0 {
 		phys.Frames.Meta(pfn).Refcount.Store(0)
 		phys.Frames.Meta(pfn).Mapcount.Store(0)
 		phys.Frames.Free(pfn, 0)
 	}
 }
-
-// DebugChecks turns on the page-table sanity checks of the fault path
-// (DESIGN §12); on by default.
-var DebugChecks = true
-
-// Violations counts failed debug checks.
-var Violations atomic.Uint64
-
-// violation is what checkTable saw; reported after the locks are dropped.
-type violation struct {
-	va           uintptr
-	table        uint64
-	gen, mapped  uint32
-	owner        uint32
-	level        uint8
-	pmdNow, orig amd64.PTE
-	cpu          int
-}
-
-// checkTable verifies, with the PT lock held, that the table the fault
-// path is about to change is still a live page table of this mm: the same
-// generation as when PteOffsetMap mapped it, owned by m, level 1. A
-// violation means the table was freed (and maybe reused) under a walker:
-// the use-after-free that RCU-deferred freeing of retracted tables
-// prevents. Whether the PMD still points at the table is not checked here:
-// a retracted but live table is legal (PteSame catches it).
-func (m *MM) checkTable(pm PTEMap, va uintptr) (violation, bool) {
-	if !DebugChecks {
-		return violation{}, true
-	}
-	f := phys.Frames.Meta(pm.Table >> phys.PageShift)
-	gen := atomic.LoadUint32(&f.Gen)
-	if gen == pm.Gen && f.Owner == m.ID && f.Level == 1 {
-		return violation{}, true
-	}
-	Violations.Add(1)
-	return violation{va: va, table: pm.Table, gen: gen, mapped: pm.Gen, owner: f.Owner, level: f.Level,
-		pmdNow: phys.LoadPTE(pm.PMD), orig: pm.Load(), cpu: int(amd64.This().ID)}, false
-}
-
-// reportViolation logs a failed check with both sides of the story: what
-// this CPU was doing, and who freed the table (the retract log). The first
-// ReportLimit violations are told in full, then every 100th in one line.
-func (m *MM) reportViolation(v violation) {
-	n := reported.Add(1)
-	if n > ReportLimit {
-		if n%100 == 0 {
-			fmt.Printf("mm: VIOLATION #%d: CPU %d at %#x in mm %d: PT page %#x freed under the fault (generation %d, mapped at %d)\n",
-				n, v.cpu, v.va, m.ID, v.table, v.gen, v.mapped)
-		}
-		return
-	}
-	fmt.Printf("mm: VIOLATION: CPU %d faulting at %#x in mm %d used PT page %#x after it was freed:\n", v.cpu, v.va, m.ID, v.table)
-	fmt.Printf("mm:   fault side:   mapped the table at generation %d (PteOffsetMap, RCU read side), read origPte, then took the ptl;\n", v.mapped)
-	fmt.Printf("mm:                 now the frame has generation %d, owner %d, level %d, the slot reads %#x, the PMD holds %#x\n", v.gen, v.owner, v.level, uint64(v.orig), uint64(v.pmdNow))
-	if r, ok := lastRetractOf(v.table); ok {
-		fmt.Printf("mm:   retract side: CPU %d retracted it from mm %d at %#x (generation %d), flushed the TLBs and freed it %s, %d µs before this check\n",
-			r.cpu, r.mm, r.va, r.gen, r.mode.When(), (nanotime()-r.ns)/1000)
-	} else {
-		fmt.Printf("mm:   retract side: no retract of this table in the log (freed by another path)\n")
-	}
-	fmt.Printf("mm:   the fault backs out and retries: it writes nothing into the freed page\n")
-}
-
-// ReportLimit is how many violations are reported in full.
-const ReportLimit = 5
-
-var reported atomic.Uint64

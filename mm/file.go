@@ -19,10 +19,11 @@ package mm
 
 import (
 	"fmt"
-	"retract/lockdep"
-	"retract/mm/phys"
 	"sync"
 	"sync/atomic"
+
+	"retract/lockdep"
+	"retract/mm/phys"
 )
 
 // File is an in-memory file.
@@ -68,7 +69,7 @@ func (f *File) Collapsing(pgoff uint64) bool {
 }
 
 // FindPage returns the page-cache frame of page pgoff with a reference
-// for the caller (putRef drops it; a new mapping keeps it), creating a
+// for the caller (putPage drops it; a new mapping keeps it), creating a
 // zeroed page on first use (like shmem_get_folio), and waiting while its
 // range is being collapsed or split (like a fault waiting on a locked
 // page). The cache keeps a reference of its own.
@@ -140,7 +141,7 @@ func (f *File) ReadAt(p []byte, off uint64) error {
 			return err
 		}
 		n := copy(p, (*[phys.PageSize]byte)(phys.Page(pfn))[off%phys.PageSize:])
-		putRef(pfn)
+		putPage(pfn)
 		p, off = p[n:], off+uint64(n)
 	}
 	return nil

@@ -5,12 +5,12 @@
 //
 // A huge page is an order-9 block from the frame allocator. Its head frame
 // carries the page's Refcount and Mapcount (one per PMD or PTE that maps
-// any part of it); putPage finds the head with Frames.Head.
+// any part of it); dropMapping finds the head with Frames.Head.
 // An anonymous huge page keeps a deposited page table in its head's
 // Deposit field, so that a split never needs to allocate.
 //
 // Locking: a PMD changes between none, table and huge only under the mm's
-// ptAllocLock (the "PMD lock", Linux's pmd_lock); a huge PMD's permission
+// pageTableLock (the "PMD lock", Linux's pmd_lock); a huge PMD's permission
 // bits change under it too.
 
 // trapctx: process context only
@@ -18,10 +18,10 @@
 package mm
 
 import (
-	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/mm/phys"
 )
 
 // Huge-page geometry.
@@ -36,8 +36,8 @@ type ThpStats struct {
 	FaultAlloc, FaultFallback, FileMapped, Split, WPReuse atomic.Uint64
 }
 
-// Thp is the kernel's huge-page statistics.
-var Thp ThpStats
+// ThpStat is the kernel's huge-page statistics.
+var ThpStat ThpStats
 
 // PfnPMD builds a huge PMD mapping the 2 MiB page at pfn (pfn_pmd +
 // pmd_mkhuge). With ProtNone it returns the empty entry.
@@ -106,7 +106,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 		phys.Frames.Meta(head).Mapcount.Add(1)
 		phys.StorePTE(pmd, PfnPMD(head, prot)|amd64.PTEAccessed)
 		m.pmdUnlock()
-		Thp.FileMapped.Add(1)
+		ThpStat.FileMapped.Add(1)
 		return true, nil
 	}
 	if v.Flags&VMHugepage == 0 || v.Flags&VMAnon == 0 {
@@ -114,13 +114,13 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 	}
 	head, ok := allocHuge(phys.KindAnon)
 	if !ok {
-		Thp.FaultFallback.Add(1)
+		ThpStat.FaultFallback.Add(1)
 		return false, nil
 	}
 	dep, ok := phys.AllocUserTable()
 	if !ok {
 		phys.Frames.Free(head, HPageOrder)
-		Thp.FaultFallback.Add(1)
+		ThpStat.FaultFallback.Add(1)
 		return false, nil
 	}
 	tablePage(dep, m.ID, 1)
@@ -142,7 +142,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 	phys.StorePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
 	UserTables.Add(1) // the deposited table
 	m.pmdUnlock()
-	Thp.FaultAlloc.Add(1)
+	ThpStat.FaultAlloc.Add(1)
 	return true, nil
 }
 
@@ -164,7 +164,7 @@ func (m *MM) hugePMDFault(v *VMA, va uintptr, pmd *amd64.PTE, pv amd64.PTE, writ
 	m.pmdLock()
 	if phys.LoadPTE(pmd) == pv {
 		phys.StorePTE(pmd, PteMkDirty(PteMkWrite(pv)))
-		Thp.WPReuse.Add(1)
+		ThpStat.WPReuse.Add(1)
 	}
 	m.pmdUnlock()
 	amd64.Invlpg(va)
@@ -194,7 +194,7 @@ func putHuge(head uint64) {
 		fr.Deposit = 0
 		freePageTable(uint64(dep) << phys.PageShift)
 	}
-	putPage(head)
+	dropMapping(head)
 }
 
 // splitHugePMD replaces the huge PMD of the 2 MiB at h by a page table
@@ -212,7 +212,7 @@ func (m *MM) splitHugePMD(pmd *amd64.PTE, h uintptr) {
 	fr := phys.Frames.Meta(head)
 	if phys.Frames.KindOf(head) != phys.KindAnon {
 		m.zapHugePMD(pmd, h, pv)
-		Thp.Split.Add(1)
+		ThpStat.Split.Add(1)
 		return
 	}
 	dep := uint64(fr.Deposit) << phys.PageShift
@@ -235,5 +235,5 @@ func (m *MM) splitHugePMD(pmd *amd64.PTE, h uintptr) {
 	m.pmdLock()
 	phys.StorePTE(pmd, amd64.MakePTE(dep, tableFlags))
 	m.pmdUnlock()
-	Thp.Split.Add(1)
+	ThpStat.Split.Add(1)
 }

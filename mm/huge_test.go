@@ -1,8 +1,10 @@
 package mm
 
 import (
-	"retract/mm/phys"
 	"testing"
+
+	"retract/kernel/clock"
+	"retract/mm/phys"
 )
 
 // TestHeadAndSplit: Head finds the head of a 2 MiB block from any of its
@@ -77,8 +79,8 @@ func TestDelayPoints(t *testing.T) {
 		t.Errorf("a delay above MaxDelay accepted")
 	}
 	var spun uint64
-	SpinHook = func(ns uint64) { spun += ns }
-	defer func() { SpinHook = nil }()
+	spin = func(ns uint64) { spun += ns }
+	defer func() { spin = clock.Spin }()
 	delay(DelayFaultAfterPteOffsetMap)
 	delay(DelayRetractAfterPmdClear)
 	if spun != 250000 {
@@ -87,7 +89,7 @@ func TestDelayPoints(t *testing.T) {
 }
 
 func TestCollapseResultNames(t *testing.T) {
-	names, counts := Collapse.ResultCounts()
+	names, counts := CollapseStat.ResultCounts()
 	if len(names) != int(numCollapseResults) || len(counts) != len(names) {
 		t.Fatalf("%d names, %d counts", len(names), len(counts))
 	}

@@ -18,12 +18,12 @@
 package mm
 
 import (
-	"retract/lockdep"
-	"retract/mm/phys"
 	"sync/atomic"
 	"time"
 
 	"retract/arch/amd64"
+	"retract/lockdep"
+	"retract/mm/phys"
 )
 
 // KhugepagedConfig holds khugepaged's tunables (Linux's
@@ -36,7 +36,7 @@ type KhugepagedConfig struct {
 }
 
 // KhugepagedStats counts what khugepaged did; collapse outcomes by reason
-// are in Collapse.Results.
+// are in CollapseStat.Results.
 type KhugepagedStats struct {
 	Rounds, FullScans, PagesScanned, Attempts atomic.Uint64
 }

@@ -10,9 +10,9 @@ package mm
 
 import (
 	"errors"
-	"retract/mm/phys"
 
 	"retract/arch/amd64"
+	"retract/mm/phys"
 )
 
 // ErrInval is EINVAL: a bad range or flag.
@@ -182,7 +182,7 @@ func (m *MM) mappedProt(pfn uint64, va uintptr, prot Prot) Prot {
 // flushed.
 func putMappings(pages, huges []uint64) {
 	for _, pfn := range pages {
-		putPage(pfn)
+		dropMapping(pfn)
 	}
 	for _, head := range huges {
 		putHuge(head)
@@ -228,19 +228,6 @@ func (m *MM) forEachPTE(start, end uintptr, whole func(pmd *amd64.PTE, h uintptr
 	if changed {
 		FlushUser(m, start, end-start)
 	}
-}
-
-// pmdIfPresent returns the PMD of va if the upper levels exist.
-func (m *MM) pmdIfPresent(va uintptr) *amd64.PTE {
-	e := &phys.Table(m.PML4)[amd64.Index(va, 4)]
-	for level := 3; level >= 2; level-- {
-		v := phys.LoadPTE(e)
-		if !v.Present() {
-			return nil
-		}
-		e = &phys.Table(v.Addr())[amd64.Index(va, level)]
-	}
-	return e
 }
 
 // zapLocked clears every PTE of [start, end), flushes the TLBs of the
@@ -294,16 +281,6 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
 		FlushUser(m, va, amd64.PDESpan)
 		freePageTable(v.Addr())
 	}
-}
-
-// freePageTable frees a PT page that is no longer reachable from any PMD
-// and no longer cached by any CPU's paging-structure caches, and that no
-// lockless walker can hold: a table detached under MmapLock for writing
-// (faults excluded). A table retracted without it goes through
-// PteFreeDefer (collapse.go), which ends here after a grace period.
-func freePageTable(pa uint64) {
-	phys.Frames.Free(pa>>phys.PageShift, 0)
-	UserTables.Add(-1)
 }
 
 // Madvise sets or clears VMA hints (MADV_HUGEPAGE, MADV_NOHUGEPAGE) over

@@ -97,12 +97,6 @@ func PteMkWrite(p amd64.PTE) amd64.PTE { return p | amd64.PTEWrite }
 // PteMkDirty returns p marked dirty, like Linux's pte_mkdirty.
 func PteMkDirty(p amd64.PTE) amd64.PTE { return p | amd64.PTEDirty }
 
-// PteMkYoung returns p marked accessed, like Linux's pte_mkyoung.
-func PteMkYoung(p amd64.PTE) amd64.PTE { return p | amd64.PTEAccessed }
-
-// PteWrprotect returns p with writes forbidden, like Linux's pte_wrprotect.
-func PteWrprotect(p amd64.PTE) amd64.PTE { return p &^ amd64.PTEWrite }
-
 // PmdNone reports whether the PMD (page-directory) entry p is empty, like
 // Linux's pmd_none.
 func PmdNone(p amd64.PTE) bool { return p == 0 }

@@ -12,10 +12,10 @@
 package mm
 
 import (
-	"retract/mm/phys"
 	"runtime"
 
 	"retract/arch/amd64"
+	"retract/mm/phys"
 )
 
 // Load64 reads the 8 bytes at user address va.
@@ -53,24 +53,17 @@ func (m *MM) fixup(va uintptr, write bool, attempt int) error {
 	return m.HandleMMFault(va, write)
 }
 
-// current CR3 of each thread is kept by the scheduler; Use and Unuse set it
-// through this hook (installed by the boot path: sched.SetCR3).
-var setThreadCR3 = func(cr3 uint64) { amd64.WriteCR3(cr3) }
-
-// SetCR3Hook installs the scheduler's per-thread CR3 setter.
-func SetCR3Hook(f func(cr3 uint64)) { setThreadCR3 = f } // wb: boot, before the runtime
-
 // Use makes the calling goroutine run on m's page tables: it locks the
 // goroutine to its thread and gives the thread m's PML4 (the scheduler
 // reloads it on every switch). Pair with Unuse.
 func (m *MM) Use() {
 	runtime.LockOSThread()
-	setThreadCR3(m.PML4)
+	machine.SetCR3(m.PML4)
 }
 
 // Unuse returns the thread to the kernel's page tables.
 func (m *MM) Unuse() {
-	setThreadCR3(phys.BootPML4)
+	machine.SetCR3(phys.BootPML4)
 	runtime.UnlockOSThread()
 }
 

@@ -7,9 +7,10 @@ package mm
 import (
 	"errors"
 	"fmt"
-	"retract/mm/phys"
 	"sort"
 	"strings"
+
+	"retract/mm/phys"
 )
 
 // VMAFlags are the properties of a VMA other than its protection.

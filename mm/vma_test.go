@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"retract/mm/phys"
 	"slices"
 	"testing"
+
+	"retract/mm/phys"
 )
 
 const pg = phys.PageSize

@@ -2,7 +2,7 @@
 //
 //	PML4[va 47:39] -> PDPT[38:30] -> PD[29:21] (the "PMD") -> PT[20:12] (the PTEs)
 //
-// Upper levels are installed under ptAllocLock and never removed while the
+// Upper levels are installed under pageTableLock and never removed while the
 // MM lives. A PT page is different: khugepaged's retract detaches it from
 // its PMD without mmap_lock (the khugepaged issue), which is why a walker
 // reaches PTEs only through PteOffsetMap, inside an RCU read-side section,
@@ -13,30 +13,14 @@
 package mm
 
 import (
-	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/mm/phys"
 	"retract/rcu"
 )
 
 const tableFlags = amd64.PTEPresent | amd64.PTEWrite | amd64.PTEUser
-
-// PMDAlloc returns the PD entry (the PMD) that covers va, allocating the
-// PDPT and PD on the way, and allocating and installing a PT page if the
-// PMD is empty. Like Linux's __pmd_alloc + __pte_alloc.
-func (m *MM) PMDAlloc(va uintptr) (*amd64.PTE, error) {
-	e, err := m.pmdAllocUpper(va)
-	if err != nil {
-		return nil, err
-	}
-	if PmdNone(phys.LoadPTE(e)) {
-		if err := m.install(e, 1); err != nil {
-			return nil, err
-		}
-	}
-	return e, nil
-}
 
 // pmdAllocUpper returns the PMD that covers va, allocating the PDPT and PD
 // on the way but not a PT (the fault path may install a huge PMD instead).
@@ -54,9 +38,22 @@ func (m *MM) pmdAllocUpper(va uintptr) (*amd64.PTE, error) {
 	return e, nil
 }
 
+// pmdIfPresent returns the PMD of va if the upper levels exist.
+func (m *MM) pmdIfPresent(va uintptr) *amd64.PTE {
+	e := &phys.Table(m.PML4)[amd64.Index(va, 4)]
+	for level := 3; level >= 2; level-- {
+		v := phys.LoadPTE(e)
+		if !v.Present() {
+			return nil
+		}
+		e = &phys.Table(v.Addr())[amd64.Index(va, level)]
+	}
+	return e
+}
+
 // install puts a new zeroed table of the given level into the empty entry
 // e, unless another CPU did first (then the new page is freed). For a PT
-// the check-and-store under ptAllocLock (the PMD lock) is what makes it
+// the check-and-store under pageTableLock (the PMD lock) is what makes it
 // exclusive with a huge PMD being installed or a table being retracted.
 func (m *MM) install(e *amd64.PTE, level int) error {
 	pa, ok := phys.AllocUserTable()
@@ -106,6 +103,13 @@ func PteOffsetMap(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
 		rcu.ReadUnlock()
 		return PTEMap{}, false
 	}
+	if PmdBad(v) {
+		// Not a pointer to a page table (pmd_bad): a kernel bug. Linux
+		// clears such an entry; here it is reported and left alone.
+		rcu.ReadUnlock()
+		badPMD(pmd, v)
+		return PTEMap{}, false
+	}
 	f := phys.Frames.Meta(v.Addr() >> phys.PageShift)
 	gen := atomic.LoadUint32(&f.Gen)
 	if phys.LoadPTE(pmd) != v {
@@ -145,18 +149,30 @@ func PteOffsetMapLock(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
 // Load reads the PTE atomically (the MMU may be setting A/D bits).
 func (pm PTEMap) Load() amd64.PTE { return phys.LoadPTE(pm.PTE) }
 
-// Walk returns the PTE that maps va in m (0 if none) without allocating,
-// and the entries of every level on the way, for `pt walk`.
+// Walk returns the entries that map va in m, level by level (PML4 first),
+// and the tables they are in, without allocating, for `pt walk`. The last
+// level, a PT that retract may detach at any moment, is read like any
+// other walker reads it: inside PteOffsetMap's RCU read-side section.
 func (m *MM) Walk(va uintptr) (entries [4]amd64.PTE, tables [4]uint64) {
 	pa := m.PML4
-	for level := 4; level >= 1; level-- {
+	for level := 4; level >= 2; level-- {
 		tables[4-level] = pa
-		e := phys.LoadPTE(&phys.Table(pa)[amd64.Index(va, level)])
-		entries[4-level] = e
-		if !e.Present() || (level == 2 && e.Huge()) {
-			break
+		e := &phys.Table(pa)[amd64.Index(va, level)]
+		v := phys.LoadPTE(e)
+		entries[4-level] = v
+		if !v.Present() || level == 2 && v.Huge() {
+			return
 		}
-		pa = e.Addr()
+		if level == 2 {
+			pm, ok := PteOffsetMap(e, va)
+			if !ok {
+				return // retracted or made huge meanwhile: the PMD as read
+			}
+			tables[3], entries[3] = pm.Table, pm.Load()
+			PteUnmap(pm)
+			return
+		}
+		pa = v.Addr()
 	}
 	return
 }

@@ -6,8 +6,9 @@
 package mm
 
 import (
-	"retract/mm/phys"
 	"sync"
+
+	"retract/mm/phys"
 )
 
 var (

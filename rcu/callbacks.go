@@ -5,11 +5,11 @@
 package rcu
 
 import (
-	"retract/lockdep"
 	"runtime"
 	"sync"
 
 	"retract/arch/amd64"
+	"retract/lockdep"
 )
 
 // Head is embedded in an object that will be freed through Call, like

@@ -5,12 +5,12 @@
 package rcu
 
 import (
-	"retract/lockdep"
 	"runtime"
 	"sync/atomic"
 	"time"
 
 	"retract/arch/amd64"
+	"retract/lockdep"
 )
 
 var (

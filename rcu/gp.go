@@ -16,11 +16,12 @@ package rcu
 
 import (
 	"fmt"
-	"retract/lockdep"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"retract/lockdep"
 )
 
 var (

@@ -5,9 +5,10 @@
 package rcu
 
 import (
-	"retract/lockdep"
 	"sync/atomic"
 	"time"
+
+	"retract/lockdep"
 )
 
 var (

@@ -54,16 +54,24 @@ func ldNesting() int   { return int(This().Nesting) }
 func ldIRQsOn() bool   { return !Bare || Flags()&FlagIF != 0 }
 func ldPreempt() int32 { return This().PreemptCount }
 
-func ldIRQSave() uintptr {
+// ldIRQSave enters atomic context (EnterAtomic: interrupts off, and a
+// goroutine pinned) and packs the state into a word: the IF bit, and bit
+// 0 for "pinned".
+func ldIRQSave() (uintptr, bool) {
 	if !Bare {
-		return 0
+		return 0, true
 	}
-	return SaveFlagsCli() & FlagIF
+	f := EnterAtomic()
+	t := f.rflags & FlagIF
+	if f.pinned {
+		t |= 1
+	}
+	return t, f.rflags&FlagIF != 0
 }
 
-func ldIRQRestore(f uintptr) {
+func ldIRQRestore(t uintptr) {
 	if Bare {
-		RestoreFlags(f)
+		ExitAtomic(AtomicFlags{rflags: t & FlagIF, pinned: t&1 != 0})
 	}
 }
 

@@ -10,9 +10,9 @@ package acpi
 import (
 	"errors"
 	"fmt"
-	"retract/mm/phys"
 
 	"retract/arch/amd64"
+	"retract/mm/phys"
 )
 
 // RSDP is the physical address of the RSDP, set at boot from start_info.

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"retract/mm/phys"
 	"time"
 
 	"retract/kernel/smp"
 	"retract/kernel/stress"
 	"retract/mm"
+	"retract/mm/phys"
 	"retract/rcu"
 )
 
@@ -97,8 +97,8 @@ func benchCollapseFile(w io.Writer) error {
 		return err
 	}
 	var total time.Duration
-	r0, rn0 := mm.Collapse.Retracted.Load(), mm.Collapse.RetractNs.Load()
-	u0, c0 := mm.Collapse.UnmapNs.Load(), mm.Collapse.CopyNs.Load()
+	r0, rn0 := mm.CollapseStat.Retracted.Load(), mm.CollapseStat.RetractNs.Load()
+	u0, c0 := mm.CollapseStat.UnmapNs.Load(), mm.CollapseStat.CopyNs.Load()
 	for i := 0; i < rounds; i++ {
 		for _, m := range mms {
 			if err := touchAll(m, benchBase, mm.HPageNr); err != nil {
@@ -115,14 +115,14 @@ func benchCollapseFile(w io.Writer) error {
 			return err
 		}
 	}
-	tables := mm.Collapse.Retracted.Load() - r0
+	tables := mm.CollapseStat.Retracted.Load() - r0
 	if tables != rounds*mappers {
 		return fmt.Errorf("%d tables retracted, want %d", tables, rounds*mappers)
 	}
 	Line(w, "collapse_file_us_per_2m", float64(total.Microseconds())/rounds, "us")
-	Line(w, "collapse_file_unmap_us", float64(mm.Collapse.UnmapNs.Load()-u0)/1e3/rounds, "us")
-	Line(w, "collapse_file_copy_us", float64(mm.Collapse.CopyNs.Load()-c0)/1e3/rounds, "us")
-	Line(w, "retract_us_per_table", float64(mm.Collapse.RetractNs.Load()-rn0)/1e3/float64(tables), "us")
+	Line(w, "collapse_file_unmap_us", float64(mm.CollapseStat.UnmapNs.Load()-u0)/1e3/rounds, "us")
+	Line(w, "collapse_file_copy_us", float64(mm.CollapseStat.CopyNs.Load()-c0)/1e3/rounds, "us")
+	Line(w, "retract_us_per_table", float64(mm.CollapseStat.RetractNs.Load()-rn0)/1e3/float64(tables), "us")
 	return nil
 }
 

@@ -13,11 +13,11 @@ package cmdargs
 
 import (
 	"fmt"
-	"retract/mm/phys"
 	"strconv"
 	"strings"
 
 	"retract/mm"
+	"retract/mm/phys"
 )
 
 // parseID parses an address-space id (decimal).

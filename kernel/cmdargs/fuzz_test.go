@@ -1,11 +1,11 @@
 package cmdargs
 
 import (
-	"retract/mm/phys"
 	"strings"
 	"testing"
 
 	"retract/mm"
+	"retract/mm/phys"
 )
 
 // FuzzParse feeds every parser the words of one line. The properties: no

@@ -6,6 +6,7 @@ package cmdargs
 import (
 	"errors"
 	"fmt"
+
 	"retract/mm/phys"
 )
 

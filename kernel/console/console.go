@@ -13,9 +13,9 @@ package console
 
 import (
 	"github.com/usbarmory/tamago/soc/intel/uart"
-	"retract/lockdep"
 
 	"retract/arch/amd64"
+	"retract/lockdep"
 )
 
 // COM1 on every PC-compatible machine, microvm included.

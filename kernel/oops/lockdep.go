@@ -43,6 +43,14 @@ func LockdepReport(r lockdep.Report) {
 		line("lockdep:   and in interrupt context at:", 0, "", 0, "")
 		pcs("lockdep:     ", r.OtherPC[:])
 		console.WriteString("lockdep:   an interrupt arriving while the first holds it spins forever: take it with LockIRQ\n")
+	case lockdep.SleepInAtomic:
+		var c console.Msg
+		c.S("lockdep:   ").S(r.Class.Name()).S(" taken with")
+		if r.Context.IRQsOff {
+			c.S(" interrupts off,")
+		}
+		c.S(" preempt count ").I(int64(r.Context.Preempt)).S(", trap nesting ").I(int64(r.Context.Nesting)).S(":\n").Print()
+		pcs("lockdep:     ", r.PC[:])
 	case lockdep.Recursive:
 		line("lockdep:   ", r.Class, " taken again by its holder:", 0, "")
 		pcs("lockdep:     ", r.PC[:])

@@ -14,11 +14,11 @@ package oops
 
 import (
 	"bytes"
-	"retract/mm/phys"
 	"sync/atomic"
 
 	"retract/arch/amd64"
 	"retract/kernel/console"
+	"retract/mm/phys"
 )
 
 // Symbols is the kernel's symbol table, built after the runtime starts

@@ -3,10 +3,10 @@
 package sched
 
 import (
-	"retract/mm/phys"
 	"unsafe"
 
 	"retract/arch/amd64"
+	"retract/mm/phys"
 )
 
 // MaxThreads bounds the thread table.

@@ -3,11 +3,11 @@
 package smp
 
 import (
-	"retract/lockdep"
 	"sync/atomic"
 	"unsafe"
 
 	"retract/arch/amd64"
+	"retract/lockdep"
 )
 
 // Func is what CallOn runs on the target CPU, in trap context.

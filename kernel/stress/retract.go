@@ -15,13 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"retract/mm/phys"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"retract/mm"
+	"retract/mm/phys"
 	"retract/rcu"
 )
 
@@ -53,7 +53,7 @@ type RetractResult struct {
 	Duration                 time.Duration
 	Accesses, Reads, Writes  uint64
 	Faults, Retries          uint64 // fault-path attempts that started over (PteSame, pmd_same, collapse)
-	Detached                 uint64 // retries where the fault held a retracted table (the seed's case)
+	RetractedRetries         uint64 // retries where the fault held a retracted table (the seed's case)
 	Collapses, Splits        uint64
 	CollapseFailures         uint64
 	CollapseTime             time.Duration // total time in File.Collapse
@@ -74,7 +74,7 @@ func (r RetractResult) String() string {
 	return fmt.Sprintf("%.1fs: %d accesses (%d reads, %d writes), %d faults, %d retries (%d on a retracted table), "+
 		"%d collapses (%d failed), %d splits, %d tables retracted (%d skipped), freed %d after a grace period and %d at once, "+
 		"%d violations, %d data errors, %d access errors; %d µs per collapse",
-		r.Duration.Seconds(), r.Accesses, r.Reads, r.Writes, r.Faults, r.Retries, r.Detached,
+		r.Duration.Seconds(), r.Accesses, r.Reads, r.Writes, r.Faults, r.Retries, r.RetractedRetries,
 		r.Collapses, r.CollapseFailures, r.Splits, r.Retracts, r.RetractSkipped, r.FreedRCU, r.FreedUnsafe,
 		r.Violations, r.DataErrors, r.AccessErrors, r.CollapseMicros())
 }
@@ -223,7 +223,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 			return true
 		}
 		for _, m := range mms {
-			if m.Stats.Detached.Load() != 0 {
+			if m.Stats.RetractedRetries.Load() != 0 {
 				return true
 			}
 		}
@@ -279,7 +279,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	for _, m := range mms {
 		res.Faults += m.Stats.Faults.Load()
 		res.Retries += m.Stats.Retries.Load()
-		res.Detached += m.Stats.Detached.Load()
+		res.RetractedRetries += m.Stats.RetractedRetries.Load()
 	}
 	for _, m := range mms {
 		m.Destroy()
@@ -303,7 +303,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 type counts struct{ retracted, skipped, freedRCU, freedUnsafe uint64 }
 
 func collapseCounts() counts {
-	c := &mm.Collapse
+	c := &mm.CollapseStat
 	return counts{c.Retracted.Load(), c.RetractSkipped.Load(), c.FreedRCU.Load(), c.FreedUnsafe.Load()}
 }
 

@@ -3,13 +3,13 @@
 package suites
 
 import (
-	"retract/mm/phys"
 	"unsafe"
 
 	"retract/arch/amd64"
 	"retract/boot"
 	"retract/kernel/ktest"
 	"retract/kernel/trap"
+	"retract/mm/phys"
 )
 
 func init() {

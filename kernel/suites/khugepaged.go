@@ -11,13 +11,13 @@ package suites
 
 import (
 	"math/rand/v2"
-	"retract/mm/phys"
 	"sync"
 	"time"
 
 	"retract/kernel/ktest"
 	"retract/kernel/smp"
 	"retract/mm"
+	"retract/mm/phys"
 	"retract/rcu"
 )
 
@@ -98,7 +98,7 @@ func testAnonCollapse(t *ktest.T) {
 			t.Fatalf("before collapse the range should be mapped by a page table")
 		}
 		anon0 := phys.Frames.Stats().ByKind[phys.KindAnon]
-		ok0 := mm.Collapse.Anon.Load()
+		ok0 := mm.CollapseStat.Anon.Load()
 		if r := m.CollapseAnon(base, 0); r != mm.CollapseOK {
 			t.Fatalf("CollapseAnon: %v", r)
 		}
@@ -106,7 +106,7 @@ func testAnonCollapse(t *ktest.T) {
 		if !huge {
 			t.Fatalf("after collapse the PMD should map a 2 MiB page, it holds %#x", pmd)
 		}
-		if n := mm.Collapse.Anon.Load() - ok0; n != 1 {
+		if n := mm.CollapseStat.Anon.Load() - ok0; n != 1 {
 			t.Errorf("anon collapses counted: %d, want 1", n)
 		}
 		if a := phys.Frames.Stats().ByKind[phys.KindAnon]; a != anon0 {
@@ -118,11 +118,11 @@ func testAnonCollapse(t *ktest.T) {
 			t.Errorf("second CollapseAnon: %v, want already_huge", r)
 		}
 		// munmap of the upper half splits the huge PMD with the deposited table.
-		split0 := mm.Thp.Split.Load()
+		split0 := mm.ThpStat.Split.Load()
 		if err := m.Munmap(base+mm.HPageSize/2, mm.HPageSize/2); err != nil {
 			t.Fatalf("Munmap: %v", err)
 		}
-		if _, _, table := pmdOf(m, base); !table || mm.Thp.Split.Load() == split0 {
+		if _, _, table := pmdOf(m, base); !table || mm.ThpStat.Split.Load() == split0 {
 			t.Errorf("a partial munmap should split the huge PMD into a page table")
 		}
 		check(t, m, base, mm.HPageNr/2, 1, "after split")
@@ -137,11 +137,11 @@ func testAnonExceedNone(t *ktest.T) {
 		base, _ := m.Mmap(hugeBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
 		fill(t, m, base, 10, 2)
 		pmd0, _, _ := pmdOf(m, base)
-		n0 := mm.Collapse.Results[mm.CollapseExceedNone].Load()
+		n0 := mm.CollapseStat.Results[mm.CollapseExceedNone].Load()
 		if r := m.CollapseAnon(base, 100); r != mm.CollapseExceedNone {
 			t.Fatalf("CollapseAnon with 502 empty PTEs and max_ptes_none 100: %v, want exceed_none", r)
 		}
-		if mm.Collapse.Results[mm.CollapseExceedNone].Load() != n0+1 {
+		if mm.CollapseStat.Results[mm.CollapseExceedNone].Load() != n0+1 {
 			t.Errorf("the failure was not counted")
 		}
 		if pmd, _, _ := pmdOf(m, base); pmd != pmd0 {
@@ -168,9 +168,9 @@ func testAnonHugeFault(t *ktest.T) {
 		if err := m.Madvise(base, mm.HPageSize, mm.VMHugepage, 0); err != nil {
 			t.Fatalf("Madvise: %v", err)
 		}
-		f0 := mm.Thp.FaultAlloc.Load()
+		f0 := mm.ThpStat.FaultAlloc.Load()
 		fill(t, m, base, mm.HPageNr, 3)
-		if _, huge, _ := pmdOf(m, base); !huge || mm.Thp.FaultAlloc.Load() != f0+1 {
+		if _, huge, _ := pmdOf(m, base); !huge || mm.ThpStat.FaultAlloc.Load() != f0+1 {
 			t.Fatalf("the first touch of a HUGEPAGE range should map one 2 MiB page")
 		}
 		check(t, m, base, mm.HPageNr, 3, "huge page")
@@ -193,12 +193,12 @@ func testKhugepagedThread(t *ktest.T) {
 		base, _ := m.Mmap(hugeBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
 		fill(t, m, base, 300, 4)
 		defer runKhugepaged()()
-		a0 := mm.Collapse.Anon.Load()
+		a0 := mm.CollapseStat.Anon.Load()
 		if err := m.Madvise(base, mm.HPageSize, mm.VMHugepage, 0); err != nil { // registers the mm
 			t.Fatalf("Madvise: %v", err)
 		}
 		// The count follows the PMD store: wait for both.
-		if !waitFor(func() bool { _, huge, _ := pmdOf(m, base); return huge && mm.Collapse.Anon.Load() != a0 }) {
+		if !waitFor(func() bool { _, huge, _ := pmdOf(m, base); return huge && mm.CollapseStat.Anon.Load() != a0 }) {
 			t.Fatalf("khugepaged did not collapse the range in 2 minutes (%d rounds, %d attempts)",
 				mm.KhugepagedStat.Rounds.Load(), mm.KhugepagedStat.Attempts.Load())
 		}
@@ -216,15 +216,15 @@ func testKhugepagedFile(t *ktest.T) {
 			fill(t, a, hugeBase, mm.HPageNr, 10)
 			check(t, b, hugeBase, 16, 10, "mm b before")
 			defer runKhugepaged()()
-			f0, r0 := mm.Collapse.File.Load(), mm.Collapse.Retracted.Load()
+			f0, r0 := mm.CollapseStat.File.Load(), mm.CollapseStat.Retracted.Load()
 			if err := a.Madvise(hugeBase, mm.HPageSize, mm.VMHugepage, 0); err != nil {
 				t.Fatalf("Madvise: %v", err)
 			}
-			if !waitFor(func() bool { return file.IsHuge(0) && mm.Collapse.File.Load() != f0 }) {
+			if !waitFor(func() bool { return file.IsHuge(0) && mm.CollapseStat.File.Load() != f0 }) {
 				t.Fatalf("khugepaged did not collapse the file range in 2 minutes")
 			}
 			mm.Khugepaged.Enabled.Store(false)
-			if n := mm.Collapse.Retracted.Load() - r0; n != 2 {
+			if n := mm.CollapseStat.Retracted.Load() - r0; n != 2 {
 				t.Errorf("%d tables retracted, want 2 (both mappings)", n)
 			}
 			check(t, b, hugeBase, mm.HPageNr, 10, "mm b after khugepaged")
@@ -286,11 +286,11 @@ func testFileCollapse(t *ktest.T) {
 		twoMappers(t, file, true, func(a, b *mm.MM) {
 			fill(t, a, hugeBase, mm.HPageNr, 5)
 			fill(t, b, hugeBase, mm.HPageNr, 6)
-			r0, f0 := mm.Collapse.Retracted.Load(), mm.Collapse.File.Load()
+			r0, f0 := mm.CollapseStat.Retracted.Load(), mm.CollapseStat.File.Load()
 			if r := file.Collapse(0, 0); r != mm.CollapseOK {
 				t.Fatalf("Collapse: %v", r)
 			}
-			if n := mm.Collapse.Retracted.Load() - r0; n != 2 || mm.Collapse.File.Load() != f0+1 {
+			if n := mm.CollapseStat.Retracted.Load() - r0; n != 2 || mm.CollapseStat.File.Load() != f0+1 {
 				t.Errorf("%d tables retracted, want 2 (one per mapping)", n)
 			}
 			for _, m := range []*mm.MM{a, b} {
@@ -336,13 +336,13 @@ func testFilePrivateSkip(t *ktest.T) {
 			b.Store64(hugeBase+5*phys.PageSize, 0xc0)
 			b.Load64(hugeBase + 9*phys.PageSize)
 			b.Unuse()
-			r0, s0 := mm.Collapse.Retracted.Load(), mm.Collapse.RetractSkipped.Load()
+			r0, s0 := mm.CollapseStat.Retracted.Load(), mm.CollapseStat.RetractSkipped.Load()
 			if r := file.Collapse(0, 0); r != mm.CollapseOK {
 				t.Fatalf("Collapse: %v", r)
 			}
-			if mm.Collapse.Retracted.Load()-r0 != 1 || mm.Collapse.RetractSkipped.Load()-s0 != 1 {
+			if mm.CollapseStat.Retracted.Load()-r0 != 1 || mm.CollapseStat.RetractSkipped.Load()-s0 != 1 {
 				t.Errorf("want the shared mapping's table retracted and the private one's skipped (it maps a COW page): %d retracted, %d skipped",
-					mm.Collapse.Retracted.Load()-r0, mm.Collapse.RetractSkipped.Load()-s0)
+					mm.CollapseStat.Retracted.Load()-r0, mm.CollapseStat.RetractSkipped.Load()-s0)
 			}
 			b.Use()
 			v, err := b.Load64(hugeBase + 5*phys.PageSize)
@@ -375,11 +375,11 @@ func testPteMappedTHP(t *ktest.T) {
 				t.Fatalf("with a split VMA the huge page should be mapped by PTEs")
 			}
 			b.Mprotect(hugeBase+mm.HPageSize/2, phys.PageSize, mm.ProtRead|mm.ProtWrite) // the VMAs merge again
-			p0 := mm.Collapse.PteMapped.Load()
+			p0 := mm.CollapseStat.PteMapped.Load()
 			if r := b.CollapsePteMappedTHP(hugeBase, true); r != mm.CollapseOK {
 				t.Fatalf("CollapsePteMappedTHP: %v", r)
 			}
-			if _, huge, _ := pmdOf(b, hugeBase); !huge || mm.Collapse.PteMapped.Load() != p0+1 {
+			if _, huge, _ := pmdOf(b, hugeBase); !huge || mm.CollapseStat.PteMapped.Load() != p0+1 {
 				t.Errorf("CollapsePteMappedTHP should install one huge PMD")
 			}
 			check(t, b, hugeBase, mm.HPageNr, 8, "PMD-mapped")
@@ -400,8 +400,26 @@ func testFragmented(t *ktest.T) {
 			}
 			held = append(held, pfn)
 		}
+		// Give back all but one 4 KiB of a few of them: small frames
+		// above the kernel's reserve (user memory never takes it), and
+		// still no free 2 MiB block (each keeps one frame allocated).
+		var pins []uint64
+		for k := 0; k < int(phys.Frames.Reserve/(mm.HPageNr-1))+2 && len(held) > 0; k++ {
+			pfn := held[len(held)-1]
+			held = held[:len(held)-1]
+			phys.Frames.Split(pfn, mm.HPageOrder)
+			for i := uint64(1); i < mm.HPageNr; i++ {
+				phys.Frames.Free(pfn+i, 0)
+			}
+			pins = append(pins, pfn)
+		}
+		defer func() {
+			for _, pfn := range pins {
+				phys.Frames.Free(pfn, 0)
+			}
+		}()
 		t.Logf("holding %d 2 MiB blocks; %d KiB free in smaller blocks", len(held), phys.Frames.Stats().Free*4)
-		n0, fb0 := mm.Collapse.Results[mm.CollapseAllocFailed].Load(), mm.Thp.FaultFallback.Load()
+		n0, fb0 := mm.CollapseStat.Results[mm.CollapseAllocFailed].Load(), mm.ThpStat.FaultFallback.Load()
 		r := m.CollapseAnon(base, mm.HPageNr-1)
 		m.Madvise(base+mm.HPageSize, mm.HPageSize, mm.VMHugepage, 0)
 		m.Use()
@@ -411,10 +429,10 @@ func testFragmented(t *ktest.T) {
 		for _, pfn := range held {
 			phys.Frames.Free(pfn, mm.HPageOrder)
 		}
-		if r != mm.CollapseAllocFailed || mm.Collapse.Results[mm.CollapseAllocFailed].Load() != n0+1 {
+		if r != mm.CollapseAllocFailed || mm.CollapseStat.Results[mm.CollapseAllocFailed].Load() != n0+1 {
 			t.Errorf("CollapseAnon without a free 2 MiB block: %v, want alloc_failed (counted)", r)
 		}
-		if err != nil || !table || mm.Thp.FaultFallback.Load() != fb0+1 {
+		if err != nil || !table || mm.ThpStat.FaultFallback.Load() != fb0+1 {
 			t.Errorf("a huge fault without a free 2 MiB block should fall back to 4 KiB pages (%v, table %v)", err, table)
 		}
 		check(t, m, base, 64, 9, "after the failed collapse")
@@ -550,7 +568,7 @@ func testHugeModel(t *ktest.T) {
 				t.Errorf("final: page %d reads %#x, %v; model %#x", i, v, err, model[i].val)
 			}
 		}
-		t.Logf("ops: %v; huge faults %d, splits %d", counts, mm.Thp.FaultAlloc.Load(), mm.Thp.Split.Load())
+		t.Logf("ops: %v; huge faults %d, splits %d", counts, mm.ThpStat.FaultAlloc.Load(), mm.ThpStat.Split.Load())
 	})
 }
 

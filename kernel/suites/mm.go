@@ -8,7 +8,6 @@ package suites
 import (
 	"errors"
 	"math/rand/v2"
-	"retract/mm/phys"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 	"retract/kernel/ktest"
 	"retract/kernel/smp"
 	"retract/mm"
+	"retract/mm/phys"
 )
 
 func init() {
@@ -521,7 +521,7 @@ func testOOM(t *ktest.T) {
 		}
 		free := phys.Frames.Stats().Free
 		t.Logf("%d pages (%d MiB) written before ENOMEM; %d frames free, reserve %d, %d huge faults fell back to 4 KiB",
-			touched, touched*phys.PageSize>>20, free, reserve, mm.Thp.FaultFallback.Load())
+			touched, touched*phys.PageSize>>20, free, reserve, mm.ThpStat.FaultFallback.Load())
 		if free+64 < reserve {
 			t.Errorf("only %d frames free at ENOMEM: user memory took the kernel's reserve of %d", free, reserve)
 		}

@@ -3,7 +3,6 @@
 package suites
 
 import (
-	"retract/mm/phys"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"retract/kernel/cmdline"
 	"retract/kernel/ktest"
 	"retract/kernel/smp"
+	"retract/mm/phys"
 	"retract/rcu"
 )
 

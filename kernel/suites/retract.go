@@ -93,10 +93,10 @@ func retractCase(t *ktest.T, unsafe bool, faultUs, retractUs uint64) {
 	mm.SetDelay(mm.DelayFaultAfterPteOffsetMap.String(), faultUs)
 	mm.SetDelay(mm.DelayRetractAfterPmdClear.String(), retractUs)
 
-	u0, c0, r0 := mm.Collapse.UnmapNs.Load(), mm.Collapse.CopyNs.Load(), mm.Collapse.RetractNs.Load()
+	u0, c0, r0 := mm.CollapseStat.UnmapNs.Load(), mm.CollapseStat.CopyNs.Load(), mm.CollapseStat.RetractNs.Load()
 	defer func() {
 		t.Logf("collapse phases: unmap %d ms, copy %d ms, retract %d ms in total",
-			(mm.Collapse.UnmapNs.Load()-u0)/1e6, (mm.Collapse.CopyNs.Load()-c0)/1e6, (mm.Collapse.RetractNs.Load()-r0)/1e6)
+			(mm.CollapseStat.UnmapNs.Load()-u0)/1e6, (mm.CollapseStat.CopyNs.Load()-c0)/1e6, (mm.CollapseStat.RetractNs.Load()-r0)/1e6)
 	}()
 	res, err := stress.Retract(stress.RetractConfig{
 		Duration:   retractSeconds(),
@@ -145,7 +145,7 @@ func retractCase(t *ktest.T, unsafe bool, faultUs, retractUs uint64) {
 	if res.FreedUnsafe != 0 {
 		t.Errorf("%d tables freed without a grace period in RCU mode", res.FreedUnsafe)
 	}
-	if faultUs > 0 && (res.Retries == 0 || res.Detached == 0) {
-		t.Errorf("%d faults retried, %d of them on a retracted table: the race did not happen", res.Retries, res.Detached)
+	if faultUs > 0 && (res.Retries == 0 || res.RetractedRetries == 0) {
+		t.Errorf("%d faults retried, %d of them on a retracted table: the race did not happen", res.Retries, res.RetractedRetries)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"retract/mm/phys"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"retract/kernel/ktest"
 	"retract/kernel/sched"
 	"retract/kernel/sys"
+	"retract/mm/phys"
 )
 
 func init() {

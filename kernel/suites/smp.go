@@ -4,7 +4,6 @@
 package suites
 
 import (
-	"retract/mm/phys"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"retract/kernel/ktest"
 	"retract/kernel/sched"
 	"retract/kernel/smp"
+	"retract/mm/phys"
 )
 
 func init() {

@@ -7,7 +7,6 @@
 package suites
 
 import (
-	"retract/mm/phys"
 	"sync"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"retract/kernel/smp"
 	"retract/kernel/stress"
 	"retract/mm"
+	"retract/mm/phys"
 	"retract/rcu"
 )
 

@@ -5,7 +5,6 @@
 package suites
 
 import (
-	"retract/mm/phys"
 	"syscall"
 	"time"
 	"unsafe"
@@ -13,6 +12,7 @@ import (
 	"retract/arch/amd64"
 	"retract/kernel/ktest"
 	"retract/kernel/sys"
+	"retract/mm/phys"
 )
 
 func init() {

@@ -5,12 +5,12 @@
 package sys
 
 import (
-	"retract/lockdep"
 	"unsafe"
 
 	"retract/arch/amd64"
 	"retract/kernel/console"
 	"retract/kernel/sched"
+	"retract/lockdep"
 )
 
 const maxFDs = 64

@@ -8,11 +8,11 @@
 package sys
 
 import (
-	"retract/mm/phys"
 	"sync/atomic"
 	"unsafe"
 
 	"retract/arch/amd64"
+	"retract/mm/phys"
 )
 
 func valid(a, n uint64) bool { return phys.KernelValid(uintptr(a), uintptr(n)) }

@@ -8,7 +8,6 @@ package trap
 
 import (
 	"github.com/usbarmory/tamago/soc/intel/ioapic"
-	"retract/mm/phys"
 
 	"retract/arch/amd64"
 	"retract/kernel/console"
@@ -16,6 +15,7 @@ import (
 	"retract/kernel/sched"
 	"retract/kernel/sys"
 	"retract/kernel/watchdog"
+	"retract/mm/phys"
 	"retract/rcu"
 )
 

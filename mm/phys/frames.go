@@ -18,11 +18,11 @@
 package phys
 
 import (
-	"retract/lockdep"
 	"sync/atomic"
 	"unsafe"
 
 	"retract/arch/amd64"
+	"retract/lockdep"
 )
 
 // PageSize is the size of a frame.

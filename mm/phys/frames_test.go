@@ -360,4 +360,3 @@ func TestSplitRefusesNonHead(t *testing.T) {
 	}()
 	a.Split(huge+1, 9)
 }
-

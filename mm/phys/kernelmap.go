@@ -50,16 +50,20 @@ var kernelMapLock amd64.SpinLock
 
 // FlushKernel invalidates the TLB entries for [va, va+n) on every CPU that
 // may hold them and returns when they have. It starts as a local INVLPG;
-// the boot path installs smp.FlushKernel, the shootdown, once the APs run.
-// Callers must not hold a spinlock (the shootdown waits for other CPUs).
-var FlushKernel = func(va, n uintptr) {
+// the boot path installs smp.FlushKernel, the shootdown, once the APs run
+// (SetFlushKernel: smp imports this package, so it cannot be called
+// directly). Callers must not hold a spinlock (the shootdown waits for
+// other CPUs).
+func FlushKernel(va, n uintptr) { flushKernel(va, n) }
+
+var flushKernel = func(va, n uintptr) {
 	for a := va; a < va+n; a += PageSize {
 		amd64.Invlpg(a)
 	}
 }
 
-// SetFlushKernel installs the shootdown (boot path).
-func SetFlushKernel(f func(va, n uintptr)) { FlushKernel = f } // wb: boot, before the runtime
+// SetFlushKernel installs the shootdown (boot path, before the runtime).
+func SetFlushKernel(f func(va, n uintptr)) { flushKernel = f } // wb: boot, before the runtime
 
 // identity converts a physical address to a pointer through the identity map.
 //

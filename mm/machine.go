@@ -1,0 +1,32 @@
+// machine.go: the two services mm needs from packages that import it —
+// the scheduler (a thread's CR3) and smp (TLB shootdown) — installed once
+// by the boot path (SetMachine). Everything else mm needs it imports.
+
+package mm
+
+import "retract/arch/amd64"
+
+// Machine is what the boot path installs.
+type Machine struct {
+	// FlushUser invalidates [va, va+n) of m on every CPU in m's CPUMask
+	// and returns when they have (the shootdown: smp.FlushMask). It must
+	// not be called with a spinlock held that another CPU may spin on
+	// with interrupts off.
+	FlushUser func(m *MM, va, n uintptr)
+	// SetCR3 gives the calling thread the page tables at cr3 and loads
+	// them; the scheduler reloads them on every switch (sched.SetCR3).
+	SetCR3 func(cr3 uint64)
+}
+
+// machine starts with single-CPU stand-ins (host tests, early boot).
+var machine = Machine{
+	FlushUser: func(m *MM, va, n uintptr) { amd64.WriteCR3(amd64.ReadCR3()) },
+	SetCR3:    amd64.WriteCR3,
+}
+
+// SetMachine installs the kernel's services (boot path, before the Go
+// runtime starts).
+func SetMachine(mc Machine) { machine = mc } // wb: boot, before the runtime
+
+// FlushUser invalidates [va, va+n) of m on every CPU that may cache it.
+func FlushUser(m *MM, va, n uintptr) { machine.FlushUser(m, va, n) }
