@@ -7,11 +7,11 @@ import "sync/atomic"
 // Machine answers lockdep's questions about the running context. Every
 // function must be callable in trap context without allocating.
 type Machine struct {
-	CPU       func() int     // the running CPU, 0..MaxCPUs-1
-	Nesting   func() int     // trap nesting: 0 in goroutines (process context)
-	IRQsOn    func() bool    // interrupts enabled
-	Preempt   func() int32   // preempt count (RCU readers and pinned sections raise it)
-	G         func() uintptr // the running goroutine (its g), for sleeping locks
+	CPU     func() int     // the running CPU, 0..MaxCPUs-1
+	Nesting func() int     // trap nesting: 0 in goroutines (process context)
+	IRQsOn  func() bool    // interrupts enabled
+	Preempt func() int32   // preempt count (RCU readers and pinned sections raise it)
+	G       func() uintptr // the running goroutine (its g), for sleeping locks
 	// IRQSave enters atomic context — interrupts off and, for a
 	// goroutine, Go preemption off too (with interrupts off alone the Go
 	// scheduler could still switch goroutines on this thread at a function
