@@ -13,7 +13,8 @@ ACCEL   ?= auto
 APPEND  ?=
 export CPUS MEM MACHINE ACCEL APPEND
 
-# The kernel is an ordinary linux/amd64 static Go binary linked low (DESIGN §4).
+# The kernel is an ordinary linux/amd64 static Go binary linked low
+# (docs/architecture.md §2 shows the layout).
 KERNEL_ENV   := GOOS=linux GOARCH=amd64 CGO_ENABLED=0
 KERNEL_FLAGS := -ldflags "-T 0x201000"
 

@@ -22,7 +22,8 @@ import (
 )
 
 // Environment: GODEBUG settings that keep the runtime inside what the
-// kernel emulates (DESIGN §3; docs/runtime.md explains each).
+// kernel emulates (docs/syscalls.md lists them; docs/architecture.md §1
+// explains the idea).
 var env = [...]string{
 	"GODEBUG=asyncpreemptoff=1,decoratemappings=0,updatemaxprocs=0,containermaxprocs=0",
 	"GOTRACEBACK=all",

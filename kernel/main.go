@@ -145,6 +145,13 @@ func runTests(names []string) int {
 	}
 	fmt.Printf("retract: tests done: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	unexpected := lockdep.Unexpected()
+	if lockdep.Enabled {
+		// The order the validator learned, for the harness to check
+		// against docs/locking.md.
+		for _, e := range lockdep.Edges() {
+			fmt.Printf("lockdep: order %s -> %s\n", e[0], e[1])
+		}
+	}
 	fmt.Printf("retract: lockdep: %d unexpected problems (%d provoked on purpose)\n", unexpected, lockdep.Total()-unexpected)
 	if failed > 0 || len(errs) > 0 || unexpected > 0 {
 		power.Exit(power.TestsFailed)

@@ -1,14 +1,10 @@
 // aspace.go: user address spaces (Linux's mm_struct).
 //
 // An MM owns a PML4 whose entry 0 points at the kernel's one shared PDPT
-// (the identity map and the Go heap window, DESIGN §4) and whose entries
-// 1-255 map the user range [512 GiB, 128 TiB). Its page-table pages are
-// frames of kind KindPageTable whose metadata names the MM as owner.
-//
-// Locking (in order): MmapLock (a sleeping RW lock, like mmap_lock: the VMA
-// set; faults hold it for reading) -> pageTableLock (a spinlock, like
-// page_table_lock: installing PDPT/PD/PT pages) -> a page table's PTL (the
-// split ptlock in its frame metadata: its PTEs) -> the frame allocator.
+// (the identity map and the Go heap window; see docs/architecture.md §2)
+// and whose entries 1-255 map the user range [512 GiB, 128 TiB). Its
+// page-table pages are frames of kind KindPageTable whose metadata names
+// the MM as owner. Locking: see the package doc and docs/locking.md.
 
 // trapctx: process context only
 
@@ -38,7 +34,11 @@ type MM struct {
 	MmapLock lockdep.RWMutex
 	VMAs     VMASet
 
-	pageTableLock amd64.SpinLock // installing upper-level tables (like page_table_lock)
+	// pageTableLock, like Linux's mm->page_table_lock, is the PMD lock of
+	// every PMD of this mm (pmdLock takes it): a PMD changes between none,
+	// table and huge only under it, and upper-level tables are installed
+	// under it.
+	pageTableLock amd64.SpinLock
 
 	// CPUMask has a bit for every CPU that has loaded this PML4 (like
 	// mm_cpumask): the CPUs a TLB flush must reach. Bits are never
@@ -65,6 +65,11 @@ type FaultStats struct {
 // included): tests check it returns to its starting value.
 var UserTables atomic.Int64
 
+// The registry of address spaces. mms and nextID are protected by mmsMu,
+// except that ByPML4 reads a slot of mms without it, in trap context: a
+// thread only runs on the PML4 of an mm that is alive (Destroy's caller
+// guarantees that no thread uses it any more), so that slot is stable
+// while the thread runs.
 var (
 	mmsMu  lockdep.Mutex
 	mms    [256]*MM // by ID; slot 0 unused

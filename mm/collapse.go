@@ -13,13 +13,12 @@
 //	File.SplitHugePage    split_huge_page for the page cache (the stress
 //	                      test's way back to small pages)
 //
-// The retract steps are the subject of the whole kernel: a table detached
-// while other CPUs' faults may hold pointers into it (they took them with
-// PteOffsetMap, under rcu.ReadLock) is freed only after a grace period
-// (PteFreeDefer). RetractUnsafe frees it at once instead — the bug.
+//	MadviseCollapse       madvise_collapse (MADV_COLLAPSE): one of the three
+//	                      for each 2 MiB of a range, now
 //
-// Lock order here: File.collapseMu -> File.immapMu -> MM.pageTableLock (the
-// PMD lock) -> a PT's PTL. File.mu is taken alone.
+// The retract steps (retract.go) are the subject of the whole kernel.
+// Locks: docs/locking.md (collapseMu, then immapMu, then the PMD lock and
+// the PTL).
 
 // trapctx: process context only
 
@@ -282,6 +281,9 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
 // drops the mappings' references. Preconditions: the range is marked
 // (beginRange), so no fault maps those pages again meanwhile.
 func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
+	if !f.Collapsing(index) {
+		panic("mm: unmapRange of a range that is not marked (beginRange)")
+	}
 	f.immapMu.Lock()
 	defer f.immapMu.Unlock()
 	for _, e := range f.immap {

@@ -1,4 +1,4 @@
-// delay.go: race-widening delay points (DESIGN §12). A delay point is a
+// delay.go: race-widening delay points (docs/retract.md). A delay point is a
 // named place in the fault or retract path where the CPU spins for a set
 // number of microseconds, so that the window of a race becomes wide enough
 // to hit at will. They are off (0) by default; `delay=` on the command

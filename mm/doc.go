@@ -1,49 +1,60 @@
-// Package mm owns physical memory and page tables: the frame allocator
-// (frames.go: a buddy allocator whose metadata array lives outside the Go
-// heap, like Linux's struct page array), the kernel half of every address
-// space (kernelmap.go: the identity map of RAM and the Go heap window), and
-// user address spaces (aspace.go, vma.go, walk.go, fault.go, uaccess.go):
-// VMAs, page tables the MMU walks, and the page-fault handler; files and
-// their page cache (file.go); huge pages, collapse, retract and khugepaged
-// (huge.go, collapse.go, khugepaged.go); race-widening delays (delay.go).
+// Package mm owns user address spaces: the MM (aspace.go) and its VMAs
+// (vma.go), the page tables the MMU walks (walk.go, pte.go), the page-fault
+// handler (fault.go), uaccess (uaccess.go), files and their page cache with
+// the reverse map of who maps them (file.go, page.go), huge pages
+// (huge.go), collapse and retract (collapse.go, retract.go), khugepaged
+// (khugepaged.go), and the teaching instruments — the table check, the
+// violation report, the retract log and the delay points (debug.go,
+// delay.go). Physical memory — frames, their metadata, the kernel's own
+// mappings — is package mm/phys.
+//
+// Everything here is process context (goroutines), except ByPML4 and
+// NoteCR3 (cpumask.go), which the scheduler calls in trap context.
 //
 // # Lock order
 //
-//	File.collapseMu      one collapse or split of a file at a time (collapse.go)
-//	File.immapMu         the file's i_mmap; held across rmap walks
-//	MM.MmapLock          sleeping RW lock, like mmap_lock (VMAs; faults read-lock it)
-//	  MM.pageTableLock     spinlock, like pmd_lock/page_table_lock: a PMD changing
-//	                     between none, table and huge; taken with pmdLock, in
-//	                     atomic context (preemption and Go preemption off)
-//	  Frame.PTL          a PT page's split lock, like ptdesc->ptl (its PTEs);
-//	                     taken inside the RCU read side or under pmdLock
-//	rcu read side        PteOffsetMap holds it from mapping a PT until PteUnmap
-//	File.mu              the page cache; taken alone
-//	kernelMapLock        spinlock (heap-window page tables); may call the allocator
-//	Allocator.lock       taken with interrupts off; a leaf
+// The whole kernel's order is docs/locking.md (checked by the tests
+// against the order the lock validator learns at run time). mm's part:
 //
-// The allocator and the heap window run in trap context too (the Go
-// runtime's mmap, demand paging of the heap); the user-space half is
-// process context only. A TLB shootdown may wait for other CPUs while the
-// PMD lock and a PTL are held (PmdpCollapseFlush, as in Linux): both are
-// taken with interrupts on, so a CPU spinning on them still answers the
-// IPI. None waits under a lock taken with interrupts off.
+//	File.collapseMu        sleeping; one collapse or split of a file at a time
+//	  File.immapMu         sleeping, like i_mmap_rwsem; held across rmap walks
+//	    MM.pmdLock         see below
+//	  File.mu              sleeping; the page cache
+//	MM.MmapLock            sleeping RW, like mmap_lock: the VMAs (faults read-lock it)
+//	  mmsMu                the registry of address spaces
+//	  File.immapMu         (MmapFile and munmap change i_mmap)
+//	  File.mu              (FindPage in faults)
+//	  MM.pmdLock           MM.pageTableLock taken by pmdLock, like pmd_lock /
+//	                       mm->page_table_lock: a PMD changing between none,
+//	                       table and huge; atomic context (preemption off)
+//	    Frame.PTL          a PT page's split lock (phys.Frame.PTL), like
+//	                       ptdesc->ptl: its PTEs
+//	  [RCU read side]      PteOffsetMap holds it from mapping a PT until PteUnmap
+//	    Frame.PTL          (PteOffsetMapLock, and the fault's lockHeld)
+//	retractMu              the retract log; a leaf
+//	khp.mu                 khugepaged's slots; taken alone
+//
+// Retract takes File.immapMu, the PMD lock and the PTL with no MmapLock at
+// all: that is the point (retract.go). A TLB shootdown (FlushUser) may be
+// issued with the PMD lock and a PTL held, both taken with interrupts on.
+// The frame allocator (phys) may be called under any of these.
+//
+// Functions that need a lock held end in Locked and say so in
+// "Preconditions:"; with the lock validator on, AssertHeld checks it.
 //
 // # Invariants
 //
-//   - A frame is in exactly one of: reserved, free (on one buddy list, as
-//     part of exactly one free block), or allocated.
-//   - Free + allocated frames == usable frames (Allocator.Check).
-//   - Freed frames are filled with PoisonByte when Poison is on, and their
-//     generation (Frame.Gen) is bumped.
 //   - A user PT page is reached only through PteOffsetMap; its PTEs change
-//     only under its PTL, after PteSame revalidation.
+//     only under its PTL, after PteSame revalidation (I2, I5; the I1–I23
+//     of docs/retract.md).
 //   - A PT page detached without MmapLock for writing (retract) is freed
-//     only through PteFreeDefer, after an RCU grace period (unless
-//     RetractUnsafe: the bug, on purpose).
+//     only through PteFreeDefer, after an RCU grace period (unless an
+//     unsafe FreeMode: the bug, on purpose).
 //   - An mm leaves a file's i_mmap before it frees the page tables that
-//     mapped the file, so rmap walks (which hold File.immapMu) never
-//     reach a freed table.
+//     mapped the file, so rmap walks (which hold File.immapMu) never reach
+//     a freed table.
 //   - A page's frame is freed only after every TLB that may cache a
 //     mapping of it was flushed.
+//   - A page's head frame counts its references and its mappings
+//     (page.go); a page is freed with its last reference.
 package mm

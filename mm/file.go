@@ -5,13 +5,14 @@
 // 512 offsets may be one huge page (after collapse_file; split back by
 // SplitHugePage).
 //
-// Locking: mu protects the cache; immapMu (like i_mmap_rwsem) protects the
-// i_mmap list and is held across every rmap walk (unmapping a file range
-// from every mm, retract): an mm removes its range from i_mmap before it
-// frees the page tables of that range, so a walk holding immapMu never
-// reaches a freed table. collapseMu serializes collapses and splits of the
-// file; while one runs, Collapsing reports its range and faults on it wait
-// in FindPage or back out under the PT lock.
+// Locking (docs/locking.md has the order): mu protects the cache;
+// immapMu (like i_mmap_rwsem) protects the i_mmap list and is held across
+// every rmap walk (unmapping a file range from every mm, retract): an mm
+// removes its range from i_mmap before it frees the page tables of that
+// range, so a walk holding immapMu never reaches a freed table.
+// collapseMu serializes collapses and splits of the file; while one runs,
+// Collapsing reports its range and faults on it wait in FindPage or back
+// out under the PT lock.
 
 // trapctx: process context only
 
@@ -232,6 +233,7 @@ func (e *Mapper) vaOf(pgoff uint64) (uintptr, bool) {
 // beginRange marks [index, index+512) as being collapsed or split; faults
 // on it wait from now on. Preconditions: collapseMu held.
 func (f *File) beginRange(index uint64) {
+	f.collapseMu.AssertHeld()
 	f.mu.Lock()
 	f.collapsing.Store(index + 1)
 	f.mu.Unlock()

@@ -204,6 +204,7 @@ func putHuge(head uint64) {
 // unmapped (its pages refault as 4 KiB mappings of the page cache).
 // Preconditions: MmapLock held for writing.
 func (m *MM) splitHugePMD(pmd *amd64.PTE, h uintptr) {
+	m.MmapLock.AssertWriteHeld()
 	pv := phys.LoadPTE(pmd)
 	if !PmdHuge(pv) {
 		return

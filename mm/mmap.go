@@ -42,6 +42,7 @@ func (m *MM) Mmap(addr, length uintptr, prot Prot, flags VMAFlags) (uintptr, err
 // addr 0, the lowest free range — and clears whatever was mapped there.
 // Preconditions: MmapLock held for writing.
 func (m *MM) placeLocked(addr, length uintptr) (start, end uintptr, err error) {
+	m.MmapLock.AssertWriteHeld()
 	if addr == 0 {
 		a, ok := m.VMAs.FreeRange(length, UserBase, UserEnd)
 		if !ok {
@@ -196,6 +197,7 @@ func putMappings(pages, huges []uint64) {
 // A TLB flush of the range follows if anything changed.
 // Preconditions: MmapLock held for writing.
 func (m *MM) forEachPTE(start, end uintptr, whole func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool, f func(p *amd64.PTE, va uintptr) bool) {
+	m.MmapLock.AssertWriteHeld()
 	changed := false
 	for va := start; va < end; {
 		next := (va | (amd64.PDESpan - 1)) + 1
@@ -235,6 +237,7 @@ func (m *MM) forEachPTE(start, end uintptr, whole func(pmd *amd64.PTE, h uintptr
 // 2 MiB no VMA covers any more are freed as well.
 // Preconditions: MmapLock held for writing.
 func (m *MM) zapLocked(start, end uintptr, freeTables bool) {
+	m.MmapLock.AssertWriteHeld()
 	var pages, huges []uint64
 	whole := func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
 		m.pmdLock()

@@ -169,6 +169,7 @@ func (f FreeMode) When() string {
 // Linux's pmdp_collapse_flush. It returns the old entry.
 // Preconditions: the PMD lock (pageTableLock) held.
 func (m *MM) PmdpCollapseFlush(pmd *amd64.PTE, h uintptr) amd64.PTE {
+	m.pageTableLock.AssertHeld()
 	old := phys.LoadPTE(pmd)
 	phys.StorePTE(pmd, 0)
 	FlushUser(m, h, HPageSize)

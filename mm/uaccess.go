@@ -1,4 +1,5 @@
-// uaccess.go: reading and writing user memory from kernel code (DESIGN §7).
+// uaccess.go: reading and writing user memory from kernel code (see
+// docs/architecture.md §9, "Faults and oops").
 //
 // The accessors are amd64.ProbeLoad/ProbeStore, whose faulting instruction
 // is in the exception table: a fault on a user address returns "failed"

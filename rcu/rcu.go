@@ -22,7 +22,7 @@
 //
 // # Readers
 //
-// A reader is in atomic context (DESIGN §6): ReadLock raises the preempt
+// A reader is in atomic context (docs/architecture.md §3): ReadLock raises the preempt
 // count (the tick does not switch the thread) and, for goroutines, pins the
 // goroutine to its P (the Go scheduler does not switch it either). The
 // read-side nesting lives in the CPU's area and moves with the thread on a
@@ -34,9 +34,19 @@
 //
 // ReadLock/ReadUnlock and the QS hooks (Tick, NoteSwitch, IdleEnter,
 // IPI) run in any context and allocate nothing. Synchronize, Call, Barrier
-// and the GP goroutine are process context. cbLock (per CPU) protects that
-// CPU's callback list; gpMu serialises GP starts; expMu serialises
-// expedited GPs.
+// and the GP goroutine are process context.
+//
+// Locks (docs/locking.md places them in the kernel's order):
+//
+//	cbList.lock   spin, interrupts off: one CPU's callback list (head,
+//	              tail, n); a leaf — Call may be used under any lock
+//	gpMu          sleeping: with gpDone, the wait for completed to reach
+//	              a GP (Synchronize) and the broadcast at a GP's end
+//	expMu         sleeping: one expedited GP at a time
+//	  statMu      sleeping: the GP and expedited time statistics
+//
+// started, completed, remaining, the per-CPU cpuData flags and counters
+// are atomics (or written only by their own CPU) and need no lock.
 package rcu
 
 import (

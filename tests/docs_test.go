@@ -166,8 +166,16 @@ func runDoc(t *testing.T, where string, cpus int, steps []docStep) *vm {
 		case st.cmd == "crash":
 			before := len(v.s.Log())
 			v.send("crash\r")
-			v.expect(regexp.MustCompile(`CPU \d halted \(oops\)`), 2*time.Minute)
-			v.matchDoc(where, st.cmd, st.out, splitLines(ansiRE.ReplaceAllString(string(v.s.Log()[before:]), "")))
+			halted := regexp.MustCompile(`CPU \d halted \(oops\)`)
+			v.expect(halted, 2*time.Minute)
+			// The report's last line is in the log now; read until it is
+			// in the copy too (seen once: a copy without the report's end).
+			out := string(v.s.Log()[before:])
+			for end := time.Now().Add(10 * time.Second); !halted.MatchString(out) && time.Now().Before(end); {
+				time.Sleep(50 * time.Millisecond)
+				out = string(v.s.Log()[before:])
+			}
+			v.matchDoc(where, st.cmd, st.out, splitLines(ansiRE.ReplaceAllString(out, "")))
 			return v
 		default:
 			v.matchDoc(where, st.cmd, st.out, v.command(st.cmd, cmdTimeout))

@@ -191,5 +191,6 @@ func (v *vm) runSuites(names ...string) *ktap.Report {
 			v.errorf("suite %q is missing from the KTAP report (suites: %q)", s, got)
 		}
 	}
+	v.checkLockOrder()
 	return rep
 }

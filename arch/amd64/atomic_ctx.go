@@ -1,4 +1,5 @@
-// atomic_ctx.go: entering atomic context from either context (DESIGN §6).
+// atomic_ctx.go: entering atomic context from either context (the
+// execution contexts: docs/architecture.md §3).
 //
 // Turning interrupts off keeps the tick from switching threads, but in
 // process context that is not enough: the Go scheduler can still preempt a

@@ -1,5 +1,5 @@
 // probe.go: loads that may fault, and the exception table that lets them
-// (DESIGN §7). A fault at one of the listed instructions does not oops:
+// (docs/architecture.md §9). A fault at one of the listed instructions does not oops:
 // the page-fault handler moves RIP to the instruction's fixup, which
 // returns ok=false. The uaccess accessors of the mm issue join this table.
 

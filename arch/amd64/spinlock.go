@@ -98,6 +98,8 @@ func (l *SpinLock) Unlock() {
 }
 
 // Held reports whether somebody holds the lock (for assertions).
+//
+//go:nosplit
 func (l *SpinLock) Held() bool { return l.v.Load() != 0 }
 
 // AssertHeld checks a "Preconditions: l held" promise: the lock must be

@@ -1,4 +1,4 @@
-// report.go: the oops report (DESIGN §7): what a kernel-mode exception
+// report.go: the oops report (docs/architecture.md §9): what a kernel-mode exception
 // prints before the CPU stops.
 //
 // The report is built in two halves. The first runs in trap context and

@@ -78,6 +78,7 @@ func dequeueLocked() *Thread {
 // Blocked or Dead). It returns when cur runs again.
 // Preconditions: lock held, interrupts off.
 func scheduleLocked() {
+	lock.AssertHeld()
 	c := thisCPU()
 	prev := &threads[c.cur]
 	next := dequeueLocked()

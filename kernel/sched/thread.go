@@ -103,6 +103,7 @@ func (t *Thread) Idle() bool { return t.idle }
 // allocThreadLocked takes a free slot and gives it a kernel stack.
 // Preconditions: lock held.
 func allocThreadLocked() *Thread {
+	lock.AssertHeld()
 	for i := range threads {
 		t := &threads[i]
 		if t.state != Free {
@@ -131,6 +132,7 @@ func allocThreadLocked() *Thread {
 // freeThreadLocked releases a dead thread's stack and slot.
 // Preconditions: lock held; t is not running anywhere.
 func freeThreadLocked(t *Thread) {
+	lock.AssertHeld()
 	phys.Frames.Free(t.kstackPFN, kstackOrder)
 	t.state = Free
 }

@@ -33,6 +33,9 @@ func init() {
 // serve runs the call waiting in CPU id's slot, if any.
 // Preconditions: interrupts off, running on CPU id.
 func serve(id int) {
+	if amd64.Flags()&amd64.FlagIF != 0 {
+		panic("smp: serve with interrupts on")
+	}
 	s := &slots[id]
 	seq := s.seq.Load()
 	if s.done.Load() == seq {

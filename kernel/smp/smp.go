@@ -9,9 +9,11 @@
 // fills it, sends the IPI and spins until the target marks it done; while
 // it spins (interrupts off) it also serves calls aimed at its own CPU, so
 // two CPUs calling each other cannot deadlock, and slot locks are taken in
-// CPU order by CallOthers. Waiting for an IPI while holding any other
-// spinlock is forbidden: the target may be spinning on that lock with
-// interrupts off. Functions run on the target in trap context (interrupts
+// CPU order by CallOthers. Waiting for an IPI while holding a spinlock
+// that is ever taken with interrupts off is forbidden: the target may be
+// spinning on that lock with interrupts off and never answer. (mm's PMD
+// lock and PT locks are taken with interrupts on, so a shootdown under
+// them is allowed, as in Linux; docs/locking.md.) Functions run on the target in trap context (interrupts
 // off, no allocation, no blocking).
 //
 // # Invariants

@@ -1,7 +1,7 @@
 // Package stress holds the kernel's long-running demonstrations, shared by
 // the shell (`stress retract`), the retract test suite and the benchmarks.
 //
-// Retract is the demonstration of the whole kernel (DESIGN §1): faulting
+// Retract is the demonstration of the whole kernel (docs/retract.md): faulting
 // goroutines, each in its own address space, hammer one shared file
 // mapping through uaccess — reading (which maps pages read-only) and
 // writing (which then faults on present read-only PTEs, the path of the
@@ -59,7 +59,7 @@ type RetractResult struct {
 	CollapseTime             time.Duration // total time in File.Collapse
 	Retracts, RetractSkipped uint64
 	FreedRCU, FreedUnsafe    uint64
-	Violations               uint64 // debug-check failures (DESIGN §12): use-after-free caught
+	Violations               uint64 // debug-check failures (mm/debug.go): use-after-free caught
 	DataErrors               uint64 // reads that did not return the last value written
 	AccessErrors             uint64 // uaccess failures (EFAULT, ENOMEM): none expected
 	Leak                     string // "" when every frame came back

@@ -322,6 +322,7 @@ func sysEpollCtl(epfd, op, fd, event uint64) uint64 {
 // readyLocked fills up to max events into out (if not 0) and returns how
 // many interests are ready. Preconditions: fdLock held.
 func readyLocked(ep *file, out uint64, max int) int {
+	fdLock.AssertHeld()
 	n := 0
 	for i := 0; i < ep.nwatch && n < max; i++ {
 		w := &ep.watch[i]
@@ -376,7 +377,13 @@ func sysEpollWait(epfd, events, maxevents, timeout uint64) uint64 {
 		if int32(timeout) == 0 {
 			return 0
 		}
-		r := sched.Block(key(&pollKey), deadline, func() bool { return readyLocked(ep, 0, 1) == 0 })
+		r := sched.Block(key(&pollKey), deadline, func() bool {
+			// Under the scheduler's lock (sched.lock, then fdLock).
+			l := fdLock.LockIRQ()
+			n := readyLocked(ep, 0, 1)
+			fdLock.UnlockIRQ(l)
+			return n == 0
+		})
 		if r == sched.TimedOut {
 			return 0
 		}

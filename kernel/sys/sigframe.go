@@ -1,5 +1,5 @@
 // sigframe.go: delivering SIGSEGV to the Go runtime, so that a nil pointer
-// dereference in kernel Go code becomes a Go panic (DESIGN §3) instead of
+// dereference in kernel Go code becomes a Go panic (docs/architecture.md §9) instead of
 // an oops: the runtime's handler turns it into runtime.sigpanic, and the
 // goroutine gets "invalid memory address or nil pointer dereference", with
 // recover and a traceback.

@@ -1,6 +1,7 @@
 // Package sys is retract's runtime host: it implements, in ring 0, the part
 // of the Linux x86-64 system-call ABI that the Go runtime uses, so that an
-// unmodified GOOS=linux Go program can run as the kernel (DESIGN §3).
+// unmodified GOOS=linux Go program can run as the kernel
+// (docs/architecture.md §1).
 //
 // Every call the runtime makes is either implemented or answered with the
 // errno Linux would give for something we do not support — never a fake
@@ -11,9 +12,12 @@
 // All handlers run in trap context (see package amd64): no allocation, no
 // Go pointers stored, no panics. Blocking goes through package sched.
 //
-// Locking: fdLock protects the descriptor table; sigLock the signal
-// actions; heapLock the heap window's bump pointer. Each is a leaf except
-// heapLock, which calls into mm (kernelMapLock, then the frame allocator).
+// Locking (docs/locking.md): fdLock protects the descriptor table (files:
+// kinds, flags, eventfd counters, epoll interests); sigLock the signal
+// actions (sigactions); heapLock the heap window's bump pointer (heapNext,
+// HeapReserved). All three are spinlocks taken with interrupts off, and
+// leaves: each is released before the handler calls into the scheduler
+// (Wake, Block) or mm/phys (HeapCommit, HeapRelease).
 package sys
 
 import (

@@ -11,7 +11,7 @@ import (
 
 // trapPackages run (in part) in trap context, where there is no P: they
 // must contain no write barriers and nothing that escapes to the heap
-// (DESIGN §6). Constant panic messages are fine: they are static.
+// (docs/architecture.md §3). Constant panic messages are fine: they are static.
 var trapPackages = []string{
 	"retract/arch/amd64",
 	"retract/mm",

@@ -64,13 +64,16 @@ type Frame struct {
 	order      uint8  // order of the block this frame heads (free or allocated)
 	kind       Kind
 	flags      uint8
-	// Level is the paging level of a page-table page (1 = PT ... 4 = PML4).
+	// Level is the paging level of a page-table page (1 = PT ... 4 = PML4)
+	// and Owner the id of the address space it belongs to. Both are
+	// written before the table is installed (the atomic store of the
+	// entry that points at it publishes them) and cleared when it is
+	// freed; walkers read them (the fault path's table check).
 	Level uint8
 	// Gen is bumped every time the frame is freed: a page-table walker
 	// that remembers (PFN, Gen) can tell whether the table it used is
-	// still the same one (DESIGN §12's debug check).
-	Gen uint32
-	// Owner is the id of the address space a page-table page belongs to.
+	// still the same one (the fault path's table check, mm/debug.go).
+	Gen   uint32
 	Owner uint32
 	// Refcount and Mapcount count references and PTE mappings of a page
 	// (used by the mm's fault and teardown paths).
@@ -80,7 +83,9 @@ type Frame struct {
 	PTL amd64.SpinLock
 	// Deposit is, on the head of an anonymous huge page mapped by a PMD,
 	// the PFN of the page table kept for a later split (Linux's
-	// pgtable_trans_huge_deposit); 0 if none.
+	// pgtable_trans_huge_deposit); 0 if none. Written before the huge PMD
+	// is installed and when it is split or zapped (under the mm's
+	// MmapLock for writing, or with the PMD already cleared).
 	Deposit uint32
 }
 
@@ -255,6 +260,9 @@ func (a *Allocator) unlink(pfn uint64, order int) {
 //
 //go:nosplit
 func (a *Allocator) freeBlockLocked(pfn uint64, order int) {
+	if !a.lock.Held() { // the cheap half of AssertHeld: it must stay nosplit
+		panic("phys: the buddy lists without their lock")
+	}
 	a.freeN.Add(1 << order)
 	for order < MaxOrder {
 		buddy := pfn ^ (1 << order)
@@ -324,6 +332,9 @@ func (a *Allocator) UserFailed() uint64 { return a.userFailed.Load() }
 //
 //go:nosplit
 func (a *Allocator) takeLocked(order int) (uint64, bool) {
+	if !a.lock.Held() { // the cheap half of AssertHeld: it must stay nosplit
+		panic("phys: the buddy lists without their lock")
+	}
 	k := order
 	for k <= MaxOrder && a.free[k] == 0 {
 		k++

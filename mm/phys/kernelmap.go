@@ -1,6 +1,6 @@
 // kernelmap.go: the kernel's half of every address space (PML4 entry 0).
 //
-// Virtual layout of PML4 entry 0 (the same in every mm; DESIGN §4):
+// Virtual layout of PML4 entry 0 (the same in every mm; docs/architecture.md §2):
 //
 //	0           4 KiB        2 MiB       ...        4 GiB       RAM top      64 GiB          512 GiB
 //	| page 0    | low RAM,    | kernel    | RAM ...   | MMIO      | RAM above  |  ...  | Go heap window |
@@ -129,6 +129,7 @@ func InitKernelMap(ramTop uint64) bool {
 // and PT on the way when alloc is set (nil if it cannot).
 // Preconditions: kernelMapLock held; HeapBase <= va < HeapEnd.
 func heapPTELocked(va uintptr, alloc bool) *amd64.PTE {
+	kernelMapLock.AssertHeld()
 	e := &Table(BootPDPT)[amd64.Index(va, 3)]
 	for level := 2; level >= 1; level-- {
 		if !e.Present() {
