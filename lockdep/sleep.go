@@ -8,8 +8,10 @@ import "unsafe"
 
 // Sleeping locks: per goroutine, in an open-addressed table keyed by the
 // goroutine's g (no map: a map insert may allocate, which must not happen
-// with interrupts off). A goroutine has an entry while it holds a
-// sleeping lock.
+// with interrupts off). An entry stays once made: the runtime reuses the
+// g of a goroutine that exited, so the table holds about as many entries
+// as goroutines ever ran at once (a goroutine that exits holding a
+// sleeping lock is a bug that then shows in its successor's reports).
 const maxGoroutines = 1024
 
 var (
@@ -64,26 +66,6 @@ func lookupGoStack(g uintptr, fresh *heldStack) *heldStack {
 	return s
 }
 
-// dropGoStack forgets the running goroutine's stack once it is empty.
-// Slots after it that were displaced by it are moved back (deletion in
-// linear probing).
-func dropGoStack() {
-	g := m.G()
-	f, _ := m.IRQSave()
-	sleepHeldW.lock()
-	if i := goSlot(g, false); i >= 0 && goStacks[i].n == 0 {
-		goKeys[i], goStacks[i] = 0, nil
-		for j := (i + 1) % maxGoroutines; goKeys[j] != 0; j = (j + 1) % maxGoroutines {
-			k, st := goKeys[j], goStacks[j]
-			goKeys[j], goStacks[j] = 0, nil
-			n := goSlot(k, true)
-			goKeys[n], goStacks[n] = k, st
-		}
-	}
-	sleepHeldW.unlock()
-	m.IRQRestor(f)
-}
-
 // AcquireSleep is called by a sleeping lock before it blocks to take lock
 // (read: as a reader of an RWMutex). It reports a sleep in atomic
 // context and order inversions; the caller then takes the lock and calls
@@ -128,8 +110,5 @@ func ReleaseSleep(c Class, lock unsafe.Pointer) {
 		pc = m.Callers()
 		report(Report{Kind: NotHolder, Class: c, PC: pc})
 		return
-	}
-	if s.n == 0 {
-		dropGoStack()
 	}
 }

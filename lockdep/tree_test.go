@@ -10,6 +10,7 @@ import (
 
 	// Every package that registers lock classes, so that their init
 	// functions run.
+	_ "retract/kernel/bench"
 	_ "retract/kernel/console"
 	_ "retract/kernel/sched"
 	_ "retract/kernel/smp"

@@ -16,9 +16,6 @@
 package phys
 
 import (
-	"sync/atomic"
-	"unsafe"
-
 	"retract/arch/amd64"
 )
 
@@ -64,38 +61,6 @@ var flushKernel = func(va, n uintptr) {
 
 // SetFlushKernel installs the shootdown (boot path, before the runtime).
 func SetFlushKernel(f func(va, n uintptr)) { flushKernel = f } // wb: boot, before the runtime
-
-// identity converts a physical address to a pointer through the identity map.
-//
-//go:nosplit
-func identity(pa uint64) unsafe.Pointer { return amd64.Ptr(uintptr(pa)) }
-
-// Page returns a pointer to frame pfn.
-//
-//go:nosplit
-func Page(pfn uint64) unsafe.Pointer { return identity(pfn << PageShift) }
-
-func Table(pa uint64) *[512]amd64.PTE { return (*[512]amd64.PTE)(identity(pa)) }
-
-// allocTable returns a zeroed page-table frame for the kernel's own
-// tables (it may use the reserve).
-func AllocTable() (uint64, bool) {
-	return zeroedTable(Frames.Alloc(0, KindPageTable))
-}
-
-// allocUserTable returns a zeroed page-table frame for a user address
-// space: like every user allocation it leaves the kernel's reserve alone.
-func AllocUserTable() (uint64, bool) {
-	return zeroedTable(Frames.AllocUser(0, KindPageTable))
-}
-
-func zeroedTable(pfn uint64, ok bool) (uint64, bool) {
-	if !ok {
-		return 0, false
-	}
-	clear((*[PageSize]byte)(Page(pfn))[:])
-	return pfn << PageShift, true
-}
 
 // UnmapPage0 removes the boot map's page 0 (the boot path maps it only
 // until start_info is copied).
@@ -146,9 +111,6 @@ func heapPTELocked(va uintptr, alloc bool) *amd64.PTE {
 	}
 	return e
 }
-
-func LoadPTE(p *amd64.PTE) amd64.PTE     { return amd64.PTE(atomic.LoadUint64((*uint64)(p))) }
-func StorePTE(p *amd64.PTE, v amd64.PTE) { atomic.StoreUint64((*uint64)(p), uint64(v)) }
 
 // HeapCommit marks [va, va+n) read-write. With fresh set, pages already
 // backed are dropped first (mmap MAP_FIXED semantics: the new mapping
