@@ -60,12 +60,12 @@ mtype:framestate = { pt_live, pt_freed, pt_reused };
 /* Where a CPU touched T after it was freed. */
 mtype:access = { no_access, orig_load, ptl_lock, pte_same, store_pte, ptl_unlock, pte_scan };
 
-/* Page tables (mm/walk.go, mm/collapse.go). */
+/* Page tables (mm/walk.go, mm/retract.go). */
 mtype:pmdentry pmd;		/* *pmd: the PD entry */
 mtype:pteentry pte[NFAULT];	/* T's entries; fault CPU c uses pte[c-1] */
 mtype:framestate frame;		/* Frames.Meta(T): kind and generation */
 byte ptl;			/* Frames.Meta(T).PTL: 0 free, else CPU+1 */
-byte ptAllocLock;		/* MM.ptAllocLock, the PMD lock: 0 free, else CPU+1 */
+byte pageTableLock;		/* MM.pageTableLock, the PMD lock (pmdLock): 0 free, else CPU+1 */
 byte mmapReaders;		/* MM.MmapLock held for reading (faults only) */
 bool collapsing;		/* File.collapsing: the range is being collapsed */
 
@@ -120,7 +120,7 @@ proctype fault(byte cpu)
 	 * model takes it for writing: retract does not). */
 	atomic { mmapReaders++; printf("@%d B \"mmap_lock read\"\n", cpu) }
 retry:
-	/* mm/fault.go handlePTEFault: pv := loadPTE(pmd), outside RCU. */
+	/* mm/fault.go handlePTEFault: pv := phys.LoadPTE(pmd), outside RCU. */
 	atomic { pmdval = pmd; printf("@%d I handlePTEFault pmd=%e\n", cpu, pmdval) }
 	if
 	:: pmdval == pmd_none -> goto hugeFault
@@ -147,12 +147,12 @@ retry:
 	 * is any interleaving here. */
 	atomic { USE_T(orig_load); orig = pte[cpu-1]; printf("@%d I pm.Load orig=%e\n", cpu, orig) }
 	if
-	:: orig != pte_none -> goto presentFault
+	:: orig != pte_none -> goto lockHeld
 	:: else -> skip
 	fi;
 
-	/* The none path (do_shared_fault): PteUnmap, FindPage, then
-	 * PteOffsetMapLock. */
+	/* The none path (doSharedFault): PteUnmap, FindPage, then
+	 * finishFault: PteOffsetMapLock. */
 	atomic { rcuNest[cpu]--; printf("@%d E \"RCU read side\"\n", cpu) }
 	/* mm/file.go FindPage: waits while the range is being collapsed. */
 	atomic { !collapsing -> printf("@%d I FindPage\n", cpu) }
@@ -168,14 +168,14 @@ retry:
 	/* ... pm.PTL.Lock() ... */
 	atomic { ptl == 0 -> USE_T(ptl_lock); ptl = cpu + 1; printf("@%d B \"ptl held\"\n", cpu) }
 #ifndef SKIP_RECHECK
-	/* ... and pmd_same: loadPTE(pmd) != pm.PMDVal fails. */
+	/* ... and pmd_same: phys.LoadPTE(pmd) != pm.PMDVal fails. */
 	atomic {
 		if
 		:: pmd != pmdval -> printf("@%d I pmd_same same=0 pmd=%e\n", cpu, pmd); goto unlockRetry
 		:: else -> printf("@%d I pmd_same same=1\n", cpu)
 		fi
 	}
-	/* mm/fault.go handlePTEFault: PteSame(pm.Load(), orig), and the
+	/* mm/fault.go finishFault: PteSame(pm.Load(), orig), and the
 	 * collapse mark seen under the ptl. */
 	atomic {
 		USE_T(pte_same);
@@ -194,12 +194,12 @@ retry:
 		fi
 	}
 #endif
-	/* storePTE(pm.PTE, entry): the page-cache page, writable, dirty. */
-	atomic { STORE_PTE(pte_rw); printf("@%d I storePTE pte=%e\n", cpu, pte[cpu-1]) }
+	/* StorePTE(pm.PTE, entry): the page-cache page, writable, dirty. */
+	atomic { STORE_PTE(pte_rw); printf("@%d I StorePTE pte=%e\n", cpu, pte[cpu-1]) }
 	goto unlockDone;
 
-presentFault:
-	/* mm/fault.go presentFault: pm.PTL.Lock() through the pointer the
+lockHeld:
+	/* mm/fault.go wpPageShared -> lockHeld: pm.PTL.Lock() through the pointer the
 	 * fault already holds — no PMD recheck: T may have been retracted
 	 * meanwhile (the seed email's case). Only RCU keeps the lock alive. */
 	atomic { ptl == 0 -> USE_T(ptl_lock); ptl = cpu + 1; printf("@%d B \"ptl held\"\n", cpu) }
@@ -215,8 +215,8 @@ presentFault:
 		fi
 	}
 #endif
-	/* storePTE(pm.PTE, PteMkDirty(PteMkWrite(orig))): wp_page_shared. */
-	atomic { STORE_PTE(pte_rw); printf("@%d I storePTE pte=%e\n", cpu, pte[cpu-1]) }
+	/* StorePTE(pm.PTE, PteMkDirty(PteMkWrite(orig))): wp_page_shared. */
+	atomic { STORE_PTE(pte_rw); printf("@%d I StorePTE pte=%e\n", cpu, pte[cpu-1]) }
 
 unlockDone:
 	atomic { USE_T(ptl_unlock); ptl = 0; printf("@%d E \"ptl held\"\n", cpu) }
@@ -238,13 +238,13 @@ hugeFault:
 	 * fails; the kernel then installs a fresh table and FindPage waits
 	 * — the model waits here instead). Then under the PMD lock: */
 	atomic { !collapsing -> printf("@%d I createHugePMD\n", cpu) }
-	atomic { ptAllocLock == 0 -> ptAllocLock = cpu + 1; printf("@%d B \"PMD lock held\"\n", cpu) }
+	atomic { pageTableLock == 0 -> pageTableLock = cpu + 1; printf("@%d B \"PMD lock held\"\n", cpu) }
 	atomic {
 		if
-		:: pmd == pmd_none -> pmd = pmd_huge; printf("@%d I storePTE pmd=%e\n", cpu, pmd)
+		:: pmd == pmd_none -> pmd = pmd_huge; printf("@%d I StorePTE pmd=%e\n", cpu, pmd)
 		:: else -> printf("@%d I createHugePMD pmd=%e\n", cpu, pmd)
 		fi;
-		ptAllocLock = 0; printf("@%d E \"PMD lock held\"\n", cpu);
+		pageTableLock = 0; printf("@%d E \"PMD lock held\"\n", cpu);
 		if
 		:: pmd == pmd_huge -> goto done
 		:: else -> goto again
@@ -267,8 +267,8 @@ proctype collapse()
 
 	/* mm/collapse.go unmapRange (try_to_unmap): under the PMD lock,
 	 * is it huge? ... */
-	atomic { ptAllocLock == 0 -> ptAllocLock = cpu + 1; printf("@0 B \"PMD lock held\"\n") }
-	atomic { pmdval = pmd; ptAllocLock = 0; printf("@0 E \"PMD lock held\"\n") }
+	atomic { pageTableLock == 0 -> pageTableLock = cpu + 1; printf("@0 B \"PMD lock held\"\n") }
+	atomic { pmdval = pmd; pageTableLock = 0; printf("@0 E \"PMD lock held\"\n") }
 	if
 	:: pmdval == pmd_table ->
 		/* ... PteOffsetMapLock ... */
@@ -291,12 +291,12 @@ proctype collapse()
 	/* Copy the small pages into the huge page, replace the cache
 	 * entries: nothing a fault can see while the range is marked. */
 
-	/* mm/collapse.go retractPageTables -> retractTable: the PMD lock ... */
-	atomic { ptAllocLock == 0 -> ptAllocLock = cpu + 1; printf("@0 B \"PMD lock held\"\n") }
+	/* mm/retract.go retractPageTables -> retractTable: the PMD lock ... */
+	atomic { pageTableLock == 0 -> pageTableLock = cpu + 1; printf("@0 B \"PMD lock held\"\n") }
 	atomic { pmdval = pmd; printf("@0 I retractTable pmd=%e\n", pmdval) }
 	if
 	:: pmdval != pmd_table ->
-		atomic { ptAllocLock = 0; printf("@0 E \"PMD lock held\"\n") }
+		atomic { pageTableLock = 0; printf("@0 E \"PMD lock held\"\n") }
 		goto endRange
 	:: else -> skip
 	fi;
@@ -309,7 +309,7 @@ proctype collapse()
 		:: pte[0] != pte_none || pte[1] != pte_none ->
 			printf("@0 I RetractSkipped\n");
 			ptl = 0; printf("@0 E \"ptl held\"\n");
-			ptAllocLock = 0; printf("@0 E \"PMD lock held\"\n");
+			pageTableLock = 0; printf("@0 E \"PMD lock held\"\n");
 			goto endRange
 		:: else -> printf("@0 I retractTable empty=1\n")
 		fi
@@ -320,7 +320,7 @@ proctype collapse()
 		printf("@0 I PmdpCollapseFlush pmd=%e\n", pmd);
 		printf("@0 S 2 detached\n") }
 	atomic { USE_T(ptl_unlock); ptl = 0; printf("@0 E \"ptl held\"\n") }
-	atomic { ptAllocLock = 0; printf("@0 E \"PMD lock held\"\n") }
+	atomic { pageTableLock = 0; printf("@0 E \"PMD lock held\"\n") }
 #ifdef FREE_AT_ONCE
 	/* ... PteFreeDefer with RetractUnsafe: poison and free at once. */
 	atomic {
@@ -365,14 +365,14 @@ end:
 	:: atomic { started != completed && !qsNeeded[0] && !qsNeeded[1] && !qsNeeded[2] ->
 		completed = started; printf("@3 E \"grace period\"\n") }
 	:: atomic { cbQueued && waitFor <= completed ->
-		/* the callback: freePageTable (mm/collapse.go PteFreeDefer) */
+		/* the callback: freePageTable (mm/retract.go PteFreeDefer) */
 		cbQueued = false; frame = pt_freed; freed = true;
 		printf("@3 I freePageTable\n");
 		printf("@3 S 1 freed\n") }
 	od
 }
 
-/* Another user of the frame allocator (mm/frames.go Frames.Alloc): once
+/* Another user of the frame allocator (mm/phys/frames.go Frames.Alloc): once
  * T's frame is free it takes it and writes its own data — the poison. */
 proctype allocator()
 {

@@ -88,20 +88,20 @@ Starting allocator with pid 6
               @0 I beginRange
  31:	proc  1 (collapse:1) retract.pml:266 (state 2)	[printf('@0 I beginRange\\n')]
 		collapsing = 1
- 33:	proc  1 (collapse:1) retract.pml:270 (state 4)	[((ptAllocLock==0))]
- 33:	proc  1 (collapse:1) retract.pml:270 (state 5)	[ptAllocLock = (cpu+1)]
-		ptAllocLock = 1
+ 33:	proc  1 (collapse:1) retract.pml:270 (state 4)	[((pageTableLock==0))]
+ 33:	proc  1 (collapse:1) retract.pml:270 (state 5)	[pageTableLock = (cpu+1)]
+		pageTableLock = 1
               @0 B "PMD lock held"
  33:	proc  1 (collapse:1) retract.pml:270 (state 6)	[printf('@0 B \\'PMD lock held\\'\\n')]
-		ptAllocLock = 1
+		pageTableLock = 1
  35:	proc  1 (collapse:1) retract.pml:271 (state 8)	[pmdval = pmd]
 		collapse(1):pmdval = 2
- 35:	proc  1 (collapse:1) retract.pml:271 (state 9)	[ptAllocLock = 0]
-		ptAllocLock = 0
+ 35:	proc  1 (collapse:1) retract.pml:271 (state 9)	[pageTableLock = 0]
+		pageTableLock = 0
 		collapse(1):pmdval = 2
               @0 E "PMD lock held"
  35:	proc  1 (collapse:1) retract.pml:271 (state 10)	[printf('@0 E \\'PMD lock held\\'\\n')]
-		ptAllocLock = 0
+		pageTableLock = 0
 		collapse(1):pmdval = 2
  37:	proc  1 (collapse:1) retract.pml:273 (state 12)	[((pmdval==2))]
  39:	proc  1 (collapse:1) retract.pml:275 (state 13)	[rcuNest[cpu] = (rcuNest[cpu]+1)]
@@ -158,12 +158,12 @@ Starting allocator with pid 6
 		rcuNest[2] = 0
               @0 I FlushUser
  57:	proc  1 (collapse:1) retract.pml:288 (state 67)	[printf('@0 I FlushUser\\n')]
- 59:	proc  1 (collapse:1) retract.pml:295 (state 73)	[((ptAllocLock==0))]
- 59:	proc  1 (collapse:1) retract.pml:295 (state 74)	[ptAllocLock = (cpu+1)]
-		ptAllocLock = 1
+ 59:	proc  1 (collapse:1) retract.pml:295 (state 73)	[((pageTableLock==0))]
+ 59:	proc  1 (collapse:1) retract.pml:295 (state 74)	[pageTableLock = (cpu+1)]
+		pageTableLock = 1
               @0 B "PMD lock held"
  59:	proc  1 (collapse:1) retract.pml:295 (state 75)	[printf('@0 B \\'PMD lock held\\'\\n')]
-		ptAllocLock = 1
+		pageTableLock = 1
  61:	proc  1 (collapse:1) retract.pml:296 (state 77)	[pmdval = pmd]
 		collapse(1):pmdval = 2
               @0 I retractTable pmd=pmd_table
@@ -227,8 +227,8 @@ Starting allocator with pid 6
 		pte[0] = pte_rw
 		pte[1] = pte_none
 		lostUpdate = 1
-                  @1 I storePTE pte=pte_rw
- 87:	proc  2 (fault:1) retract.pml:219 (state 139)	[printf('@%d I storePTE pte=%e\\n',cpu,pte[(cpu-1)])]
+                  @1 I StorePTE pte=pte_rw
+ 87:	proc  2 (fault:1) retract.pml:219 (state 139)	[printf('@%d I StorePTE pte=%e\\n',cpu,pte[(cpu-1)])]
 		pte[0] = pte_rw
 		pte[1] = pte_none
 		lostUpdate = 1
@@ -242,7 +242,7 @@ spin: trail ends after 88 steps
 		pte[1] = pte_none
 		frame = pt_live
 		ptl = 2
-		ptAllocLock = 1
+		pageTableLock = 1
 		mmapReaders = 1
 		collapsing = 1
 		rcuNest[0] = 0
