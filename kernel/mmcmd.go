@@ -194,6 +194,9 @@ func cmdFault(sh *shell.Shell, args []string) error {
 	if err != nil {
 		return err
 	}
+	if r.Pages > 1 {
+		return faultRun(sh, m, r)
+	}
 	m.Use()
 	if r.Write {
 		err = m.Store64(r.Addr, 0x5a5a5a5a)
@@ -209,6 +212,28 @@ func cmdFault(sh *shell.Shell, args []string) error {
 		return err
 	}
 	ptWalk(sh, m, r.Addr)
+	return nil
+}
+
+// faultRun touches the same offset of r.Pages pages from r.Addr on and
+// stops at the first failure, saying how far it got and why.
+func faultRun(sh *shell.Shell, m *mm.MM, r cmdargs.Fault) error {
+	m.Use()
+	defer m.Unuse()
+	for i := 0; i < r.Pages; i++ {
+		va := r.Addr + uintptr(i)*phys.PageSize
+		var err error
+		if r.Write {
+			err = m.Store64(va, 0x5a5a5a5a)
+		} else {
+			_, err = m.Load64(va)
+		}
+		if err != nil {
+			sh.Printf("faulted %d of %d pages; at %#x: %v\n", i, r.Pages, va, err)
+			return err
+		}
+	}
+	sh.Printf("faulted %d pages from %#x\n", r.Pages, r.Addr)
 	return nil
 }
 

@@ -77,8 +77,17 @@ func TestParsePTFaultCollapse(t *testing.T) {
 			t.Errorf("ParsePT(%q) error %v, want %q", in, err, want)
 		}
 	}
-	if r, err := ParseFault(strings.Fields("1 0x8000001008 w")); err != nil || r != (Fault{ID: 1, Addr: 0x8000001008, Write: true}) {
+	if r, err := ParseFault(strings.Fields("1 0x8000001008 w")); err != nil || r != (Fault{ID: 1, Addr: 0x8000001008, Write: true, Pages: 1}) {
 		t.Errorf("fault: %+v, %v", r, err)
+	}
+	if r, err := ParseFault(strings.Fields("1 0x8000001008 r 300")); err != nil || r != (Fault{ID: 1, Addr: 0x8000001008, Pages: 300}) {
+		t.Errorf("fault of a run: %+v, %v", r, err)
+	}
+	if _, err := ParseFault(strings.Fields("1 0x7fffffffe000 w 3")); err == nil {
+		t.Errorf("a run past the end of user space was accepted")
+	}
+	if _, err := ParseFault(strings.Fields("1 0x8000001008 w 0")); err == nil || !strings.Contains(err.Error(), "PAGES must be 1 to") {
+		t.Errorf("a run of 0 pages: %v", err)
 	}
 	if _, err := ParseFault(strings.Fields("1 0x8000001001 w")); err == nil || err.Error() != "ADDR must be 8-byte aligned (fault reads or writes 8 bytes): 0x8000001001" {
 		t.Errorf("misaligned fault: %v", err)

@@ -6,6 +6,7 @@ package cmdargs
 import (
 	"errors"
 	"fmt"
+	"retract/mm/phys"
 
 	"retract/mm"
 )
@@ -79,18 +80,20 @@ func (r PT) Args() []string {
 }
 
 // FaultUsage is the fault command's usage.
-const FaultUsage = "fault ID ADDR [r|w]"
+const FaultUsage = "fault ID ADDR [r|w] [PAGES]"
 
-// Fault is a parsed fault command: an 8-byte read or write at Addr.
+// Fault is a parsed fault command: an 8-byte read or write at Addr, or
+// at the same offset of each of Pages pages from Addr on.
 type Fault struct {
 	ID    uint32
 	Addr  uintptr // a user address, 8-byte aligned
 	Write bool
+	Pages int // 1, or the pages of a run (fault ID ADDR r|w PAGES)
 }
 
 // ParseFault parses the words after "fault".
 func ParseFault(args []string) (Fault, error) {
-	if len(args) < 2 || len(args) > 3 {
+	if len(args) < 2 || len(args) > 4 {
 		return Fault{}, errors.New("usage: " + FaultUsage)
 	}
 	id, err := parseID(args[0])
@@ -104,8 +107,15 @@ func ParseFault(args []string) (Fault, error) {
 	if a&7 != 0 {
 		return Fault{}, fmt.Errorf("ADDR must be 8-byte aligned (fault reads or writes 8 bytes): %#x", a)
 	}
-	r := Fault{ID: id, Addr: a}
-	if len(args) == 3 {
+	r := Fault{ID: id, Addr: a, Pages: 1}
+	if len(args) == 4 {
+		if _, n, err := parseRange(hex(a&^(phys.PageSize-1)), args[3], MaxMapPages, ""); err != nil {
+			return Fault{}, err
+		} else {
+			r.Pages = n
+		}
+	}
+	if len(args) >= 3 {
 		switch args[2] {
 		case "r":
 		case "w":
@@ -122,6 +132,9 @@ func (r Fault) Args() []string {
 	acc := "r"
 	if r.Write {
 		acc = "w"
+	}
+	if r.Pages > 1 {
+		return []string{fmt.Sprint(r.ID), hex(r.Addr), acc, fmt.Sprint(r.Pages)}
 	}
 	return []string{fmt.Sprint(r.ID), hex(r.Addr), acc}
 }
