@@ -13,10 +13,11 @@ ACCEL   ?= auto
 APPEND  ?=
 export CPUS MEM MACHINE ACCEL APPEND
 
-# The kernel is an ordinary linux/amd64 static Go binary linked low
+# The kernel is an ordinary linux/amd64 static Go binary linked in the
+# upper half, like Linux (0xffffffff80201000; the linker wants it signed)
 # (docs/architecture.md §2 shows the layout).
 KERNEL_ENV   := GOOS=linux GOARCH=amd64 CGO_ENABLED=0
-KERNEL_FLAGS := -ldflags "-T 0x201000"
+KERNEL_FLAGS := -ldflags "-T -0x7fdff000"
 
 .PHONY: all kernel run debug test test-host test-boot fuzz fuzz-short bench soak vet fmt clean qemu FORCE
 

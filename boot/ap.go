@@ -83,7 +83,7 @@ func startAPs() {
 	}
 	SMPReport.Requested = limit
 	for i := 0; i < len(trampoline); i++ {
-		*(*byte)(amd64.Ptr(trampolineAddr + uintptr(i))) = trampoline[i]
+		*(*byte)(amd64.PhysPtr(trampolineAddr + uint64(i))) = trampoline[i]
 	}
 	next := 1
 	for i := 0; i < m.NCPU && next < limit; i++ {
@@ -96,9 +96,9 @@ func startAPs() {
 			say("smp: no memory for another CPU's idle thread\n")
 			break
 		}
-		*(*uint64)(amd64.Ptr(mailboxCR3)) = uint64(phys.BootPML4)
-		*(*uint64)(amd64.Ptr(mailboxStack)) = uint64(top)
-		*(*uint64)(amd64.Ptr(mailboxEntry)) = uint64(apEntry64Addr())
+		*(*uint64)(amd64.PhysPtr(mailboxCR3)) = uint64(phys.BootPML4)
+		*(*uint64)(amd64.PhysPtr(mailboxStack)) = uint64(top)
+		*(*uint64)(amd64.PhysPtr(mailboxEntry)) = uint64(apEntry64Addr()) // a high address: the trampoline runs on the boot tables, which map both
 		apID, apFS = uint64(next), uint64(fs)
 		apState.Store(apWaiting)
 		amd64.CPUByID(next).APICID = apic

@@ -6,13 +6,24 @@
 // REX prefixes (no Q suffixes, no R8-R15), no RIP-relative sym(SB) operands,
 // absolute addresses as constants (see ../shared reference §1.9).
 //
-// Physical memory it uses (constants in layout.go, mirrored in mm):
+// The kernel is linked at high addresses (KernelBase + 2 MiB, see
+// arch/amd64/layout.go) but QEMU loads it at 2 MiB and jumps to the
+// physical address of pvhEntry with paging off. pvhEntry and the first
+// instructions of entry64 therefore run at physical addresses, and only
+// use position-independent references; entry64 then jumps to
+// entry64high through an absolute address, and everything after runs high.
+//
+// Physical memory it uses (constants in layout.go, mirrored in mm/phys):
 //
 //	0x0f000  32-bit boot stack (grows down)
-//	0x10000  PML4          0x11000  PDPT
+//	0x10000  PML4: entry 0 (identity, until phys.DropIdentity) and 273
+//	         (direct map) -> PDPT; 402 -> heap PDPT; 511 -> kernel PDPT
+//	0x11000  PDPT: entries 0-3 -> the four PDs
 //	0x12000  PD 0-3 GiB... four PDs, 2 MiB pages, 0-4 GiB (3-4 GiB uncached: MMIO)
 //	0x16000  PT for 0-2 MiB (4 KiB pages; start64 clears entry 0 so nil dereferences fault)
-//	0x17000  GDT (null, 64-bit code 0x08, data 0x10), GDTR at 0x17100
+//	0x17000  kernel PDPT: entry 510 -> the PD of 0-1 GiB (KernelBase = physical 0)
+//	0x18000  heap PDPT (empty: the Go heap window's tables come later)
+//	0x19000  GDT (null, 64-bit code 0x08, data 0x10), GDTR at 0x19100
 
 #include "textflag.h"
 #include "go_asm.h"
@@ -30,8 +41,14 @@ TEXT ·pvhEntry(SB), NOSPLIT|NOFRAME, $0-0
 	MOVL	$((const_tablesEnd-const_tablesBase)/4), CX
 	REP;	STOSL
 
-	// PML4[0] -> PDPT; PDPT[0..3] -> PD0..PD3.
+	// PML4[0] and PML4[273] -> PDPT (identity and direct map), PML4[402]
+	// -> heap PDPT, PML4[511] -> kernel PDPT; PDPT[0..3] -> PD0..PD3;
+	// kernel PDPT[510] -> PD0.
 	MOVL	$(const_pdpt+3), const_pml4
+	MOVL	$(const_pdpt+3), (const_pml4+const_pml4DirectMap*8)
+	MOVL	$(const_heapPDPT+3), (const_pml4+const_pml4Heap*8)
+	MOVL	$(const_kernelPDPT+3), (const_pml4+const_pml4Kernel*8)
+	MOVL	$(const_pd0+3), (const_kernelPDPT+const_pdptKernel*8)
 	MOVL	$(const_pd0+3), const_pdpt
 	MOVL	$(const_pd0+0x1000+3), (const_pdpt+8)
 	MOVL	$(const_pd0+0x2000+3), (const_pdpt+16)
@@ -109,11 +126,10 @@ TEXT ·getip(SB), NOSPLIT|NOFRAME, $0-0
 	MOVL	0(SP), CX
 	RET
 
-// entry64 is the first 64-bit code. It prepares what Go code needs before
-// its first call — SSE on, FS pointing at a TLS block whose g slot is a
-// kernel g describing the boot stack — calls start64 for the rest of the
-// early set-up, then jumps to the Go runtime's entry with the process stack
-// start64 built.
+// entry64 is the first 64-bit code, still at its physical address. It
+// loads the data segments and jumps to the linked (high) address of
+// entry64high, which it reads from entry64highAddr: RIP-relative
+// addressing would give the physical alias.
 //
 // func entry64()
 TEXT ·entry64(SB), NOSPLIT|NOFRAME, $0-0
@@ -124,7 +140,22 @@ TEXT ·entry64(SB), NOSPLIT|NOFRAME, $0-0
 	XORL	AX, AX
 	MOVW	AX, FS
 	MOVW	AX, GS
-	MOVL	BX, BX			// zero-extend &hvm_start_info
+	MOVQ	·entry64highAddr(SB), AX
+	JMP	AX
+
+// entry64highAddr holds the absolute (linked) address of entry64high.
+DATA ·entry64highAddr+0(SB)/8, $·entry64high(SB)
+GLOBL ·entry64highAddr(SB), RODATA, $8
+
+// entry64high runs at the kernel's linked address. It prepares what Go
+// code needs before its first call — SSE on, FS pointing at a TLS block
+// whose g slot is a kernel g describing the boot stack — calls start64 for
+// the rest of the early set-up, then jumps to the Go runtime's entry with
+// the process stack start64 built.
+//
+// func entry64high()
+TEXT ·entry64high(SB), NOSPLIT|NOFRAME, $0-0
+	MOVL	BX, BX			// zero-extend &hvm_start_info (a physical address)
 	MOVQ	BX, ·startInfoAddr(SB)
 
 	// start64 runs below the top procArea bytes, which buildProcessStack fills.

@@ -3,6 +3,7 @@
 package boot
 
 import (
+	"retract/arch/amd64"
 	"retract/mm/phys"
 )
 
@@ -15,8 +16,15 @@ const (
 	pdpt        = phys.BootPDPT
 	pd0         = phys.BootPD0
 	pt0         = phys.BootPT0
+	kernelPDPT  = phys.BootKernelPDPT
+	heapPDPT    = phys.BootHeapPDPT
 	gdt         = phys.BootGDT
 	tablesEnd   = phys.BootTablesEnd
+
+	pml4DirectMap = amd64.PML4DirectMap
+	pml4Heap      = amd64.PML4Heap
+	pml4Kernel    = amd64.PML4Kernel
+	pdptKernel    = amd64.PDPTKernel
 
 	// The boot stack becomes the Go runtime's first g0 stack (rt0_go uses
 	// the 64 KiB below the initial SP), after start64 is done with it.

@@ -2,7 +2,7 @@
 // the 32-bit entry and the switch to long mode (entry_amd64.s), then the
 // early set-up that must exist before the runtime's first instruction
 // (start64): console, descriptor tables and trap handlers, the frame
-// allocator and the identity map of all RAM, LAPIC and clock calibration,
+// allocator and the direct map of all RAM, LAPIC and clock calibration,
 // the first thread, and a Linux-style initial stack. Then it jumps to the
 // stock runtime entry, _rt0_amd64_linux, and the kernel's main package runs
 // as an ordinary Go program.
@@ -31,8 +31,11 @@ import (
 // into the ELF note.
 func pvhEntry()
 
-// entry64 is the first 64-bit instruction.
+// entry64 is the first 64-bit instruction (at its physical address).
 func entry64()
+
+// entry64high is entry64's continuation at the linked address.
+func entry64high()
 
 // getip is a 32-bit helper for pvhEntry.
 func getip()
@@ -42,6 +45,7 @@ func getip()
 func Entry() {
 	pvhEntry()
 	entry64()
+	entry64high()
 	getip()
 	apEntry64()
 }
@@ -56,36 +60,44 @@ var (
 // Image describes the loaded kernel image (from its own ELF headers, which
 // QEMU loaded at 2 MiB with the first segment).
 var Image struct {
-	Start, End         uint64 // lowest and highest+1 loaded address
-	TextStart, TextEnd uint64 // the executable segment
+	Start, End         uint64 // lowest and highest+1 loaded physical address
+	TextStart, TextEnd uint64 // the executable segment, at its (virtual) link address
 }
 
-const imageBase = 0x200000
+// imagePhys is where the image's first segment, which starts with the ELF
+// header, is loaded; the image runs at imagePhys + KernelBase.
+const imagePhys = 0x200000
 
-// readImage parses the ELF program headers at imageBase.
+// readImage parses the ELF program headers, through the kernel image map.
+// Physical addresses are computed from the link addresses rather than
+// read from p_paddr: the image map fixes the relation between the two.
 func readImage() {
-	phoff := u64(imageBase + 0x20)
-	phentsize := uint64(*(*uint16)(amd64.Ptr(imageBase + 0x36)))
-	phnum := uint64(*(*uint16)(amd64.Ptr(imageBase + 0x38)))
+	hdr := uint64(amd64.KernelBase) + imagePhys
+	phoff := kread64(hdr + 0x20)
+	phentsize := uint64(*(*uint16)(amd64.Ptr(uintptr(hdr + 0x36))))
+	phnum := uint64(*(*uint16)(amd64.Ptr(uintptr(hdr + 0x38))))
 	Image.Start = ^uint64(0)
 	for i := uint64(0); i < phnum; i++ {
-		ph := imageBase + phoff + i*phentsize
-		if u32(ph) != 1 { // PT_LOAD
+		ph := hdr + phoff + i*phentsize
+		if kread32(ph) != 1 { // PT_LOAD
 			continue
 		}
-		flags := u32(ph + 4)
-		paddr, memsz := u64(ph+0x18), u64(ph+0x28)
-		if paddr < Image.Start {
-			Image.Start = paddr
+		flags := kread32(ph + 4)
+		vaddr, memsz := kread64(ph+0x10), kread64(ph+0x28)
+		pa, ok := amd64.VirtToPhys(uintptr(vaddr))
+		if !ok || vaddr < uint64(amd64.KernelBase) {
+			die("a kernel segment is not linked in the kernel image map (link with -T -0x7fdff000)")
 		}
-		if paddr+memsz > Image.End {
-			Image.End = paddr + memsz
-		}
+		Image.Start = min(Image.Start, pa)
+		Image.End = max(Image.End, pa+memsz)
 		if flags&1 != 0 { // PF_X
-			Image.TextStart, Image.TextEnd = paddr, paddr+memsz
+			Image.TextStart, Image.TextEnd = vaddr, vaddr+memsz
 		}
 	}
 }
+
+func kread32(va uint64) uint32 { return *(*uint32)(amd64.Ptr(uintptr(va))) }
+func kread64(va uint64) uint64 { return *(*uint64)(amd64.Ptr(uintptr(va))) }
 
 func say(s string) { console.WriteString(s) }
 
@@ -120,10 +132,10 @@ func initFrames() {
 	n := top >> phys.PageShift
 	MetaStart = (Image.End + phys.PageSize - 1) &^ (phys.PageSize - 1)
 	MetaEnd = (MetaStart + uint64(phys.MetaSize(n)) + phys.PageSize - 1) &^ (phys.PageSize - 1)
-	if MetaEnd > 4<<30 || MetaEnd > top {
+	if MetaEnd > 1<<30 || MetaEnd > top {
 		die("no room for the frame metadata after the kernel image")
 	}
-	phys.Frames.Init(amd64.Ptr(uintptr(MetaStart)), n, phys.Page)
+	phys.Frames.Init(amd64.PhysPtr(MetaStart), n, phys.Page)
 	phys.Frames.Poison = true
 	const lowEnd = 1 << 20
 	for i := 0; i < Boot.NMem; i++ {
@@ -151,7 +163,7 @@ func initFrames() {
 		}
 	}
 	if !phys.InitKernelMap(top) {
-		die("cannot map all RAM (more than the layout allows, or no memory for tables)")
+		die("cannot map all RAM (more than the direct map's 512 GiB, or no memory for tables)")
 	}
 	phys.Frames.SetReserve()
 }
@@ -184,6 +196,8 @@ func start64() {
 	sched.InitBoot()
 	smp.Init()
 	startAPs()
+	// Every CPU runs on high addresses now: the lower half is user space's.
+	phys.DropIdentity()
 	buildProcessStack()
 	sched.Start(clock.Nanotime())
 	say("retract: starting the Go runtime\n")

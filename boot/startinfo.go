@@ -58,8 +58,9 @@ var Boot Info
 
 var startInfoAddr uint64
 
-func u32(a uint64) uint32 { return *(*uint32)(amd64.Ptr(uintptr(a))) }
-func u64(a uint64) uint64 { return *(*uint64)(amd64.Ptr(uintptr(a))) }
+// u32 and u64 read physical memory through the direct map.
+func u32(pa uint64) uint32 { return *(*uint32)(amd64.PhysPtr(pa)) }
+func u64(pa uint64) uint64 { return *(*uint64)(amd64.PhysPtr(pa)) }
 
 // copyStartInfo copies start_info, the memory map and the command line.
 // Zero-sized map entries (microvm adds a trailing one) are skipped.
@@ -73,7 +74,7 @@ func copyStartInfo() bool {
 	Boot.Version = u32(a + 4)
 	Boot.RSDP = u64(a + 32)
 	if cl := u64(a + 24); cl != 0 {
-		src := unsafeBytes((*byte)(amd64.Ptr(uintptr(cl))), cmdlineScan)
+		src := unsafeBytes((*byte)(amd64.PhysPtr(cl)), cmdlineScan)
 		Boot.NCmdline, Boot.CmdlineLen = cmdline.Take(Boot.Cmdline[:], src)
 	}
 	mm := u64(a + 40)

@@ -11,9 +11,9 @@ import (
 	"retract/kernel/sys"
 )
 
-// crashAddr is a kernel address nothing maps: above the identity map of
-// RAM and below the Go heap window (see mm/kernelmap.go).
-const crashAddr = 0x7_dead_0000
+// crashAddr is a kernel address nothing maps: in the upper half, between
+// the direct map and the Go heap window (see arch/amd64/layout.go).
+const crashAddr uintptr = 0xffffa000_dead_0000
 
 func cmdCrash(sh *shell.Shell, args []string) error {
 	kind := "pf"

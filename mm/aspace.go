@@ -1,8 +1,9 @@
 // aspace.go: user address spaces (Linux's mm_struct).
 //
-// An MM owns a PML4 whose entry 0 points at the kernel's one shared PDPT
-// (the identity map and the Go heap window; see docs/architecture.md §2)
-// and whose entries 1-255 map the user range [512 GiB, 128 TiB). Its
+// An MM owns a PML4 whose entries 0-255 map its user range [64 KiB,
+// 128 TiB - 4 KiB) and whose entries 256-511 are copies of the kernel's
+// (the direct map, the Go heap window and the kernel image, whose tables
+// every address space shares; see docs/architecture.md §2). Its
 // page-table pages are frames of kind KindPageTable whose metadata names
 // the MM as owner. Locking: see the package doc and docs/locking.md.
 
@@ -19,10 +20,14 @@ import (
 	"retract/mm/phys"
 )
 
-// The user part of every address space.
+// The user part of every address space: the lower half (PML4 entries
+// 0-255), without the first 64 KiB (Linux's default vm.mmap_min_addr, so
+// that a nil pointer, even with an offset, never reaches a mapping) and
+// without the last page below the non-canonical hole (Linux's TASK_SIZE:
+// a SYSCALL from that page would return to a non-canonical address).
 const (
-	UserBase uintptr = 1 << 39   // PML4 entry 1
-	UserEnd  uintptr = 256 << 39 // end of PML4 entry 255
+	UserBase uintptr = 0x10000
+	UserEnd  uintptr = amd64.UserTop - phys.PageSize
 )
 
 // MM is one user address space.
@@ -105,8 +110,8 @@ func New() (*MM, error) {
 	m.pageTableLock.SetClass(classPmdLock)
 	tablePage(pa, id, 4)
 	UserTables.Add(1)
-	// Entry 0: the kernel's shared half.
-	phys.Table(pa)[0] = phys.Table(phys.BootPML4)[0]
+	// Entries 256-511: the kernel's half, shared by every address space.
+	copy(phys.Table(pa)[amd64.PML4KernelFirst:], phys.Table(phys.BootPML4)[amd64.PML4KernelFirst:])
 	mms[id] = m
 	return m, nil
 }
@@ -142,7 +147,7 @@ func (m *MM) Destroy() {
 	// collapse, retract) can reach these tables.
 	m.unmapFileVMAs(UserBase, UserEnd)
 	l4 := phys.Table(m.PML4)
-	for i := 1; i < 256; i++ {
+	for i := 0; i < amd64.PML4KernelFirst; i++ {
 		if l4[i].Present() {
 			freeLevel(l4[i].Addr(), 3)
 			l4[i] = 0

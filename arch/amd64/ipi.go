@@ -1,7 +1,8 @@
 // ipi.go: sending inter-processor interrupts through the xAPIC's interrupt
-// command register (SDM Vol. 3A §11.6.1). These write the ICR directly:
-// tamago's LAPIC.IPI may call runtime.Gosched while it waits for delivery,
-// which trap context (and the boot path, before the runtime) cannot do.
+// command register (SDM Vol. 3A §11.6.1), written directly like every
+// LAPIC register (lapic.go says why). Sending must also work in trap
+// context and before the runtime exists, so it waits for delivery by
+// spinning, never by yielding.
 
 package amd64
 

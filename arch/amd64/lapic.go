@@ -1,25 +1,26 @@
-// lapic.go: the local APIC (SDM Vol. 3A chapter 11) in xAPIC mode at its
-// default MMIO base. Enabling, the timer's vector and IPIs go through
-// tamago's amd64/lapic driver; the registers it has no API for (timer counts
-// and divider) and the EOI on the interrupt path are written here directly,
-// as plain 32-bit MMIO stores.
+// lapic.go: the local APIC (SDM Vol. 3A chapter 11) in xAPIC mode, through
+// its MMIO page in the direct map.
+//
+// The registers are written here directly, as plain 32-bit MMIO stores,
+// rather than through tamago's amd64/lapic driver: that driver takes the
+// base as a 32-bit address (it assumes the MMIO page is mapped at its
+// physical address), and this kernel keeps the whole lower half for user
+// space, so the page is only reachable through the direct map.
 
 package amd64
 
-import (
-	"sync/atomic"
+import "sync/atomic"
 
-	"github.com/usbarmory/tamago/amd64/lapic"
-)
+// LAPICPhys is the xAPIC MMIO base (IA32_APIC_BASE default; QEMU's MADT
+// reports the same). Each CPU sees its own LAPIC at this address.
+const LAPICPhys = 0xfee00000
 
-// LAPICBase is the xAPIC MMIO base (IA32_APIC_BASE default; QEMU's MADT
-// reports the same).
-const LAPICBase = 0xfee00000
-
-// LAPIC is tamago's driver for this CPU's local APIC (the MMIO page is per CPU).
-var LAPIC = lapic.LAPIC{Base: LAPICBase}
+// lapicBase is where the kernel reaches the LAPIC: the direct map's
+// uncached 3-4 GiB window.
+const lapicBase = DirectMap + LAPICPhys
 
 const (
+	lapicID        = 0x20
 	lapicEOI       = 0xb0
 	lapicSVR       = 0xf0
 	lapicLVTTimer  = 0x320
@@ -27,33 +28,43 @@ const (
 	lapicCurCount  = 0x390
 	lapicDivide    = 0x3e0
 
-	lvtMasked = 1 << 16
+	svrEnable    = 1 << 8
+	lvtMasked    = 1 << 16
+	lvtOneShot   = 0 << 17
+	divideBy1    = 0xb
+	lapicIDShift = 24
+	lapicIDMask  = 0xff
 )
 
-func lapicReg(off uintptr) *uint32 { return (*uint32)(ptr(LAPICBase + off)) }
+func lapicReg(off uintptr) *uint32 { return (*uint32)(ptr(lapicBase + off)) }
 
 // MMIO goes through atomic operations so that the compiler neither merges
 // nor hoists the accesses.
+//
+//go:nosplit
 func lapicWrite(off uintptr, v uint32) { atomic.StoreUint32(lapicReg(off), v) }
-func lapicRead(off uintptr) uint32     { return atomic.LoadUint32(lapicReg(off)) }
+
+//go:nosplit
+func lapicRead(off uintptr) uint32 { return atomic.LoadUint32(lapicReg(off)) }
 
 // EOI signals the end of an interrupt to this CPU's LAPIC.
 //
 //go:nosplit
 func EOI() { lapicWrite(lapicEOI, 0) }
 
-// InitLAPIC enables this CPU's LAPIC with the spurious vector and a masked,
-// stopped timer.
+// InitLAPIC enables this CPU's LAPIC (software enable in the spurious
+// vector register) with the spurious vector and a masked, stopped timer.
 func InitLAPIC() {
-	lapicWrite(lapicSVR, 0x100|VectorSpurious)
-	LAPIC.Enable()
-	lapicWrite(lapicDivide, 0xb) // divide by 1
+	lapicWrite(lapicSVR, svrEnable|VectorSpurious)
+	lapicWrite(lapicDivide, divideBy1)
 	lapicWrite(lapicLVTTimer, lvtMasked|VectorTimer)
 	lapicWrite(lapicInitCount, 0)
 }
 
 // LAPICID returns this CPU's APIC ID.
-func LAPICID() uint32 { return LAPIC.ID() }
+//
+//go:nosplit
+func LAPICID() uint32 { return lapicRead(lapicID) >> lapicIDShift & lapicIDMask }
 
 // TimerOneShot arms this CPU's timer to interrupt once after count ticks
 // (at the calibrated LAPIC frequency, divider 1).
@@ -61,7 +72,7 @@ func TimerOneShot(count uint32) {
 	if count == 0 {
 		count = 1
 	}
-	LAPIC.SetTimer(VectorTimer, lapic.TIMER_MODE_ONE_SHOT)
+	lapicWrite(lapicLVTTimer, lvtOneShot|VectorTimer)
 	lapicWrite(lapicInitCount, count)
 }
 

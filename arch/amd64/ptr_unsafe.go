@@ -4,7 +4,7 @@ package amd64
 
 import "unsafe"
 
-// ptr converts a kernel address (identity-mapped RAM, the kernel image, or
+// ptr converts a kernel address (the direct map of RAM, the kernel image, or
 // MMIO) to a pointer. The memory it names is never Go heap memory, so the
 // garbage collector has no business with it; the conversion goes through
 // memory so that vet's unsafeptr check, meant for heap addresses, stays quiet.

@@ -5,8 +5,10 @@
 //
 //	pvhnote [-entry SYM] FILE
 //
-// The kernel is linked as an ordinary static linux/amd64 executable
-// (GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -ldflags "-T 0x201000").
+// The kernel is linked as an ordinary static linux/amd64 executable, at
+// the top of the address space like Linux (GOOS=linux GOARCH=amd64
+// CGO_ENABLED=0 go build -ldflags "-T -0x7fdff000": text at
+// 0xffffffff80201000; the linker takes the address as a signed number).
 // QEMU's -kernel loader accepts such an ELF only through the PVH boot
 // protocol, which needs an XEN_ELFNOTE_PHYS32_ENTRY note (type 18, name
 // "Xen") holding the 32-bit physical entry address. pvhnote looks up SYM
@@ -47,9 +49,15 @@
 //	                                        | entry (u64 LE)        |
 //	                                        +-----------------------+ EOF
 //
-// The PT_LOAD headers are not touched, and neither is anything they load,
-// except the one repurposed program header entry (Go's first PT_LOAD maps
-// the file from offset 0, headers included). Running pvhnote again finds
+// Go's linker sets every p_paddr to p_vaddr, and QEMU loads segments at
+// p_paddr. For a PT_LOAD linked in the upper-half kernel map (vaddr at or
+// above 0xffffffff80000000, which maps physical 0) pvhnote therefore sets
+// p_paddr = p_vaddr - 0xffffffff80000000, as Linux's linker script does
+// with AT(); the note holds the physical address of the entry. A kernel
+// linked low (-T 0x201000) runs at its physical addresses and keeps them.
+// Nothing else in the PT_LOAD headers changes, and nothing they load
+// does, except the one repurposed program header entry (Go's first
+// PT_LOAD maps the file from offset 0, headers included). Running pvhnote again finds
 // its own note and rewrites it in place, so the result is identical; if
 // nothing changes the file is not rewritten at all. Otherwise FILE is
 // replaced atomically (temporary file in the same directory, then rename).

@@ -33,6 +33,11 @@ const (
 	phdrSize64      = 56       // sizeof(Elf64_Phdr)
 	ehdrSize64      = 64       // sizeof(Elf64_Ehdr)
 	abi0Suffix      = ".abi0"  // suffix of Go assembly (ABI0) text symbols
+
+	// kernelBase is where a kernel linked for the upper half maps physical
+	// address 0 (retract's and Linux's __START_KERNEL_map). A PT_LOAD
+	// linked at or above it is loaded at vaddr - kernelBase.
+	kernelBase = 0xffffffff80000000
 )
 
 // Info describes what Stamp did.
@@ -84,6 +89,7 @@ func Stamp(data []byte, entrySym string) (out []byte, info Info, err error) {
 	if f.Type != elf.ET_EXEC {
 		return nil, Info{}, fmt.Errorf("file type is %v, want ET_EXEC (a statically linked executable)", f.Type)
 	}
+	relocated := setLoadAddresses(f.Progs)
 	if err := checkSegments(f.Progs); err != nil {
 		return nil, Info{}, err
 	}
@@ -144,6 +150,12 @@ func Stamp(data []byte, entrySym string) (out []byte, info Info, err error) {
 	copy(n[12:16], xenNoteName)
 	binary.LittleEndian.PutUint64(n[16:], entry)
 
+	// The physical load addresses of an upper-half kernel (p_paddr is at
+	// offset 24 of an Elf64_Phdr).
+	for _, i := range relocated {
+		binary.LittleEndian.PutUint64(out[phoff+uint64(i)*phentsize+24:], f.Progs[i].Paddr)
+	}
+
 	// The program header: Elf64_Phdr {type, flags, offset, vaddr, paddr,
 	// filesz, memsz, align}.
 	ph := out[phoff+uint64(slot)*phentsize:][:phdrSize64]
@@ -190,6 +202,24 @@ func checkIdent(data []byte) error {
 	return nil
 }
 
+// setLoadAddresses gives every PT_LOAD linked in the upper-half kernel map
+// (vaddr >= kernelBase) the physical address it is loaded at, vaddr -
+// kernelBase: the Go linker sets p_paddr = p_vaddr, and QEMU loads each
+// segment at p_paddr. It returns the indexes of the headers it changed
+// (an image stamped before keeps its addresses: the result is the same).
+func setLoadAddresses(progs []*elf.Prog) (changed []int) {
+	for i, p := range progs {
+		if p.Type != elf.PT_LOAD || p.Vaddr < kernelBase {
+			continue
+		}
+		if pa := p.Vaddr - kernelBase; p.Paddr != pa {
+			p.Paddr = pa
+			changed = append(changed, i)
+		}
+	}
+	return changed
+}
+
 // checkSegments refuses dynamically linked images and PT_LOAD segments
 // whose physical range QEMU would copy over the BIOS window or that a
 // 32-bit, paging-off entry could not reach.
@@ -213,7 +243,7 @@ func checkSegments(progs []*elf.Prog) error {
 			return fmt.Errorf("PT_LOAD phdr %d at paddr 0x%x, memsz 0x%x reaches at or above 4 GiB", i, p.Paddr, p.Memsz)
 		}
 		if start < biosWindowEnd && end > biosWindowStart {
-			return fmt.Errorf("PT_LOAD phdr %d [0x%x, 0x%x) overlaps the BIOS window [0x%x, 0x%x); link with -ldflags \"-T 0x201000\"",
+			return fmt.Errorf("PT_LOAD phdr %d [0x%x, 0x%x) overlaps the BIOS window [0x%x, 0x%x); link with -ldflags \"-T -0x7fdff000\" (or \"-T 0x201000\" for a kernel that runs at its physical address)",
 				i, start, end, biosWindowStart, biosWindowEnd)
 		}
 	}
@@ -273,9 +303,6 @@ func findEntry(f *elf.File, name string) (elf.Symbol, error) {
 // address QEMU will jump to, checking that it lies in the file-backed part
 // of an executable PT_LOAD below 4 GiB.
 func entryPhys(progs []*elf.Prog, sym elf.Symbol) (uint64, error) {
-	if sym.Value >= limit4G {
-		return 0, fmt.Errorf("entry %s = 0x%x is at or above 4 GiB; PVH enters in 32-bit mode", sym.Name, sym.Value)
-	}
 	for _, p := range progs {
 		if p.Type != elf.PT_LOAD || p.Flags&elf.PF_X == 0 {
 			continue

@@ -604,7 +604,7 @@ func TestRefusals(t *testing.T) {
 				le.PutUint64(d[symtab.Offset+uint64(idx)*24+8:], 0x1_0028_9400)
 				return d
 			},
-			want: []string{"main.pvhEntry.abi0 = 0x100289400 is at or above 4 GiB"}},
+			want: []string{"main.pvhEntry.abi0 = 0x100289400 is not inside an executable PT_LOAD"}},
 		{name: "no PT_GNU_STACK", mutate: setPhdrType(elf.PT_NULL, elf.PT_GNU_STACK, 0),
 			want: []string{"no PT_GNU_STACK"}},
 	}
@@ -640,6 +640,50 @@ func TestRefusals(t *testing.T) {
 				t.Errorf("Stamp returned %d bytes along with an error", len(out))
 			}
 		})
+	}
+}
+
+// TestStampHighKernel: a kernel linked in the upper half (as retract is)
+// gets p_paddr = p_vaddr - kernelBase on every PT_LOAD and the entry's
+// physical address in the note; stamping again changes nothing.
+func TestStampHighKernel(t *testing.T) {
+	in := kernel(t, "-0x7fdff000")
+	entry, _ := symbol(t, in, "main.pvhEntry.abi0")
+	if entry < kernelBase+0x201000 || entry >= kernelBase+0x201000+0x100000 {
+		t.Fatalf("test kernel: entry %#x not in .text as linked with -T -0x7fdff000", entry)
+	}
+	out, info, err := Stamp(in, testEntry)
+	if err != nil {
+		t.Fatalf("Stamp: %v", err)
+	}
+	if want := entry - kernelBase; info.Entry != want {
+		t.Errorf("Info.Entry = %#x, want %#x", info.Entry, want)
+	}
+	if got, ok := qemuPVHEntry(out); !ok || got != entry-kernelBase {
+		t.Errorf("note entry = %#x (found %v), want %#x", got, ok, entry-kernelBase)
+	}
+	loads := 0
+	for i, p := range parse(t, out).Progs {
+		if p.Type != elf.PT_LOAD {
+			continue
+		}
+		loads++
+		if p.Paddr != p.Vaddr-kernelBase {
+			t.Errorf("PT_LOAD %d: paddr %#x, want vaddr %#x - %#x", i, p.Paddr, p.Vaddr, uint64(kernelBase))
+		}
+		if p.Paddr < biosWindowEnd {
+			t.Errorf("PT_LOAD %d at %#x: below 1 MiB", i, p.Paddr)
+		}
+	}
+	if loads == 0 {
+		t.Fatal("no PT_LOAD in the stamped kernel")
+	}
+	again, info2, err := Stamp(out, testEntry)
+	if err != nil {
+		t.Fatalf("second Stamp: %v", err)
+	}
+	if !info2.Restamped || !bytes.Equal(again, out) {
+		t.Errorf("second Stamp: Restamped=%v, identical=%v; want true, true", info2.Restamped, bytes.Equal(again, out))
 	}
 }
 

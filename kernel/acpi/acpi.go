@@ -2,7 +2,7 @@
 // (ACPI 6.4 §5.2): the RSDP that PVH's start_info points at, the RSDT/XSDT,
 // and from them the FADT (for power-off) and, for the SMP issue, the MADT.
 //
-// Tables are read in place through the identity map; nothing is cached and
+// Tables are read in place through the direct map; nothing is cached and
 // nothing is written. Every reader checks signatures, lengths and
 // checksums, so a missing or broken table gives an error, not a fault.
 package acpi
@@ -18,12 +18,16 @@ import (
 // RSDP is the physical address of the RSDP, set at boot from start_info.
 var RSDP uint64
 
-func b8(a uint64) uint8   { return *(*uint8)(amd64.Ptr(uintptr(a))) }
-func b16(a uint64) uint16 { return *(*uint16)(amd64.Ptr(uintptr(a))) }
-func b32(a uint64) uint32 { return *(*uint32)(amd64.Ptr(uintptr(a))) }
-func b64(a uint64) uint64 { return *(*uint64)(amd64.Ptr(uintptr(a))) }
+// b8 ... b64 read physical memory through the direct map.
+func b8(a uint64) uint8   { return *(*uint8)(amd64.PhysPtr(a)) }
+func b16(a uint64) uint16 { return *(*uint16)(amd64.PhysPtr(a)) }
+func b32(a uint64) uint32 { return *(*uint32)(amd64.PhysPtr(a)) }
+func b64(a uint64) uint64 { return *(*uint64)(amd64.PhysPtr(a)) }
 
-func readable(a, n uint64) bool { return phys.KernelValid(uintptr(a), uintptr(n)) }
+// readable reports whether physical [a, a+n) is in the direct map.
+func readable(a, n uint64) bool {
+	return a+n >= a && a+n <= uint64(phys.MaxRAM) && phys.KernelValid(phys.VA(a), uintptr(n))
+}
 
 func sig(a uint64) string {
 	return string([]byte{b8(a), b8(a + 1), b8(a + 2), b8(a + 3)})

@@ -95,7 +95,7 @@ func (p Poweroff) Enter() {
 		if p.Space == 1 {
 			amd64.Outb(uint16(p.Addr), v)
 		} else {
-			*(*uint8)(amd64.Ptr(uintptr(p.Addr))) = v
+			*(*uint8)(amd64.PhysPtr(p.Addr)) = v
 		}
 		return
 	}

@@ -22,7 +22,7 @@ func init() {
 }
 
 // benchBase is the 2 MiB-aligned address the benchmarks map at.
-const benchBase = mm.UserBase + 1<<30
+const benchBase = 0x8040000000 // 257 GiB: 2 MiB-aligned, far from where programs load
 
 func touchAll(m *mm.MM, va uintptr, pages int) error {
 	m.Use()

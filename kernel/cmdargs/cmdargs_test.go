@@ -19,7 +19,9 @@ func TestParseMM(t *testing.T) {
 		{"new", MM{Op: MMNew}},
 		{"map 1 0x8000000000 16 rw", MM{Op: MMMap, ID: 1, Addr: 0x8000000000, Pages: 16, Write: true}},
 		{"map 01 8000001000 1 r", MM{Op: MMMap, ID: 1, Addr: 0x8000001000, Pages: 1}},
-		{"map 1 0x7ffffffff000 1 r", MM{Op: MMMap, ID: 1, Addr: 0x7ffffffff000, Pages: 1}},
+		{"map 1 0x7fffffffe000 1 r", MM{Op: MMMap, ID: 1, Addr: 0x7fffffffe000, Pages: 1}},
+		{"map 1 0x10000 1 r", MM{Op: MMMap, ID: 1, Addr: 0x10000, Pages: 1}},
+		{"map 1 0x400000 16 rw", MM{Op: MMMap, ID: 1, Addr: 0x400000, Pages: 16, Write: true}},
 		{"mapfile 2 0x8000000000 2048", MM{Op: MMMapFile, ID: 2, Addr: 0x8000000000, Pages: 2048}},
 		{"advise 3 0x8000200000 512 huge", MM{Op: MMAdvise, ID: 3, Addr: 0x8000200000, Pages: 512, Huge: true}},
 		{"advise 3 0x8000200000 512 nohuge", MM{Op: MMAdvise, ID: 3, Addr: 0x8000200000, Pages: 512}},
@@ -32,11 +34,13 @@ func TestParseMM(t *testing.T) {
 		}
 	}
 	bad := []struct{ in, want string }{
-		{"map 1 0x7ffffffff000 16 rw", "0x7ffffffff000 + 16 pages ends at 0x80000000f000, past the end of user space 0x800000000000"},
+		{"map 1 0x7fffffffe000 16 rw", "0x7fffffffe000 + 16 pages ends at 0x80000000e000, past the end of user space 0x7ffffffff000"},
+		{"map 1 0x7ffffffff000 1 r", "0x7ffffffff000 is not a user address: the user range is [0x10000, 0x7ffffffff000)"},
+		{"map 1 0xffff888000000000 1 r", "0xffff888000000000 is not a user address: the user range is [0x10000, 0x7ffffffff000)"},
 		{"map 1 0x8000000001 1 rw", "ADDR must be page aligned (4 KiB): 0x8000000001"},
 		{"mapfile 1 0x8000000800 1", "ADDR must be page aligned (4 KiB): 0x8000000800"},
 		{"advise 1 0x8000000008 1 huge", "ADDR must be page aligned (4 KiB): 0x8000000008"},
-		{"map 1 0x100 1 r", "0x100 is not a user address: the user range is [0x8000000000, 0x800000000000)"},
+		{"map 1 0x100 1 r", "0x100 is not a user address: the user range is [0x10000, 0x7ffffffff000)"},
 		{"map 1 zz 1 r", `"zz" is not a hex address`},
 		{"map x 0x8000000000 1 r", `"x" is not an address space id (see mm)`},
 		{"map 1 0x8000000000 0 r", "PAGES must be 1 to 1048576"},
@@ -63,7 +67,7 @@ func TestParsePTFaultCollapse(t *testing.T) {
 	if r, err := ParsePT(strings.Fields("dump 2")); err != nil || r != (PT{Dump: true, ID: 2, Start: mm.UserBase, End: mm.UserEnd}) {
 		t.Errorf("pt dump: %+v, %v", r, err)
 	}
-	if r, err := ParsePT(strings.Fields("dump 2 0x8000000000 0x800000000000")); err != nil || r.End != mm.UserEnd {
+	if r, err := ParsePT(strings.Fields("dump 2 0x8000000000 0x7ffffffff000")); err != nil || r.End != mm.UserEnd {
 		t.Errorf("pt dump to the end of user space: %+v, %v", r, err)
 	}
 	for in, want := range map[string]string{

@@ -141,6 +141,8 @@ func Report(tf *amd64.TrapFrame) {
 			} else {
 				m.S(": Go heap window address that is not mapped")
 			}
+		case uintptr(cr2) < amd64.UserTop && tf.FromKernel():
+			m.S(": a user-space (lower-half) address the kernel touched outside uaccess; a physical address used as a pointer? (the kernel reaches physical memory at phys.VA(pa))")
 		}
 		m.S("\n").PrintLocked()
 		m = console.Msg{}

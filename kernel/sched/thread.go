@@ -115,7 +115,7 @@ func allocThreadLocked() *Thread {
 		}
 		*t = Thread{}
 		t.kstackPFN = pfn
-		t.kstackLo = uintptr(pfn << phys.PageShift)
+		t.kstackLo = phys.VA(pfn << phys.PageShift)
 		t.kstackTop = t.kstackLo + phys.PageSize<<kstackOrder
 		amd64.InitKernelG(&t.kg, t.kstackLo, t.kstackTop)
 		t.tid = nextTID

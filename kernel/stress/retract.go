@@ -92,7 +92,7 @@ const (
 func DefaultWorkers(cpus int) int { return max(1, cpus-1) }
 
 // MapBase is where every worker maps the file (2 MiB aligned).
-const MapBase = mm.UserBase + 1<<30
+const MapBase = 0x8040000000 // 257 GiB: 2 MiB-aligned, far from where programs load
 
 // Retract runs the demonstration and checks afterwards (after an RCU
 // barrier) that every page, page-cache page and page table came back.

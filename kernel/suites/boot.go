@@ -15,10 +15,12 @@ import (
 func init() {
 	ktest.Register(ktest.Suite{
 		Name: "boot",
-		Doc:  "memory map, identity map, page 0, frame allocator",
+		Doc:  "memory map, the kernel's half of the address space (direct map, image map, empty lower half), page 0, frame allocator",
 		Cases: []ktest.Case{
 			{Name: "memmap_sane", Fn: testMemmap},
-			{Name: "identity_map", Fn: testIdentityMap},
+			{Name: "direct_map", Fn: testDirectMap},
+			{Name: "image_map", Fn: testImageMap},
+			{Name: "lower_half_empty", Fn: testLowerHalfEmpty},
 			{Name: "page0_faults", Fn: testPage0},
 			{Name: "frames_accounting", Fn: testFrames},
 			{Name: "frames_poison", Fn: testPoison},
@@ -60,9 +62,11 @@ func testMemmap(t *ktest.T) {
 			inRAM = true
 		}
 	}
-	// The first segment starts with the ELF header at 2 MiB; .text at 0x201000 (-T).
-	if !inRAM || img.Start != 0x200000 || img.TextStart > 0x201000 || img.TextEnd <= 0x201000 {
-		t.Errorf("kernel image [%#x, %#x) text [%#x, %#x): want it in RAM at 2 MiB with 0x201000 in the text", img.Start, img.End, img.TextStart, img.TextEnd)
+	// The first segment starts with the ELF header at physical 2 MiB;
+	// .text is linked at KernelBase + 0x201000 (-T -0x7fdff000).
+	text := uint64(amd64.KernelBase) + 0x201000
+	if !inRAM || img.Start != 0x200000 || img.TextStart > text || img.TextEnd <= text {
+		t.Errorf("kernel image [%#x, %#x) text [%#x, %#x): want it in RAM at 2 MiB with %#x in the text", img.Start, img.End, img.TextStart, img.TextEnd, text)
 	}
 	st := phys.Frames.Stats()
 	if st.Total*phys.PageSize > ram || st.Total*phys.PageSize < ram-(16<<20)-(img.End-img.Start)-(boot.MetaEnd-boot.MetaStart) {
@@ -70,17 +74,21 @@ func testMemmap(t *ktest.T) {
 	}
 }
 
-func testIdentityMap(t *ktest.T) {
-	// Every 2 MiB of RAM translates to itself.
+func testDirectMap(t *ktest.T) {
+	// Every 2 MiB of RAM appears at DirectMap + its physical address.
 	checked := 0
 	for a := uint64(2 << 20); a < phys.RAMTop; a += 2 << 20 {
-		pa, _, ok := phys.KernelTranslate(uintptr(a + 0x123))
+		va := phys.VA(a + 0x123)
+		pa, _, ok := phys.KernelTranslate(va)
 		if !ok || pa != a+0x123 {
-			t.Fatalf("%#x translates to %#x (ok=%v), want itself", a+0x123, pa, ok)
+			t.Fatalf("%#x translates to %#x (ok=%v), want %#x", va, pa, ok, a+0x123)
+		}
+		if back, ok := phys.PA(va); !ok || back != a+0x123 {
+			t.Fatalf("phys.PA(%#x) = %#x, %v; want %#x", va, back, ok, a+0x123)
 		}
 		checked++
 	}
-	// And memory written through the identity map reads back, in frames
+	// And memory written through the direct map reads back, in frames
 	// taken from the allocator, seen through the MMU.
 	for i := 0; i < 64; i++ {
 		pfn, ok := phys.Frames.Alloc(0, phys.KindKernel)
@@ -91,24 +99,78 @@ func testIdentityMap(t *ktest.T) {
 		for j := range p {
 			p[j] = pfn<<32 | uint64(j)
 		}
-		v, ok := amd64.ProbeLoad(uintptr(pfn<<phys.PageShift) + 8*77)
+		v, ok := amd64.ProbeLoad(phys.VA(pfn<<phys.PageShift) + 8*77)
 		phys.Frames.Free(pfn, 0)
 		if !ok || v != pfn<<32|77 {
 			t.Fatalf("frame %#x: read back %#x (ok=%v)", pfn, v, ok)
 		}
 	}
-	t.Logf("identity map: %d MiB checked", checked*2)
+	t.Logf("direct map at %#x: %d MiB checked", phys.DirectMap, checked*2)
+}
+
+// testImageMap: the kernel runs at its link address, which maps to the
+// physical address QEMU loaded it at; the same bytes are visible through
+// the direct map.
+func testImageMap(t *ktest.T) {
+	img := boot.Image
+	fn := uint64(ktestFuncAddr())
+	if fn < img.TextStart || fn >= img.TextEnd {
+		t.Fatalf("a kernel function at %#x is outside the text [%#x, %#x)", fn, img.TextStart, img.TextEnd)
+	}
+	for va := img.TextStart &^ (phys.PageSize - 1); va < img.TextEnd; va += 64 * phys.PageSize {
+		pa, _, ok := phys.KernelTranslate(uintptr(va))
+		if !ok || pa != va-uint64(phys.KernelBase) {
+			t.Fatalf("text page %#x translates to %#x (ok=%v), want %#x", va, pa, ok, va-uint64(phys.KernelBase))
+		}
+		a, _ := amd64.ProbeLoad(uintptr(va))
+		b, _ := amd64.ProbeLoad(phys.VA(pa))
+		if a != b {
+			t.Fatalf("text page %#x reads %#x, its direct-map alias %#x reads %#x", va, a, phys.VA(pa), b)
+		}
+	}
+	if pa, ok := phys.PA(uintptr(fn)); !ok || pa < img.Start || pa >= img.End {
+		t.Errorf("phys.PA(%#x) = %#x, %v: want inside the image [%#x, %#x)", fn, pa, ok, img.Start, img.End)
+	}
+}
+
+func ktestFuncAddr() uintptr {
+	f := testImageMap
+	return **(**uintptr)(unsafe.Pointer(&f))
+}
+
+// testLowerHalfEmpty: once the boot path is done, the kernel's own PML4
+// maps nothing below the upper half (the boot identity map is gone), and
+// a new mm starts with the same kernel half and an empty user half.
+func testLowerHalfEmpty(t *ktest.T) {
+	l4 := phys.Table(phys.BootPML4)
+	for i := 0; i < amd64.PML4KernelFirst; i++ {
+		if e := phys.LoadPTE(&l4[i]); e != 0 {
+			t.Errorf("kernel PML4 entry %d is %#x: the lower half should be empty", i, uint64(e))
+		}
+	}
+	for _, i := range []int{amd64.PML4DirectMap, amd64.PML4Heap, amd64.PML4Kernel} {
+		if !phys.LoadPTE(&l4[i]).Present() {
+			t.Errorf("kernel PML4 entry %d is not present", i)
+		}
+	}
+	for _, a := range []uintptr{0x200000, 0x201000, 0x400000, 1 << 30} {
+		if _, ok := amd64.ProbeLoad(a); ok {
+			t.Errorf("reading %#x (lower half) did not fault", a)
+		}
+	}
 }
 
 func testPage0(t *ktest.T) {
-	if _, _, ok := phys.KernelTranslate(0); ok {
-		t.Errorf("page 0 is mapped")
+	for _, base := range []uintptr{0, phys.DirectMap, phys.KernelBase} {
+		if _, _, ok := phys.KernelTranslate(base); ok {
+			t.Errorf("page 0 is mapped at %#x", base)
+		}
 	}
-	if _, _, ok := phys.KernelTranslate(4096); !ok {
-		t.Errorf("page 1 is not mapped")
+	if _, _, ok := phys.KernelTranslate(phys.DirectMap + 4096); !ok {
+		t.Errorf("page 1 is not mapped in the direct map")
 	}
 	before := trap.Fixups
-	for _, a := range []uintptr{0, 8, 4088} {
+	for _, a := range []uintptr{0, 8, 4088, phys.DirectMap, phys.DirectMap + 8} {
 		v, ok := amd64.ProbeLoad(a)
 		if ok {
 			t.Errorf("reading %#x did not fault (read %#x)", a, v)
@@ -117,11 +179,11 @@ func testPage0(t *ktest.T) {
 			t.Errorf("fault at %#x reported CR2 %#x", a, trap.LastFixupCR2)
 		}
 	}
-	if trap.Fixups != before+3 {
-		t.Errorf("%d faults were handled, want 3", trap.Fixups-before)
+	if trap.Fixups != before+5 {
+		t.Errorf("%d faults were handled, want 5", trap.Fixups-before)
 	}
-	if _, ok := amd64.ProbeLoad(4096); !ok {
-		t.Errorf("reading page 1 faulted")
+	if _, ok := amd64.ProbeLoad(phys.DirectMap + 4096); !ok {
+		t.Errorf("reading page 1 through the direct map faulted")
 	}
 }
 
@@ -133,13 +195,21 @@ func testFrames(t *ktest.T) {
 		t.Errorf("global allocator: %s", msg)
 	}
 	const n = 1 << phys.MaxOrder
+	// The metadata takes MetaSize(n) bytes: more than a few frames (an
+	// earlier version took 4 frames for 1024 entries and overwrote
+	// whatever followed them — the kernel image, once the allocator handed
+	// out the frames just below it).
+	metaOrder := 0
+	for phys.PageSize<<metaOrder < uint64(phys.MetaSize(n)) {
+		metaOrder++
+	}
 	region, ok1 := phys.Frames.Alloc(phys.MaxOrder, phys.KindKernel)
-	meta, ok2 := phys.Frames.Alloc(2, phys.KindKernel)
+	meta, ok2 := phys.Frames.Alloc(metaOrder, phys.KindKernel)
 	if !ok1 || !ok2 {
 		t.Fatalf("no memory for the test allocator")
 	}
 	defer phys.Frames.Free(region, phys.MaxOrder)
-	defer phys.Frames.Free(meta, 2)
+	defer phys.Frames.Free(meta, metaOrder)
 	var a phys.Allocator
 	a.Init(phys.Page(meta), n, func(pfn uint64) unsafe.Pointer { return phys.Page(region + pfn) })
 	a.Poison = true

@@ -42,7 +42,7 @@ func init() {
 }
 
 // hugeBase is a 2 MiB-aligned user address.
-const hugeBase = mm.UserBase + 1<<30
+const hugeBase = 0x8040000000 // 257 GiB: 2 MiB-aligned, far from where programs load
 
 // fill writes a value derived from (page, tag) into word tag of n pages.
 func fill(t *ktest.T, m *mm.MM, va uintptr, n int, tag uint64) {

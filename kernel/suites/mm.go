@@ -51,7 +51,7 @@ func withMM(t *ktest.T, pages int, prot mm.Prot, f func(m *mm.MM, base uintptr))
 	if err != nil {
 		t.Fatalf("mm.New: %v", err)
 	}
-	base := mm.UserBase + 1<<30
+	base := uintptr(0x8040000000) // 257 GiB: 2 MiB-aligned, far from where programs load
 	if pages > 0 {
 		if err := m.VMAs.Insert(mm.VMA{Start: base, End: base + uintptr(pages)*phys.PageSize, Prot: prot, Flags: mm.VMAnon}); err != nil {
 			t.Fatalf("inserting the VMA: %v", err)

@@ -204,7 +204,10 @@ func testExpeditedBusy(t *ktest.T) {
 	wg.Wait()
 	answered := ipiQS() - ipi0
 	t.Logf("%d expedited GPs with %d busy CPUs: %v; %d quiescent states answered from the IPI handler", n, busy, el, answered)
-	if busy > 0 && answered < n {
+	// A busy CPU between two spins (in runtime.Gosched) passes its
+	// quiescent state by switching, not from the IPI, so a GP that falls
+	// into that window has no IPI answer: most GPs must have one.
+	if busy > 0 && answered < n/2 {
 		t.Errorf("%d expedited GPs with %d busy CPUs got only %d answers from IPIs: the IPIs did not reach them", n, busy, answered)
 	}
 }

@@ -7,8 +7,6 @@
 package trap
 
 import (
-	"github.com/usbarmory/tamago/soc/intel/ioapic"
-
 	"retract/arch/amd64"
 	"retract/kernel/console"
 	"retract/kernel/oops"
@@ -84,13 +82,9 @@ func serial(tf *amd64.TrapFrame) {
 // spurious: the LAPIC's spurious vector needs no EOI (SDM Vol. 3A §11.9).
 func spurious(tf *amd64.TrapFrame) { Spurious++ }
 
-// IOAPICBase is the standard I/O APIC address on QEMU's machines (the SMP
-// issue takes it from the MADT).
-const IOAPICBase = 0xfec00000
-
-// EnableSerial routes COM1's interrupt (GSI 4) to the boot CPU.
+// EnableSerial routes COM1's interrupt (ISA IRQ 4, which QEMU wires to the
+// first I/O APIC's pin 4) to the boot CPU.
 func EnableSerial() {
-	io := ioapic.IOAPIC{Index: 0, Base: IOAPICBase, GSIBase: 0}
-	io.EnableInterrupt(console.IRQ(), amd64.VectorSerial)
+	amd64.IOAPICRoute(amd64.IOAPICPhys, console.IRQ(), amd64.VectorSerial, amd64.CPUByID(0).APICID)
 	console.EnableRxInterrupt()
 }

@@ -2,7 +2,7 @@
 // buddy allocator with per-CPU caches, whose metadata array — Linux's
 // struct page array — lives outside the Go heap), the reserve that user
 // memory may not take (the min watermark), the kernel's own mappings
-// (kernelmap.go: the identity map of RAM and the Go heap window, demand
+// (kernelmap.go: the direct map of RAM and the Go heap window, demand
 // paged), and the accessors every page table is read and written with
 // (Table, LoadPTE, StorePTE).
 //

@@ -139,7 +139,7 @@ type Allocator struct {
 	// kernel page tables) may use. Set once at boot (SetReserve).
 	Reserve uint64
 	// phys turns a PFN into a pointer to its memory; on the machine that is
-	// the identity map, in host tests a fake region.
+	// the direct map, in host tests a fake region.
 	phys func(pfn uint64) unsafe.Pointer
 }
 

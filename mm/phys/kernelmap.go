@@ -1,17 +1,25 @@
-// kernelmap.go: the kernel's half of every address space (PML4 entry 0).
+// kernelmap.go: the kernel's half of every address space (PML4 entries
+// 256-511; the layout is in package amd64's layout.go and
+// docs/architecture.md §2):
 //
-// Virtual layout of PML4 entry 0 (the same in every mm; docs/architecture.md §2):
+//	PML4 273  direct map     BootPDPT: 0-4 GiB with the boot PDs (2 MiB pages,
+//	                         3-4 GiB uncached for MMIO), RAM above 4 GiB added
+//	                         by InitKernelMap
+//	PML4 402  Go heap window BootHeapPDPT: 4 KiB pages, demand-paged, tables
+//	                         allocated as the Go runtime maps memory, never freed
+//	PML4 511  kernel image   BootKernelPDPT: entry 510 is the boot PD of 0-1 GiB
 //
-//	0           4 KiB        2 MiB       ...        4 GiB       RAM top      64 GiB          512 GiB
-//	| page 0    | low RAM,    | kernel    | RAM ...   | MMIO      | RAM above  |  ...  | Go heap window |
-//	| unmapped  | boot tables | image     |           | (UC, 3-4G)| 4 GiB      |       | 4 KiB pages,   |
-//	|           |             |           |           |           |            |       | demand-paged   |
-//	 \______________ identity map: virtual == physical, 2 MiB pages ___________/
+// The boot path (boot/entry_amd64.s) builds these tables at fixed low
+// addresses before paging is on, and also maps 0-4 GiB at virtual ==
+// physical (PML4 entry 0, through the same BootPDPT) for the instructions
+// that run between turning paging on and jumping to the high addresses,
+// and for the application processors' real-mode trampoline. DropIdentity
+// removes that entry once every CPU runs high: from then on the lower
+// half belongs to user space alone.
 //
-// The boot path (boot/entry_amd64.s) builds the tables for the first 4 GiB
-// at fixed low addresses before paging is on; InitKernelMap extends the
-// identity map over RAM above 4 GiB. The heap window's tables are allocated
-// as the Go runtime maps memory and never freed.
+// Physical page 0 is not mapped anywhere (its PTE in BootPT0 is cleared
+// once start_info is copied), so that a nil pointer converted through the
+// direct map still faults.
 
 package phys
 
@@ -19,20 +27,29 @@ import (
 	"retract/arch/amd64"
 )
 
-// Boot page tables (physical = virtual), built by boot/entry_amd64.s.
+// Boot page tables, built by boot/entry_amd64.s at these physical
+// addresses (below 1 MiB, which the allocator never hands out).
 const (
-	BootPML4      = 0x10000
-	BootPDPT      = 0x11000
-	BootPD0       = 0x12000 // four PDs: 0x12000..0x15fff map 0-4 GiB with 2 MiB pages
-	BootPT0       = 0x16000 // maps 0-2 MiB with 4 KiB pages; entry 0 is not present
-	BootGDT       = 0x17000 // the 32-bit entry's temporary GDT
-	BootTablesEnd = 0x18000
+	BootPML4       = 0x10000
+	BootPDPT       = 0x11000 // the direct map (and the boot identity map)
+	BootPD0        = 0x12000 // four PDs: 0x12000..0x15fff map 0-4 GiB with 2 MiB pages
+	BootPT0        = 0x16000 // maps 0-2 MiB with 4 KiB pages; entry 0 is not present
+	BootKernelPDPT = 0x17000 // the kernel image map (PML4 511)
+	BootHeapPDPT   = 0x18000 // the Go heap window (PML4 402)
+	BootGDT        = 0x19000 // the 32-bit entry's temporary GDT
+	BootTablesEnd  = 0x1a000
 )
 
-// The Go heap window.
+// KernelBase, DirectMap: see package amd64.
 const (
-	HeapBase uintptr = 64 << 30
-	HeapEnd  uintptr = 512 << 30
+	KernelBase = amd64.KernelBase
+	DirectMap  = amd64.DirectMap
+)
+
+// The Go heap window: one PML4 entry (Linux puts vmalloc here).
+const (
+	HeapBase uintptr = 0xffffc90000000000
+	HeapEnd  uintptr = HeapBase + 512<<30
 )
 
 // PTECommitted marks a heap-window PTE that is mapped read-write but not yet
@@ -66,15 +83,30 @@ func SetFlushKernel(f func(va, n uintptr)) { flushKernel = f } // wb: boot, befo
 // until start_info is copied).
 func UnmapPage0() {
 	StorePTE(&Table(BootPT0)[0], 0)
-	amd64.Invlpg(0) // forget the translation the copy used
+	amd64.Invlpg(0) // forget the translations the copy may have used
+	amd64.Invlpg(DirectMap)
+	amd64.Invlpg(KernelBase)
 }
 
-// InitKernelMap extends the identity map over RAM in [4 GiB, ramTop) with
+// DropIdentity removes the boot identity map (PML4 entry 0) from the
+// kernel's PML4 and flushes this CPU's TLB. Called by the boot CPU once
+// every application processor runs on high addresses; the others reload
+// CR3 before they run anything that could use a stale entry (every switch
+// of address space does, and the boot CPU's shootdown covers the rest).
+func DropIdentity() {
+	StorePTE(&Table(BootPML4)[0], 0)
+	amd64.WriteCR3(amd64.ReadCR3()) // flush the non-global entries
+}
+
+// MaxRAM is the most physical memory the direct map has room for.
+const MaxRAM = uint64(amd64.DirectMapSize)
+
+// InitKernelMap extends the direct map over RAM in [4 GiB, ramTop) with
 // 2 MiB pages. Called once at boot, after the allocator is ready.
 func InitKernelMap(ramTop uint64) bool {
 	pdpt := Table(BootPDPT)
 	for gb := uint64(4); gb<<30 < ramTop; gb++ {
-		if uintptr(gb<<30) >= HeapBase {
+		if gb<<30 >= MaxRAM {
 			return false // more RAM than the layout has room for
 		}
 		pd, ok := AllocTable()
@@ -95,7 +127,7 @@ func InitKernelMap(ramTop uint64) bool {
 // Preconditions: kernelMapLock held; HeapBase <= va < HeapEnd.
 func heapPTELocked(va uintptr, alloc bool) *amd64.PTE {
 	kernelMapLock.AssertHeld()
-	e := &Table(BootPDPT)[amd64.Index(va, 3)]
+	e := &Table(BootHeapPDPT)[amd64.Index(va, 3)]
 	for level := 2; level >= 1; level-- {
 		if !e.Present() {
 			if !alloc {
@@ -218,27 +250,29 @@ func HeapLookup(va uintptr) amd64.PTE {
 	return 0
 }
 
-// RAMTop is the end of the highest RAM range; the identity map covers
+// RAMTop is the end of the highest RAM range; the direct map covers
 // [0, max(RAMTop, 4 GiB)). Set once at boot.
 var RAMTop uint64
 
+// DirectMapEnd is the end of what the direct map maps.
+func DirectMapEnd() uintptr { return DirectMap + uintptr(max(RAMTop, 4<<30)) }
+
 // KernelValid reports whether [a, a+n) is kernel memory that can be touched
-// without an unresolvable fault: identity-mapped memory above page 0, or
-// committed heap-window pages. Syscalls use it to answer EFAULT for bad
-// pointers instead of oopsing.
+// without an unresolvable fault: the direct map or the kernel image map
+// (both without physical page 0), or committed heap-window pages. Syscalls
+// use it to answer EFAULT for bad pointers instead of oopsing.
 func KernelValid(a, n uintptr) bool {
 	if n == 0 {
 		return true
 	}
 	end := a + n
-	if end < a || a < PageSize {
+	if end < a {
 		return false
 	}
-	top := uintptr(RAMTop)
-	if top < 4<<30 {
-		top = 4 << 30
+	if a >= DirectMap+PageSize && end <= DirectMapEnd() {
+		return true
 	}
-	if end <= top {
+	if a >= KernelBase+PageSize && end-KernelBase <= amd64.KernelMapSize {
 		return true
 	}
 	if a < HeapBase || end > HeapEnd {

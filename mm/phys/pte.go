@@ -12,18 +12,28 @@ import (
 	"retract/arch/amd64"
 )
 
-// identity converts a physical address to a pointer through the identity map.
+// Page returns a pointer to frame pfn, through the direct map.
 //
 //go:nosplit
-func identity(pa uint64) unsafe.Pointer { return amd64.Ptr(uintptr(pa)) }
+func Page(pfn uint64) unsafe.Pointer { return amd64.PhysPtr(pfn << PageShift) }
 
-// Page returns a pointer to frame pfn.
+// Table returns the page table at physical address pa, through the direct
+// map.
 //
 //go:nosplit
-func Page(pfn uint64) unsafe.Pointer { return identity(pfn << PageShift) }
+func Table(pa uint64) *[512]amd64.PTE { return (*[512]amd64.PTE)(amd64.PhysPtr(pa)) }
 
-// Table returns the page table at physical address pa.
-func Table(pa uint64) *[512]amd64.PTE { return (*[512]amd64.PTE)(identity(pa)) }
+// VA returns the direct-map address of physical address pa (Linux's
+// __va).
+//
+//go:nosplit
+func VA(pa uint64) uintptr { return amd64.PhysToVirt(pa) }
+
+// PA returns the physical address behind a direct-map or kernel-image
+// address (Linux's __pa); ok is false for any other address.
+//
+//go:nosplit
+func PA(va uintptr) (pa uint64, ok bool) { return amd64.VirtToPhys(va) }
 
 // AllocTable returns a zeroed page-table frame for the kernel's own
 // tables (it may use the reserve).
