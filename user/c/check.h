@@ -129,6 +129,7 @@ static __attribute__((unused)) const char *errname(int e)
 	case ELOOP: return "ELOOP";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case EOVERFLOW: return "EOVERFLOW";
+	case ETIMEDOUT: return "ETIMEDOUT";
 	}
 	snprintf(buf, sizeof buf, "errno %d", e);
 	return buf;
