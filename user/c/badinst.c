@@ -195,7 +195,7 @@ struct bad {
 	const char *name;
 	void (*fn)(void);
 	int sig;           /* the signal that must kill it (0: exits 0) */
-	int (*check)(void); /* for sig 0: returns the exit status */
+	int (*verify)(void); /* for sig 0: returns the exit status */
 };
 
 static const struct bad cases[] = {
@@ -223,7 +223,7 @@ static int run_case(const struct bad *c)
 		printf("badinst %s: still alive\n", c->name);
 		return 1;
 	}
-	return c->check();
+	return c->verify();
 }
 
 int main(int argc, char **argv)

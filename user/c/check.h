@@ -81,22 +81,20 @@ static __attribute__((unused)) void note(const char *fmt, ...)
 	printf("\n");
 }
 
-/* check: ok if cond, else FAIL with the message. Returns cond. */
-static __attribute__((unused)) int check(int cond, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	if (cond) {
-		ok(name);
-		return 1;
-	}
-	__atomic_fetch_add(&counts->failed, 1, __ATOMIC_SEQ_CST);
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return 0;
-}
+/*
+ * check(cond, name, fmt, ...): ok if cond, else FAIL with the message;
+ * evaluates to cond. A macro, so that the message's arguments (errno!)
+ * are evaluated after cond.
+ */
+#define check(cond, name, ...)                                                                                         \
+	({                                                                                                             \
+		int check_c_ = !!(cond);                                                                               \
+		if (check_c_)                                                                                          \
+			ok(name);                                                                                      \
+		else                                                                                                   \
+			fail(name, __VA_ARGS__);                                                                       \
+		check_c_;                                                                                              \
+	})
 
 /* errname: the symbolic name of the errnos the programs expect. */
 static __attribute__((unused)) const char *errname(int e)
