@@ -35,6 +35,7 @@ func collapser(cfg config, stderr io.Writer) int {
 	ctl := m.control()
 	rng := rand.New(rand.NewPCG(cfg.seed, 1<<32))
 	ctl.store(wCollapserReady, 1)
+	defer ctl.store(wCollapserDone, 1)
 	if !waitUntil(func() bool { return ctl.stopped() || allWorkers(ctl, cfg.workers, fReady, 1) }, waitForReadiness) {
 		logf("the workers did not get ready in %v", waitForReadiness)
 		return 1

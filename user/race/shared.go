@@ -50,6 +50,7 @@ const (
 	wCollapseNanos               // time spent in madvise(MADV_COLLAPSE)
 	wRounds                      // rounds completed
 	wResets                      // the file's data punched out (wrap-arounds)
+	wCollapserDone               // 1 once the collapser has left its loop: the file stays as it is
 )
 
 const (

@@ -74,13 +74,23 @@ func worker(cfg config, stderr io.Writer) int {
 		ctl.store(me+fAccesses, accesses)
 		ctl.store(me+fRoundAcc, roundAcc)
 	}
-	// The final check: every word this worker owns, in every region.
-	for p := range last {
-		if got := atomic.LoadUint64(word(p)); got != last[p] {
-			dataError(p, got, "final check")
+	// The final check: every word this worker owns, in every region —
+	// once the collapser has stopped (it may have been resetting the file
+	// when the stop flag came: then the epoch has moved and zeros are
+	// right).
+	if waitUntil(func() bool { return ctl.load(wCollapserDone) == 1 }, waitForChildren/2) {
+		if ctl.load(wEpoch) != epoch {
+			clear(last)
 		}
+		for p := range last {
+			if got := atomic.LoadUint64(word(p)); got != last[p] {
+				dataError(p, got, "final check")
+			}
+		}
+		accesses += uint64(len(last))
+	} else {
+		logf("the collapser did not stop: no final check")
 	}
-	accesses += uint64(len(last))
 	ctl.store(me+fAccesses, accesses)
 	faults := ^uint64(0)
 	if f, ok := minorFaults(); ok && haveFaults {
