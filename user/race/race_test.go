@@ -135,7 +135,8 @@ func TestRunOnHost(t *testing.T) {
 	}
 	t.Setenv(asMainEnv, "1")
 	var out, errb bytes.Buffer
-	code := run([]string{"-seconds", "1", "-regions", "2", "-workers", "1", "-seed", "1", "-quiet"}, &out, &errb)
+	// One region: a reset every round, so the stop often lands in one.
+	code := run([]string{"-seconds", "1", "-regions", "1", "-workers", "1", "-seed", "1", "-quiet"}, &out, &errb)
 	text := out.String()
 	t.Logf("status %d\n%s%s", code, text, errb.String())
 	for _, want := range []string{"\nfaults ", "\ncollapses_ok ", "\nrounds ", "\ndata_errors 0\n"} {
