@@ -8,9 +8,9 @@
  * into a signal): hlt, cli, wrmsr, in (port I/O) -> SIGSEGV (#GP in ring
  * 3); int3 -> SIGTRAP; ud2 -> SIGILL; jump0 (call through a NULL function
  * pointer) -> SIGSEGV; div0 (integer divide by zero) -> SIGFPE; kread,
- * kwrite (kernel text 0xffffffff80200000 and the direct map
- * 0xffff888000000000) -> SIGSEGV; stackoverflow (unbounded recursion) ->
- * SIGSEGV.
+ * kwrite (kernel text, 0xffffffff80200000) and kread-direct,
+ * kwrite-direct (the direct map, 0xffff888000000000) -> SIGSEGV;
+ * stackoverflow (unbounded recursion) -> SIGSEGV.
  * Cases that must not: badsyscall (syscall 9999 -> ENOSYS), efault (bad
  * pointers to read, write, open, stat, nanosleep, clock_gettime, made with
  * raw syscalls -> EFAULT: libc's vDSO clock_gettime would fault in user
@@ -53,16 +53,10 @@ static void do_div0(void)
 	__asm__ volatile("cqto; idivq %1" : "+a"(a) : "r"(b) : "rdx", "cc");
 	sink = a;
 }
-static void do_kread(void)
-{
-	sink = *(volatile long *)KTEXT;
-	sink = *(volatile long *)KDIRECT;
-}
-static void do_kwrite(void)
-{
-	*(volatile long *)KDIRECT = 1;
-	*(volatile long *)KTEXT = 1;
-}
+static void do_kread(void) { sink = *(volatile long *)KTEXT; }
+static void do_kread_direct(void) { sink = *(volatile long *)KDIRECT; }
+static void do_kwrite(void) { *(volatile long *)KTEXT = 1; }
+static void do_kwrite_direct(void) { *(volatile long *)KDIRECT = 1; }
 static volatile long depth_limit = 1L << 40; /* never reached: the stack ends first */
 static long recurse(long n)
 {
@@ -208,7 +202,9 @@ static const struct bad cases[] = {
 	{"jump0", do_jump0, SIGSEGV, NULL},
 	{"div0", do_div0, SIGFPE, NULL},
 	{"kread", do_kread, SIGSEGV, NULL},
+	{"kread-direct", do_kread_direct, SIGSEGV, NULL},
 	{"kwrite", do_kwrite, SIGSEGV, NULL},
+	{"kwrite-direct", do_kwrite_direct, SIGSEGV, NULL},
 	{"stackoverflow", do_stackoverflow, SIGSEGV, NULL},
 	{"badsyscall", NULL, 0, badsyscall},
 	{"efault", NULL, 0, efault},
