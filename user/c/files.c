@@ -359,8 +359,8 @@ int main(int argc, char **argv)
 		return fcntl(atoi(argv[3]), F_GETFD) == -1 ? 2 : 0;
 	}
 	t_init();
-	if (access(self, X_OK) != 0 && argv[0][0] == '/')
-		self = argv[0];
+	if (access(self, X_OK) != 0) /* no /proc: argv[0] if it is a path, else /bin */
+		self = strchr(argv[0], '/') ? argv[0] : "/bin/files";
 	if (!mkdtemp(dir)) {
 		fail("mkdtemp", "%s: %s", dir, errname(errno));
 		return summary();

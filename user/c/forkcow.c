@@ -314,8 +314,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "exit") == 0)
 		return getenv("FORKCOW") ? atoi(argv[2]) : 126;
 	t_init();
-	if (access(self, X_OK) != 0 && argv[0][0] == '/')
-		self = argv[0];
+	if (access(self, X_OK) != 0) /* no /proc: argv[0] if it is a path, else /bin */
+		self = strchr(argv[0], '/') ? argv[0] : "/bin/forkcow";
 	test_cow();
 	test_thp();
 	test_exec();

@@ -11,7 +11,7 @@
 // /etc/tests.list, else tests.list next to runtests itself.
 //
 // A program name without a slash is looked up in the directory runtests
-// itself is in, then in PATH. Before each program runtests prints
+// itself is in, then in PATH; the program gets the path found as argv[0]. Before each program runtests prints
 // "=== COMMAND LINE"; the program writes straight to runtests' stdout and
 // stderr; after it, "--- NAME: exit status N in S s" (or "killed by
 // signal ..." or "timed out"). A program fails if it exits non-zero, is
@@ -105,7 +105,10 @@ func run(args []string, stdout, stderr *os.File) int {
 			continue
 		}
 		ran++
-		o := runOne(prog, t.argv, *timeout, []uintptr{0, stdout.Fd(), stderr.Fd()})
+		// argv[0] is the path found, so that a program can re-execute
+		// itself without /proc/self/exe.
+		argv := append([]string{prog}, t.argv[1:]...)
+		o := runOne(prog, argv, *timeout, []uintptr{0, stdout.Fd(), stderr.Fd()})
 		if !o.ok() {
 			failed++
 		}
