@@ -102,8 +102,14 @@ soak: kernel qemu
 
 # User programs (user/): static linux/amd64 binaries that run unchanged
 # on Linux and on retract, built into build/user.
-USER_PROGS := init mmbench
+USER_PROGS := init mmbench race gohello runtests
 USER_DIR   := $(BUILD)/user
+# The C test programs (user/c/NAME.c, one program each): built with
+# gcc -static as NAME and, where musl-gcc exists, as NAME-musl.
+C_PROGS    := badinst signals forkcow forkbomb oomhog threads files memops
+USER_CFLAGS := -static -O2 -Wall -Wextra -pthread
+# The list runtests runs (/etc/tests.list in the image).
+TESTS      ?= user/tests.list
 INITRAMFS  := $(BUILD)/initramfs.cpio.gz
 # What /init runs in `make initramfs` (written to /etc/init.cmd), and more
 # static binaries of your own to put under /bin: EXTRA="path/a path/b".
@@ -112,18 +118,41 @@ EXTRA   ?=
 # Arguments for mmbench in `make bench-linux`, e.g. MMBENCH=-quick.
 MMBENCH ?=
 
-.PHONY: user initramfs bench-linux peer-test-linux
+.PHONY: user user-c test-user initramfs bench-linux peer-test-linux
 
-user:
+user: user-c
 	@mkdir -p $(USER_DIR)
 	@for p in $(USER_PROGS); do echo "build $(USER_DIR)/$$p"; $(KERNEL_ENV) $(GO) build -o $(USER_DIR)/$$p ./user/$$p || exit 1; done
+	@cp $(TESTS) $(USER_DIR)/tests.list
+
+# The C programs: user/c/ensure-cc.sh installs gcc, libc6-dev and
+# musl-tools when missing (as root, with apt-get) or prints the command;
+# whatever compiler is still missing is skipped with a note.
+user-c:
+	@mkdir -p $(USER_DIR)
+	@user/c/ensure-cc.sh
+	@if command -v gcc >/dev/null 2>&1; then \
+		for p in $(C_PROGS); do echo "cc    $(USER_DIR)/$$p"; gcc $(USER_CFLAGS) -o $(USER_DIR)/$$p user/c/$$p.c || exit 1; done; \
+	else echo "user/c: no gcc: the C programs are not built"; fi
+	@if command -v musl-gcc >/dev/null 2>&1; then \
+		for p in $(C_PROGS); do echo "musl  $(USER_DIR)/$$p-musl"; musl-gcc $(USER_CFLAGS) -o $(USER_DIR)/$$p-musl user/c/$$p.c || exit 1; done; \
+	else echo "user/c: no musl-gcc: no -musl builds"; fi
+
+# Every test program on this machine, through runtests (safe on a shared
+# host: see user/README.md).
+test-user: user
+	$(USER_DIR)/runtests -list $(USER_DIR)/tests.list
 
 # build/initramfs.cpio.gz: /init -> /bin/init (user/init), the user/
-# programs and EXTRA under /bin, /etc/init.cmd = INITCMD.
+# programs (Go and C, with the -musl builds) and EXTRA under /bin,
+# /etc/init.cmd = INITCMD, /etc/tests.list = TESTS. INITCMD=runtests runs
+# every test program in one boot (or boot with init=/bin/runtests).
 initramfs: user
 	$(GO) run ./tools/mkinitramfs -o $(INITRAMFS) -init /bin/init -cmd "$(INITCMD)" \
 		-mkdir /proc -mkdir /sys -mkdir /dev -mkdir /tmp \
 		$(foreach p,$(USER_PROGS),-add /bin/$(p)=$(USER_DIR)/$(p)) \
+		$(foreach p,$(C_PROGS),$(foreach f,$(wildcard $(USER_DIR)/$(p) $(USER_DIR)/$(p)-musl),-add /bin/$(notdir $(f))=$(f))) \
+		-add /etc/tests.list=$(TESTS) \
 		$(foreach p,$(EXTRA),-add /bin/$(notdir $(p))=$(p))
 
 # mmbench on Debian's Linux 6.1 in QEMU (q35, CPUS as for `make bench`,
