@@ -41,16 +41,22 @@ func istFor(v int) uint8 {
 }
 
 // buildIDT fills the shared IDT; every vector gets an interrupt gate (IF is
-// cleared on entry) with an IST stack.
+// cleared on entry) with an IST stack. Only #BP (int3) and #OF (into) may be
+// raised by INT n from ring 3, as in Linux: INT n of any other vector from
+// user space is a #GP (SIGSEGV), never a fake interrupt.
 func buildIDT() {
 	base := vectorsBase()
 	for v := range idt {
 		addr := uint64(base + uintptr(v)*stubSize)
+		attr := uint8(0x8e) // present, DPL 0, 64-bit interrupt gate
+		if v == 3 || v == 4 {
+			attr = 0xee // DPL 3
+		}
 		idt[v] = gate{
 			offLo:    uint16(addr),
 			selector: KernelCS,
 			ist:      istFor(v),
-			typeAttr: 0x8e, // present, DPL 0, 64-bit interrupt gate
+			typeAttr: attr,
 			offMid:   uint16(addr >> 16),
 			offHi:    uint32(addr >> 32),
 		}

@@ -36,6 +36,22 @@ type CPU struct {
 	OnEmerg   uint32  // set when a fatal trap moved to the emergency stack
 	Nesting   uint32  // trap nesting depth (0 = running Go code)
 
+	// Ring 3 (user.go). While a task runs in user space: UserKSP is the
+	// goroutine-stack pointer switchToUser saved, UserRegs the task's
+	// register block, KernelFS the thread's own FS base (its Go TLS),
+	// which the entry from ring 3 restores before anything reads FS.
+	UserKSP  uintptr
+	UserRegs uintptr
+	KernelFS uintptr
+	// The NMI/#DF/#MC ("paranoid") entry (vectors_amd64.s) may interrupt
+	// the few instructions where GS or FS already hold user values: it
+	// saves the interrupted FS base here, runs on EmergTLS, and records
+	// whether it had to swap GS.
+	ParanoidFS uintptr
+	ParanoidGS uint32
+	_          uint32
+	EmergTLS   uintptr // FS base for the paranoid entry: FS:-8 is emergTLS[0]
+
 	// RCU and preemption state of the code running on this CPU (package
 	// rcu): read-side nesting and the preempt count. The scheduler saves
 	// and restores them on every switch (they belong to the thread).
@@ -57,6 +73,7 @@ type CPU struct {
 
 	emergency [emergencySize]byte
 	emergG    KernelG
+	emergTLS  [2]uintptr
 }
 
 var cpus [MaxCPUs]CPU
@@ -94,5 +111,7 @@ func setupPerCPU(c *CPU, id int) {
 	c.EmergTop = (lo + emergencySize) &^ 15
 	c.emergG.init(lo, c.EmergTop)
 	c.EmergG = uintptr(unsafe.Pointer(&c.emergG))
+	c.emergTLS[0] = c.EmergG
+	c.EmergTLS = uintptr(unsafe.Pointer(&c.emergTLS[1]))
 	Wrmsr(msrGSBase, uint64(c.Self))
 }

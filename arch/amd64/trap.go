@@ -27,8 +27,9 @@ func SetFatalHandler(h Handler) { fatalHandler = h } // wb: set at boot, before 
 
 // trap is called by trapSave with the frame just built.
 func trap(tf *TrapFrame) {
-	if tf.Vector == VectorSyscall {
-		syscallHandler(tf)
+	fromUser := tf.CS&3 == 3
+	if tf.Vector == VectorSyscall && !fromUser {
+		syscallHandler(tf) // the Go runtime's own system calls (package sys)
 		return
 	}
 	if tf.Vector == 2 && handlers[2] != nil {
@@ -38,6 +39,10 @@ func trap(tf *TrapFrame) {
 	if This().OnEmerg != 0 {
 		// NMI, #DF, #MC or a kernel stack overflow: never resumable.
 		Fatal(tf)
+		return
+	}
+	if fromUser {
+		userTrap(tf) // does not return
 		return
 	}
 	if h := handlers[tf.Vector&0xff]; h != nil {

@@ -13,6 +13,15 @@
 //  3. saves the general registers, the thread's TLS g slot and the FPU/SSE
 //     state (FXSAVE), installs the kernel g, and calls trap(tf) in Go.
 //
+// A vector that interrupted ring 3 (CS.RPL = 3 in the CPU frame) first
+// does SWAPGS and puts the thread's own FS base back (userEntryFS), then
+// builds its frame at the top of the thread's kernel stack; trap() hands
+// it to userTrap, which never comes back here (see user.go). NMI, #DF and
+// #MC take the paranoid path: they can arrive between a SWAPGS and the
+// IRETQ that follows it, so they look at the GS base MSR itself, and they
+// run with FS on a per-CPU block whatever FS held; trapReturn undoes both
+// for an NMI that returns.
+//
 // The stack picture after step 3 (TrapFrame in trapframe.go):
 //
 //	kernel stack top -> SS RSP RFLAGS CS RIP Err Vector RAX RBX ... R15 TLSG pad
@@ -75,11 +84,17 @@ haserr:
 	// IST: BX(0) AX(8) vector(16) err(24) RIP(32) CS(40) RFLAGS(48) RSP(56) SS(64)
 	MOVQ	16(SP), AX
 	CMPQ	AX, $2			// NMI
-	JEQ	emergency
+	JEQ	paranoid
 	CMPQ	AX, $8			// #DF
-	JEQ	emergency
+	JEQ	paranoid
 	CMPQ	AX, $18			// #MC
-	JEQ	emergency
+	JEQ	paranoid
+	TESTQ	$3, 40(SP)		// CS.RPL: from ring 3?
+	JEQ	fromKernel
+	SWAPGS
+	CALL	userEntryFS<>(SB)
+	JMP	top			// the interrupted RSP is a user address
+fromKernel:
 	MOVQ	56(SP), AX		// interrupted RSP
 	CMPQ	AX, CPU_KStackLo(GS)
 	JCS	top
@@ -97,6 +112,32 @@ haserr:
 top:
 	MOVQ	CPU_KStackTop(GS), AX
 	JMP	copy
+paranoid:
+	// GS: a user GS base (lower half) means ring 3 or the window around
+	// SWAPGS: swap, and remember to swap back.
+	PUSHQ	CX
+	PUSHQ	DX
+	MOVL	$0xc0000101, CX		// MSR_GS_BASE
+	RDMSR
+	XORL	BX, BX
+	TESTL	$0x80000000, DX
+	JNE	gsok
+	SWAPGS
+	MOVL	$1, BX
+gsok:
+	MOVL	BX, CPU_ParanoidGS(GS)
+	// FS: keep the interrupted base; run on this CPU's emergency TLS.
+	MOVL	$0xc0000100, CX		// MSR_FS_BASE
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, CPU_ParanoidFS(GS)
+	MOVQ	CPU_EmergTLS(GS), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
+	POPQ	DX
+	POPQ	CX
 emergency:
 	MOVL	$1, CPU_OnEmerg(GS)
 	MOVQ	CPU_EmergTop(GS), AX
@@ -161,7 +202,9 @@ TEXT ·trapSave(SB), NOSPLIT|NOFRAME, $0-0
 	JMP	·trapReturn(SB)
 
 // trapReturn restores the frame at SP (FXSAVE area first) and IRETQs.
-// A new thread's first switch also ends here (see forkret).
+// A new thread's first switch also ends here (see forkret). An NMI that
+// returns (only NMIs can: #DF and #MC are fatal) gets the interrupted FS
+// base back and its GS swap undone.
 TEXT ·trapReturn(SB), NOSPLIT|NOFRAME, $0-0
 	DECL	CPU_Nesting(GS)
 	FXRSTOR64	(SP)
@@ -169,6 +212,15 @@ TEXT ·trapReturn(SB), NOSPLIT|NOFRAME, $0-0
 	POPQ	AX			// pad
 	POPQ	AX
 	MOVQ	AX, -8(FS)		// the thread's g back into its TLS
+	CMPQ	(TrapFrame_Vector-16)(SP), $2
+	JNE	notNMI
+	MOVL	$0, CPU_OnEmerg(GS)
+	MOVL	$0xc0000100, CX		// MSR_FS_BASE (AX, CX, DX are restored below)
+	MOVQ	CPU_ParanoidFS(GS), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
+notNMI:
 	POPQ	R15
 	POPQ	R14
 	POPQ	R13
@@ -184,16 +236,44 @@ TEXT ·trapReturn(SB), NOSPLIT|NOFRAME, $0-0
 	POPQ	CX
 	POPQ	BX
 	POPQ	AX
+	CMPQ	0(SP), $2		// Vector
+	JNE	iret
+	CMPL	CPU_ParanoidGS(GS), $0
+	JEQ	iret
+	SWAPGS
+iret:
 	ADDQ	$16, SP			// Vector, Err
 	IRETQ
 
-// syscallEntry is MSR_LSTAR. SYSCALL from ring 0 leaves RSP alone, puts the
-// return RIP in RCX and RFLAGS in R11, and clears the RFLAGS bits in
-// MSR_FMASK (IF among them). The caller's stack may belong to a thread that is
-// exiting, so nothing is pushed until RSP is the thread's kernel stack.
+// userEntryFS puts back the thread's FS base (its Go TLS, saved by
+// switchToUser) on an entry from ring 3, before trapSave reads FS:-8. It
+// runs on the entry's stack, after SWAPGS, and keeps every register but
+// the flags.
+TEXT userEntryFS<>(SB), NOSPLIT|NOFRAME, $0-0
+	PUSHQ	AX
+	PUSHQ	CX
+	PUSHQ	DX
+	MOVL	$0xc0000100, CX		// MSR_FS_BASE
+	MOVQ	CPU_KernelFS(GS), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
+	POPQ	DX
+	POPQ	CX
+	POPQ	AX
+	RET
+
+// syscallEntry is MSR_LSTAR. SYSCALL leaves RSP alone, puts the return RIP
+// in RCX and RFLAGS in R11, and clears the RFLAGS bits in MSR_FMASK (IF
+// among them). A return address in the lower half is a user program's
+// SYSCALL (fromUser); the kernel runs in the upper half. The caller's stack
+// may belong to a thread that is exiting, so nothing is pushed until RSP is
+// the thread's kernel stack.
 //
 // func syscallEntry()
 TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0-0
+	BTQ	$63, CX
+	JCC	fromUser
 	MOVQ	SP, CPU_Scratch(GS)
 	MOVQ	CPU_KStackTop(GS), SP
 	PUSHQ	$const_KernelDS		// SS
@@ -204,6 +284,20 @@ TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0-0
 	PUSHQ	$0			// Err
 	PUSHQ	$const_VectorSyscall	// Vector
 	PUSHQ	AX
+	JMP	·trapSave(SB)
+fromUser:
+	SWAPGS
+	MOVQ	SP, CPU_Scratch(GS)
+	MOVQ	CPU_KStackTop(GS), SP
+	PUSHQ	$const_UserDS		// SS
+	PUSHQ	CPU_Scratch(GS)		// RSP
+	PUSHQ	R11			// RFLAGS
+	PUSHQ	$const_UserCS		// CS
+	PUSHQ	CX			// RIP
+	PUSHQ	$0			// Err
+	PUSHQ	$const_VectorSyscall	// Vector
+	PUSHQ	AX
+	CALL	userEntryFS<>(SB)
 	JMP	·trapSave(SB)
 
 // func vectorsBase() uintptr

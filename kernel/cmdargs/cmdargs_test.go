@@ -81,6 +81,11 @@ func TestParsePTFaultCollapse(t *testing.T) {
 			t.Errorf("ParsePT(%q) error %v, want %q", in, err, want)
 		}
 	}
+	for _, in := range []string{"0 0x10000", "0 010000", "1 0x7fffffffe000"} {
+		if _, err := ParseCollapse(strings.Fields(in)); err == nil || !strings.Contains(err.Error(), "is not all inside user space") {
+			t.Errorf("ParseCollapse(%q): %v; want the 2 MiB page refused", in, err)
+		}
+	}
 	if r, err := ParseFault(strings.Fields("1 0x8000001008 w")); err != nil || r != (Fault{ID: 1, Addr: 0x8000001008, Write: true, Pages: 1}) {
 		t.Errorf("fault: %+v, %v", r, err)
 	}

@@ -162,7 +162,11 @@ func ParseCollapse(args []string) (Collapse, error) {
 	if err != nil {
 		return Collapse{}, err
 	}
-	return Collapse{ID: id, Addr: a &^ (mm.HPageSize - 1)}, nil
+	h := a &^ (mm.HPageSize - 1)
+	if h < mm.UserBase || h+mm.HPageSize > mm.UserEnd {
+		return Collapse{}, fmt.Errorf("the 2 MiB page [%#x, %#x) around %#x is not all inside user space [%#x, %#x)", h, h+mm.HPageSize, a, mm.UserBase, mm.UserEnd)
+	}
+	return Collapse{ID: id, Addr: h}, nil
 }
 
 // Args returns the canonical words of r.
