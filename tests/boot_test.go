@@ -15,10 +15,10 @@ import (
 	"time"
 )
 
-// TestSuites runs the boot, runtime, syscall and mm suites on one CPU and
-// reports each KTAP test as a Go subtest.
+// TestSuites runs the boot, runtime, syscall, mm and ring3 suites on one
+// CPU and reports each KTAP test as a Go subtest.
 func TestSuites(t *testing.T) {
-	want := []string{"boot", "runtime", "syscall", "mm"}
+	want := []string{"boot", "runtime", "syscall", "mm", "ring3"}
 	v := boot(t, "test="+strings.Join(want, ","), 1)
 	v.runSuites(want...)
 }
@@ -38,11 +38,11 @@ func TestSMP(t *testing.T) {
 	}
 }
 
-// TestRuntime4CPUs runs the runtime, syscall and mm suites (with the
-// munmap-during-faults race) with GOMAXPROCS=4.
+// TestRuntime4CPUs runs the runtime, syscall, mm (with the
+// munmap-during-faults race) and ring3 suites with GOMAXPROCS=4.
 func TestRuntime4CPUs(t *testing.T) {
-	v := boot(t, "test=runtime,syscall,mm", 4)
-	v.runSuites("runtime", "syscall", "mm")
+	v := boot(t, "test=runtime,syscall,mm,ring3", 4)
+	v.runSuites("runtime", "syscall", "mm", "ring3")
 }
 
 // TestStopAll: an oops on one CPU stops the others with an NMI, and each
@@ -73,7 +73,7 @@ func TestRCU(t *testing.T) {
 // (SeaBIOS), memory map (start_info in page 0), legacy PICs and ACPI
 // power-off differ from microvm's.
 func TestSuitesQ35(t *testing.T) {
-	want := []string{"boot", "runtime", "syscall"}
+	want := []string{"boot", "runtime", "syscall", "ring3"}
 	v := bootMachine(t, "q35", "test="+strings.Join(want, ","), 1, defaultMemMB)
 	v.runSuites(want...)
 }
