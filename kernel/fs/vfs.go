@@ -107,8 +107,9 @@ func (v *VFS) NewTask() *Task {
 	return &Task{Files: NewFDTable(), FS: NewFSContext(v.root.root)}
 }
 
-// Mount mounts fs on the directory at the absolute path dir. EBUSY if
-// something is mounted there already or fs is mounted elsewhere.
+// Mount mounts fs on the directory at the absolute path dir (on top of
+// what is mounted there already, as Linux stacks mounts). EBUSY if fs is
+// mounted already (or is the root).
 func (v *VFS) Mount(dir string, fs *FS) error {
 	nd := &nameidata{root: v.root.root}
 	n, err := nd.resolve(v.root.root, dir, true)
