@@ -54,12 +54,13 @@ func (t *Task) createParent(dirfd int, path string, wantDir bool) (*Inode, strin
 
 // Mkdirat is mkdirat(2): mode's permission and sticky bits less the umask.
 func Mkdirat(t *Task, dirfd int, path string, mode uint32) error {
+	umask := t.umask()
 	dir, last, err := t.createParent(dirfd, path, true)
 	if err != nil {
 		return err
 	}
 	defer dir.mu.Unlock()
-	n := dir.fs.newInode(abi.S_IFDIR | mode&(abi.S_IRWXUGO|abi.S_ISVTX)&^t.umask())
+	n := dir.fs.newInode(abi.S_IFDIR | mode&(abi.S_IRWXUGO|abi.S_ISVTX)&^umask)
 	dir.linkLocked(last, n)
 	return nil
 }
@@ -78,12 +79,13 @@ func Mknodat(t *Task, dirfd int, path string, mode uint32, dev uint64) error {
 	default:
 		return abi.EINVAL
 	}
+	umask := t.umask()
 	dir, last, err := t.createParent(dirfd, path, false)
 	if err != nil {
 		return err
 	}
 	defer dir.mu.Unlock()
-	n := dir.fs.newInode(typ | mode&abi.S_IALLUGO&^t.umask())
+	n := dir.fs.newInode(typ | mode&abi.S_IALLUGO&^umask)
 	switch typ {
 	case abi.S_IFREG:
 		n.data = NewData(last)
