@@ -121,13 +121,20 @@ func (t *TTY) buffered() int {
 func (t *TTY) Input(p []byte) {
 	var sigs []abi.Signal
 	t.mu.Lock()
-	var echo []byte
+	var echo, out []byte
 	for _, c := range p {
 		if sig := t.receive(c, &echo); sig != 0 {
 			sigs = append(sigs, sig)
 		}
+		// Process each byte's echo at once: erasing needs the column.
+		if len(echo) > 0 {
+			out = append(out, t.opost(echo)...)
+			echo = echo[:0]
+		}
 	}
-	t.flushEcho(echo)
+	if len(out) > 0 && t.hooks.Output != nil {
+		t.hooks.Output(out)
+	}
 	pgrp := t.pgrp
 	t.q.Notify()
 	t.mu.Unlock()
@@ -135,14 +142,6 @@ func (t *TTY) Input(p []byte) {
 		for _, s := range sigs {
 			t.hooks.Interrupt(s, pgrp)
 		}
-	}
-}
-
-// flushEcho sends echoed bytes through output processing.
-// Preconditions: mu held.
-func (t *TTY) flushEcho(echo []byte) {
-	if len(echo) > 0 && t.hooks.Output != nil {
-		t.hooks.Output(t.opost(echo))
 	}
 }
 
