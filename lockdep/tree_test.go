@@ -12,6 +12,7 @@ import (
 	// functions run.
 	_ "retract/kernel/bench"
 	_ "retract/kernel/console"
+	_ "retract/kernel/fs"
 	_ "retract/kernel/sched"
 	_ "retract/kernel/smp"
 	_ "retract/kernel/sys"
