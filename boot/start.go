@@ -137,35 +137,48 @@ func initFrames() {
 	}
 	phys.Frames.Init(amd64.PhysPtr(MetaStart), n, phys.Page)
 	phys.Frames.Poison = true
-	const lowEnd = 1 << 20
+	// What stays out: low memory (firmware, boot tables, the AP
+	// trampoline), the image and the metadata, and the boot modules
+	// until ReleaseModules.
+	var holes [2 + maxModules][2]uint64
+	holes[0] = [2]uint64{0, 1 << 20}
+	holes[1] = [2]uint64{Image.Start, MetaEnd}
+	nh := 2
+	for _, m := range Boot.Modules[:Boot.NModules] {
+		holes[nh] = [2]uint64{m.Addr &^ (phys.PageSize - 1), (m.Addr + m.Size + phys.PageSize - 1) &^ (phys.PageSize - 1)}
+		nh++
+	}
 	for i := 0; i < Boot.NMem; i++ {
 		r := Boot.Mem[i]
-		if r.Type != E820RAM {
-			continue
-		}
-		s, e := r.Addr, r.Addr+r.Size
-		if s < lowEnd {
-			s = lowEnd
-		}
-		// Cut out [Image.Start, MetaEnd).
-		if s < Image.Start && e > s {
-			end := e
-			if end > Image.Start {
-				end = Image.Start
-			}
-			phys.Frames.AddRange(s, end)
-		}
-		if e > MetaEnd {
-			if s < MetaEnd {
-				s = MetaEnd
-			}
-			phys.Frames.AddRange(s, e)
+		if r.Type == E820RAM {
+			addRange(r.Addr, r.Addr+r.Size, holes[:nh])
 		}
 	}
 	if !phys.InitKernelMap(top) {
 		die("cannot map all RAM (more than the direct map's 512 GiB, or no memory for tables)")
 	}
 	phys.Frames.SetReserve()
+}
+
+// addRange gives [s, e) minus the holes to the allocator.
+func addRange(s, e uint64, holes [][2]uint64) {
+	for s < e {
+		// The first hole that overlaps [s, e), by start address.
+		next := -1
+		for i, h := range holes {
+			if h[0] < e && h[1] > s && (next < 0 || h[0] < holes[next][0]) {
+				next = i
+			}
+		}
+		if next < 0 {
+			phys.Frames.AddRange(s, e)
+			return
+		}
+		if h := holes[next]; h[0] > s {
+			phys.Frames.AddRange(s, h[0])
+		}
+		s = holes[next][1]
+	}
 }
 
 // start64 is the early set-up, called by entry64 on the boot stack.

@@ -5,6 +5,9 @@
 //	16 u64 modlist_paddr     24 u64 cmdline_paddr           32 u64 rsdp_paddr
 //	40 u64 memmap_paddr      48 u32 memmap_entries          52 u32 reserved
 //	memmap entry (24 bytes): u64 addr, u64 size, u32 type (1 = RAM), u32 reserved
+//	modlist entry (32 bytes): u64 paddr, u64 size, u64 cmdline_paddr, u64 reserved
+//
+// QEMU passes -initrd as module 0.
 
 package boot
 
@@ -13,6 +16,7 @@ import (
 
 	"retract/arch/amd64"
 	"retract/kernel/cmdline"
+	"retract/mm/phys"
 )
 
 const startInfoMagic = 0x336ec578
@@ -33,6 +37,15 @@ const (
 
 const maxMemRanges = 32
 
+// Module is a boot module (QEMU's -initrd): where the boot loader put it
+// in physical memory. The boot path keeps its frames out of the allocator
+// until ReleaseModules.
+type Module struct {
+	Addr, Size uint64
+}
+
+const maxModules = 4
+
 // cmdlineScan is how far copyStartInfo looks for the end of a command line
 // that is too long to keep, to say how long it is.
 const cmdlineScan = 64 << 10
@@ -51,6 +64,11 @@ type Info struct {
 	// ignored (NCmdline is then 0; see cmdline.Take).
 	CmdlineLen int
 	Raw        uint64 // where start_info was
+	Modules    [maxModules]Module
+	NModules   int
+	// ModulesDropped counts modules not kept (more than maxModules, or
+	// outside RAM).
+	ModulesDropped int
 }
 
 // Boot is filled by start64 and read-only afterwards.
@@ -76,6 +94,19 @@ func copyStartInfo() bool {
 	if cl := u64(a + 24); cl != 0 {
 		src := unsafeBytes((*byte)(amd64.PhysPtr(cl)), cmdlineScan)
 		Boot.NCmdline, Boot.CmdlineLen = cmdline.Take(Boot.Cmdline[:], src)
+	}
+	{
+		nmod, ml := u32(a+12), u64(a+16)
+		for i := uint32(0); i < nmod; i++ {
+			e := ml + uint64(i)*32
+			m := Module{Addr: u64(e), Size: u64(e + 8)}
+			if m.Size == 0 || Boot.NModules == maxModules || m.Addr+m.Size < m.Addr || m.Addr+m.Size > phys.MaxRAM {
+				Boot.ModulesDropped++
+				continue
+			}
+			Boot.Modules[Boot.NModules] = m
+			Boot.NModules++
+		}
 	}
 	mm := u64(a + 40)
 	n := u32(a + 48)
@@ -118,6 +149,53 @@ func MemTypeName(t uint32) string {
 		return "ACPI NVS"
 	}
 	return "type " + strconv.FormatUint(uint64(t), 10)
+}
+
+// Initrd returns the first boot module's bytes (QEMU -initrd), read in
+// place through the direct map, or nil. Valid until ReleaseModules.
+func Initrd() []byte {
+	if Boot.NModules == 0 || modulesReleased {
+		return nil
+	}
+	m := Boot.Modules[0]
+	return unsafeBytes((*byte)(amd64.PhysPtr(m.Addr)), int(m.Size))
+}
+
+var modulesReleased bool
+
+// ReleaseModules gives the modules' frames to the allocator, once their
+// contents were copied (Linux's "Freeing initrd memory"). It returns how
+// many bytes that was.
+func ReleaseModules() uint64 {
+	if modulesReleased {
+		return 0
+	}
+	modulesReleased = true
+	var n uint64
+	for _, m := range Boot.Modules[:Boot.NModules] {
+		s := (m.Addr + phys.PageSize - 1) &^ (phys.PageSize - 1)
+		e := (m.Addr + m.Size) &^ (phys.PageSize - 1)
+		if ramRange(s, e) && e > s {
+			phys.Frames.AddRange(s, e)
+			n += e - s
+		}
+	}
+	return n
+}
+
+// ramRange reports whether [s, e) is inside one RAM range of the memory
+// map and clear of what the boot path keeps (low memory, the image and
+// the frame metadata).
+func ramRange(s, e uint64) bool {
+	if s < 1<<20 || s < MetaEnd && e > Image.Start {
+		return false
+	}
+	for _, r := range Boot.Mem[:Boot.NMem] {
+		if r.Type == E820RAM && s >= r.Addr && e <= r.Addr+r.Size {
+			return true
+		}
+	}
+	return false
 }
 
 // CmdlineString returns the kernel command line (allocates).
