@@ -14,6 +14,7 @@ package mm
 
 import (
 	"runtime"
+	"unsafe"
 
 	"retract/arch/amd64"
 	"retract/mm/phys"
@@ -127,4 +128,57 @@ func (m *MM) CopyIn(b []byte, va uintptr) error {
 		}
 	}
 	return nil
+}
+
+// CopyToUser copies b to user memory at va (Linux's copy_to_user): any
+// alignment, any length. A fault is resolved as for the other accessors
+// and the copy goes on from the byte that faulted; an unresolvable fault
+// is ErrFault (or ErrNoMemory), with the bytes before it copied.
+func (m *MM) CopyToUser(va uintptr, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if !userRange(va, len(b)) {
+		return ErrFault
+	}
+	for done, attempt := 0, 0; done < len(b); attempt++ {
+		left := amd64.CopyUser(va+uintptr(done), uintptr(unsafe.Pointer(&b[done])), uintptr(len(b)-done))
+		if left == 0 {
+			return nil
+		}
+		done = len(b) - int(left)
+		if err := m.fixup(va+uintptr(done), true, attempt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CopyFromUser copies user memory at va into b (copy_from_user), with
+// CopyToUser's rules.
+func (m *MM) CopyFromUser(b []byte, va uintptr) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if !userRange(va, len(b)) {
+		return ErrFault
+	}
+	for done, attempt := 0, 0; done < len(b); attempt++ {
+		left := amd64.CopyUser(uintptr(unsafe.Pointer(&b[done])), va+uintptr(done), uintptr(len(b)-done))
+		if left == 0 {
+			return nil
+		}
+		done = len(b) - int(left)
+		if err := m.fixup(va+uintptr(done), false, attempt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userRange reports whether [va, va+n) is inside user space (an address in
+// the kernel half is EFAULT before any access, as Linux's access_ok).
+func userRange(va uintptr, n int) bool {
+	end := va + uintptr(n)
+	return n >= 0 && end >= va && va >= UserBase && end <= UserEnd
 }

@@ -25,9 +25,24 @@ func Fixup(rip uint64) (uint64, bool) {
 		return uint64(probeStoreFixupAddr()), true
 	case uint64(probeCASInsnAddr()):
 		return uint64(probeCASFixupAddr()), true
+	case uint64(copyUserInsnAddr()):
+		return uint64(copyUserFixupAddr()), true
 	}
 	return 0, false
 }
+
+// CopyUser copies n bytes from src to dst, one of which is a user
+// address, and returns how many bytes it could not copy: 0, or the count
+// left when an access faulted (REP MOVSB stops on the faulting byte with
+// RSI, RDI and RCX describing the rest, and the fixup returns RCX). The
+// caller resolves the fault at the first byte not copied and calls again
+// for the rest (package mm does).
+func CopyUser(dst, src, n uintptr) (left uintptr)
+
+func copyUserInsn()
+func copyUserFixup()
+func copyUserInsnAddr() uintptr
+func copyUserFixupAddr() uintptr
 
 // ProbeStore writes 8 bytes at addr; it reports false if the write faulted.
 func ProbeStore(addr uintptr, v uint64) bool

@@ -98,3 +98,34 @@ TEXT ·probeCASFixupAddr(SB), NOSPLIT|NOFRAME, $0-8
 	LEAQ	·probeCASFixup(SB), AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// func CopyUser(dst, src, n uintptr) (left uintptr)
+// Arguments from SP: dst 8, src 16, n 24; left 32.
+TEXT ·CopyUser(SB), NOSPLIT|NOFRAME, $0-32
+	MOVQ	dst+0(FP), DI
+	MOVQ	src+8(FP), SI
+	MOVQ	n+16(FP), CX
+	JMP	·copyUserInsn(SB)
+
+// func copyUserInsn()
+TEXT ·copyUserInsn(SB), NOSPLIT|NOFRAME, $0-0
+	REP;	MOVSB
+	MOVQ	CX, 32(SP)
+	RET
+
+// func copyUserFixup()
+TEXT ·copyUserFixup(SB), NOSPLIT|NOFRAME, $0-0
+	MOVQ	CX, 32(SP)
+	RET
+
+// func copyUserInsnAddr() uintptr
+TEXT ·copyUserInsnAddr(SB), NOSPLIT|NOFRAME, $0-8
+	LEAQ	·copyUserInsn(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func copyUserFixupAddr() uintptr
+TEXT ·copyUserFixupAddr(SB), NOSPLIT|NOFRAME, $0-8
+	LEAQ	·copyUserFixup(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

@@ -23,10 +23,10 @@ func idleLoop() {
 	bit := uint32(1) << amd64.This().ID
 	for {
 		lock.Lock()
-		if runHead != 0 {
+		if next := dequeueLocked(); next != nil {
 			c := thisCPU()
 			threads[c.cur].state = Runnable
-			switchLocked(c, &threads[c.cur], dequeueLocked())
+			switchLocked(c, &threads[c.cur], next)
 			lock.Unlock()
 			continue
 		}

@@ -59,18 +59,65 @@ func enqueueLocked(t *Thread) {
 	runnable++
 }
 
+// dequeueLocked takes the first runnable thread that may run on this CPU
+// (its affinity allows it), or returns nil.
 func dequeueLocked() *Thread {
-	if runHead == 0 {
-		return nil
+	bit := uint32(1) << amd64.This().ID
+	prev := int32(0)
+	for i := runHead; i != 0; i = threads[i-1].next {
+		t := &threads[i-1]
+		if t.affinity != 0 && t.affinity&bit == 0 {
+			prev = i
+			continue
+		}
+		if prev == 0 {
+			runHead = t.next
+		} else {
+			threads[prev-1].next = t.next
+		}
+		if runTail == i {
+			runTail = prev
+		}
+		t.next = 0
+		runnable--
+		return t
 	}
-	t := &threads[runHead-1]
-	runHead = t.next
-	if runHead == 0 {
-		runTail = 0
+	return nil
+}
+
+// eligibleLocked reports whether a runnable thread may run on this CPU.
+func eligibleLocked() bool {
+	bit := uint32(1) << amd64.This().ID
+	for i := runHead; i != 0; i = threads[i-1].next {
+		if a := threads[i-1].affinity; a == 0 || a&bit != 0 {
+			return true
+		}
 	}
-	t.next = 0
-	runnable--
-	return t
+	return false
+}
+
+// SetAffinity restricts the calling thread to the CPUs in mask (bit i =
+// CPU i; 0: anywhere) and reports whether it runs on a CPU outside the
+// mask now. The caller then yields (the thread switches only in trap
+// context: a goroutine makes the runtime's sched_yield system call) and
+// another CPU picks it up.
+func SetAffinity(mask uint32) (move bool) {
+	lock.Lock()
+	t := Current()
+	t.affinity = mask
+	move = mask != 0 && mask&(1<<amd64.This().ID) == 0
+	lock.Unlock()
+	if move {
+		kick()
+	}
+	return move
+}
+
+// Affinity returns the calling thread's CPU mask (0: any CPU).
+func Affinity() uint32 {
+	lock.Lock()
+	defer lock.Unlock()
+	return Current().affinity
 }
 
 // scheduleLocked picks the next thread for this CPU and switches to it. The
@@ -172,7 +219,7 @@ func Tick() {
 	cur := &threads[c.cur]
 	// A thread with preemption disabled (an RCU reader, a pinned atomic
 	// section) keeps the CPU until it enables it again.
-	if !cur.idle && runnable > 0 && now-cur.sliceStart >= Quantum && amd64.This().PreemptCount == 0 {
+	if !cur.idle && runnable > 0 && now-cur.sliceStart >= Quantum && amd64.This().PreemptCount == 0 && eligibleLocked() {
 		enqueueLocked(cur)
 		scheduleLocked()
 	}

@@ -51,9 +51,10 @@ type Thread struct {
 
 	tid      int32
 	state    State
-	cpu      int32 // CPU running it, or -1
-	next     int32 // run queue link: index+1, 0 = none
-	idle     bool  // a CPU's idle thread
+	cpu      int32  // CPU running it, or -1
+	next     int32  // run queue link: index+1, 0 = none
+	idle     bool   // a CPU's idle thread
+	affinity uint32 // CPUs it may run on (bit i = CPU i); 0: any
 	waitKey  uintptr
 	deadline uint64 // wake-up time in ns (0 = none)
 	timedOut bool

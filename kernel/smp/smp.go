@@ -76,18 +76,27 @@ func ipi(tf *amd64.TrapFrame) {
 	amd64.EOI()
 }
 
-// kick wakes one idle CPU other than this one (the run queue has work).
+// kick wakes the idle CPUs other than this one (the run queue has work).
+// All of them, not one: a runnable thread may be pinned to one CPU
+// (sched_setaffinity), and only that CPU can take it.
 func kick() {
 	me := amd64.This().ID
 	m := sched.IdleMask() &^ (1 << me)
-	if m == 0 {
-		return
-	}
-	for id := 0; id < Count(); id++ {
+	for id := 0; id < Count() && m != 0; id++ {
 		if m&(1<<id) != 0 {
 			stats.This().Kicks++
 			amd64.SendIPI(amd64.CPUByID(id).APICID, amd64.VectorIPI)
-			return
 		}
 	}
+}
+
+// Kick sends CPU id an IPI with nothing to do: a thread running in ring 3
+// there traps back into the kernel and notices a signal or a kill (Linux's
+// kick_process). Any context.
+func Kick(id int) {
+	if id == int(amd64.This().ID) || id < 0 || id >= Count() {
+		return
+	}
+	stats.This().Kicks++
+	amd64.SendIPI(amd64.CPUByID(id).APICID, amd64.VectorIPI)
 }
