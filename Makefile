@@ -71,7 +71,8 @@ test-host:
 # failures land in the package's testdata/fuzz/ and then replay in every
 # `go test`.
 FUZZ_TARGETS := ./kernel/shell:FuzzEditor ./kernel/shell:FuzzTokenize \
-	./kernel/cmdargs:FuzzParse ./kernel/cmdline:FuzzParse ./boot/pvhnote:FuzzStamp
+	./kernel/cmdargs:FuzzParse ./kernel/cmdline:FuzzParse ./boot/pvhnote:FuzzStamp \
+	./kernel/fs:FuzzResolve ./kernel/fs:FuzzUnpack ./kernel/fs:FuzzLineDiscipline ./kernel/elf:FuzzParse
 FUZZTIME ?= 60s
 
 fuzz:

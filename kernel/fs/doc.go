@@ -49,6 +49,7 @@
 //	                    inode and the victim
 //	fs.File.posMu       a file's offset (read, write, lseek, getdents)
 //	  fs.Inode.mu       (and, for synthetic files, the Read callback)
+//	  fs.FS.synthMu     (getdents of a synthetic directory)
 //	fs.Inode.mu         RW, like i_rwsem: attributes, a directory's
 //	                    entries, a regular file's Data. A directory's before
 //	                    its children's. Held (for reading, or for writing in
