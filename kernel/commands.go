@@ -26,7 +26,7 @@ import (
 )
 
 func commands() []shell.Command {
-	return append(append(mmCommands(), thpCommands()...), []shell.Command{
+	return append(append(append(mmCommands(), thpCommands()...), procCommands()...), []shell.Command{
 		{Name: "mem", Usage: "mem", Help: "frames by kind, the Go heap, the firmware's memory map", Run: cmdMem},
 		{Name: "cpus", Usage: "cpus", Help: "per CPU: APIC ID, current thread, ticks, switches, idle time", Run: cmdCPUs},
 		{Name: "threads", Usage: "threads", Help: "kernel threads (the Go runtime's Ms) and their states", Run: cmdThreads},

@@ -93,6 +93,7 @@ func main() {
 	banner()
 	trap.EnableSerial()
 	buildSymbols()
+	setupUserland()
 
 	switch {
 	case opts.Refused:
@@ -121,9 +122,12 @@ func main() {
 	case len(opts.Tests) > 0:
 		<-symbolsReady
 		os.Exit(runTests(opts.Tests))
+	case opts.Init != "":
+		<-symbolsReady
+		runInit(opts.Init, opts.InitArgs)
 	}
 	fmt.Printf("retract: ready in %d ms; type help\n", clock.Nanotime()/1e6)
-	sh := shell.New(os.Stdin, os.Stdout, commands())
+	sh := shell.New(shellInR, os.Stdout, commands())
 	sh.Run()
 	power.Off()
 }

@@ -63,6 +63,11 @@ func (m *MM) Use() {
 	machine.SetCR3(m.PML4)
 }
 
+// Activate loads m's page tables on the calling thread, which must already
+// be locked to its goroutine (by Use on another mm, or LockOSThread): exec
+// moves a thread from one address space to another with it.
+func (m *MM) Activate() { machine.SetCR3(m.PML4) }
+
 // Unuse returns the thread to the kernel's page tables.
 func (m *MM) Unuse() {
 	machine.SetCR3(phys.BootPML4)
@@ -146,7 +151,9 @@ func (m *MM) CopyToUser(va uintptr, b []byte) error {
 		if left == 0 {
 			return nil
 		}
-		done = len(b) - int(left)
+		if now := len(b) - int(left); now > done {
+			done, attempt = now, 0 // progress: count the attempts of the new page afresh
+		}
 		if err := m.fixup(va+uintptr(done), true, attempt); err != nil {
 			return err
 		}
@@ -168,7 +175,9 @@ func (m *MM) CopyFromUser(b []byte, va uintptr) error {
 		if left == 0 {
 			return nil
 		}
-		done = len(b) - int(left)
+		if now := len(b) - int(left); now > done {
+			done, attempt = now, 0
+		}
 		if err := m.fixup(va+uintptr(done), false, attempt); err != nil {
 			return err
 		}

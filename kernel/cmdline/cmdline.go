@@ -54,6 +54,11 @@ type Options struct {
 	// most once. The names are not checked here: the kernel refuses points
 	// it does not know when it applies them.
 	Delays []Delay
+	// Init is the program to run as PID 1 instead of the shell
+	// (init=/PATH); InitArgs are the words after "--" (its arguments, as
+	// Linux passes them to init).
+	Init     string
+	InitArgs []string
 }
 
 // Delay is one race-widening delay: the named point spins for Micros
@@ -86,6 +91,13 @@ func Parse(s string) (Options, []error) {
 	)
 	// Split exactly as Lookup does, so both agree on what a word is.
 	words := strings.FieldsFunc(s, func(r rune) bool { return r < 0x80 && isSpace(byte(r)) })
+	for i, w := range words {
+		if w == "--" {
+			opts.InitArgs = append([]string(nil), words[i+1:]...)
+			words = words[:i]
+			break
+		}
+	}
 	for _, word := range words {
 		key, value, hasValue := strings.Cut(word, "=")
 		opt := find(key)

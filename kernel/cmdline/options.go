@@ -141,6 +141,18 @@ var options = []option{
 		},
 	},
 	{
+		name:  "init",
+		usage: "init=/PATH [-- ARGS]",
+		help:  "run this program of the initramfs as PID 1 instead of the shell (words after -- are its arguments); power off when it exits",
+		parse: func(o *Options, v string) error {
+			if v == "" || v[0] != '/' {
+				return errors.New("want an absolute path, as in init=/bin/init")
+			}
+			o.Init = v
+			return nil
+		},
+	},
+	{
 		name:  "delay",
 		usage: "delay=POINT:US[,POINT:US]",
 		help:  "race-widening delays in microseconds, e.g. delay=fault.after_pte_offset_map:200",

@@ -75,6 +75,17 @@ func Write(p []byte) {
 	outLock.UnlockIRQ(f)
 }
 
+// WriteRaw sends p exactly as it is (a terminal's line discipline has
+// already turned "\n" into "\r\n").
+func WriteRaw(p []byte) {
+	f := outLock.LockIRQ()
+	for _, c := range p {
+		port.Tx(c)
+		Written++
+	}
+	outLock.UnlockIRQ(f)
+}
+
 // WriteString is Write for a string.
 func WriteString(s string) {
 	f := outLock.LockIRQ()

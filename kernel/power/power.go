@@ -22,6 +22,25 @@ const (
 
 const debugExitPort = 0xf4
 
+// An init= run (a program as PID 1) passes the program's wait status out
+// through the same device, in codes 8-127 that the launcher decodes
+// (qemu/cmd/launch): InitStatus gives the code.
+const (
+	initExitBase   = 8  // exit(N), N 0-63: code 8+N
+	initSignalBase = 72 // killed by signal K, K 1-53: code 72+K
+	InitOops       = 127
+)
+
+// InitStatus maps init's wait status to a debug-exit code: exit(N) for N
+// above 63 and signals above 53 saturate (the console line says the real
+// status).
+func InitStatus(waitStatus int) int {
+	if sig := waitStatus & 0x7f; sig != 0 {
+		return initSignalBase + min(sig, 53)
+	}
+	return initExitBase + min(waitStatus>>8&0xff, 63)
+}
+
 // statusNames name the exit codes on the console.
 var statusNames = [...]string{TestsPassed: "passed", TestsFailed: "failed", Oops: "oops", GoExited: "Go runtime exited"}
 

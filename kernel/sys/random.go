@@ -62,3 +62,14 @@ func sysGetrandom(buf, n, flags uint64) uint64 {
 	}
 	return n
 }
+
+// Random fills p with random bytes (RDRAND, or the fallback generator):
+// for user programs' getrandom, /dev/urandom and AT_RANDOM.
+func Random(p []byte) {
+	for i := 0; i < len(p); i += 8 {
+		v := next64()
+		for j := 0; j < 8 && i+j < len(p); j++ {
+			p[i+j] = byte(v >> (8 * j))
+		}
+	}
+}

@@ -1,0 +1,175 @@
+// task.go: a user thread and its task goroutine.
+
+// trapctx: process context only
+
+package proc
+
+import (
+	"runtime"
+	"sync/atomic"
+
+	"retract/arch/amd64"
+	"retract/kernel/clock"
+	"retract/kernel/fs"
+	"retract/kernel/sched"
+)
+
+// Task is one user thread (Linux's task_struct for a thread).
+type Task struct {
+	TID int
+	P   *Process
+
+	// Regs is the thread's user state; only its goroutine touches it.
+	Regs amd64.UserRegs
+	// origRAX is the system call number of the call in progress (for
+	// restarts), -1 outside system calls.
+	origRAX int64
+
+	// FS is what package fs sees of the thread: descriptor table, root
+	// and cwd, the interruption channel (FS.Intr), and this Task as Proc.
+	FS fs.Task
+
+	// Signal state, under P.sig.
+	blocked  SigSet
+	saved    SigSet // the mask to restore after sigsuspend (0: none)
+	hasSaved bool
+	pending  sigQueue // thread-directed signals
+	intr     chan struct{}
+	intrOpen bool // intr not closed yet
+	killed   bool // SIGKILL or a group exit: leave at the next chance
+	altSP    uint64
+	altSize  uint64
+	altFlags uint32
+
+	// CLONE_CHILD_CLEARTID and set_robust_list.
+	clearTID   uint64
+	robustList uint64
+
+	// cpu is the CPU the thread last ran on (getcpu, ps), -1 before.
+	cpu atomic.Int32
+	// affinity is the sched_setaffinity mask (0: any CPU).
+	affinity atomic.Uint32
+	// state for ps: 'R' running or runnable in ring 3, 'S' in a system
+	// call, 'D' in a fault.
+	state atomic.Uint32
+
+	// Accounting, in ns (user time is approximated by the time between
+	// entering and leaving ring 3).
+	utime, stime atomic.Uint64
+	start        uint64
+
+	// A fault the fault path resolved, repeating at the same place.
+	lastFaultIP, lastFaultAddr uint64
+	sameFault                  int
+
+	// done is closed when the thread has exited (tests, the shell).
+	done chan struct{}
+}
+
+// TaskState returns the thread's state letter for ps.
+func (t *Task) TaskState() byte {
+	if s := t.state.Load(); s != 0 {
+		return byte(s)
+	}
+	return 'R'
+}
+
+// CPU returns the CPU the thread last ran on.
+func (t *Task) CPU() int { return int(t.cpu.Load()) }
+
+// Done is closed when the thread has exited.
+func (t *Task) Done() <-chan struct{} { return t.done }
+
+// newTask makes a thread of p (not yet in p's list).
+func newTask(p *Process, tid int) *Task {
+	t := &Task{TID: tid, P: p, origRAX: -1, done: make(chan struct{})}
+	t.intr = make(chan struct{})
+	t.intrOpen = true
+	t.FS.Intr = t.intr
+	t.FS.Proc = t
+	t.cpu.Store(-1)
+	t.start = clock.Nanotime()
+	return t
+}
+
+// start runs the task goroutine.
+func (t *Task) startGoroutine() { go t.main() }
+
+// main is the task goroutine: it owns a kernel thread for its whole life
+// (the thread's CR3 is the process's page tables), runs the thread in
+// ring 3 and serves its traps.
+func (t *Task) main() {
+	runtime.LockOSThread()
+	if a := t.affinity.Load(); a != 0 {
+		setAffinity(a)
+	}
+	m := t.P.MM()
+	m.Use()
+	applied := t.affinity.Load()
+	for !t.mustExit() {
+		t.handleSignals()
+		if t.mustExit() {
+			break
+		}
+		if a := t.affinity.Load(); a != applied {
+			applied = a // sched_setaffinity by another thread
+			setAffinity(a)
+		}
+		t.state.Store('R')
+		t.cpu.Store(int32(amd64.This().ID))
+		in := clock.Nanotime()
+		ok := amd64.RunUser(&t.Regs)
+		out := clock.Nanotime()
+		t.utime.Add(out - in)
+		if !ok {
+			// A register state ring 3 cannot be given (a signal handler
+			// or sigreturn set a kernel RIP): Linux's IRET fault gives
+			// SIGSEGV.
+			t.forceSignal(faultInfo(SIGSEGV, SI_KERNEL, 0))
+			continue
+		}
+		t.cpu.Store(int32(amd64.This().ID))
+		switch v := t.Regs.Vector; {
+		case v == amd64.VectorSyscall:
+			t.state.Store('S')
+			t.syscall()
+		case v == 14:
+			t.state.Store('D')
+			t.pageFault()
+		case v >= 32:
+			// An interrupt: its handler ran already. Give other
+			// goroutines a turn if the runtime wants this P.
+			runtime.Gosched()
+		default:
+			t.exception(int(v))
+		}
+		t.stime.Add(clock.Nanotime() - out)
+		// The thread may have exec'ed into a new address space.
+		if nm := t.P.MM(); nm != m {
+			m = nm
+		}
+	}
+	t.exitThread()
+	m = t.P.MM()
+	_ = m
+	runtime.UnlockOSThread()
+}
+
+// setAffinity pins the calling goroutine's kernel thread to mask and moves
+// it there if it runs elsewhere.
+func setAffinity(mask uint32) {
+	if sched.SetAffinity(mask) {
+		yieldThread()
+	}
+}
+
+// mustExit reports whether the thread was killed (SIGKILL, a group exit,
+// exit(2) of this thread).
+func (t *Task) mustExit() bool {
+	t.P.sig.Lock()
+	defer t.P.sig.Unlock()
+	return t.killed
+}
+
+func lockThread()   { runtime.LockOSThread() }
+func unlockThread() { runtime.UnlockOSThread() }

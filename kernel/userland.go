@@ -1,0 +1,131 @@
+// userland.go: what the kernel needs to run user programs — the file
+// namespace filled from the initramfs (QEMU -initrd), the console terminal
+// with its line discipline, the router that gives console input to the
+// shell or to the foreground program, and init= (a program as PID 1).
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+
+	"retract/boot"
+	"retract/kernel/abi"
+	"retract/kernel/clock"
+	"retract/kernel/console"
+	"retract/kernel/fs"
+	"retract/kernel/oops"
+	"retract/kernel/power"
+	"retract/kernel/proc"
+	"retract/kernel/sys"
+)
+
+var (
+	vfs *fs.VFS
+	tty *fs.TTY
+	// foreground counts the programs that own the console right now (the
+	// shell's run, init=): console input goes to the terminal while it is
+	// not 0, else to the shell.
+	foreground atomic.Int32
+	// shellIn is what the shell reads: the console router writes to it.
+	shellInR, shellInW = io.Pipe()
+)
+
+// initramfsLimit bounds the unpacked initramfs.
+const initramfsLimit = 256 << 20
+
+// setupUserland builds the namespace and the console terminal. Without an
+// initramfs the namespace still exists (/dev, /tmp), but there is nothing
+// to run.
+func setupUserland() {
+	tty = fs.NewTTY(fs.TTYHooks{
+		Output:    console.WriteRaw,
+		Interrupt: proc.Interrupt,
+		CheckPgrp: proc.CheckPgrp,
+	})
+	var archive []byte
+	if rd := boot.Initrd(); rd != nil {
+		var err error
+		archive, err = fs.MaybeGunzip(rd, initramfsLimit)
+		if err != nil {
+			fmt.Printf("initramfs: %v: starting without it\n", err)
+			archive = nil
+		}
+	}
+	v, err := fs.NewVFS(fs.Config{
+		Now: func() abi.Timespec {
+			ns := clock.Walltime()
+			return abi.Timespec{Sec: ns / 1e9, Nsec: ns % 1e9}
+		},
+		Initramfs: archive,
+		Random:    sys.Random,
+		Console:   tty,
+	})
+	if err != nil {
+		fmt.Printf("initramfs: %v: starting with an empty root\n", err)
+		v, _ = fs.NewVFS(fs.Config{Random: sys.Random, Console: tty})
+	}
+	vfs = v
+	proc.Setup(v, tty)
+	if n := boot.Boot.NModules; n > 0 {
+		freed := boot.ReleaseModules()
+		fmt.Printf("retract: initramfs: %d KiB unpacked; %d KiB of boot-module memory freed\n", len(archive)>>10, freed>>10)
+	}
+	go routeConsole()
+}
+
+// routeConsole reads the console for ever and hands each piece to the
+// foreground program's terminal or to the shell.
+func routeConsole() {
+	buf := make([]byte, 256)
+	for {
+		n, err := os.Stdin.Read(buf)
+		if n > 0 {
+			if foreground.Load() > 0 {
+				tty.Input(buf[:n])
+			} else {
+				shellInW.Write(buf[:n])
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// runForeground starts path as a foreground program and waits for it; it
+// returns the wait status.
+func runForeground(path string, argv, envp []string) (int, error) {
+	foreground.Add(1)
+	defer foreground.Add(-1)
+	p, err := proc.Spawn(path, argv, envp)
+	if err != nil {
+		return 0, err
+	}
+	return proc.Reap(p), nil
+}
+
+// defaultEnv is the environment of programs the kernel starts.
+var defaultEnv = []string{"HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=vt100"}
+
+// runInit runs path as PID 1 and powers off with its status when it exits
+// (power.InitStatus: QEMU's status is code*2+1, and the launcher turns it
+// back into the program's).
+func runInit(path string, args []string) {
+	foreground.Add(1)
+	// An oops ends the run with a status of its own (the launcher says
+	// "kernel oops"), not the program's.
+	oops.Halt = func() { power.DebugExit(power.InitOops) }
+	proc.InitExited = func(status int) {
+		fmt.Printf("init: %s %s\n", path, proc.StatusString(status))
+		power.Exit(power.InitStatus(status))
+	}
+	argv := append([]string{path}, args...)
+	if _, err := proc.Spawn(path, argv, defaultEnv); err != nil {
+		fmt.Printf("init: cannot run %s: %v\n", path, err)
+		power.Exit(power.InitStatus(127 << 8))
+	}
+	select {} // init's exit powers the machine off
+}
