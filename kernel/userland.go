@@ -69,6 +69,7 @@ func setupUserland() {
 	}
 	vfs = v
 	proc.Setup(v, tty)
+	proc.Reboot = func(cmd uint32) { power.Off() }
 	if n := boot.Boot.NModules; n > 0 {
 		freed := boot.ReleaseModules()
 		fmt.Printf("retract: initramfs: %d KiB unpacked; %d KiB of boot-module memory freed\n", len(archive)>>10, freed>>10)
@@ -118,6 +119,7 @@ func runInit(path string, args []string) {
 	// An oops ends the run with a status of its own (the launcher says
 	// "kernel oops"), not the program's.
 	oops.Halt = func() { power.DebugExit(power.InitOops) }
+	proc.Reboot = func(cmd uint32) { power.Exit(power.InitStatus(0)) }
 	proc.InitExited = func(status int) {
 		fmt.Printf("init: %s %s\n", path, proc.StatusString(status))
 		power.Exit(power.InitStatus(status))

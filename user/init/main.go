@@ -67,5 +67,5 @@ func main() {
 	if !pid1 {
 		os.Exit(status)
 	}
-	powerOff()
+	powerOff(status)
 }

@@ -48,7 +48,7 @@ func main() {
 		os.Exit(status)
 	}
 	fmt.Printf("init: exit status %d\n", status)
-	powerOff()
+	powerOff(status)
 }
 
 // run runs the tests; the programs write straight to stdout's and

@@ -24,6 +24,11 @@
 // 0 after an ACPI poweroff, (v<<1)|1 after the kernel writes v to the
 // isa-debug-exit port (without that device, -no-debug-exit, always 0).
 // Bad flags or variables exit with status 2.
+//
+// With init=PROGRAM on the kernel command line, launch runs QEMU as a
+// child instead of replacing itself, and exits with the program's status
+// (exit(N): N; killed by signal K: 128+K; a kernel oops: 255), which the
+// kernel passes through isa-debug-exit (see decodeInitStatus).
 package main
 
 import (
@@ -32,6 +37,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,6 +56,17 @@ func main() {
 		exec: func(bin string, argv []string) error {
 			return syscall.Exec(bin, argv, os.Environ())
 		},
+		runChild: func(bin string, argv []string) (int, error) {
+			signal.Ignore(os.Interrupt) // QEMU owns the terminal; ^C is a byte for the guest
+			cmd := exec.Command(bin, argv[1:]...)
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				return ee.ExitCode(), nil
+			}
+			return 0, err
+		},
 	}
 	os.Exit(l.run(os.Args[1:]))
 }
@@ -63,6 +81,9 @@ type launcher struct {
 	stat   func(path string) error
 	// exec replaces the process with argv; it returns only on failure.
 	exec func(bin string, argv []string) error
+	// runChild runs argv as a child on this terminal and returns its exit
+	// status (an init= run, whose status launch translates).
+	runChild func(bin string, argv []string) (int, error)
 }
 
 const (
@@ -198,9 +219,59 @@ func (l launcher) run(args []string) int {
 	}
 	fmt.Fprintf(l.stderr, "qemu: serial console on this terminal; Ctrl-A X quits, Ctrl-A C toggles the monitor\n")
 
+	if cfg.Guest != qemu.GuestLinux && hasInit(cfg.Append) && !cfg.NoDebugExit {
+		// A program runs as PID 1: QEMU's status encodes the program's
+		// (kernel/power.InitStatus); give it back as launch's own.
+		st, err := l.runChild(bin, argv)
+		if err != nil {
+			l.errorf("run %s: %v", bin, err)
+			return exitFail
+		}
+		code, msg := decodeInitStatus(st)
+		fmt.Fprintf(l.stderr, "qemu: %s\n", msg)
+		return code
+	}
 	err = l.exec(bin, argv)
 	l.errorf("exec %s: %v", bin, err)
 	return exitFail
+}
+
+// hasInit reports whether the kernel command line runs a program as PID 1.
+func hasInit(cmdline string) bool {
+	for _, w := range strings.Fields(cmdline) {
+		if w == "--" {
+			return false
+		}
+		if strings.HasPrefix(w, "init=") {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeInitStatus turns QEMU's exit status after an init= run into the
+// program's, the way a shell reports it: exit(N) is N, a death by signal K
+// is 128+K. The kernel writes code 8+N (N up to 63), 72+K (K up to 53)
+// or 127 (a kernel oops) to isa-debug-exit, and QEMU exits with code*2+1;
+// 0 is an ACPI power-off (reboot(2) from PID 1). Anything else is the
+// kernel's own status (a test verdict, the runtime exiting): 255.
+func decodeInitStatus(qemuStatus int) (int, string) {
+	if qemuStatus == 0 {
+		return 0, "init: the machine powered off (status 0)"
+	}
+	if qemuStatus&1 == 0 {
+		return 255, fmt.Sprintf("QEMU exited with status %d (not from the kernel's exit device)", qemuStatus)
+	}
+	switch code := qemuStatus >> 1; {
+	case code >= 8 && code < 72:
+		return code - 8, fmt.Sprintf("init: exit status %d", code-8)
+	case code >= 72 && code < 127:
+		return 128 + code - 72, fmt.Sprintf("init: killed by signal %d (status %d)", code-72, 128+code-72)
+	case code == 127:
+		return 255, "init: the kernel oopsed (status 255)"
+	default:
+		return 255, fmt.Sprintf("the kernel ended with its own status %d (QEMU %d), not the program's", code, qemuStatus)
+	}
 }
 
 // gdbCommand is the shell command that attaches gdb, with the kernel's

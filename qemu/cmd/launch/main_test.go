@@ -311,3 +311,29 @@ func TestLaunchLinux(t *testing.T) {
 		t.Errorf("INITRD: %s", argv)
 	}
 }
+
+func TestDecodeInitStatus(t *testing.T) {
+	for _, c := range []struct{ qemu, want int }{
+		{0, 0},               // ACPI power-off
+		{(8+0)*2 + 1, 0},     // exit(0)
+		{(8+42)*2 + 1, 42},   // exit(42)
+		{(8+63)*2 + 1, 63},   // exit(63) (and above: saturated)
+		{(72+11)*2 + 1, 139}, // SIGSEGV
+		{(72+9)*2 + 1, 137},  // SIGKILL
+		{127*2 + 1, 255},     // oops
+		{1, 255},             // a test verdict, not a program's
+		{2, 255},             // not from the exit device
+	} {
+		if got, msg := decodeInitStatus(c.qemu); got != c.want {
+			t.Errorf("decodeInitStatus(%d) = %d (%s), want %d", c.qemu, got, msg, c.want)
+		}
+	}
+	for _, c := range []struct {
+		cmdline string
+		want    bool
+	}{{"init=/bin/x", true}, {"log=debug init=/bin/x -- a", true}, {"test=mm", false}, {"-- init=/bin/x", false}} {
+		if got := hasInit(c.cmdline); got != c.want {
+			t.Errorf("hasInit(%q) = %v", c.cmdline, got)
+		}
+	}
+}
