@@ -190,6 +190,14 @@ func banner() {
 	if !sys.HasRDRAND {
 		rnd = "no RDRAND: getrandom uses a non-cryptographic generator"
 	}
+	switch {
+	case amd64.SMEP && amd64.SMAP:
+		rnd += ", SMEP, SMAP"
+	case amd64.SMEP:
+		rnd += ", SMEP (no SMAP)"
+	case amd64.SMAP:
+		rnd += ", SMAP (no SMEP)"
+	}
 	var ids []string
 	for id := 0; id < smp.Count(); id++ {
 		ids = append(ids, fmt.Sprint(amd64.CPUByID(id).APICID))

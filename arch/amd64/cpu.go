@@ -45,6 +45,9 @@ func WriteCR3(v uint64)
 // ReadCR4 returns CR4.
 func ReadCR4() uint64
 
+// WriteCR4 loads CR4.
+func WriteCR4(v uint64)
+
 // Invlpg drops the TLB entry (and paging-structure cache entries) for the
 // linear address va on this CPU (SDM Vol. 3A §4.10.4.1).
 func Invlpg(va uintptr)

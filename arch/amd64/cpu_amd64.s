@@ -77,6 +77,12 @@ TEXT ·WriteCR3(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ	AX, CR3
 	RET
 
+// func WriteCR4(v uint64)
+TEXT ·WriteCR4(SB), NOSPLIT|NOFRAME, $0-8
+	MOVQ	v+0(FP), AX
+	MOVQ	AX, CR4
+	RET
+
 // func ReadCR4() uint64
 TEXT ·ReadCR4(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ	CR4, AX

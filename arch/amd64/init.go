@@ -19,6 +19,7 @@ func InitCPU(id int) *CPU {
 	}
 	loadIDT()
 	enableSyscall()
+	enableSMEPSMAP(id == 0)
 	c.Online = 1
 	return c
 }

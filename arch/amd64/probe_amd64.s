@@ -1,10 +1,12 @@
 // probe_amd64.s: ProbeLoad and its exception-table entry (probe.go).
 
 #include "textflag.h"
+#include "smap_amd64.h"
 
 // func ProbeLoad(addr uintptr) (v uint64, ok bool)
 TEXT ·ProbeLoad(SB), NOSPLIT|NOFRAME, $0-17
 	MOVQ	addr+0(FP), AX
+	STAC_IF_SMAP
 	JMP	·probeLoadInsn(SB)
 
 // The faulting instruction is the first of this function, so its address
@@ -13,12 +15,14 @@ TEXT ·ProbeLoad(SB), NOSPLIT|NOFRAME, $0-17
 // func probeLoadInsn()
 TEXT ·probeLoadInsn(SB), NOSPLIT|NOFRAME, $0-0
 	MOVQ	(AX), AX
+	CLAC_IF_SMAP
 	MOVQ	AX, 16(SP)
 	MOVB	$1, 24(SP)
 	RET
 
 // func probeLoadFixup()
 TEXT ·probeLoadFixup(SB), NOSPLIT|NOFRAME, $0-0
+	CLAC_IF_SMAP
 	MOVQ	$0, 16(SP)
 	MOVB	$0, 24(SP)
 	RET
@@ -39,17 +43,20 @@ TEXT ·probeLoadFixupAddr(SB), NOSPLIT|NOFRAME, $0-8
 TEXT ·ProbeStore(SB), NOSPLIT|NOFRAME, $0-17
 	MOVQ	addr+0(FP), AX
 	MOVQ	v+8(FP), BX
+	STAC_IF_SMAP
 	JMP	·probeStoreInsn(SB)
 
 // The faulting store is the first instruction; ok is at 24(SP).
 // func probeStoreInsn()
 TEXT ·probeStoreInsn(SB), NOSPLIT|NOFRAME, $0-0
 	MOVQ	BX, (AX)
+	CLAC_IF_SMAP
 	MOVB	$1, 24(SP)
 	RET
 
 // func probeStoreFixup()
 TEXT ·probeStoreFixup(SB), NOSPLIT|NOFRAME, $0-0
+	CLAC_IF_SMAP
 	MOVB	$0, 24(SP)
 	RET
 
@@ -71,6 +78,7 @@ TEXT ·ProbeCAS32(SB), NOSPLIT|NOFRAME, $0-18
 	MOVQ	addr+0(FP), BX
 	MOVL	old+8(FP), AX
 	MOVL	new+12(FP), CX
+	STAC_IF_SMAP
 	JMP	·probeCASInsn(SB)
 
 // func probeCASInsn()
@@ -78,11 +86,13 @@ TEXT ·probeCASInsn(SB), NOSPLIT|NOFRAME, $0-0
 	LOCK
 	CMPXCHGL	CX, (BX)
 	SETEQ	24(SP)
+	CLAC_IF_SMAP
 	MOVB	$1, 25(SP)
 	RET
 
 // func probeCASFixup()
 TEXT ·probeCASFixup(SB), NOSPLIT|NOFRAME, $0-0
+	CLAC_IF_SMAP
 	MOVB	$0, 24(SP)
 	MOVB	$0, 25(SP)
 	RET
@@ -105,16 +115,19 @@ TEXT ·CopyUser(SB), NOSPLIT|NOFRAME, $0-32
 	MOVQ	dst+0(FP), DI
 	MOVQ	src+8(FP), SI
 	MOVQ	n+16(FP), CX
+	STAC_IF_SMAP
 	JMP	·copyUserInsn(SB)
 
 // func copyUserInsn()
 TEXT ·copyUserInsn(SB), NOSPLIT|NOFRAME, $0-0
 	REP;	MOVSB
+	CLAC_IF_SMAP
 	MOVQ	CX, 32(SP)
 	RET
 
 // func copyUserFixup()
 TEXT ·copyUserFixup(SB), NOSPLIT|NOFRAME, $0-0
+	CLAC_IF_SMAP
 	MOVQ	CX, 32(SP)
 	RET
 

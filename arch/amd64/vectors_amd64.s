@@ -30,6 +30,7 @@
 
 #include "textflag.h"
 #include "go_asm.h"
+#include "smap_amd64.h"
 
 // A stub is exactly 16 bytes so that the IDT can compute its address:
 // PUSH imm32 (5 bytes), JMP rel32 to common (5 bytes), 6 bytes of INT3 padding.
@@ -185,6 +186,9 @@ TEXT ·trapSave(SB), NOSPLIT|NOFRAME, $0-0
 	PUSHQ	$0
 	SUBQ	$const_fxsaveSize, SP
 	FXSAVE64	(SP)
+	// An interrupt does not clear RFLAGS.AC: the handler must not run
+	// with user access open (a probe's STAC), nor with a user's AC.
+	CLAC_IF_SMAP
 	INCL	CPU_Nesting(GS)
 	// Install the kernel g: in R14 for the code below, and in the TLS slot
 	// because the ABI wrapper of trap reloads R14 from FS:-8.

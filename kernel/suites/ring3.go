@@ -11,6 +11,7 @@ import (
 
 	"retract/arch/amd64"
 	"retract/kernel/ktest"
+	"retract/kernel/smp"
 	"retract/mm"
 	"retract/mm/phys"
 )
@@ -26,6 +27,7 @@ func init() {
 			{Name: "timer_preempts_spin", Fn: testRing3Timer, Timeout: 2 * time.Minute},
 			{Name: "fs_base_and_sse", Fn: testRing3State},
 			{Name: "bad_return_state", Fn: testRing3BadState},
+			{Name: "smep_smap_on", Fn: testSMEPSMAP},
 		},
 	})
 }
@@ -278,4 +280,27 @@ func testRing3BadState(t *ktest.T) {
 	if e.r.CS != amd64.UserCS || e.r.RFLAGS&(3<<12) != 0 {
 		t.Errorf("ran with CS %#x RFLAGS %#x: the kernel selector or IOPL got through", e.r.CS, e.r.RFLAGS)
 	}
+}
+
+// cr4Seen collects each CPU's CR4 (a global: its address crosses CPUs).
+var cr4Seen [amd64.MaxCPUs]uint64
+
+func readCR4On(a, b uintptr) { cr4Seen[amd64.This().ID] = amd64.ReadCR4() }
+
+// testSMEPSMAP: when the CPU has SMEP and SMAP (QEMU's -cpu max does),
+// every CPU runs with both on, so the kernel cannot execute user pages
+// and touches user memory only between STAC and CLAC (the accessors that
+// the other cases use).
+func testSMEPSMAP(t *ktest.T) {
+	if !amd64.SMEP && !amd64.SMAP {
+		t.Skipf("the CPU has neither SMEP nor SMAP")
+	}
+	for id := 0; id < smp.Count(); id++ {
+		smp.CallOn(id, readCR4On, 0, 0)
+		cr4 := cr4Seen[id]
+		if amd64.SMEP && cr4&(1<<20) == 0 || amd64.SMAP && cr4&(1<<21) == 0 {
+			t.Errorf("CPU %d: CR4 %#x lacks SMEP (bit 20) or SMAP (bit 21); the CPU has SMEP %v SMAP %v", id, cr4, amd64.SMEP, amd64.SMAP)
+		}
+	}
+	t.Logf("SMEP %v, SMAP %v on %d CPUs", amd64.SMEP, amd64.SMAP, smp.Count())
 }
