@@ -11,6 +11,12 @@ MEM     ?= 512M
 MACHINE ?= microvm
 ACCEL   ?= auto
 APPEND  ?=
+# User programs: INITRD is the initramfs `make run` boots with (default:
+# build/initramfs.cpio.gz, built from user/ by `make initramfs`); INIT runs
+# a program of it as PID 1 instead of the shell, with ARGS as arguments.
+INITRD  ?=
+INIT    ?=
+ARGS    ?=
 export CPUS MEM MACHINE ACCEL APPEND
 
 # The kernel is an ordinary linux/amd64 static Go binary linked in the
@@ -40,12 +46,15 @@ $(KERNEL): $(PVHNOTE) FORCE
 qemu:
 	@tools/ensure-qemu.sh
 
-run: kernel $(LAUNCH) qemu
-	$(LAUNCH) -kernel $(KERNEL)
+RUN_INITRD = $(if $(INITRD),$(INITRD),$(INITRAMFS))
+RUN_APPEND = $(strip $(APPEND) $(if $(INIT),init=$(INIT)$(if $(ARGS), -- $(ARGS))))
 
-debug: kernel $(LAUNCH) qemu
+run: kernel $(LAUNCH) qemu $(if $(INITRD),,initramfs)
+	$(LAUNCH) -kernel $(KERNEL) -initrd $(RUN_INITRD) -append "$(RUN_APPEND)"
+
+debug: kernel $(LAUNCH) qemu $(if $(INITRD),,initramfs)
 	@tools/ensure-qemu.sh --gdb
-	$(LAUNCH) -kernel $(KERNEL) -debug
+	$(LAUNCH) -kernel $(KERNEL) -initrd $(RUN_INITRD) -append "$(RUN_APPEND)" -debug
 
 test: qemu model test-host test-boot
 
