@@ -9,6 +9,8 @@ import (
 
 	"retract/kernel/proc"
 	"retract/kernel/shell"
+	"retract/mm"
+	"retract/mm/phys"
 )
 
 func procCommands() []shell.Command {
@@ -59,6 +61,8 @@ func cmdPs(sh *shell.Shell, args []string) error {
 	}
 	n, th := proc.Count()
 	sh.Printf("%d processes, %d threads\n", n, th)
+	st := phys.Frames.Stats()
+	sh.Printf("user memory: %d anonymous pages, %d page tables\n", st.ByKind[phys.KindAnon], mm.UserTables.Load())
 	return nil
 }
 

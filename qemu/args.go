@@ -252,3 +252,28 @@ func ParseMemMB(s string) (int, error) {
 	}
 	return n * mult, nil
 }
+
+// InitStatus turns QEMU's exit status after an init= run into the
+// program's, the way a shell reports it: exit(N) is N, a death by signal K
+// is 128+K. The kernel writes code 8+N (N up to 63), 72+K (K up to 53)
+// or 127 (a kernel oops) to isa-debug-exit, and QEMU exits with code*2+1;
+// 0 is an ACPI power-off (reboot(2) from PID 1). Anything else is the
+// kernel's own status (a test verdict, the runtime exiting): 255.
+func InitStatus(qemuStatus int) (int, string) {
+	if qemuStatus == 0 {
+		return 0, "init: the machine powered off (status 0)"
+	}
+	if qemuStatus&1 == 0 {
+		return 255, fmt.Sprintf("QEMU exited with status %d (not from the kernel's exit device)", qemuStatus)
+	}
+	switch code := qemuStatus >> 1; {
+	case code >= 8 && code < 72:
+		return code - 8, fmt.Sprintf("init: exit status %d", code-8)
+	case code >= 72 && code < 127:
+		return 128 + code - 72, fmt.Sprintf("init: killed by signal %d (status %d)", code-72, 128+code-72)
+	case code == 127:
+		return 255, "init: the kernel oopsed (status 255)"
+	default:
+		return 255, fmt.Sprintf("the kernel ended with its own status %d (QEMU %d), not the program's", code, qemuStatus)
+	}
+}

@@ -252,3 +252,21 @@ func TestValidateGuest(t *testing.T) {
 		t.Errorf("retract defaults: %+v", c)
 	}
 }
+
+func TestInitStatus(t *testing.T) {
+	for _, c := range []struct{ qemu, want int }{
+		{0, 0},               // ACPI power-off
+		{(8+0)*2 + 1, 0},     // exit(0)
+		{(8+42)*2 + 1, 42},   // exit(42)
+		{(8+63)*2 + 1, 63},   // exit(63) (and above: saturated)
+		{(72+11)*2 + 1, 139}, // SIGSEGV
+		{(72+9)*2 + 1, 137},  // SIGKILL
+		{127*2 + 1, 255},     // oops
+		{1, 255},             // a test verdict, not a program's
+		{2, 255},             // not from the exit device
+	} {
+		if got, msg := InitStatus(c.qemu); got != c.want {
+			t.Errorf("InitStatus(%d) = %d (%s), want %d", c.qemu, got, msg, c.want)
+		}
+	}
+}

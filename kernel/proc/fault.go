@@ -8,6 +8,7 @@ package proc
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 
 	"retract/arch/amd64"
@@ -129,13 +130,13 @@ func (t *Task) showSignalMsg(info SigInfo) {
 	var m console.Msg
 	switch {
 	case info.Signo == SIGSEGV && r.Vector == 14:
-		m.S(name).S("[").S(pid).S("]: segfault at ").S(hexNo0x(info.Addr)).S(" ip ").X(r.RIP).S(" sp ").X(r.RSP).S(" error ").S(hexNo0x(r.Err))
+		m.S(name).S("[").S(pid).S("]: segfault at ").S(hexNo0x(info.Addr)).S(" ip ").S(hex16(r.RIP)).S(" sp ").S(hex16(r.RSP)).S(" error ").S(hexNo0x(r.Err))
 	case r.Vector == 13:
 		m.S("traps: ").S(name).S("[").S(pid).S("] general protection fault ip:").S(hexNo0x(r.RIP)).S(" sp:").S(hexNo0x(r.RSP)).S(" error:").S(hexNo0x(r.Err))
 	case trapNames[r.Vector] != "" && r.Vector < 32:
 		m.S("traps: ").S(name).S("[").S(pid).S("] trap ").S(trapNames[r.Vector]).S(" ip:").S(hexNo0x(r.RIP)).S(" sp:").S(hexNo0x(r.RSP)).S(" error:").S(hexNo0x(r.Err))
 	default:
-		m.S(name).S("[").S(pid).S("]: ").S(SigName(int(info.Signo))).S(" at ip ").X(r.RIP).S(" sp ").X(r.RSP)
+		m.S(name).S("[").S(pid).S("]: ").S(SigName(int(info.Signo))).S(" at ip ").S(hex16(r.RIP)).S(" sp ").S(hex16(r.RSP))
 	}
 	if exe := t.P.Exe(); exe != "" {
 		m.S(" in ").S(exe)
@@ -188,6 +189,12 @@ func oomVictim() *Process {
 func yieldThread() { syscall.RawSyscall(syscall.SYS_SCHED_YIELD, 0, 0, 0) }
 
 func hex(v uint64) string { return "0x" + hexNo0x(v) }
+
+// hex16 prints v as Linux's %px does: 16 hex digits, no 0x.
+func hex16(v uint64) string {
+	s := hexNo0x(v)
+	return strings.Repeat("0", 16-len(s)) + s
+}
 
 func hexNo0x(v uint64) string {
 	const digits = "0123456789abcdef"

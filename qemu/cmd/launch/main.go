@@ -28,7 +28,7 @@
 // With init=PROGRAM on the kernel command line, launch runs QEMU as a
 // child instead of replacing itself, and exits with the program's status
 // (exit(N): N; killed by signal K: 128+K; a kernel oops: 255), which the
-// kernel passes through isa-debug-exit (see decodeInitStatus).
+// kernel passes through isa-debug-exit (see qemu.InitStatus).
 package main
 
 import (
@@ -227,7 +227,7 @@ func (l launcher) run(args []string) int {
 			l.errorf("run %s: %v", bin, err)
 			return exitFail
 		}
-		code, msg := decodeInitStatus(st)
+		code, msg := qemu.InitStatus(st)
 		fmt.Fprintf(l.stderr, "qemu: %s\n", msg)
 		return code
 	}
@@ -247,31 +247,6 @@ func hasInit(cmdline string) bool {
 		}
 	}
 	return false
-}
-
-// decodeInitStatus turns QEMU's exit status after an init= run into the
-// program's, the way a shell reports it: exit(N) is N, a death by signal K
-// is 128+K. The kernel writes code 8+N (N up to 63), 72+K (K up to 53)
-// or 127 (a kernel oops) to isa-debug-exit, and QEMU exits with code*2+1;
-// 0 is an ACPI power-off (reboot(2) from PID 1). Anything else is the
-// kernel's own status (a test verdict, the runtime exiting): 255.
-func decodeInitStatus(qemuStatus int) (int, string) {
-	if qemuStatus == 0 {
-		return 0, "init: the machine powered off (status 0)"
-	}
-	if qemuStatus&1 == 0 {
-		return 255, fmt.Sprintf("QEMU exited with status %d (not from the kernel's exit device)", qemuStatus)
-	}
-	switch code := qemuStatus >> 1; {
-	case code >= 8 && code < 72:
-		return code - 8, fmt.Sprintf("init: exit status %d", code-8)
-	case code >= 72 && code < 127:
-		return 128 + code - 72, fmt.Sprintf("init: killed by signal %d (status %d)", code-72, 128+code-72)
-	case code == 127:
-		return 255, "init: the kernel oopsed (status 255)"
-	default:
-		return 255, fmt.Sprintf("the kernel ended with its own status %d (QEMU %d), not the program's", code, qemuStatus)
-	}
 }
 
 // gdbCommand is the shell command that attaches gdb, with the kernel's

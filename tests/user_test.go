@@ -1,0 +1,171 @@
+//go:build linux
+
+// Tests that run user programs in ring 3: static Go, glibc and musl
+// programs from the initramfs (user/), as PID 1 (init=) or from the shell.
+
+package tests
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"retract/qemu"
+)
+
+var (
+	initramfsOnce sync.Once
+	initramfsPath string
+	initramfsErr  error
+)
+
+// initramfs returns the image of user/ programs: $RETRACT_INITRAMFS, or
+// build/initramfs.cpio.gz made by `make -C <repo> initramfs` (once).
+func initramfs(t *testing.T) string {
+	t.Helper()
+	initramfsOnce.Do(func() {
+		if p := os.Getenv("RETRACT_INITRAMFS"); p != "" {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(repoRoot, p)
+			}
+			initramfsPath, initramfsErr = p, nil
+			if _, err := os.Stat(p); err != nil {
+				initramfsErr = fmt.Errorf("RETRACT_INITRAMFS: %v", err)
+			}
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), scaled(20*time.Minute))
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "make", "-C", repoRoot, "initramfs")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			initramfsErr = fmt.Errorf("`make -C %s initramfs` failed: %v\n%s", repoRoot, err, lastLines(string(out), 30))
+			return
+		}
+		initramfsPath = filepath.Join(repoRoot, "build", "initramfs.cpio.gz")
+	})
+	if initramfsErr != nil {
+		t.Fatal(initramfsErr)
+	}
+	return initramfsPath
+}
+
+// bootProgram boots with the initramfs and runs prog as PID 1 with args.
+func bootProgram(t *testing.T, prog string, args []string, extra string, cpus, memMB int) *vm {
+	t.Helper()
+	app := strings.TrimSpace("init=" + prog + " " + extra)
+	if len(args) > 0 {
+		app += " -- " + strings.Join(args, " ")
+	}
+	return bootConfig(t, qemu.Config{Machine: envOr("MACHINE", "microvm"), CPUs: cpus, MemMB: memMB, Append: app, Initrd: initramfs(t)})
+}
+
+// programStatus waits for an init= run to end and returns the program's
+// exit status as a shell would report it (qemu.InitStatus).
+func (v *vm) programStatus(timeout time.Duration) int {
+	code := v.wait(timeout)
+	st, msg := qemu.InitStatus(code)
+	v.t.Logf("QEMU exited %d: %s", code, msg)
+	return st
+}
+
+// TestUserGo runs a static Go program (user/gohello: goroutines on every
+// CPU, channels, timers, files, os/exec, signals, the GC) as PID 1 on 1
+// and 2 CPUs: every check passes and the exit status comes out.
+func TestUserGo(t *testing.T) {
+	for _, cpus := range []int{1, 2} {
+		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
+			v := bootProgram(t, "/bin/gohello", nil, "", cpus, defaultMemMB)
+			if st := v.programStatus(budget(t, 5*time.Minute)); st != 0 {
+				v.fatalf("gohello ended with status %d, want 0", st)
+			}
+			v.checkNoCrash()
+			if !anyLine(v.lines(), regexp.MustCompile(`^\d+ passed, 0 failed`)) {
+				v.errorf("no \"N passed, 0 failed\" line from gohello")
+			}
+		})
+	}
+}
+
+// TestUserPrograms runs every test program of user/tests.list (C programs
+// built with glibc and with musl, Go programs, the race) through runtests
+// as PID 1: each one's checks pass, and so does the run.
+func TestUserPrograms(t *testing.T) {
+	v := bootProgram(t, "/bin/runtests", nil, "", 2, 768)
+	st := v.programStatus(budget(t, 25*time.Minute))
+	v.checkNoCrash()
+	var failed []string
+	for _, l := range v.lines() {
+		if strings.HasPrefix(l, "FAIL ") || strings.HasPrefix(l, "--- ") && strings.Contains(l, "FAILED") {
+			failed = append(failed, l)
+		}
+	}
+	if len(failed) > 0 {
+		v.errorf("failures:\n  %s", strings.Join(failed, "\n  "))
+	}
+	if st != 0 {
+		v.fatalf("runtests ended with status %d, want 0", st)
+	}
+	if !anyLine(v.lines(), regexp.MustCompile(`^runtests: \d+ programs, 0 failed`)) {
+		v.errorf("no \"runtests: N programs, 0 failed\" line")
+	}
+}
+
+// TestUserExitStatus: the program's status reaches QEMU's exit status —
+// a normal exit, a death by signal (with Linux's segfault line), and a
+// program that does not exist (127, with a message, nothing left running).
+func TestUserExitStatus(t *testing.T) {
+	cases := []struct {
+		name, prog string
+		args       []string
+		want       int
+		line       *regexp.Regexp
+	}{
+		{"exit2", "/bin/badinst", []string{"nosuchcase"}, 2, regexp.MustCompile(`usage: badinst`)},
+		{"segfault", "/bin/badinst", []string{"kread"}, 128 + 11, regexp.MustCompile(`badinst\[1\]: segfault at ffffffff80200000 ip [0-9a-f]{16} sp [0-9a-f]{16} error 5 in /bin/badinst`)},
+		{"missing", "/bin/nonexistent", nil, 127, regexp.MustCompile(`init: cannot run /bin/nonexistent: ENOENT`)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := bootProgram(t, c.prog, c.args, "", 1, defaultMemMB)
+			st := v.programStatus(budget(t, 3*time.Minute))
+			v.checkNoCrash()
+			if st != c.want {
+				v.errorf("status %d, want %d", st, c.want)
+			}
+			if !anyLine(v.lines(), c.line) {
+				v.errorf("no line matching %q", c.line)
+			}
+		})
+	}
+}
+
+// TestShellRun: the shell's run starts a program in the foreground, ps
+// lists processes, and after the program ends no user memory is left.
+func TestShellRun(t *testing.T) {
+	v := bootConfig(t, qemu.Config{Machine: envOr("MACHINE", "microvm"), CPUs: 2, MemMB: defaultMemMB, Initrd: initramfs(t)})
+	v.waitPrompt(budget(t, 2*time.Minute))
+	v.send("run gohello\r")
+	v.expect(regexp.MustCompile(`gohello: exit status 0`), budget(t, 5*time.Minute))
+	v.send("run nonexistent\r")
+	v.expect(regexp.MustCompile(`run: /bin/nonexistent: ENOENT`), cmdTimeout)
+	v.send("ps\r")
+	m := v.expect(regexp.MustCompile(`(\d+) processes, (\d+) threads`), cmdTimeout)
+	if n, _ := strconv.Atoi(m[1]); n != 0 {
+		v.errorf("ps: %s processes after the programs ended, want 0", m[1])
+	}
+	v.send("ps\r")
+	m = v.expect(regexp.MustCompile(`user memory: (\d+) anonymous pages, (\d+) page tables`), cmdTimeout)
+	if m[1] != "0" || m[2] != "0" {
+		v.errorf("user memory left after every program ended: %s anonymous pages, %s page tables", m[1], m[2])
+	}
+	v.checkNoCrash()
+}
