@@ -100,7 +100,7 @@ test-boot: kernel qemu
 
 # Benchmarks: boots with bench=all (BENCH=a,b for some) and prints
 # "name value unit" lines; the serial log is in build/bench.log.
-bench: kernel qemu
+bench: kernel qemu initramfs
 	$(GO) run ./tools/bench -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS))
 
 # Soak: rcutorture and stress retract together on 4 CPUs for SOAK
