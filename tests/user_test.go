@@ -169,3 +169,65 @@ func TestShellRun(t *testing.T) {
 	}
 	v.checkNoCrash()
 }
+
+// busyboxScript runs in busybox's sh: pipes, subshells, loops, command
+// substitution and several applets; each echo is checked.
+const busyboxScript = `set -e
+cd /tmp
+echo hello world > a.txt
+cat a.txt | wc -c
+dd if=/dev/zero bs=4096 count=16 2>/dev/null | sha256sum
+echo one two three | tr ' ' '\n' | sort -r | head -n 1
+seq 1 1000 | awk '{ s += $1 } END { print "sum", s }'
+x=$(echo sub; echo shell); echo "got $x"
+for i in 1 2 3; do echo "loop $i"; done | tail -n 1
+ls /bin | grep -c busybox
+(exit 7) || echo "status $?"
+echo busybox done
+`
+
+// TestBusybox runs Debian's busybox-static — a real program nobody here
+// wrote — as PID 1: its shell runs a script with pipes and applets.
+func TestBusybox(t *testing.T) {
+	if out, err := exec.Command(filepath.Join(repoRoot, "tools", "ensure-busybox.sh")).CombinedOutput(); err != nil {
+		t.Fatalf("busybox-static is needed: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "test.sh")
+	if err := os.WriteFile(script, []byte(busyboxScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(dir, "busybox.cpio.gz")
+	args := []string{"run", "./tools/mkinitramfs", "-o", img, "-mkdir", "/dev", "-mkdir", "/tmp", "-mkdir", "/proc",
+		"-add", "/bin/busybox=/bin/busybox", "-add", "/etc/test.sh=" + script}
+	for _, applet := range []string{"sh", "cat", "wc", "dd", "sha256sum", "tr", "sort", "head", "tail", "seq", "awk", "ls", "grep", "echo"} {
+		args = append(args, "-symlink", "/bin/"+applet+"=busybox")
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = repoRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mkinitramfs: %v\n%s", err, out)
+	}
+	v := bootConfig(t, qemu.Config{Machine: envOr("MACHINE", "microvm"), CPUs: 2, MemMB: defaultMemMB, Initrd: img,
+		Append: "init=/bin/sh -- /etc/test.sh"})
+	st := v.programStatus(budget(t, 5*time.Minute))
+	v.checkNoCrash()
+	for _, want := range []string{
+		`^12$`,
+		`^de2f256064a0af797747c2b97505dc0b9f3df0de4f489eac731c23ae9ca9cc31  -$`,
+		`^two$`,
+		`^sum 500500$`,
+		`^got sub shell$`,
+		`^loop 3$`,
+		`^1$`,
+		`^status 7$`,
+		`^busybox done$`,
+	} {
+		if !anyLine(v.lines(), regexp.MustCompile(want)) {
+			v.errorf("no line matching %q", want)
+		}
+	}
+	if st != 0 {
+		v.errorf("busybox sh ended with status %d, want 0", st)
+	}
+}
