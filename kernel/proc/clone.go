@@ -242,9 +242,16 @@ func (t *Task) clone(flags, newsp, ptid, ctid, tls uint64) (uint64, error) {
 	c.startGoroutine()
 
 	if vforkDone != nil {
-		// The parent sleeps until the child execs or exits (a signal
-		// does not end the wait early: Linux's killable wait).
-		<-vforkDone
+		// The parent sleeps until the child execs or exits. Only a kill
+		// ends the wait early (Linux's killable wait); other signals wait
+		// until it is over, then are handled.
+		select {
+		case <-vforkDone:
+		case <-t.FS.Intr:
+			if !t.mustExit() {
+				<-vforkDone
+			}
+		}
 	}
 	return uint64(tid), nil
 }
