@@ -231,3 +231,58 @@ func TestBusybox(t *testing.T) {
 		v.errorf("busybox sh ended with status %d, want 0", st)
 	}
 }
+
+// raceResult reads race's "name value" lines.
+func raceResult(lines []string) map[string]int64 {
+	out := map[string]int64{}
+	re := regexp.MustCompile(`^([a-z_A-Z0-9]+) (-?\d+)$`)
+	for _, l := range lines {
+		if m := re.FindStringSubmatch(l); m != nil {
+			n, _ := strconv.ParseInt(m[2], 10, 64)
+			out[m[1]] = n
+		}
+	}
+	return out
+}
+
+// TestUserRace runs the seed's race from user space (user/race: worker
+// processes pinned to CPUs fault a shared memfd while another process
+// collapses it with MADV_COLLAPSE, and khugepaged is on): with RCU the
+// data is intact, tables were retracted and freed after grace periods,
+// and faults retried on retracted tables; with rcu=unsafe and a fault
+// delay the debug check catches use-after-free.
+func TestUserRace(t *testing.T) {
+	for _, cpus := range []int{2, 4} {
+		t.Run(fmt.Sprintf("rcu/cpus=%d", cpus), func(t *testing.T) {
+			v := bootProgram(t, "/bin/race", []string{"-seconds", "20", "-quiet", "-seed", "7"}, "delay=fault.after_pte_offset_map:2000", cpus, 768)
+			st := v.programStatus(budget(t, 10*time.Minute))
+			v.checkNoCrash()
+			r := raceResult(v.lines())
+			t.Logf("race: %v", r)
+			if st != 0 {
+				v.errorf("race ended with status %d, want 0 (OK)", st)
+			}
+			if r["data_errors"] != 0 || r["pt_uaf_caught"] != 0 {
+				v.errorf("data_errors %d, pt_uaf_caught %d: want 0 with RCU", r["data_errors"], r["pt_uaf_caught"])
+			}
+			if r["collapses_ok"] == 0 || r["pt_retracted"] == 0 || r["pt_freed_rcu"] == 0 {
+				v.errorf("collapses_ok %d, pt_retracted %d, pt_freed_rcu %d: want each > 0", r["collapses_ok"], r["pt_retracted"], r["pt_freed_rcu"])
+			}
+			if r["pt_retract_retries"] == 0 {
+				v.errorf("pt_retract_retries 0: no fault held a retracted table (the race did not happen)")
+			}
+		})
+	}
+	t.Run("unsafe/cpus=2", func(t *testing.T) {
+		v := bootProgram(t, "/bin/race", []string{"-seconds", "20", "-quiet", "-seed", "7", "-expect-bug"}, "rcu=unsafe delay=fault.after_pte_offset_map:20000", 2, 768)
+		st := v.programStatus(budget(t, 10*time.Minute))
+		r := raceResult(v.lines())
+		t.Logf("race: %v", r)
+		if r["pt_uaf_caught"] == 0 {
+			v.errorf("pt_uaf_caught 0 with rcu=unsafe: the bug was not shown")
+		}
+		if st != 0 {
+			v.errorf("race -expect-bug ended with status %d, want 0 (BUG SHOWN)", st)
+		}
+	})
+}
