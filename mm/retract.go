@@ -21,6 +21,7 @@ import (
 	"unsafe"
 
 	"retract/arch/amd64"
+	"retract/kernel/trace"
 	"retract/mm/phys"
 	"retract/rcu"
 )
@@ -31,36 +32,42 @@ import (
 // mapping take the PMD lock and the table's ptl, recheck that the table
 // maps nothing (a private mapping may hold anonymous COW pages there: skip
 // it), PmdpCollapseFlush, unlock, PteFreeDefer. No mmap_lock is taken: the
-// mm's faults run on meanwhile, and may hold pointers into the table.
-func (f *File) retractPageTables(index uint64) {
+// mm's faults run on meanwhile, and may hold pointers into the table. It
+// returns the tables it retracted.
+func (f *File) retractPageTables(index uint64) []Retract {
 	f.immapMu.Lock()
 	defer f.immapMu.Unlock()
+	var out []Retract
 	for _, e := range f.immap {
 		h, ok := e.vaOf(index)
 		if !ok || h&(HPageSize-1) != 0 || h+HPageSize > e.End {
 			continue
 		}
-		e.MM.retractTable(h, nil)
+		if r, ok := e.MM.retractTable(h, nil); ok {
+			out = append(out, r)
+		}
 	}
+	return out
 }
 
 // retractTable is the body of retract_page_tables' loop for the table of
 // the 2 MiB at h; with huge set (CollapsePteMappedTHP) the table may map
 // pages of that huge page, which are cleared (counted in huge.cleared).
-// It reports whether it detached a table.
-func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
+// It reports whether it detached a table, and what became of it.
+func (m *MM) retractTable(h uintptr, huge *hugeInstall) (Retract, bool) {
 	pmd := m.pmdIfPresent(h)
 	if pmd == nil {
-		return false
+		return Retract{}, false
 	}
 	m.pmdLock()
 	pv := phys.LoadPTE(pmd)
 	if !pv.Present() || pv.Huge() {
 		m.pmdUnlock()
-		return false
+		return Retract{}, false
 	}
 	fr := phys.Frames.Meta(pv.Addr() >> phys.PageShift)
 	fr.PTL.Lock() // the table's ptl
+	trace.PtlLock(pv.Addr())
 	t := phys.Table(pv.Addr())
 	for i := range t {
 		e := phys.LoadPTE(&t[i])
@@ -68,10 +75,14 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 			continue
 		}
 		if huge == nil || !PtePresent(e) || PtePFN(e) != huge.head+uint64(i) {
+			trace.PtlUnlock(pv.Addr())
 			fr.PTL.Unlock()
 			m.pmdUnlock()
 			CollapseStat.RetractSkipped.Add(1)
-			return false
+			if huge != nil {
+				huge.bad, huge.badPTE = i, e
+			}
+			return Retract{}, false
 		}
 	}
 	if huge != nil {
@@ -90,12 +101,13 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 	}
 	gen := atomic.LoadUint32(&fr.Gen)
 	delay(DelayRetractAfterPmdClear)
+	trace.PtlUnlock(pv.Addr())
 	fr.PTL.Unlock()
 	m.pmdUnlock()
 	logRetract(pv.Addr(), m.ID, h, gen)
 	CollapseStat.Retracted.Add(1)
-	PteFreeDefer(pv.Addr())
-	return true
+	mode, gp := PteFreeDefer(pv.Addr())
+	return Retract{MM: m.ID, VA: h, Table: pv.Addr(), Mode: mode, GP: gp}, true
 }
 
 // hugeInstall is CollapsePteMappedTHP's part of retractTable.
@@ -104,6 +116,8 @@ type hugeInstall struct {
 	prot               Prot
 	install, installed bool
 	cleared            int
+	bad                int       // the PTE that stopped the retract (-1: none)
+	badPTE             amd64.PTE // what it held
 }
 
 // RetractUnsafe makes PteFreeDefer poison and free a retracted table right
@@ -172,6 +186,7 @@ func (m *MM) PmdpCollapseFlush(pmd *amd64.PTE, h uintptr) amd64.PTE {
 	m.pageTableLock.AssertHeld()
 	old := phys.LoadPTE(pmd)
 	phys.StorePTE(pmd, 0)
+	trace.PmdClear(m.ID, h, old.Addr())
 	FlushUser(m, h, HPageSize)
 	return old
 }
@@ -197,27 +212,32 @@ const PoisonPTE amd64.PTE = 0x6b6b6b6b6b6b6b6b
 // PteFreeDefer frees a retracted page table after an RCU grace period,
 // like Linux's pte_free_defer: every fault that mapped it with
 // PteOffsetMap has left its read-side section by then. In an unsafe mode
-// (FreeModeNow) it poisons and frees the table at once.
-func PteFreeDefer(pa uint64) {
-	if FreeModeNow().Unsafe() {
+// (FreeModeNow) it poisons and frees the table at once. It returns the
+// mode it freed in and, after a grace period, that grace period's number.
+func PteFreeDefer(pa uint64) (mode FreeMode, gp uint64) {
+	if mode = FreeModeNow(); mode.Unsafe() {
 		t := phys.Table(pa)
 		for i := range t {
 			phys.StorePTE(&t[i], PoisonPTE)
 		}
 		CollapseStat.FreedUnsafe.Add(1)
 		freePageTable(pa)
-		return
+		trace.PteFreeDefer(pa, 0, uint8(mode))
+		return mode, 0
 	}
 	ptHeadsOnce.Do(func() { ptHeads = make([]ptFree, phys.Frames.NumFrames()) })
 	p := &ptHeads[pa>>phys.PageShift]
 	p.pa = pa
 	CollapseStat.PendingFree.Add(1)
-	rcu.Call(&p.head, func(h *rcu.Head) {
+	gp = rcu.Call(&p.head, func(h *rcu.Head) {
 		p := (*ptFree)(unsafe.Pointer(h))
 		freePageTable(p.pa)
+		trace.PteFree(p.pa)
 		CollapseStat.PendingFree.Add(-1)
 		CollapseStat.FreedRCU.Add(1)
 	})
+	trace.PteFreeDefer(pa, gp, uint8(mode))
+	return mode, gp
 }
 
 // freePageTable frees a PT page that is no longer reachable from any PMD

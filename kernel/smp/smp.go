@@ -27,6 +27,7 @@ import (
 	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/kernel/console"
 	"retract/kernel/sched"
 	"retract/rcu"
 )
@@ -65,6 +66,7 @@ func Init() {
 	amd64.SetHandler(amd64.VectorIPI, ipi) // wb: boot
 	amd64.SetHandler(2, nmi)               // wb: boot
 	sched.SetKick(kick)                    // wb: boot
+	console.SetBacktraceKey(backtraceKey)  // wb: boot
 }
 
 // ipi is the handler of VectorIPI: serve a pending call, if any. A plain
