@@ -11,8 +11,9 @@
 // The output format comes from -format, else from the extension of -o
 // (.json, .svg, .txt; .trace writes the timeline format back), else txt.
 // A kernel trace of a whole run is long: -focus NAME draws only the time
-// around the first flow called NAME (the slices that hold its two ends),
-// -window FROM:TO (ns) a window of your choice:
+// around the first flow called NAME, or finishing at an event called NAME
+// (the slices that hold its two ends), -window FROM:TO (ns) a window of
+// your choice:
 //
 //	go run ./tools/trace -focus "retract → retry" -o race.svg build/test-logs/TestTrace.log
 package main
@@ -33,7 +34,7 @@ import (
 func main() {
 	out := flag.String("o", "", "output file (default: standard output)")
 	format := flag.String("format", "", "json, svg, txt or trace (default: from -o's extension, else txt)")
-	focus := flag.String("focus", "", "draw only the time around the first flow of this name (e.g. \"retract → retry\")")
+	focus := flag.String("focus", "", "draw only the time around the first flow of this name, or finishing at an event of this name (e.g. \"retract → retry\", \"retry: retracted\")")
 	window := flag.String("window", "", "draw only FROM:TO (ns)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: trace [-o out.json|out.svg|out.txt] [-format json|svg|txt|trace] [file]\n")

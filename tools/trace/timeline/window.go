@@ -54,7 +54,8 @@ func (t *Trace) Window(from, to uint64) *Trace {
 	return out
 }
 
-// Around returns a window that shows the first flow called name whole:
+// Around returns a window that shows the first flow called name (or
+// whose finish is called name: "retry: retracted") whole:
 // from the start of the outermost slices that hold its two ends to their
 // ends (or the end of the trace, for a slice never ended), taking in the
 // other flows that start inside the slice that holds its start (a
@@ -64,7 +65,7 @@ func (t *Trace) Around(name string) (from, to uint64, ok bool) {
 	arrows := t.Arrows()
 	var a Arrow
 	for _, b := range arrows {
-		if b.Name == name {
+		if b.Name == name || b.EndName == name {
 			a, ok = b, true
 			break
 		}
