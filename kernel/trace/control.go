@@ -8,6 +8,7 @@ package trace
 import (
 	"slices"
 	"sync"
+	"unsafe"
 
 	"retract/arch/amd64"
 )
@@ -22,7 +23,16 @@ func Enable(c Class) {
 		allocMu.Lock()
 		for id := 0; id < amd64.MaxCPUs; id++ {
 			if amd64.CPUByID(id).Online != 0 && rings[id].buf == nil {
-				rings[id].buf = new([RingSize]slot) // wb: process context (control.go)
+				buf := new([RingSize]slot)
+				// Touch every page now: the Go heap's pages are backed on
+				// first touch (a page fault that allocates a frame), which
+				// a trace point — in an interrupt handler, under the
+				// scheduler's lock — must never cause.
+				for i := 0; i < RingSize; i += 4096 / int(unsafe.Sizeof(slot{})) {
+					buf[i].seq.Store(0)
+				}
+				buf[RingSize-1].seq.Store(0)
+				rings[id].buf = buf // wb: process context (control.go)
 			}
 		}
 		allocMu.Unlock()

@@ -15,18 +15,21 @@
 // A trace point runs in any context — trap context (IRQ and IPI handlers,
 // the context switch) included: it is nosplit, allocates nothing, stores
 // no Go pointer and takes no lock. Off, it costs one atomic load and a
-// branch (the enabled classes, Enabled). On, it disables interrupts for
-// the few stores of one event, so that the event lands in the ring of the
-// CPU it happened on.
+// branch (the enabled classes, Enabled). On, it reserves a slot of its
+// CPU's ring with an atomic add and fills it (make bench: trace_point).
 //
 // # Locking
 //
-// No lock guards the rings. Each CPU writes only its own ring, with
-// interrupts off (NMIs do not trace), so a ring has one writer at a time;
-// the writer invalidates a slot's sequence word, fills the slot, then
-// publishes the sequence. Readers (Snapshot, process context) copy a
-// slot and keep it only if its sequence was the expected one before and
-// after the copy, so a slot overwritten meanwhile is dropped, never torn.
+// No lock guards the rings. A CPU writes its own ring (an interrupt on
+// the same CPU may write it in the middle of another write, and a thread
+// the tick moved may finish a write on its old CPU's ring), so a writer
+// reserves its slot with an atomic add on the ring's head, invalidates
+// the slot's sequence word, fills the slot, then publishes the sequence.
+// Readers (Snapshot, process context) copy a slot and keep it only if
+// its sequence was the expected one before and after the copy, so a slot
+// being written or overwritten meanwhile is dropped, never torn; they
+// sort each CPU's events by time (reservations and timestamps may
+// interleave). NMIs do not trace.
 // Enable, Disable and Clear are for process context and may race with
 // recording harmlessly (an event more or less).
 package trace
