@@ -20,6 +20,7 @@ import (
 	"retract/kernel/clock"
 	"retract/kernel/console"
 	"retract/kernel/oops"
+	"retract/kernel/sched"
 	"retract/mm/phys"
 )
 
@@ -37,8 +38,9 @@ type Stack struct {
 // Backtrace is what one CPU recorded in its NMI handler.
 type Backtrace struct {
 	CPU        int
-	Answered   bool   // the CPU recorded in time
-	Thread     uint64 // the scheduler's current thread (an address; 0 before it runs)
+	Answered   bool  // the CPU recorded in time
+	TID        int32 // the scheduler's current thread (-1 before it runs)
+	Idle       bool  // it is the CPU's idle thread
 	RFLAGS     uint64
 	Preempt    int32 // preempt count
 	RCUNest    int32 // RCU read-side nesting
@@ -107,22 +109,25 @@ func backtraceNMI(tf *amd64.TrapFrame) bool {
 		return false
 	}
 	r := &btRecord[id]
-	r.Thread = uint64(c.Thread)
+	r.TID, r.Idle = sched.TIDAt(c.Thread)
 	r.RFLAGS = tf.RFLAGS
 	r.Preempt, r.RCUNest = c.PreemptCount, c.RCUNest
 	r.Nesting = c.Nesting - 1 // without this NMI
 	r.TrapCtx = tf.FromKernel()
 	walk(&r.Stack, tf.RIP, tf.RSP, tf.RBP)
 	r.OuterValid = false
-	if r.TrapCtx {
+	if r.TrapCtx && !r.Idle {
 		// The first trap on a thread builds its frame at the top of the
 		// kernel stack (vectors_amd64.s): that is the Go code the
-		// handler interrupted.
+		// handler interrupted. (An idle thread runs on its kernel stack
+		// itself: nothing is above it.)
 		fa := c.KStackTop - uintptr(trapFrameSize)
 		if readable(fa, uintptr(trapFrameSize)) {
 			o := (*amd64.TrapFrame)(amd64.Ptr(fa))
-			walk(&r.Outer, o.RIP, o.RSP, o.RBP)
-			r.OuterValid = true
+			if isText(o.RIP) {
+				walk(&r.Outer, o.RIP, o.RSP, o.RBP)
+				r.OuterValid = true
+			}
 		}
 	}
 	btState[id].Store(btDone)
@@ -195,7 +200,10 @@ func PrintBacktraces(recs []Backtrace) {
 		} else {
 			m.S("on")
 		}
-		m.S(", preempt count ").I(int64(r.Preempt)).S(", RCU nesting ").I(int64(r.RCUNest)).S(", thread ").X(r.Thread)
+		m.S(", preempt count ").I(int64(r.Preempt)).S(", RCU nesting ").I(int64(r.RCUNest)).S(", thread ").I(int64(r.TID))
+		if r.Idle {
+			m.S(" (idle)")
+		}
 		if r.TrapCtx {
 			m.S(", in trap context")
 		}

@@ -7,13 +7,15 @@ package trace
 
 import (
 	"slices"
-	"sync"
 	"unsafe"
 
 	"retract/arch/amd64"
+	"retract/lockdep"
 )
 
-var allocMu sync.Mutex // serialises the rings' allocation
+// allocMu serialises the rings' allocation (sleeping, taken alone:
+// docs/locking.md).
+var allocMu = lockdep.Mutex{Class: lockdep.Register("trace.allocMu", lockdep.Sleep)}
 
 // Enable records the classes c from now on (replacing the set recorded
 // so far; 0 switches tracing off). The first Enable allocates the rings
