@@ -215,7 +215,7 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseOutcome {
 	// is retracted (Linux keeps the new huge page locked meanwhile).
 	t2 := nanotime()
 	o.phase(trace.PhaseRetract)
-	o.Retracts = f.retractPageTables(index)
+	o.Retracts = f.retractPageTables(index, o.traceID)
 	t3 := nanotime()
 	f.endRange()
 	CollapseStat.UnmapNs.Add(t1 - t0)
@@ -341,7 +341,7 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseOutcome {
 		prot &^= ProtWrite
 	}
 	hi := hugeInstall{head: head, prot: prot, install: install, bad: -1}
-	r, ok := m.retractTable(h, &hi)
+	r, ok := m.retractTable(h, &hi, o.traceID)
 	if !ok {
 		phys.Frames.Meta(head).Refcount.Add(-1)
 		pmd := m.pmdIfPresent(h)

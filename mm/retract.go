@@ -34,7 +34,7 @@ import (
 // it), PmdpCollapseFlush, unlock, PteFreeDefer. No mmap_lock is taken: the
 // mm's faults run on meanwhile, and may hold pointers into the table. It
 // returns the tables it retracted.
-func (f *File) retractPageTables(index uint64) []Retract {
+func (f *File) retractPageTables(index uint64, id uint32) []Retract {
 	f.immapMu.Lock()
 	defer f.immapMu.Unlock()
 	var out []Retract
@@ -43,7 +43,7 @@ func (f *File) retractPageTables(index uint64) []Retract {
 		if !ok || h&(HPageSize-1) != 0 || h+HPageSize > e.End {
 			continue
 		}
-		if r, ok := e.MM.retractTable(h, nil); ok {
+		if r, ok := e.MM.retractTable(h, nil, id); ok {
 			out = append(out, r)
 		}
 	}
@@ -53,8 +53,9 @@ func (f *File) retractPageTables(index uint64) []Retract {
 // retractTable is the body of retract_page_tables' loop for the table of
 // the 2 MiB at h; with huge set (CollapsePteMappedTHP) the table may map
 // pages of that huge page, which are cleared (counted in huge.cleared).
-// It reports whether it detached a table, and what became of it.
-func (m *MM) retractTable(h uintptr, huge *hugeInstall) (Retract, bool) {
+// It reports whether it detached a table, and what became of it. id is
+// the collapse's in the trace.
+func (m *MM) retractTable(h uintptr, huge *hugeInstall, id uint32) (Retract, bool) {
 	pmd := m.pmdIfPresent(h)
 	if pmd == nil {
 		return Retract{}, false
@@ -93,6 +94,7 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) (Retract, bool) {
 			}
 		}
 	}
+	trace.PmdClear(id, m.ID, h, pv.Addr())
 	m.PmdpCollapseFlush(pmd, h)
 	if huge != nil && huge.install {
 		phys.Frames.Meta(huge.head).Mapcount.Add(1) // the reference becomes the mapping's
@@ -107,6 +109,7 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) (Retract, bool) {
 	logRetract(pv.Addr(), m.ID, h, gen)
 	CollapseStat.Retracted.Add(1)
 	mode, gp := PteFreeDefer(pv.Addr())
+	trace.PteFreeDefer(id, pv.Addr(), gp, uint8(mode))
 	return Retract{MM: m.ID, VA: h, Table: pv.Addr(), Mode: mode, GP: gp}, true
 }
 
@@ -186,7 +189,6 @@ func (m *MM) PmdpCollapseFlush(pmd *amd64.PTE, h uintptr) amd64.PTE {
 	m.pageTableLock.AssertHeld()
 	old := phys.LoadPTE(pmd)
 	phys.StorePTE(pmd, 0)
-	trace.PmdClear(m.ID, h, old.Addr())
 	FlushUser(m, h, HPageSize)
 	return old
 }
@@ -222,7 +224,6 @@ func PteFreeDefer(pa uint64) (mode FreeMode, gp uint64) {
 		}
 		CollapseStat.FreedUnsafe.Add(1)
 		freePageTable(pa)
-		trace.PteFreeDefer(pa, 0, uint8(mode))
 		return mode, 0
 	}
 	ptHeadsOnce.Do(func() { ptHeads = make([]ptFree, phys.Frames.NumFrames()) })
@@ -236,7 +237,6 @@ func PteFreeDefer(pa uint64) (mode FreeMode, gp uint64) {
 		CollapseStat.PendingFree.Add(-1)
 		CollapseStat.FreedRCU.Add(1)
 	})
-	trace.PteFreeDefer(pa, gp, uint8(mode))
 	return mode, gp
 }
 

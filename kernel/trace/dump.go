@@ -239,6 +239,7 @@ func (d *dumper) build(all []Event) {
 		case KindCollapseBegin, KindCollapsePhase, KindCollapseEnd:
 			idEvent(collapses, &collapseOrder, e)
 		case KindPmdClear:
+			idEvent(collapses, &collapseOrder, e)
 			it := item{ts: ts, track: track, kind: 'I', name: "pmdp_collapse_flush"}
 			d.add(ts, track, 'I', it.name, arg{"mm", dec(e.A)}, arg{"pmd", hex(e.B)}, arg{"table", hex(e.C)})
 			lastClear[e.C] = it
@@ -247,6 +248,7 @@ func (d *dumper) build(all []Event) {
 		case KindFlushEnd:
 			end(cpu, "flush_tlb_mm_range", 0, ts)
 		case KindPteFreeDef:
+			idEvent(collapses, &collapseOrder, e)
 			it := item{ts: ts, track: track, kind: 'I', name: "pte_free_defer"}
 			if e.B == 0 {
 				d.add(ts, track, 'I', it.name, arg{"table", hex(e.A)}, arg{"freed", "at once (unsafe)"})
@@ -401,8 +403,11 @@ func (d *dumper) collapseSlice(evs []Event) {
 		}
 		pn := Phase(e.A).String()
 		d.add(d.ns(e.TSC), uint32(e.CPU), 'B', pn)
-		if i+1 < len(evs) {
-			d.add(d.ns(evs[i+1].TSC), uint32(e.CPU), 'E', pn)
+		for _, next := range evs[i+1:] {
+			if next.Kind == KindCollapsePhase || next.Kind == KindCollapseEnd {
+				d.add(d.ns(next.TSC), uint32(e.CPU), 'E', pn)
+				break
+			}
 		}
 	}
 }

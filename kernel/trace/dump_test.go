@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -33,13 +34,13 @@ func raceEvents() []Event {
 		ev(2500, 0, KindCollapsePhase, 9, uint64(PhaseCopy), 0, 0),
 		ev(3000, 0, KindCollapsePhase, 9, uint64(PhaseRetract), 0, 0),
 		ev(3100, 0, KindPtlLock, 0, tableT, 0, 0),
-		ev(3200, 0, KindPmdClear, 0, 3, 0x8000000000, tableT),
+		ev(3200, 0, KindPmdClear, 9, 3, 0x8000000000, tableT),
 		ev(3300, 0, KindFlushBegin, 0, 3, 3, 0),
 		ev(3400, 1, KindIPIServe, 0, 0, 0, 0),
 		ev(3500, 0, KindIPIAck, 0, 1, 0, 0),
 		ev(3600, 0, KindFlushEnd, 0, 0, 0, 0),
 		ev(3700, 0, KindPtlUnlock, 0, tableT, 0, 0),
-		ev(3800, 0, KindPteFreeDef, 0, tableT, 7, 0),
+		ev(3800, 0, KindPteFreeDef, 9, tableT, 7, 0),
 		ev(3900, 0, KindCollapseEnd, 9, 1, 1, 0),
 		ev(4000, 1, KindPtlLock, 0, tableT, 0, 0),
 		ev(4100, 1, KindPtlUnlock, 0, tableT, 0, 0),
@@ -190,5 +191,27 @@ func TestDumpEmpty(t *testing.T) {
 	_, tr := dumpAndParse(t, nil, 4)
 	if len(tr.Tracks) != 5 || len(tr.Events) != 0 {
 		t.Errorf("%+v", tr)
+	}
+}
+
+// TestDumpCollapseMoves: a collapse that moves to another CPU in the
+// middle of its retract (it sleeps on the rmap lock) is cut where its
+// retract events say it moved, and its phase still spans to the end.
+func TestDumpCollapseMoves(t *testing.T) {
+	events := []Event{
+		{TSC: 100, CPU: 0, Kind: KindCollapseBegin, ID: 4, A: 1},
+		{TSC: 200, CPU: 0, Kind: KindCollapsePhase, ID: 4, A: uint64(PhaseRetract)},
+		{TSC: 300, CPU: 0, Kind: KindPmdClear, ID: 4, A: 1, B: 0x8000000000, C: tableT},
+		{TSC: 500, CPU: 1, Kind: KindPmdClear, ID: 4, A: 2, B: 0x8000000000, C: tableT + 0x1000},
+		{TSC: 600, CPU: 1, Kind: KindCollapseEnd, ID: 4, A: 1, B: 2},
+	}
+	_, tr := dumpAndParse(t, events, 2)
+	var got []string
+	for _, s := range tr.Spans() {
+		got = append(got, fmt.Sprintf("%s@%d:%d-%d", s.Name, s.Track, s.Start, s.End))
+	}
+	want := "collapse_file@0:0-400; retract_page_tables@0:100-500; collapse_file@1:400-500"
+	if strings.Join(got, "; ") != want {
+		t.Errorf("slices %q, want %q", strings.Join(got, "; "), want)
 	}
 }

@@ -27,10 +27,10 @@ const (
 	KindCollapsePhase // collapse id; phase (Phase)
 	KindCollapseEnd   // collapse id; result (mm.CollapseResult), tables retracted
 	// ClassRetract
-	KindPmdClear   // -; mm, va, table: the PMD was cleared (pmdp_collapse_flush)
+	KindPmdClear   // collapse id; mm, va, table: the PMD is cleared (pmdp_collapse_flush)
 	KindFlushBegin // -; mm, cpumask: TLB shootdown of a user range begins
 	KindFlushEnd   // -
-	KindPteFreeDef // -; table, grace period (0: freed at once), mode
+	KindPteFreeDef // collapse id; table, grace period (0: freed at once), mode
 	KindPteFree    // -; table: the deferred free ran (after its grace period)
 	KindViolation  // -; va, table, mm: the debug check caught a use after free
 	// ClassRCU
@@ -240,13 +240,13 @@ func CollapseEnd(id uint32, result int, tables int) {
 	}
 }
 
-// PmdClear: pmdp_collapse_flush cleared the PMD of va in mm that pointed
-// at table.
+// PmdClear: collapse id's retract clears, with pmdp_collapse_flush, the
+// PMD of va in mm that points at table.
 //
 //go:nosplit
-func PmdClear(mm uint32, va uintptr, table uint64) {
+func PmdClear(id uint32, mm uint32, va uintptr, table uint64) {
 	if On(ClassRetract) {
-		record(KindPmdClear, 0, uint64(mm), uint64(va), table)
+		record(KindPmdClear, id, uint64(mm), uint64(va), table)
 	}
 }
 
@@ -268,13 +268,13 @@ func FlushEnd() {
 	}
 }
 
-// PteFreeDefer: table handed to pte_free_defer, freed after grace period
-// gp (0: at once, unsafe mode mode).
+// PteFreeDefer: collapse id's retract handed table to pte_free_defer,
+// freed after grace period gp (0: at once, unsafe mode mode).
 //
 //go:nosplit
-func PteFreeDefer(table, gp uint64, mode uint8) {
+func PteFreeDefer(id uint32, table, gp uint64, mode uint8) {
 	if On(ClassRetract) {
-		record(KindPteFreeDef, 0, table, gp, uint64(mode))
+		record(KindPteFreeDef, id, table, gp, uint64(mode))
 	}
 }
 

@@ -55,12 +55,11 @@ func (t *Trace) Window(from, to uint64) *Trace {
 }
 
 // Around returns a window that shows the first flow called name (or
-// whose finish is called name: "retry: retracted") whole:
-// from the start of the outermost slices that hold its two ends to their
-// ends (or the end of the trace, for a slice never ended), taking in the
-// other flows that start inside the slice that holds its start (a
-// retract's arrow to its grace period), with a margin of a twentieth on
-// each side.
+// whose finish is called name: "retry: retracted") whole: from the start
+// of the outermost slices that hold its two ends to their ends (or the
+// end of the trace, for a slice never ended), taking in the flows of
+// other names that start inside that (a retract's arrow to its grace
+// period), with a margin of a twentieth on each side.
 func (t *Trace) Around(name string) (from, to uint64, ok bool) {
 	arrows := t.Arrows()
 	var a Arrow
@@ -87,9 +86,10 @@ func (t *Trace) Around(name string) (from, to uint64, ok bool) {
 	slo, shi := holding(a.From.Track, a.From.TS)
 	flo, fhi := holding(a.To.Track, a.To.TS)
 	from, to = min(from, slo, flo), max(to, shi, fhi)
+	lo, hi := from, to
 	for _, b := range arrows {
-		if b.From.Track == a.From.Track && b.From.TS >= slo && b.From.TS <= shi {
-			from, to = min(from, b.From.TS), max(to, b.To.TS)
+		if b.Name != a.Name && b.From.TS >= lo && b.From.TS <= hi {
+			to = max(to, b.To.TS)
 		}
 	}
 	m := (to - from) / 20
