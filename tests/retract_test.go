@@ -9,10 +9,11 @@ import (
 	"time"
 )
 
-// TestRetract runs the khugepaged suite and a short retract suite (3 s per
-// case) on 2 and 4 CPUs: collapse correctness, then faults against
-// retract with RCU freeing (no violation, retries on retracted tables) and
-// with unsafe freeing (violations detected).
+// TestRetract runs the khugepaged suite, a short retract suite (3 s per
+// case) and the trace suite on 2 and 4 CPUs: collapse correctness, then
+// faults against retract with RCU freeing (no violation, retries on
+// retracted tables) and with unsafe freeing (violations detected), then
+// the tracer and a deliberate retract → retry race in its dump.
 //
 // The seed (the workers' choices, the khugepaged suite's random
 // operations) is new every run, or RETRACT_SEED; the boot line in the log
@@ -29,8 +30,8 @@ func TestRetract(t *testing.T) {
 	for i, cpus := range []int{2, 4} {
 		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
 			t.Logf("seed=%d (RETRACT_SEED=%d replays this run)", seed+uint64(i), seed)
-			v := boot(t, fmt.Sprintf("test=khugepaged,retract torture=3 seed=%d", seed+uint64(i)), cpus)
-			v.runSuites("khugepaged", "retract")
+			v := boot(t, fmt.Sprintf("test=khugepaged,retract,trace torture=3 seed=%d", seed+uint64(i)), cpus)
+			v.runSuites("khugepaged", "retract", "trace")
 		})
 	}
 }

@@ -14,6 +14,7 @@
 package smp
 
 import (
+	"io"
 	"sync/atomic"
 
 	"retract/arch/amd64"
@@ -185,13 +186,33 @@ func readable(a, n uintptr) bool {
 // PrintBacktraces prints records on the console, one block per CPU, like
 // Linux's "NMI backtrace for cpu N". Allocation-free: trap context may
 // call it.
-func PrintBacktraces(recs []Backtrace) {
+func PrintBacktraces(recs []Backtrace) { formatBacktraces(recs, btSink{}) }
+
+// FprintBacktraces writes what PrintBacktraces prints to w. Process
+// context.
+func FprintBacktraces(w io.Writer, recs []Backtrace) { formatBacktraces(recs, btSink{w}) }
+
+// btSink is where the report's lines go: the console (no writer), or w.
+type btSink struct{ w io.Writer }
+
+func (s btSink) emit(m *console.Msg) {
+	if s.w == nil {
+		m.Print()
+		return
+	}
+	b := append([]byte(nil), m.Bytes()...) // alloc: process context only (FprintBacktraces)
+	s.w.Write(b)
+}
+
+// formatBacktraces hands each line of the records' report to out.
+func formatBacktraces(recs []Backtrace, out btSink) {
 	for i := range recs {
 		r := &recs[i]
 		var m console.Msg
 		m.S("NMI backtrace for CPU ").U(uint64(r.CPU))
 		if !r.Answered {
-			m.S(": no answer to the NMI\n").Print()
+			m.S(": no answer to the NMI\n")
+			out.emit(&m)
 			continue
 		}
 		m.S(": interrupts ")
@@ -207,30 +228,34 @@ func PrintBacktraces(recs []Backtrace) {
 		if r.TrapCtx {
 			m.S(", in trap context")
 		}
-		m.S("\n").Print()
-		printStack(&r.Stack, " RIP ")
+		m.S("\n")
+		out.emit(&m)
+		formatStack(&r.Stack, " RIP ", out)
 		if r.OuterValid {
-			printStack(&r.Outer, " interrupted Go code: RIP ")
+			formatStack(&r.Outer, " interrupted Go code: RIP ", out)
 		}
 	}
 }
 
-func printStack(s *Stack, head string) {
+func formatStack(s *Stack, head string, out btSink) {
 	var m console.Msg
 	m.S(head).X(s.RIP).S(" ")
 	oops.AppendSym(&m, s.RIP)
-	m.S("\n").Print()
+	m.S("\n")
+	out.emit(&m)
 	if s.AtRSP != 0 {
 		m = console.Msg{}
 		m.S("  ").X(s.AtRSP).S(" ")
 		oops.AppendSym(&m, s.AtRSP)
-		m.S(" (at RSP)\n").Print()
+		m.S(" (at RSP)\n")
+		out.emit(&m)
 	}
 	for _, pc := range s.PCs[:s.N] {
 		m = console.Msg{}
 		m.S("  ").X(pc).S(" ")
 		oops.AppendSym(&m, pc)
-		m.S("\n").Print()
+		m.S("\n")
+		out.emit(&m)
 	}
 }
 
