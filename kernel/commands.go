@@ -87,7 +87,7 @@ func cmdCPUs(sh *shell.Shell, args []string) error {
 		c := amd64.CPUByID(id)
 		s := sched.CPUStats(id)
 		i := smp.CPUStats(id)
-		sh.Printf("%-4d %-5d %-7v %-7d %-9d %-9d %-11v %-8d %d\n", id, c.APICID, c.Online == 1, s.Current, s.Ticks, s.Switches,
+		sh.Printf("%-4d %-5d %-7s %-7d %-9d %-9d %-11v %-8d %d\n", id, c.APICID, yesNo(c.Online == 1), s.Current, s.Ticks, s.Switches,
 			time.Duration(s.IdleNS).Round(time.Millisecond), i.IPIs, i.Calls)
 	}
 	return nil

@@ -220,8 +220,10 @@ func stressVerdict(res stress.RetractResult, mode mm.FreeMode) string {
 		return "FAILED"
 	case mode.Unsafe():
 		return "INCONCLUSIVE: unsafe freeing, but no violation was caught: widen the fault's window (delay fault.after_pte_offset_map 40000)"
-	case res.RetractedRetries == 0:
+	case res.RetractedRetries == 0 && mm.DelayFaultAfterPteOffsetMap.Micros() < 40000:
 		return "OK, but the race did not happen (0 retries on a retracted table): widen it with delay fault.after_pte_offset_map 40000"
+	case res.RetractedRetries == 0:
+		return "OK, but the race did not happen (0 retries on a retracted table): run longer, or widen the fault's delay further"
 	}
 	return fmt.Sprintf("OK: %d faults held a retracted table, retried (pte_same failed), and RCU (pte_free_defer) kept the table alive for them", res.RetractedRetries)
 }

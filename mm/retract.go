@@ -163,9 +163,9 @@ func (f FreeMode) Unsafe() bool { return f != FreeAfterGP }
 func (f FreeMode) String() string {
 	switch f {
 	case FreeAtOnceRetract:
-		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (retract unsafe on)"
+		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (retract unsafe on): pte_free_defer skips the grace period"
 	case FreeAtOnceRCU:
-		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (RCU runs without grace periods: rcu=unsafe)"
+		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (RCU runs without grace periods: rcu=unsafe): pte_free_defer skips the grace period"
 	}
 	return "RCU: retracted tables are freed after a grace period (pte_free_defer)"
 }
