@@ -178,7 +178,16 @@ func (d *dumper) build(all []Event) {
 	var faultOrder, collapseOrder []uint32
 	gpStart := map[uint64]int{} // grace period -> index of its B item
 	gpEnd := map[uint64]item{}  // grace period -> its E item
-	lastClear := map[uint64]item{}
+	// A table's latest retract: where its arrows start. A grace-period
+	// free ends it (a fault that held the table retried before that);
+	// after a free at once (unsafe) only the debug check's catches still
+	// point back at it — the frame may be a new table by then.
+	type retract struct {
+		it          item
+		tsc         uint64
+		freedAtOnce bool
+	}
+	lastClear := map[uint64]retract{}
 	freeDefer := map[uint64]uint64{} // table -> gp of its latest pte_free_defer
 	type pending struct {
 		it item
@@ -225,8 +234,15 @@ func (d *dumper) build(all []Event) {
 			table, why := e.C&^0xfff, RetryReason(e.C&0xfff)
 			it := item{ts: ts, track: track, kind: 'I', name: "retry: " + why.String()}
 			d.add(ts, track, 'I', it.name, arg{"va", hex(e.A)}, arg{"orig_pte", hex(e.B)}, arg{"table", hex(table)})
-			if r, ok := lastClear[table]; ok {
-				d.flow(FlowRetry, r, it)
+			// Only a fault that began before the retract can have held
+			// the table (after it, no PMD leads there).
+			f := faults[e.ID]
+			heldBefore := f == nil || f.events[0].Kind != KindFaultBegin
+			if r, ok := lastClear[table]; ok && !heldBefore {
+				heldBefore = f.events[0].TSC <= r.tsc
+			}
+			if r, ok := lastClear[table]; ok && heldBefore && (!r.freedAtOnce || why == RetryViolation) {
+				d.flow(FlowRetry, r.it, it)
 			}
 		case KindPteMap:
 			begin(cpu, "pte_offset_map (RCU read side)", 0, ts, arg{"va", hex(e.A)}, arg{"table", hex(e.B)}, arg{"pmd", hex(e.C)})
@@ -242,7 +258,7 @@ func (d *dumper) build(all []Event) {
 			idEvent(collapses, &collapseOrder, e)
 			it := item{ts: ts, track: track, kind: 'I', name: "pmdp_collapse_flush"}
 			d.add(ts, track, 'I', it.name, arg{"mm", dec(e.A)}, arg{"pmd", hex(e.B)}, arg{"table", hex(e.C)})
-			lastClear[e.C] = it
+			lastClear[e.C] = retract{it: it, tsc: e.TSC}
 		case KindFlushBegin:
 			begin(cpu, "flush_tlb_mm_range", 0, ts, arg{"mm", dec(e.A)}, arg{"cpus", hex(e.B)})
 		case KindFlushEnd:
@@ -257,7 +273,14 @@ func (d *dumper) build(all []Event) {
 				defers = append(defers, pending{it, e.B})
 				freeDefer[e.A] = e.B
 			}
+			if e.B == 0 {
+				if r, ok := lastClear[e.A]; ok {
+					r.freedAtOnce = true
+					lastClear[e.A] = r
+				}
+			}
 		case KindPteFree:
+			delete(lastClear, e.A)
 			args := []arg{{"table", hex(e.A)}}
 			if gp, ok := freeDefer[e.A]; ok {
 				args = append(args, arg{"after_gp", dec(gp)})
@@ -268,7 +291,7 @@ func (d *dumper) build(all []Event) {
 			it := item{ts: ts, track: track, kind: 'I', name: "VIOLATION"}
 			d.add(ts, track, 'I', it.name, arg{"va", hex(e.A)}, arg{"table", hex(table)}, arg{"mm", dec(e.C)})
 			if r, ok := lastClear[table]; ok {
-				d.flow(FlowViolation, r, it)
+				d.flow(FlowViolation, r.it, it)
 			}
 		case KindGPStart:
 			gpStart[e.A] = len(d.items)

@@ -215,3 +215,31 @@ func TestDumpCollapseMoves(t *testing.T) {
 		t.Errorf("slices %q, want %q", strings.Join(got, "; "), want)
 	}
 }
+
+// TestDumpStaleTable: arrows only go to faults that can have held the
+// retracted table — not to one that began after the retract, not to a
+// retry after the grace period freed the table (its frame may be a new
+// table), and after a free at once only to the debug check's catches.
+func TestDumpStaleTable(t *testing.T) {
+	const other = tableT + 0x1000
+	events := []Event{
+		{TSC: 100, CPU: 0, Kind: KindPmdClear, ID: 1, A: 3, C: tableT},
+		{TSC: 110, CPU: 0, Kind: KindPteFreeDef, ID: 1, A: tableT, B: 4},
+		{TSC: 200, CPU: 1, Kind: KindFaultBegin, ID: 2, A: 0x8000001000}, // after the retract
+		{TSC: 210, CPU: 1, Kind: KindFaultRetry, ID: 2, A: 0x8000001000, C: tableT | uint64(RetryPteChanged)},
+		{TSC: 300, CPU: 0, Kind: KindPteFree, A: tableT},
+		{TSC: 310, CPU: 1, Kind: KindFaultRetry, ID: 3, A: 0x8000002000, C: tableT | uint64(RetryPteChanged)}, // begin unknown, but freed
+		{TSC: 400, CPU: 0, Kind: KindPmdClear, ID: 5, A: 3, C: other},
+		{TSC: 410, CPU: 0, Kind: KindPteFreeDef, ID: 5, A: other, B: 0, C: 1}, // at once
+		{TSC: 420, CPU: 1, Kind: KindFaultRetry, ID: 6, A: 0x8000003000, C: other | uint64(RetryPteChanged)},
+		{TSC: 430, CPU: 1, Kind: KindFaultRetry, ID: 7, A: 0x8000004000, C: other | uint64(RetryViolation)},
+	}
+	_, tr := dumpAndParse(t, events, 2)
+	var got []string
+	for _, a := range tr.Arrows() {
+		got = append(got, fmt.Sprintf("%s@%d", a.EndName, a.To.TS))
+	}
+	if want := "retry: violation@330"; strings.Join(got, "; ") != want {
+		t.Errorf("arrows to %q, want only %q", strings.Join(got, "; "), want)
+	}
+}
