@@ -2,6 +2,10 @@
 // terminal, a tokenizer, and a dispatcher for the commands other packages
 // supply. It talks only through the io.Reader and io.Writer it is given.
 //
+// Commands run in the goroutine that reads the input, so nothing is read
+// while one runs; Ctrl-C reaches a long command through SetInterrupts and
+// Interrupted (the console counts the key as it arrives).
+//
 // The shell writes "\n" line ends and leaves newline translation to the
 // console driver (kernel/console turns "\n" into "\r\n"); only the echo of
 // Enter is spelled "\r\n", as a raw terminal needs.
