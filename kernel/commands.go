@@ -13,6 +13,7 @@ import (
 
 	"retract/arch/amd64"
 	"retract/boot"
+	"retract/kernel/bench"
 	"retract/kernel/clock"
 	"retract/kernel/console"
 	"retract/kernel/ktest"
@@ -26,17 +27,19 @@ import (
 )
 
 func commands() []shell.Command {
-	return append(append(append(mmCommands(), thpCommands()...), procCommands()...), []shell.Command{
+	return append(append(append(append(mmCommands(), thpCommands()...), traceCommands()...), procCommands()...), []shell.Command{
 		{Name: "mem", Usage: "mem", Help: "frames by kind, the Go heap, the firmware's memory map", Run: cmdMem},
 		{Name: "cpus", Usage: "cpus", Help: "per CPU: APIC ID, current thread, ticks, switches, idle time", Run: cmdCPUs},
-		{Name: "threads", Usage: "threads", Help: "kernel threads (the Go runtime's Ms) and their states", Run: cmdThreads},
+		{Name: "threads", Usage: "threads", Help: "kernel threads (the Go runtime's Ms, task_struct) and their states", Run: cmdThreads},
 		{Name: "uptime", Usage: "uptime", Help: "time since boot and the wall clock", Run: cmdUptime},
 		{Name: "echo", Usage: "echo WORDS...", Help: "print the words", Run: cmdEcho},
-		{Name: "syscalls", Usage: "syscalls", Help: "how often the Go runtime made each system call", Run: cmdSyscalls},
-		{Name: "crash", Usage: "crash [pf|ud|stack|nil]", Help: "fault on purpose in kernel code, to see an oops", Run: cmdCrash},
+		{Name: "syscalls", Usage: "syscalls", Help: "how often the Go runtime made each Linux system call", Run: cmdSyscalls},
+		{Name: "crash", Usage: "crash [pf|ud|stack|nil|hardlockup [SECONDS]]", Help: "fault on purpose in kernel code, to see an oops (like LKDTM); hardlockup spins with interrupts off", Run: cmdCrash},
 		{Name: "dis", Usage: "dis ADDR|SYMBOL [N]", Help: "disassemble N (16) instructions of kernel code", Run: cmdDis},
-		{Name: "rcu", Usage: "rcu stats|sync|expedited|mode rcu|unsafe", Help: "RCU grace periods, callbacks and readers; run a grace period; switch grace periods off (the bug)", Run: cmdRCU},
-		{Name: "test", Usage: "test SUITE...|list", Help: "run in-kernel test suites (KTAP output)", Run: cmdTest},
+		{Name: "rcu", Usage: "rcu stats|sync|expedited|mode rcu|unsafe", Help: "RCU grace periods, callbacks and readers; run a grace period (synchronize_rcu, synchronize_rcu_expedited); switch grace periods off (the bug)", Run: cmdRCU},
+		{Name: "test", Usage: "test SUITE...|list", Help: "run in-kernel test suites (KTAP output, like KUnit); Ctrl-C skips the cases left", Run: cmdTest},
+		{Name: "bench", Usage: "bench NAME...|all|list", Help: "run benchmarks (\"name value unit\" lines); Ctrl-C skips the ones left", Run: cmdBench},
+		{Name: "bt", Usage: "bt [all]", Help: "every CPU's backtrace through an NMI, even one spinning with interrupts off (Linux's sysrq l: trigger_all_cpu_backtrace); Ctrl-\\ on the console does the same", Run: cmdBt},
 		{Name: "poweroff", Usage: "poweroff", Help: "turn the machine off (QEMU exits)", Run: cmdPoweroff},
 	}...)
 }
@@ -84,7 +87,7 @@ func cmdCPUs(sh *shell.Shell, args []string) error {
 		c := amd64.CPUByID(id)
 		s := sched.CPUStats(id)
 		i := smp.CPUStats(id)
-		sh.Printf("%-4d %-5d %-7v %-7d %-9d %-9d %-11v %-8d %d\n", id, c.APICID, c.Online == 1, s.Current, s.Ticks, s.Switches,
+		sh.Printf("%-4d %-5d %-7s %-7d %-9d %-9d %-11v %-8d %d\n", id, c.APICID, yesNo(c.Online == 1), s.Current, s.Ticks, s.Switches,
 			time.Duration(s.IdleNS).Round(time.Millisecond), i.IPIs, i.Calls)
 	}
 	return nil
@@ -167,9 +170,44 @@ func cmdTest(sh *shell.Shell, args []string) error {
 		}
 		return fmt.Errorf("unknown suite %s (known: %s); nothing ran", strings.Join(unknown, ", "), strings.Join(known, ", "))
 	}
-	passed, failed, skipped, errs := ktest.Run(testConfig(sh.Out()), args)
-	sh.Printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	passed, failed, skipped, errs := ktest.Run(testConfig(sh.Out(), sh.Interrupted), args)
+	sh.Printf("%d passed, %d failed, %d skipped", passed, failed, skipped)
+	if sh.Interrupted() {
+		sh.Printf(" (interrupted: the cases after Ctrl-C were skipped)")
+	}
+	sh.Printf("\n")
 	return errors.Join(errs...)
+}
+
+func cmdBench(sh *shell.Shell, args []string) error {
+	switch {
+	case len(args) == 0:
+		return errors.New("which benchmarks? (bench list shows them; bench all runs every one)")
+	case len(args) == 1 && args[0] == "list":
+		for _, b := range bench.All() {
+			sh.Printf("%-34s %s\n", b.Name, b.Doc)
+		}
+		return nil
+	}
+	if errs := bench.Check(args); len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	errs := bench.Run(sh.Out(), args, sh.Interrupted)
+	if len(errs) > 0 && errors.Is(errs[len(errs)-1], bench.ErrInterrupted) {
+		sh.Printf("bench: interrupted (Ctrl-C): the benchmarks after it did not run\n")
+		errs = errs[:len(errs)-1]
+	}
+	return errors.Join(errs...)
+}
+
+func cmdBt(sh *shell.Shell, args []string) error {
+	if len(args) > 1 || len(args) == 1 && args[0] != "all" {
+		return errors.New("usage: bt [all]")
+	}
+	if !smp.BacktraceAll() {
+		return errors.New("another backtrace is under way")
+	}
+	return nil
 }
 
 func cmdPoweroff(sh *shell.Shell, args []string) error {

@@ -23,6 +23,7 @@ import (
 	"retract/kernel/bench"
 	"retract/kernel/clock"
 	"retract/kernel/cmdline"
+	"retract/kernel/console"
 	"retract/kernel/ktest"
 	"retract/kernel/oops"
 	"retract/kernel/power"
@@ -30,6 +31,7 @@ import (
 	"retract/kernel/smp"
 	_ "retract/kernel/suites"
 	"retract/kernel/sys"
+	"retract/kernel/trace"
 	"retract/kernel/trap"
 	"retract/kernel/watchdog"
 	"retract/lockdep"
@@ -70,6 +72,10 @@ func main() {
 			fmt.Printf("retract: delay point %s: %d µs\n", d.Point, d.Micros)
 		}
 	}
+	if opts.Trace != 0 {
+		trace.Enable(opts.Trace)
+		fmt.Printf("retract: trace=%v: recording events from boot on (the shell's trace dump prints them)\n", opts.Trace)
+	}
 	rcu.Start()
 	mm.StartKhugepaged()
 	if opts.SeedSet {
@@ -80,6 +86,7 @@ func main() {
 	}
 	sys.ExitHook = func(code int) { power.DebugExit(power.GoExited) }
 	watchdog.Expire = func() { power.DebugExit(power.TestsFailed) }
+	watchdog.Backtrace = smp.BacktraceAll
 	if opts.Lockdep || len(opts.Tests) > 0 {
 		lockdep.Enable()
 		fmt.Println("retract: lock validator on (lockdep): lock order, sleeping in atomic context, interrupt safety, ownership")
@@ -108,7 +115,7 @@ func main() {
 			power.Exit(power.TestsFailed)
 		}
 		<-symbolsReady
-		errs := bench.Run(os.Stdout, opts.Bench)
+		errs := bench.Run(os.Stdout, opts.Bench, nil)
 		for _, err := range errs {
 			fmt.Println(err)
 		}
@@ -128,6 +135,7 @@ func main() {
 	}
 	fmt.Printf("retract: ready in %d ms; type help\n", clock.Nanotime()/1e6)
 	sh := shell.New(shellInR, os.Stdout, commands())
+	sh.SetInterrupts(console.Interrupts.Load) // Ctrl-C stops long commands
 	sh.Run()
 	power.Off()
 }
@@ -143,7 +151,7 @@ func runTests(names []string) int {
 		fmt.Println("retract: no test ran")
 		power.Exit(power.TestsFailed)
 	}
-	passed, failed, skipped, errs := ktest.Run(testConfig(os.Stdout), names)
+	passed, failed, skipped, errs := ktest.Run(testConfig(os.Stdout, nil), names)
 	for _, err := range errs {
 		fmt.Println(err)
 	}
@@ -166,8 +174,8 @@ func runTests(names []string) int {
 
 // testConfig is how the kernel runs ktest suites: the command line's seed,
 // and the timer-interrupt watchdog behind every case's timeout.
-func testConfig(out io.Writer) ktest.Config {
-	return ktest.Config{Out: out, Seed: Options.Seed, Watchdog: func(name string, d time.Duration) {
+func testConfig(out io.Writer, stop func() bool) ktest.Config {
+	return ktest.Config{Out: out, Seed: Options.Seed, Stop: stop, Watchdog: func(name string, d time.Duration) {
 		if name == "" {
 			watchdog.Disarm()
 			return

@@ -16,9 +16,9 @@ import (
 func mmCommands() []shell.Command {
 	return []shell.Command{
 		{Name: "mm", Usage: cmdargs.MMUsage,
-			Help: "list address spaces and their VMAs, or make and change one (mapfile: the shared demo file)", Run: cmdMM},
-		{Name: "pt", Usage: cmdargs.PTUsage, Help: "walk the page tables of ADDR level by level, or list the mapped pages", Run: cmdPT},
-		{Name: "fault", Usage: cmdargs.FaultUsage, Help: "touch the 8 bytes at ADDR in address space ID through uaccess (faulting it in)", Run: cmdFault},
+			Help: "list address spaces (mm_struct) and their VMAs, or make (mm_alloc) and change one: mmap of anonymous memory or of the shared demo file, madvise HUGEPAGE, destroy (mmput)", Run: cmdMM},
+		{Name: "pt", Usage: cmdargs.PTUsage, Help: "walk the page tables of ADDR level by level (pgd, pud, pmd, pte_offset_map), or list the mapped pages", Run: cmdPT},
+		{Name: "fault", Usage: cmdargs.FaultUsage, Help: "touch the 8 bytes at ADDR in address space ID through uaccess (copy_to_user/get_user), faulting it in through handle_mm_fault", Run: cmdFault},
 	}
 }
 
@@ -86,7 +86,7 @@ func cmdMM(sh *shell.Shell, args []string) error {
 		if err != nil {
 			return err
 		}
-		sh.Printf("mm %d: PML4 at %#x\n", m.ID, m.PML4)
+		sh.Printf("mm %d: PML4 (pgd) at %#x\n", m.ID, m.PML4)
 	case cmdargs.MMMap:
 		prot := mm.ProtRead
 		if r.Write {
@@ -154,7 +154,7 @@ func cmdPT(sh *shell.Shell, args []string) error {
 // ptWalk prints the page-table entries that translate va, level by level.
 func ptWalk(sh *shell.Shell, m *mm.MM, va uintptr) {
 	entries, tables := m.Walk(va)
-	names := [4]string{"PML4", "PDPT", "PD  ", "PT  "}
+	names := [4]string{"PML4 (pgd)", "PDPT (pud)", "PD (pmd)  ", "PT (pte)  "}
 	for i := 0; i < 4; i++ {
 		if tables[i] == 0 {
 			break
@@ -197,19 +197,34 @@ func cmdFault(sh *shell.Shell, args []string) error {
 	if r.Pages > 1 {
 		return faultRun(sh, m, r)
 	}
+	faults0, retries0 := m.Stats.Faults.Load(), m.Stats.Retries.Load()
+	m.Stats.LastPath.Store(uint32(mm.PathNone))
 	m.Use()
+	var v uint64
 	if r.Write {
 		err = m.Store64(r.Addr, 0x5a5a5a5a)
 	} else {
-		var v uint64
 		v, err = m.Load64(r.Addr)
-		if err == nil {
-			sh.Printf("read %#x\n", v)
-		}
 	}
 	m.Unuse()
+	access := "read"
+	if r.Write {
+		access = "write"
+	}
+	switch faults := m.Stats.Faults.Load() - faults0; {
+	case faults == 0:
+		sh.Printf("fault: mm %d %s at %#x: no page fault (the entry allowed the access)\n", m.ID, access, r.Addr)
+	case err != nil:
+		sh.Printf("fault: mm %d %s at %#x: HandleMMFault (handle_mm_fault) failed\n", m.ID, access, r.Addr)
+	default:
+		sh.Printf("fault: mm %d %s at %#x: HandleMMFault (handle_mm_fault) → %v; %d retries\n", m.ID, access, r.Addr,
+			mm.FaultPath(m.Stats.LastPath.Load()), m.Stats.Retries.Load()-retries0)
+	}
 	if err != nil {
 		return err
+	}
+	if !r.Write {
+		sh.Printf("read %#x\n", v)
 	}
 	ptWalk(sh, m, r.Addr)
 	return nil

@@ -39,7 +39,7 @@ func cmdRCU(sh *shell.Shell, args []string) error {
 		sh.Printf("pin mismatches (must be 0): %d\n", amd64.PinMismatch)
 		sh.Printf("CPU  QS        queued    invoked   readers   in-reader  owes-QS\n")
 		for id, c := range s.CPUs {
-			sh.Printf("%-4d %-9d %-9d %-9d %-9d %-10v %v\n", id, c.QS, c.Queued, c.Invoked, c.Readers, c.InReader, c.OwesQS)
+			sh.Printf("%-4d %-9d %-9d %-9d %-9d %-10s %s\n", id, c.QS, c.Queued, c.Invoked, c.Readers, yesNo(c.InReader), yesNo(c.OwesQS))
 		}
 	case "sync":
 		start := time.Now()
@@ -53,6 +53,14 @@ func cmdRCU(sh *shell.Shell, args []string) error {
 		return fmt.Errorf("unknown subcommand %q: want stats, sync, expedited or mode", args[0])
 	}
 	return nil
+}
+
+// yesNo says a boolean in words a table can show.
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func modeName(m rcu.Mode) string {

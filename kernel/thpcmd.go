@@ -20,12 +20,12 @@ import (
 func thpCommands() []shell.Command {
 	return []shell.Command{
 		{Name: "khugepaged", Usage: cmdargs.KhugepagedUsage,
-			Help: "the background collapser: switch it, show its counters, run one round, tune it", Run: cmdKhugepaged},
-		{Name: "collapse", Usage: cmdargs.CollapseUsage, Help: "collapse the 2 MiB around ADDR in address space ID now (anon, file, or a PTE-mapped huge page)", Run: cmdCollapse},
-		{Name: "retract", Usage: "retract stats | retract unsafe on|off", Help: "retract counters; free retracted tables at once (unsafe: the bug) or after a grace period", Run: cmdRetract},
-		{Name: "delay", Usage: cmdargs.DelayUsage, Help: "list the race-widening delay points, or set one (0 = off)", Run: cmdDelay},
+			Help: "the background collapser (khugepaged_scan_mm_slot): switch it, show its counters, run one round, tune it (Linux's /sys/kernel/mm/transparent_hugepage/khugepaged)", Run: cmdKhugepaged},
+		{Name: "collapse", Usage: cmdargs.CollapseUsage, Help: "MADV_COLLAPSE (madvise_collapse) of the 2 MiB around ADDR in address space ID: collapse_huge_page, collapse_file + retract_page_tables, or collapse_pte_mapped_thp", Run: cmdCollapse},
+		{Name: "retract", Usage: "retract stats | retract unsafe on|off", Help: "retract_page_tables counters; free retracted tables at once (unsafe: the bug) or after a grace period (pte_free_defer)", Run: cmdRetract},
+		{Name: "delay", Usage: cmdargs.DelayUsage, Help: "list the race-widening delay points (in handle_pte_fault after pte_offset_map, in retract after pmdp_collapse_flush), or set one (0 = off)", Run: cmdDelay},
 		{Name: "stress", Usage: cmdargs.StressUsage,
-			Help: "CPUS-1 CPUs fault against collapse and retract on one more (CPUS: 2 to all online, the default); reports retries, violations, data errors; SEED (default: seed= of the command line, else the clock) replays a run", Run: cmdStress},
+			Help: "CPUS-1 CPUs fault (handle_mm_fault) against collapse_file and retract_page_tables on one more (CPUS: 2 to all online, the default); reports retries, violations, data errors; SEED (default: seed= of the command line, else the clock) replays a run; Ctrl-C stops it", Run: cmdStress},
 	}
 }
 
@@ -84,16 +84,11 @@ func cmdKhugepaged(sh *shell.Shell, args []string) error {
 
 func printCollapseStats(sh *shell.Shell) {
 	c := &mm.CollapseStat
-	sh.Printf("  collapsed: anon %d, file %d, PTE-mapped huge pages %d; file huge pages split %d\n",
+	sh.Printf("  collapsed: anon %d (collapse_huge_page), file %d (collapse_file), PTE-mapped huge pages %d (collapse_pte_mapped_thp); file huge pages split %d\n",
 		c.Anon.Load(), c.File.Load(), c.PteMapped.Load(), c.SplitFile.Load())
-	names, counts := c.ResultCounts()
-	sh.Printf("  results:")
-	for i, n := range names {
-		sh.Printf(" %s %d", n, counts[i])
-	}
-	sh.Printf("\n")
+	sh.Printf("  results: %s\n", c.ResultSummary())
 	t := &mm.ThpStat
-	sh.Printf("  huge faults: anon %d (fallback to 4 KiB %d), file PMDs mapped %d, PMD splits %d, wp reuse %d\n",
+	sh.Printf("  huge faults: anon %d (fallback to 4 KiB %d), file PMDs mapped %d (do_set_pmd), PMD splits %d, wp reuse %d\n",
 		t.FaultAlloc.Load(), t.FaultFallback.Load(), t.FileMapped.Load(), t.Split.Load(), t.WPReuse.Load())
 }
 
@@ -115,9 +110,13 @@ func cmdCollapse(sh *shell.Shell, args []string) error {
 		return err
 	}
 	o := out[0]
-	sh.Printf("collapse (%s) of %#x: %v; %s retracted\n", o.Kind, h, o.Result, plural(o.Retracted, "page table", "page tables"))
-	if o.Result != mm.CollapseOK {
-		return fmt.Errorf("not collapsed: %v", o.Result)
+	sh.Printf("collapse: mm %d %#x: MadviseCollapse (madvise_collapse) → %v\n", m.ID, h, o.Kind)
+	for _, r := range o.Retracts {
+		sh.Printf("%v\n", r)
+	}
+	sh.Printf("collapse: %v\n", o)
+	if !o.OK() {
+		return fmt.Errorf("not collapsed (%v)", o.Result)
 	}
 	return nil
 }
@@ -135,9 +134,10 @@ func cmdRetract(sh *shell.Shell, args []string) error {
 	case len(args) == 0 || len(args) == 1 && args[0] == "stats":
 		c := &mm.CollapseStat
 		sh.Printf("retract: %s\n", mm.FreeModeNow())
-		sh.Printf("  tables retracted %d, skipped (still mapping pages) %d; freed after a grace period %d, at once %d, waiting %d\n",
-			c.Retracted.Load(), c.RetractSkipped.Load(), c.FreedRCU.Load(), c.FreedUnsafe.Load(), c.PendingFree.Load())
-		sh.Printf("  debug-check violations %d\n", mm.Violations.Load())
+		sh.Printf("  tables retracted   %d (retract_page_tables), skipped %d (still mapping pages)\n", c.Retracted.Load(), c.RetractSkipped.Load())
+		sh.Printf("  tables freed       %d after a grace period (pte_free_defer), %d at once, %d waiting\n",
+			c.FreedRCU.Load(), c.FreedUnsafe.Load(), c.PendingFree.Load())
+		sh.Printf("  violations         %d (the debug check: a fault used a freed table)\n", mm.Violations.Load())
 		return nil
 	case len(args) == 2 && args[0] == "unsafe" && (args[1] == "on" || args[1] == "off"):
 		mm.RetractUnsafe.Store(args[1] == "on")
@@ -192,6 +192,7 @@ func cmdStress(sh *shell.Shell, args []string) error {
 		Workers:  workers,
 		Seed:     seed,
 		Logf:     func(f string, a ...any) { sh.Printf("stress: "+f+"\n", a...) },
+		Stop:     sh.Interrupted, // Ctrl-C
 	})
 	if err != nil {
 		return err
@@ -200,7 +201,11 @@ func cmdStress(sh *shell.Shell, args []string) error {
 	if res.Leak != "" {
 		sh.Printf("stress retract: LEAK: %s\n", res.Leak)
 	}
-	sh.Printf("stress retract: %s\n", stressVerdict(res, mode))
+	verdict := stressVerdict(res, mode)
+	if res.Interrupted {
+		verdict = fmt.Sprintf("interrupted (Ctrl-C) after %.1f s: workers stopped, address spaces and the file freed; %s", res.Duration.Seconds(), verdict)
+	}
+	sh.Printf("stress retract: %s\n", verdict)
 	return nil
 }
 
@@ -215,8 +220,10 @@ func stressVerdict(res stress.RetractResult, mode mm.FreeMode) string {
 		return "FAILED"
 	case mode.Unsafe():
 		return "INCONCLUSIVE: unsafe freeing, but no violation was caught: widen the fault's window (delay fault.after_pte_offset_map 40000)"
-	case res.RetractedRetries == 0:
+	case res.RetractedRetries == 0 && mm.DelayFaultAfterPteOffsetMap.Micros() < 40000:
 		return "OK, but the race did not happen (0 retries on a retracted table): widen it with delay fault.after_pte_offset_map 40000"
+	case res.RetractedRetries == 0:
+		return "OK, but the race did not happen (0 retries on a retracted table): run longer, or widen the fault's delay further"
 	}
-	return fmt.Sprintf("OK: %d faults held a retracted table, retried, and RCU kept the table alive for them", res.RetractedRetries)
+	return fmt.Sprintf("OK: %d faults held a retracted table, retried (pte_same failed), and RCU (pte_free_defer) kept the table alive for them", res.RetractedRetries)
 }

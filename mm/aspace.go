@@ -64,6 +64,8 @@ type FaultStats struct {
 	// a page table that had been retracted meanwhile (PteSame failed on
 	// it): the seed email's case, made safe by RCU.
 	RetractedRetries atomic.Uint64
+	// LastPath is the FaultPath of the last fault resolved.
+	LastPath atomic.Uint32
 }
 
 // UserTables counts page-table pages of user address spaces (PML4s

@@ -28,112 +28,58 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/kernel/trace"
 	"retract/mm/phys"
 )
-
-// CollapseResult says how a collapse ended, like Linux's SCAN_* codes.
-type CollapseResult int
-
-// Collapse results.
-const (
-	CollapseOK           CollapseResult = iota
-	CollapseAllocFailed                 // no free 2 MiB block: memory is fragmented
-	CollapseNoTable                     // no page table there (nothing mapped)
-	CollapseAlreadyHuge                 // a huge PMD or huge page is there already
-	CollapseExceedNone                  // more empty PTEs (or file holes) than MaxPtesNone
-	CollapseVMAChanged                  // the range is not (or no longer) collapsible
-	CollapseBusy                        // the file range is being collapsed or split
-	CollapsePageMismatch                // a PTE maps something that cannot be collapsed
-	CollapseNoHugePage                  // the page cache has no huge page there
-	numCollapseResults
-)
-
-var collapseNames = [numCollapseResults]string{"ok", "alloc_failed", "no_table", "already_huge",
-	"exceed_none", "vma_changed", "busy", "page_mismatch", "no_huge_page"}
-
-func (r CollapseResult) String() string {
-	if r >= 0 && r < numCollapseResults {
-		return collapseNames[r]
-	}
-	return "?"
-}
-
-// CollapseStats counts collapses, retracts and table frees.
-type CollapseStats struct {
-	Anon, File, PteMapped, SplitFile atomic.Uint64 // successes
-	Results                          [numCollapseResults]atomic.Uint64
-	// Retracted counts tables detached without mmap_lock for writing;
-	// RetractSkipped the ones left because they still mapped something.
-	Retracted, RetractSkipped atomic.Uint64
-	// Tables freed through PteFreeDefer: after a grace period, or at once
-	// (RetractUnsafe); PendingFree are waiting for their grace period.
-	FreedRCU, FreedUnsafe atomic.Uint64
-	PendingFree           atomic.Int64
-	// Time spent in successful file collapses, by phase, in ns: unmapping
-	// the small pages from every mm, copying them, retracting the tables.
-	UnmapNs, CopyNs, RetractNs atomic.Uint64
-}
-
-// CollapseStat is the kernel's collapse statistics.
-var CollapseStat CollapseStats
-
-// ResultCounts returns the name and count of every result code.
-func (s *CollapseStats) ResultCounts() (names []string, counts []uint64) {
-	for i := range s.Results {
-		names = append(names, collapseNames[i])
-		counts = append(counts, s.Results[i].Load())
-	}
-	return
-}
-
-func count(r CollapseResult) CollapseResult {
-	CollapseStat.Results[r].Add(1)
-	return r
-}
 
 // CollapseAnon collapses the anonymous 2 MiB at h into a huge page, like
 // collapse_huge_page: at most maxNone of its PTEs may be empty. The huge
 // page is allocated before any lock is taken; on any failure after the
 // table was detached, the table is put back as it was.
-func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseResult {
+func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseOutcome {
+	o := begin(CollapseKindAnon, uint64(h), m.ID)
+	o.Addr = h
 	if h&(HPageSize-1) != 0 {
-		return count(CollapseVMAChanged)
+		return o.set(ScanAddressRange, "%#x is not 2 MiB aligned", h).counted()
 	}
 	head, ok := allocHuge(phys.KindAnon)
 	if !ok {
-		return count(CollapseAllocFailed)
+		return o.allocFailed().counted()
 	}
 	m.MmapLock.Lock()
-	r := m.collapseAnonLocked(h, head, maxNone)
+	o = m.collapseAnonLocked(o, head, maxNone)
 	m.MmapLock.Unlock()
-	if r != CollapseOK {
+	if !o.OK() {
 		phys.Frames.Free(head, HPageOrder)
 	}
-	return count(r)
+	return o.counted()
 }
 
-func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseResult {
+func (m *MM) collapseAnonLocked(o CollapseOutcome, head uint64, maxNone int) CollapseOutcome {
+	h := o.Addr
 	// hugepage_vma_revalidate: the VMA may have changed while unlocked.
 	v := m.VMAs.Find(h)
-	if m.dead || v == nil || v.Flags&VMAnon == 0 || v.Flags&VMNoHugepage != 0 || v.Prot == ProtNone {
-		return CollapseVMAChanged
+	switch {
+	case m.dead || v == nil:
+		return o.set(ScanVmaNull, "no VMA at %#x in mm %d", h, m.ID)
+	case v.Flags&VMAnon == 0 || v.Flags&VMNoHugepage != 0 || v.Prot == ProtNone:
+		return o.set(ScanVmaCheck, "the VMA [%#x, %#x) is %v %v, not an anonymous one that may be collapsed", v.Start, v.End, v.Prot, v.Flags)
 	}
 	if _, ok := hugeRange(v, h); !ok {
-		return CollapseVMAChanged
+		return o.set(ScanAddressRange, "the 2 MiB at %#x does not fit in the VMA [%#x, %#x)", h, v.Start, v.End)
 	}
 	pmd := m.pmdIfPresent(h)
 	if pmd == nil {
-		return CollapseNoTable
+		return o.pmdNull()
 	}
 	pv := phys.LoadPTE(pmd)
 	switch {
 	case PmdNone(pv):
-		return CollapseNoTable
+		return o.pmdNone()
 	case PmdHuge(pv):
-		return CollapseAlreadyHuge
+		return o.pmdMapped()
 	}
 	// Detach the table. MmapLock (write) keeps every fault out and
 	// anonymous memory has no rmap walkers here, so after the flush no
@@ -144,24 +90,27 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 	t := phys.Table(pv.Addr())
 	// __collapse_huge_page_isolate: only empty entries, the zero page
 	// and anonymous pages.
-	none, r := 0, CollapseOK
+	o.None, o.MaxNone = 0, maxNone
 	for i := range t {
 		e := phys.LoadPTE(&t[i])
 		switch {
+		case o.Result != ScanSucceed:
 		case PteNone(e):
-			none++
-		case !PtePresent(e) || PtePFN(e) != zeroPFN && phys.Frames.KindOf(PtePFN(e)) != phys.KindAnon:
-			r = CollapsePageMismatch
+			o.None++
+		case !PtePresent(e):
+			o.set(ScanPteNonPresent, "PTE %d holds %#x, which is neither none nor present", i, uint64(e))
+		case PtePFN(e) != zeroPFN && phys.Frames.KindOf(PtePFN(e)) != phys.KindAnon:
+			o.set(ScanPageAnon, "PTE %d maps frame %#x, a %v page, not an anonymous one", i, PtePFN(e)<<phys.PageShift, phys.Frames.KindOf(PtePFN(e)))
 		}
 	}
-	if r == CollapseOK && none > maxNone {
-		r = CollapseExceedNone
+	if o.Result == ScanSucceed && o.None > maxNone {
+		o = o.exceedNone("PTEs are none")
 	}
-	if r != CollapseOK {
+	if o.Result != ScanSucceed {
 		m.pmdLock()
 		phys.StorePTE(pmd, pv) // pmd_populate: the table comes back unchanged
 		m.pmdUnlock()
-		return r
+		return o
 	}
 	// __collapse_huge_page_copy.
 	dst := hugePage(head)
@@ -190,56 +139,61 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 		dropMapping(pfn) // the TLBs were flushed when the table was detached
 	}
 	CollapseStat.Anon.Add(1)
-	return CollapseOK
+	return o.set(ScanSucceed, "%d PTEs (%d none) copied into the huge page at %#x; one PMD maps it, the old table is deposited (pgtable_trans_huge_deposit)",
+		HPageNr, o.None, head<<phys.PageShift)
 }
 
 // Collapse collapses pages [index, index+512) of f into one huge page in
 // the page cache, like collapse_file, and retracts the page tables that
 // mapped them from every mm (retractPageTables). At most maxNone of the
 // offsets may be holes (they become zeroes). No mm's mmap_lock is taken.
-func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
+func (f *File) Collapse(index uint64, maxNone int) CollapseOutcome {
+	o := begin(CollapseKindFile, index, 0)
+	o.Index = index
 	if index%HPageNr != 0 || index+HPageNr > f.Pages {
-		return count(CollapseVMAChanged)
+		return o.set(ScanAddressRange, "pages %d-%d: not 2 MiB aligned, or beyond the %d pages of file %q", index, index+HPageNr-1, f.Pages, f.Name).counted()
 	}
 	if !f.collapseMu.TryLock() {
-		return count(CollapseBusy)
+		return o.set(ScanPageLock, "pages %d-%d of file %q are being collapsed or split by another caller", index, index+HPageNr-1, f.Name).counted()
 	}
 	defer f.collapseMu.Unlock()
 	head, ok := allocHuge(phys.KindPageCache)
 	if !ok {
-		return count(CollapseAllocFailed)
+		return o.allocFailed().counted()
 	}
 	// From here faults on the range wait (FindPage) or back out (under
 	// the PT lock, where they see Collapsing), like faults on locked pages.
 	f.beginRange(index)
 	var small [HPageNr]uint64
-	holes, r := 0, CollapseOK
+	o.None, o.MaxNone = 0, maxNone
 	f.mu.Lock()
 	for i := range small {
 		pfn, ok := f.cache[index+uint64(i)]
 		if !ok {
-			holes++
+			o.None++
 			continue
 		}
 		if _, order := phys.Frames.Head(pfn); order != 0 {
-			r = CollapseAlreadyHuge
+			o.set(ScanPteMappedHugepage, "page %d of file %q is part of a huge page in the page cache already", index+uint64(i), f.Name)
 			break
 		}
 		small[i] = pfn
 	}
 	f.mu.Unlock()
-	if r == CollapseOK && holes > maxNone {
-		r = CollapseExceedNone
+	if o.Result == ScanSucceed && o.None > maxNone {
+		o.exceedNone("pages are holes (not in the page cache)")
 	}
-	if r != CollapseOK {
+	if o.Result != ScanSucceed {
 		f.endRange()
 		phys.Frames.Free(head, HPageOrder)
-		return count(r)
+		return o.counted()
 	}
 	// try_to_unmap on every small page: from now on nobody writes them.
+	o.phase(trace.PhaseUnmap)
 	t0 := nanotime()
 	f.unmapRange(index, func(pfn uint64, i uint64) bool { return pfn == small[i] })
 	t1 := nanotime()
+	o.phase(trace.PhaseCopy)
 	dst := hugePage(head)
 	for i, pfn := range small {
 		page := dst[i*phys.PageSize : (i+1)*phys.PageSize]
@@ -260,7 +214,8 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
 	// The range is still marked: faults keep waiting until every table
 	// is retracted (Linux keeps the new huge page locked meanwhile).
 	t2 := nanotime()
-	f.retractPageTables(index)
+	o.phase(trace.PhaseRetract)
+	o.Retracts = f.retractPageTables(index, o.traceID)
 	t3 := nanotime()
 	f.endRange()
 	CollapseStat.UnmapNs.Add(t1 - t0)
@@ -272,7 +227,17 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
 		}
 	}
 	CollapseStat.File.Add(1)
-	return count(CollapseOK)
+	o.set(ScanSucceed, "pages %d-%d of file %q (%d holes) copied into one huge page in the page cache; %s",
+		index, index+HPageNr-1, f.Name, o.None, tablesRetracted(len(o.Retracts)))
+	return o.counted()
+}
+
+// tablesRetracted says "1 page table retracted" or "n page tables retracted".
+func tablesRetracted(n int) string {
+	if n == 1 {
+		return "1 page table retracted"
+	}
+	return fmt.Sprintf("%d page tables retracted", n)
 }
 
 // unmapRange clears, in every mm that maps [index, index+512) of f, the
@@ -323,7 +288,7 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 						pages = append(pages, PtePFN(pte))
 					}
 				}
-				pm.PTL.Unlock()
+				pm.unlock()
 				PteUnmap(pm)
 			}
 			va = next
@@ -342,38 +307,58 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 // clears them, retracts the table (PteFreeDefer) and, with install,
 // installs the huge PMD at once (else the next fault does). It holds
 // mmap_lock for reading only: faults run on meanwhile.
-func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseResult {
+func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseOutcome {
+	o := begin(CollapseKindPteMapped, uint64(h), m.ID)
+	o.Addr = h
 	m.MmapLock.RLock()
 	defer m.MmapLock.RUnlock()
 	v := m.VMAs.Find(h)
-	if m.dead || v == nil || h&(HPageSize-1) != 0 {
-		return count(CollapseVMAChanged)
+	if m.dead || v == nil {
+		return o.set(ScanVmaNull, "no VMA at %#x in mm %d", h, m.ID).counted()
 	}
 	file, _ := v.File.(*File)
 	pgoff := v.Pgoff + uint64(h-v.Start)/phys.PageSize
-	if _, ok := hugeRange(v, h); !ok || file == nil || pgoff%HPageNr != 0 || v.Flags&VMNoHugepage != 0 {
-		return count(CollapseVMAChanged)
+	switch _, ok := hugeRange(v, h); {
+	case file == nil || v.Flags&VMNoHugepage != 0:
+		return o.set(ScanVmaCheck, "the VMA [%#x, %#x) is %v, not a file mapping that may be collapsed", v.Start, v.End, v.Flags).counted()
+	case !ok || h&(HPageSize-1) != 0 || pgoff%HPageNr != 0:
+		return o.set(ScanAddressRange, "the 2 MiB at %#x (file page %d) is not aligned in the VMA [%#x, %#x) and the file", h, pgoff, v.Start, v.End).counted()
 	}
+	o.Index = pgoff
 	head, ok := file.hugePageAt(pgoff)
 	if !ok {
-		return count(CollapseNoHugePage)
+		_, cached := file.Cached(pgoff)
+		switch {
+		case !cached:
+			return o.set(ScanPageNull, "page %d of file %q is not in the page cache", pgoff, file.Name).counted()
+		case file.Collapsing(pgoff):
+			return o.set(ScanPageLock, "pages %d-%d of file %q are being collapsed or split", pgoff, pgoff+HPageNr-1, file.Name).counted()
+		}
+		return o.set(ScanPageCompound, "the page cache holds small pages at %d-%d of file %q, not one huge page", pgoff, pgoff+HPageNr-1, file.Name).counted()
 	}
 	prot := v.Prot
 	if v.Flags&VMShared == 0 {
 		prot &^= ProtWrite
 	}
-	hi := hugeInstall{head: head, prot: prot, install: install}
-	if !m.retractTable(h, &hi) {
+	hi := hugeInstall{head: head, prot: prot, install: install, bad: -1}
+	r, ok := m.retractTable(h, &hi, o.traceID)
+	if !ok {
 		phys.Frames.Meta(head).Refcount.Add(-1)
 		pmd := m.pmdIfPresent(h)
 		switch {
-		case pmd == nil || PmdNone(phys.LoadPTE(pmd)):
-			return count(CollapseNoTable)
+		case pmd == nil:
+			return o.pmdNull().counted()
+		case PmdNone(phys.LoadPTE(pmd)):
+			return o.pmdNone().counted()
 		case PmdHuge(phys.LoadPTE(pmd)):
-			return count(CollapseAlreadyHuge)
+			return o.pmdMapped().counted()
+		case hi.bad >= 0:
+			return o.set(ScanFail, "PTE %d holds %#x, not page %d of the huge page at %#x", hi.bad, uint64(hi.badPTE), hi.bad,
+				head<<phys.PageShift).counted()
 		}
-		return count(CollapsePageMismatch) // a PTE maps something else
+		return o.set(ScanFail, "the page table changed under the locks").counted()
 	}
+	o.Retracts = []Retract{r}
 	for i := 0; i < hi.cleared; i++ {
 		dropMapping(head) // the PTE mappings (the flush is done)
 	}
@@ -381,7 +366,12 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseResult {
 		phys.Frames.Meta(head).Refcount.Add(-1)
 	}
 	CollapseStat.PteMapped.Add(1)
-	return count(CollapseOK)
+	how := "the next fault maps it with one PMD"
+	if hi.installed {
+		how = "one PMD maps it now"
+	}
+	o.set(ScanSucceed, "%d PTEs of the huge page at %#x cleared and the table retracted; %s", hi.cleared, head<<phys.PageShift, how)
+	return o.counted()
 }
 
 // SplitHugePage turns the huge page holding [index, index+512) of f back
@@ -424,19 +414,8 @@ func (f *File) SplitHugePage(index uint64) error {
 	return nil
 }
 
-// Errors of MadviseCollapse besides ErrInval and ErrNoMemory.
-var (
-	ErrAgain = errors.New("mm: resource temporarily unavailable (EAGAIN)")
-	ErrBusy  = errors.New("mm: device or resource busy (EBUSY)")
-)
-
-// CollapseOutcome is what MadviseCollapse did with one 2 MiB range.
-type CollapseOutcome struct {
-	Addr      uintptr
-	Kind      string // "anonymous", "file" or "PTE-mapped huge page"
-	Result    CollapseResult
-	Retracted uint64 // page tables retracted (file collapses)
-}
+// ErrAgain is MadviseCollapse's EAGAIN: the range was busy.
+var ErrAgain = errors.New("mm: resource temporarily unavailable (EAGAIN)")
 
 // MadviseCollapse collapses every 2 MiB-aligned range inside [start,
 // start+length) into a huge page now, like Linux's madvise_collapse
@@ -446,10 +425,11 @@ type CollapseOutcome struct {
 // Unlike khugepaged it does not limit empty PTEs or file holes. It
 // returns each range's outcome and, as Linux does, nil only if every
 // range ended mapped by a huge page; otherwise the error of the last
-// failure: ErrNoMemory (no free 2 MiB block), ErrBusy (too many empty
-// entries), ErrAgain (the range was busy: trying again may succeed) or
-// ErrInval (the range cannot be collapsed). A range not wholly mapped, or
-// advised NOHUGEPAGE, is ErrNoMemory or ErrInval like Linux's.
+// failure, as Linux's madvise_collapse_errno chooses it: ErrNoMemory (no
+// free 2 MiB block), ErrAgain (the range was busy: trying again may
+// succeed) or ErrInval (the range cannot be collapsed). A range not
+// wholly mapped, or advised NOHUGEPAGE, is ErrNoMemory or ErrInval like
+// Linux's.
 func (m *MM) MadviseCollapse(start, length uintptr) ([]CollapseOutcome, error) {
 	start, end, err := pageRange(start, length)
 	if err != nil {
@@ -469,13 +449,11 @@ func (m *MM) MadviseCollapse(start, length uintptr) ([]CollapseOutcome, error) {
 		o := m.collapseOne(h)
 		out = append(out, o)
 		switch o.Result {
-		case CollapseOK, CollapseAlreadyHuge:
+		case ScanSucceed, ScanPmdMapped:
 			continue
-		case CollapseAllocFailed:
+		case ScanAllocHugePageFail:
 			lastErr = ErrNoMemory
-		case CollapseExceedNone:
-			lastErr = ErrBusy
-		case CollapseBusy:
+		case ScanPageLock:
 			lastErr = ErrAgain
 		default:
 			lastErr = ErrInval
@@ -489,7 +467,6 @@ func (m *MM) MadviseCollapse(start, length uintptr) ([]CollapseOutcome, error) {
 
 // collapseOne collapses the 2 MiB at h (MadviseCollapse's loop body).
 func (m *MM) collapseOne(h uintptr) CollapseOutcome {
-	o := CollapseOutcome{Addr: h, Kind: "anonymous"}
 	m.MmapLock.RLock()
 	v := m.VMAs.Find(h)
 	var vma VMA
@@ -497,23 +474,32 @@ func (m *MM) collapseOne(h uintptr) CollapseOutcome {
 		vma = *v
 	}
 	m.MmapLock.RUnlock()
-	if v == nil || h < vma.Start || h+HPageSize > vma.End || vma.Flags&VMNoHugepage != 0 {
-		o.Result = count(CollapseVMAChanged)
-		return o
-	}
-	r0 := CollapseStat.Retracted.Load()
+	o := outcome(CollapseKindAnon)
+	o.Addr = h
 	if f, ok := vma.File.(*File); ok && f != nil {
-		pgoff := vma.Pgoff + uint64(h-vma.Start)/phys.PageSize
-		if f.IsHuge(pgoff) {
-			o.Kind = "PTE-mapped huge page"
-			o.Result = m.CollapsePteMappedTHP(h, true)
-		} else {
-			o.Kind = "file"
-			o.Result = f.Collapse(pgoff, HPageNr)
-		}
-	} else {
-		o.Result = m.CollapseAnon(h, HPageNr)
+		o.Kind = CollapseKindFile
 	}
-	o.Retracted = CollapseStat.Retracted.Load() - r0
-	return o
+	switch {
+	case v == nil:
+		return o.set(ScanVmaNull, "no VMA at %#x in mm %d", h, m.ID).counted()
+	case h < vma.Start || h+HPageSize > vma.End:
+		return o.set(ScanAddressRange, "the 2 MiB at %#x does not fit in the VMA [%#x, %#x)", h, vma.Start, vma.End).counted()
+	case vma.Flags&VMNoHugepage != 0:
+		return o.set(ScanVmaCheck, "the VMA [%#x, %#x) is advised NOHUGEPAGE", vma.Start, vma.End).counted()
+	}
+	f, ok := vma.File.(*File)
+	if !ok || f == nil {
+		return m.CollapseAnon(h, HPageNr)
+	}
+	pgoff := vma.Pgoff + uint64(h-vma.Start)/phys.PageSize
+	if !f.IsHuge(pgoff) {
+		o = f.Collapse(pgoff, HPageNr)
+		if o.Result != ScanPteMappedHugepage {
+			o.Addr = h
+			return o
+		}
+		// Another collapse made the huge page first: map it here, as
+		// madvise_collapse does after SCAN_PTE_MAPPED_HUGEPAGE.
+	}
+	return m.CollapsePteMappedTHP(h, true)
 }

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/kernel/trace"
 	"retract/mm/phys"
 )
 
@@ -44,6 +45,7 @@ func (m *MM) checkTable(pm PTEMap, va uintptr) (violation, bool) {
 		return violation{}, true
 	}
 	Violations.Add(1)
+	trace.Violation(va, pm.Table, m.ID)
 	return violation{va: va, table: pm.Table, gen: gen, mapped: pm.Gen, owner: f.Owner, level: f.Level,
 		pmdNow: phys.LoadPTE(pm.PMD), orig: pm.Load(), cpu: int(amd64.This().ID)}, false
 }
@@ -61,10 +63,10 @@ func (m *MM) reportViolation(v violation) {
 		return
 	}
 	fmt.Printf("mm: VIOLATION: CPU %d faulting at %#x in mm %d used PT page %#x after it was freed:\n", v.cpu, v.va, m.ID, v.table)
-	fmt.Printf("mm:   fault side:   mapped the table at generation %d (PteOffsetMap, RCU read side), read origPte, then took the ptl;\n", v.mapped)
+	fmt.Printf("mm:   fault side:   mapped the table at generation %d (PteOffsetMap: pte_offset_map, RCU read side), read origPte locklessly (ptep_get_lockless), then took the table's ptl;\n", v.mapped)
 	fmt.Printf("mm:                 now the frame has generation %d, owner %d, level %d, the slot reads %#x, the PMD holds %#x\n", v.gen, v.owner, v.level, uint64(v.orig), uint64(v.pmdNow))
 	if r, ok := lastRetractOf(v.table); ok {
-		fmt.Printf("mm:   retract side: CPU %d retracted it from mm %d at %#x (generation %d), flushed the TLBs and freed it %s, %d µs before this check\n",
+		fmt.Printf("mm:   retract side: CPU %d retracted it from mm %d at %#x (generation %d; retract_page_tables), flushed the TLBs (pmdp_collapse_flush) and freed it %s, %d µs before this check\n",
 			r.cpu, r.mm, r.va, r.gen, r.mode.When(), (nanotime()-r.ns)/1000)
 	} else {
 		fmt.Printf("mm:   retract side: no retract of this table in the log (freed by another path)\n")

@@ -30,6 +30,7 @@ import (
 	"errors"
 
 	"retract/arch/amd64"
+	"retract/kernel/trace"
 	"retract/mm/phys"
 )
 
@@ -42,6 +43,23 @@ var ErrFault = errors.New("mm: bad address (EFAULT)")
 // ErrNoMemory when no frame is left for the page.
 func (m *MM) HandleMMFault(va uintptr, write bool) error {
 	m.Stats.Faults.Add(1)
+	id := trace.NewID(trace.ClassFault)
+	trace.FaultBegin(id, va, write, m.ID)
+	err := m.handleMMFault(id, va, write)
+	switch {
+	case err == nil:
+		trace.FaultEnd(id, va, m.Stats.LastPath.Load(), 0)
+	case errors.Is(err, ErrFault):
+		trace.FaultEnd(id, va, 0, 1)
+	default:
+		trace.FaultEnd(id, va, 0, 2)
+	}
+	return err
+}
+
+// handleMMFault is HandleMMFault under mmap_lock; id names the fault in
+// the trace.
+func (m *MM) handleMMFault(id uint32, va uintptr, write bool) error {
 	m.MmapLock.RLock()
 	defer m.MmapLock.RUnlock()
 	v := m.VMAs.Find(va)
@@ -50,7 +68,7 @@ func (m *MM) HandleMMFault(va uintptr, write bool) error {
 		return ErrFault
 	}
 	for {
-		done, err := m.handlePTEFault(v, va&^(phys.PageSize-1), write)
+		done, err := m.handlePTEFault(id, v, va&^(phys.PageSize-1), write)
 		if err != nil || done {
 			return err
 		}
@@ -60,6 +78,7 @@ func (m *MM) HandleMMFault(va uintptr, write bool) error {
 
 // fault is one attempt at a fault at one page (Linux's struct vm_fault).
 type fault struct {
+	id     uint32 // the fault's trace id
 	m      *MM
 	v      *VMA
 	va     uintptr // page aligned
@@ -70,12 +89,13 @@ type fault struct {
 	file   *File     // the VMA's file, nil if anonymous
 	shared bool      // MAP_SHARED
 	pgoff  uint64    // the page's offset in the file
+	path   FaultPath // the handler that resolves it
 }
 
 // handlePTEFault is one attempt (like __handle_mm_fault and
 // handle_pte_fault); done=false asks for a retry (the PTE changed under
-// us, or the PMD went away).
-func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err error) {
+// us, or the PMD went away), which it records in the trace under id.
+func (m *MM) handlePTEFault(id uint32, v *VMA, va uintptr, write bool) (done bool, err error) {
 	pmd, err := m.pmdAllocUpper(va)
 	if err != nil {
 		return false, err
@@ -88,13 +108,18 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 			return false, err
 		}
 	} else if PmdHuge(pv) {
-		return m.hugePMDFault(v, va, pmd, pv, write)
+		done, err := m.hugePMDFault(v, va, pmd, pv, write)
+		if !done && err == nil {
+			trace.FaultRetry(id, va, uint64(pv), 0, trace.RetryPmdChanged)
+		}
+		return done, err
 	}
 	pm, ok := PteOffsetMap(pmd, va)
 	if !ok {
+		trace.FaultRetry(id, va, 0, 0, trace.RetryPmdChanged)
 		return false, nil // the PMD changed: retract or a huge PMD raced us
 	}
-	f := &fault{m: m, v: v, va: va, write: write, pmd: pmd, pm: pm, orig: pm.Load()}
+	f := &fault{id: id, m: m, v: v, va: va, write: write, pmd: pmd, pm: pm, orig: pm.Load()}
 	f.file, _ = v.File.(*File)
 	f.shared = v.Flags&VMShared != 0
 	f.pgoff = v.Pgoff + uint64(va-v.Start)/phys.PageSize
@@ -115,6 +140,7 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 	case write && !PteWrite(f.orig):
 		return f.doWpPage()
 	}
+	f.path = PathSpurious
 	return f.lockHeld(func(f *fault) {
 		// Present and allowed: another CPU resolved it, or the TLB was
 		// stale (a spurious fault).
@@ -128,6 +154,7 @@ func (m *MM) handlePTEFault(v *VMA, va uintptr, write bool) (done bool, err erro
 func (f *fault) doAnonymousPage() (bool, error) {
 	if !f.write {
 		f.m.Stats.ZeroPage.Add(1)
+		f.path = PathZeroPage
 		return f.finishFault(PfnPTE(ZeroPFN(), f.v.Prot&^ProtWrite), 0, false)
 	}
 	pfn, err := newAnonPage(0)
@@ -135,6 +162,7 @@ func (f *fault) doAnonymousPage() (bool, error) {
 		return false, err
 	}
 	f.m.Stats.AnonNew.Add(1)
+	f.path = PathAnonymousPage
 	return f.finishFault(PfnPTE(pfn, f.v.Prot), pfn, true)
 }
 
@@ -148,6 +176,7 @@ func (f *fault) doReadFault() (bool, error) {
 		return false, err
 	}
 	f.m.Stats.FilePage.Add(1)
+	f.path = PathReadFault
 	return f.finishFault(PfnPTE(pfn, f.v.Prot&^ProtWrite), pfn, false)
 }
 
@@ -159,6 +188,7 @@ func (f *fault) doSharedFault() (bool, error) {
 		return false, err
 	}
 	f.m.Stats.FilePage.Add(1)
+	f.path = PathSharedFault
 	return f.finishFault(PteMkDirty(PfnPTE(pfn, f.v.Prot)), pfn, false)
 }
 
@@ -175,6 +205,7 @@ func (f *fault) doCowFault() (bool, error) {
 		return false, err
 	}
 	f.m.Stats.AnonNew.Add(1)
+	f.path = PathCowFault
 	return f.finishFault(PfnPTE(pfn, f.v.Prot), pfn, true)
 }
 
@@ -194,6 +225,7 @@ func (f *fault) doWpPage() (bool, error) {
 // wp_page_shared, under the lock of the table it already holds (see the
 // file comment: the seed email's path).
 func (f *fault) wpPageShared() (bool, error) {
+	f.path = PathWpPageShared
 	return f.lockHeld(func(f *fault) {
 		phys.StorePTE(f.pm.PTE, PteMkDirty(PteMkWrite(f.orig)))
 		f.m.Stats.WriteProtect.Add(1)
@@ -212,6 +244,7 @@ func (f *fault) wpPageCopy() (bool, error) {
 		return false, err
 	}
 	f.m.Stats.WriteProtect.Add(1)
+	f.path = PathWpPageCopy
 	return f.finishFault(PfnPTE(pfn, f.v.Prot), pfn, true)
 }
 
@@ -265,27 +298,37 @@ func (f *fault) finishFault(entry amd64.PTE, ref uint64, fresh bool) (bool, erro
 	pm, ok := PteOffsetMapLock(f.pmd, f.va)
 	if !ok {
 		undo()
+		// The PMD no longer points at the table the lockless read used
+		// (pmd_same failed): retracted, or replaced by a huge PMD.
+		trace.FaultRetry(f.id, f.va, uint64(f.orig), f.pm.Table, trace.RetryPmdChanged)
 		return false, nil
 	}
 	if bad, ok := f.m.checkTable(pm, f.va); !ok {
-		pm.PTL.Unlock()
+		pm.unlock()
 		PteUnmap(pm)
 		undo()
 		f.m.reportViolation(bad)
+		trace.FaultRetry(f.id, f.va, uint64(f.orig), pm.Table, trace.RetryViolation)
 		return false, nil
 	}
-	if !PteSame(pm.Load(), f.orig) || !fresh && ref != 0 && f.file.Collapsing(f.pgoff) {
+	if changed := !PteSame(pm.Load(), f.orig); changed || !fresh && ref != 0 && f.file.Collapsing(f.pgoff) {
 		// Someone changed the PTE since the lockless read, or a collapse
 		// of this file range began after we found the small page (it
 		// unmaps under this same lock, so we see its mark here).
-		pm.PTL.Unlock()
+		pm.unlock()
 		PteUnmap(pm)
 		undo()
+		why := trace.RetryCollapsing
+		if changed {
+			why = trace.RetryPteChanged
+		}
+		trace.FaultRetry(f.id, f.va, uint64(f.orig), pm.Table, why)
 		return false, nil
 	}
 	phys.StorePTE(pm.PTE, entry)
-	pm.PTL.Unlock()
+	pm.unlock()
 	PteUnmap(pm)
+	f.m.Stats.LastPath.Store(uint32(f.path))
 	if PtePresent(f.orig) {
 		// The old translation may be cached anywhere this mm ran.
 		FlushUser(f.m, f.va, phys.PageSize)
@@ -305,24 +348,29 @@ func (f *fault) finishFault(entry amd64.PTE, ref uint64, fresh bool) (bool, erro
 // counts those). Consumes f.pm.
 func (f *fault) lockHeld(change func(*fault)) (bool, error) {
 	pm := f.pm
-	pm.PTL.Lock()
+	pm.lock()
 	if bad, ok := f.m.checkTable(pm, f.va); !ok {
-		pm.PTL.Unlock()
+		pm.unlock()
 		PteUnmap(pm)
 		f.m.reportViolation(bad)
+		trace.FaultRetry(f.id, f.va, uint64(f.orig), pm.Table, trace.RetryViolation)
 		return false, nil
 	}
 	if !PteSame(pm.Load(), f.orig) {
+		why := trace.RetryPteChanged
 		if phys.LoadPTE(pm.PMD) != pm.PMDVal {
 			f.m.Stats.RetractedRetries.Add(1) // we were holding a retracted table
+			why = trace.RetryRetracted
 		}
-		pm.PTL.Unlock()
+		pm.unlock()
 		PteUnmap(pm)
+		trace.FaultRetry(f.id, f.va, uint64(f.orig), pm.Table, why)
 		return false, nil
 	}
 	change(f)
-	pm.PTL.Unlock()
+	pm.unlock()
 	PteUnmap(pm)
+	f.m.Stats.LastPath.Store(uint32(f.path))
 	// Only permissions grew: a stale read-only entry in this CPU's TLB is
 	// all that can be left, and other CPUs refault spuriously.
 	amd64.Invlpg(f.va)

@@ -107,6 +107,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 		phys.StorePTE(pmd, PfnPMD(head, prot)|amd64.PTEAccessed)
 		m.pmdUnlock()
 		ThpStat.FileMapped.Add(1)
+		m.Stats.LastPath.Store(uint32(PathHugeFile))
 		return true, nil
 	}
 	if v.Flags&VMHugepage == 0 || v.Flags&VMAnon == 0 {
@@ -143,6 +144,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 	UserTables.Add(1) // the deposited table
 	m.pmdUnlock()
 	ThpStat.FaultAlloc.Add(1)
+	m.Stats.LastPath.Store(uint32(PathHugeAnon))
 	return true, nil
 }
 
@@ -154,6 +156,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 func (m *MM) hugePMDFault(v *VMA, va uintptr, pmd *amd64.PTE, pv amd64.PTE, write bool) (bool, error) {
 	if !write || PteWrite(pv) {
 		m.Stats.Spurious.Add(1)
+		m.Stats.LastPath.Store(uint32(PathSpurious))
 		amd64.Invlpg(va)
 		return true, nil
 	}
@@ -167,6 +170,7 @@ func (m *MM) hugePMDFault(v *VMA, va uintptr, pmd *amd64.PTE, pv amd64.PTE, writ
 		ThpStat.WPReuse.Add(1)
 	}
 	m.pmdUnlock()
+	m.Stats.LastPath.Store(uint32(PathHugeWP))
 	amd64.Invlpg(va)
 	return true, nil
 }

@@ -4,7 +4,10 @@
 
 package mm
 
-import "retract/arch/amd64"
+import (
+	"retract/arch/amd64"
+	"retract/kernel/trace"
+)
 
 // Machine is what the boot path installs.
 type Machine struct {
@@ -28,5 +31,10 @@ var machine = Machine{
 // runtime starts).
 func SetMachine(mc Machine) { machine = mc } // wb: boot, before the runtime
 
-// FlushUser invalidates [va, va+n) of m on every CPU that may cache it.
-func FlushUser(m *MM, va, n uintptr) { machine.FlushUser(m, va, n) }
+// FlushUser invalidates [va, va+n) of m on every CPU that may cache it
+// (flush_tlb_mm_range).
+func FlushUser(m *MM, va, n uintptr) {
+	trace.FlushBegin(m.ID, m.CPUMask.Load())
+	machine.FlushUser(m, va, n)
+	trace.FlushEnd()
+}

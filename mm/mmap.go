@@ -221,7 +221,7 @@ func (m *MM) forEachPTE(start, end uintptr, whole func(pmd *amd64.PTE, h uintptr
 						changed = true
 					}
 				}
-				pm.PTL.Unlock()
+				pm.unlock()
 				PteUnmap(pm)
 			}
 		}

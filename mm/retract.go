@@ -21,6 +21,7 @@ import (
 	"unsafe"
 
 	"retract/arch/amd64"
+	"retract/kernel/trace"
 	"retract/mm/phys"
 	"retract/rcu"
 )
@@ -31,36 +32,43 @@ import (
 // mapping take the PMD lock and the table's ptl, recheck that the table
 // maps nothing (a private mapping may hold anonymous COW pages there: skip
 // it), PmdpCollapseFlush, unlock, PteFreeDefer. No mmap_lock is taken: the
-// mm's faults run on meanwhile, and may hold pointers into the table.
-func (f *File) retractPageTables(index uint64) {
+// mm's faults run on meanwhile, and may hold pointers into the table. It
+// returns the tables it retracted.
+func (f *File) retractPageTables(index uint64, id uint32) []Retract {
 	f.immapMu.Lock()
 	defer f.immapMu.Unlock()
+	var out []Retract
 	for _, e := range f.immap {
 		h, ok := e.vaOf(index)
 		if !ok || h&(HPageSize-1) != 0 || h+HPageSize > e.End {
 			continue
 		}
-		e.MM.retractTable(h, nil)
+		if r, ok := e.MM.retractTable(h, nil, id); ok {
+			out = append(out, r)
+		}
 	}
+	return out
 }
 
 // retractTable is the body of retract_page_tables' loop for the table of
 // the 2 MiB at h; with huge set (CollapsePteMappedTHP) the table may map
 // pages of that huge page, which are cleared (counted in huge.cleared).
-// It reports whether it detached a table.
-func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
+// It reports whether it detached a table, and what became of it. id is
+// the collapse's in the trace.
+func (m *MM) retractTable(h uintptr, huge *hugeInstall, id uint32) (Retract, bool) {
 	pmd := m.pmdIfPresent(h)
 	if pmd == nil {
-		return false
+		return Retract{}, false
 	}
 	m.pmdLock()
 	pv := phys.LoadPTE(pmd)
 	if !pv.Present() || pv.Huge() {
 		m.pmdUnlock()
-		return false
+		return Retract{}, false
 	}
 	fr := phys.Frames.Meta(pv.Addr() >> phys.PageShift)
 	fr.PTL.Lock() // the table's ptl
+	trace.PtlLock(pv.Addr())
 	t := phys.Table(pv.Addr())
 	for i := range t {
 		e := phys.LoadPTE(&t[i])
@@ -68,10 +76,14 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 			continue
 		}
 		if huge == nil || !PtePresent(e) || PtePFN(e) != huge.head+uint64(i) {
+			trace.PtlUnlock(pv.Addr())
 			fr.PTL.Unlock()
 			m.pmdUnlock()
 			CollapseStat.RetractSkipped.Add(1)
-			return false
+			if huge != nil {
+				huge.bad, huge.badPTE = i, e
+			}
+			return Retract{}, false
 		}
 	}
 	if huge != nil {
@@ -82,6 +94,7 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 			}
 		}
 	}
+	trace.PmdClear(id, m.ID, h, pv.Addr())
 	m.PmdpCollapseFlush(pmd, h)
 	if huge != nil && huge.install {
 		phys.Frames.Meta(huge.head).Mapcount.Add(1) // the reference becomes the mapping's
@@ -90,12 +103,14 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 	}
 	gen := atomic.LoadUint32(&fr.Gen)
 	delay(DelayRetractAfterPmdClear)
+	trace.PtlUnlock(pv.Addr())
 	fr.PTL.Unlock()
 	m.pmdUnlock()
 	logRetract(pv.Addr(), m.ID, h, gen)
 	CollapseStat.Retracted.Add(1)
-	PteFreeDefer(pv.Addr())
-	return true
+	mode, gp := PteFreeDefer(pv.Addr())
+	trace.PteFreeDefer(id, pv.Addr(), gp, uint8(mode))
+	return Retract{MM: m.ID, VA: h, Table: pv.Addr(), Mode: mode, GP: gp}, true
 }
 
 // hugeInstall is CollapsePteMappedTHP's part of retractTable.
@@ -104,6 +119,8 @@ type hugeInstall struct {
 	prot               Prot
 	install, installed bool
 	cleared            int
+	bad                int       // the PTE that stopped the retract (-1: none)
+	badPTE             amd64.PTE // what it held
 }
 
 // RetractUnsafe makes PteFreeDefer poison and free a retracted table right
@@ -146,9 +163,9 @@ func (f FreeMode) Unsafe() bool { return f != FreeAfterGP }
 func (f FreeMode) String() string {
 	switch f {
 	case FreeAtOnceRetract:
-		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (retract unsafe on)"
+		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (retract unsafe on): pte_free_defer skips the grace period"
 	case FreeAtOnceRCU:
-		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (RCU runs without grace periods: rcu=unsafe)"
+		return "UNSAFE: retracted tables are poisoned and freed right after the TLB flush (RCU runs without grace periods: rcu=unsafe): pte_free_defer skips the grace period"
 	}
 	return "RCU: retracted tables are freed after a grace period (pte_free_defer)"
 }
@@ -197,27 +214,30 @@ const PoisonPTE amd64.PTE = 0x6b6b6b6b6b6b6b6b
 // PteFreeDefer frees a retracted page table after an RCU grace period,
 // like Linux's pte_free_defer: every fault that mapped it with
 // PteOffsetMap has left its read-side section by then. In an unsafe mode
-// (FreeModeNow) it poisons and frees the table at once.
-func PteFreeDefer(pa uint64) {
-	if FreeModeNow().Unsafe() {
+// (FreeModeNow) it poisons and frees the table at once. It returns the
+// mode it freed in and, after a grace period, that grace period's number.
+func PteFreeDefer(pa uint64) (mode FreeMode, gp uint64) {
+	if mode = FreeModeNow(); mode.Unsafe() {
 		t := phys.Table(pa)
 		for i := range t {
 			phys.StorePTE(&t[i], PoisonPTE)
 		}
 		CollapseStat.FreedUnsafe.Add(1)
 		freePageTable(pa)
-		return
+		return mode, 0
 	}
 	ptHeadsOnce.Do(func() { ptHeads = make([]ptFree, phys.Frames.NumFrames()) })
 	p := &ptHeads[pa>>phys.PageShift]
 	p.pa = pa
 	CollapseStat.PendingFree.Add(1)
-	rcu.Call(&p.head, func(h *rcu.Head) {
+	gp = rcu.Call(&p.head, func(h *rcu.Head) {
 		p := (*ptFree)(unsafe.Pointer(h))
 		freePageTable(p.pa)
+		trace.PteFree(p.pa)
 		CollapseStat.PendingFree.Add(-1)
 		CollapseStat.FreedRCU.Add(1)
 	})
+	return mode, gp
 }
 
 // freePageTable frees a PT page that is no longer reachable from any PMD

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/kernel/trace"
 	"retract/mm/phys"
 	"retract/rcu"
 )
@@ -116,6 +117,7 @@ func PteOffsetMap(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
 		rcu.ReadUnlock()
 		return PTEMap{}, false
 	}
+	trace.PteMap(va, v.Addr(), uint64(v))
 	return PTEMap{
 		PTE:    &phys.Table(v.Addr())[amd64.Index(va, 1)],
 		PMD:    pmd,
@@ -127,7 +129,22 @@ func PteOffsetMap(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
 }
 
 // PteUnmap ends what PteOffsetMap began.
-func PteUnmap(pm PTEMap) { rcu.ReadUnlock() }
+func PteUnmap(pm PTEMap) {
+	trace.PteUnmap()
+	rcu.ReadUnlock()
+}
+
+// lock takes the table's ptl (spin_lock(ptl)), traced.
+func (pm PTEMap) lock() {
+	pm.PTL.Lock()
+	trace.PtlLock(pm.Table)
+}
+
+// unlock releases it.
+func (pm PTEMap) unlock() {
+	trace.PtlUnlock(pm.Table)
+	pm.PTL.Unlock()
+}
 
 // PteOffsetMapLock maps and locks the PTE of va, like Linux's
 // pte_offset_map_lock: after taking the PT's lock it checks that the PMD
@@ -137,9 +154,9 @@ func PteOffsetMapLock(pmd *amd64.PTE, va uintptr) (PTEMap, bool) {
 	if !ok {
 		return pm, false
 	}
-	pm.PTL.Lock()
+	pm.lock()
 	if phys.LoadPTE(pmd) != pm.PMDVal {
-		pm.PTL.Unlock()
+		pm.unlock()
 		PteUnmap(pm)
 		return PTEMap{}, false
 	}

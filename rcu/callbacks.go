@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"retract/arch/amd64"
+	"retract/kernel/trace"
 	"retract/lockdep"
 )
 
@@ -62,18 +63,21 @@ func thisList() (*cbList, int) {
 // Call arranges for fn(h) to run after a grace period, in process context
 // (the GP goroutine), like call_rcu. Callbacks queued on one CPU run in the
 // order they were queued. Process context only. In the unsafe mode fn runs
-// at once — that is the bug retract demonstrates.
-func Call(h *Head, fn func(*Head)) {
+// at once — that is the bug retract demonstrates. Call returns the number
+// of the grace period whose end lets fn run (0 in the unsafe mode).
+func Call(h *Head, fn func(*Head)) uint64 {
 	if CurrentMode() == ModeUnsafe {
 		fn(h)
-		return
+		return 0
 	}
 	h.fn, h.next = fn, nil
-	h.waitFor = started.Load() + 1
+	gp := started.Load() + 1
+	h.waitFor = gp
 	l, id := thisList()
 	l.enqueue(h)
 	cpus.Of(id).Queued.Add(1)
 	kickGP()
+	return gp
 }
 
 func pendingCallbacks() int {
@@ -125,7 +129,7 @@ func invokeReady() {
 				h = next
 			}
 			cpus.Of(i).Invoked.Add(uint64(k))
-			trace(EvCallbacks, uint64(i), uint64(k))
+			trace.Callbacks(i, k, done)
 			runtime.Gosched()
 		}
 	}

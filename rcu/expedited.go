@@ -29,7 +29,6 @@ func SynchronizeExpedited() {
 	expMu.Lock()
 	defer expMu.Unlock()
 	begin := time.Now()
-	trace(EvExpedited, 0, 0)
 	n := NumCPUs
 	expRemaining.Store(int32(n))
 	for id := 0; id < n; id++ {

@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"retract/kernel/trace"
 	"retract/lockdep"
 )
 
@@ -42,19 +43,6 @@ var (
 	ForceAfter = 20 * time.Millisecond
 	// Poll is how often the GP goroutine checks progress.
 	Poll = time.Millisecond
-
-	// Trace, when set, is told about GP starts/ends and callback batches.
-	Trace func(ev Event, a, b uint64)
-)
-
-// Event is a trace point.
-type Event int
-
-const (
-	EvGPStart Event = iota
-	EvGPEnd
-	EvCallbacks
-	EvExpedited
 )
 
 var running atomic.Bool
@@ -81,12 +69,6 @@ func kickGP() {
 	}
 }
 
-func trace(ev Event, a, b uint64) {
-	if t := Trace; t != nil {
-		t(ev, a, b)
-	}
-}
-
 func gpLoop() {
 	for {
 		invokeReady()
@@ -110,7 +92,7 @@ func runGP() {
 	begin := time.Now()
 	gpStartNS.Store(nanotime())
 	n := uint64(started.Add(1))
-	trace(EvGPStart, n, 0)
+	trace.GPStart(n)
 	cpusN := NumCPUs
 	remaining.Store(int32(cpusN))
 	for id := 0; id < cpusN; id++ {
@@ -148,7 +130,7 @@ func runGP() {
 	completed.Store(n)
 	d := time.Since(begin)
 	recordGP(d)
-	trace(EvGPEnd, n, uint64(d))
+	trace.GPEnd(n)
 	gpMu.Lock()
 	gpDone.Broadcast()
 	gpMu.Unlock()

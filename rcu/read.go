@@ -2,7 +2,10 @@
 
 package rcu
 
-import "retract/arch/amd64"
+import (
+	"retract/arch/amd64"
+	"retract/kernel/trace"
+)
 
 // ReadLock enters a read-side critical section (like rcu_read_lock).
 // Sections nest. Inside one: no blocking, no sleeping locks, no
@@ -69,6 +72,7 @@ func reportQS(cpu int) bool {
 		d.QS++
 		remaining.Add(-1)
 		owed = true
+		trace.QS(cpu, started.Load())
 	}
 	if d.expNeeded.CompareAndSwap(1, 0) {
 		expRemaining.Add(-1)

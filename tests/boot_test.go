@@ -276,16 +276,18 @@ func garbage(n int) []byte {
 // (a new page), walk its tables, and get clear errors for bad input.
 func TestShellMM(t *testing.T) {
 	v := bootShell(t)
-	if out := v.command("mm new", cmdTimeout); !anyLine(out, regexp.MustCompile(`^mm 1: PML4 at 0x`)) {
+	if out := v.command("mm new", cmdTimeout); !anyLine(out, regexp.MustCompile(`^mm 1: PML4 \(pgd\) at 0x`)) {
 		v.errorf("mm new printed %q", out)
 	}
 	v.command("mm map 1 0x8000000000 16 rw", cmdTimeout)
 	out := v.command("fault 1 0x8000000000 r", cmdTimeout)
-	if !anyLine(out, regexp.MustCompile(`zero page`)) || !anyLine(out, regexp.MustCompile(`^PT .* P U A NX`)) {
-		v.errorf("a read fault should map the zero page read-only; got %q", out)
+	if !anyLine(out, regexp.MustCompile(`zero page`)) || !anyLine(out, regexp.MustCompile(`^PT .* P U A NX`)) ||
+		!anyLine(out, regexp.MustCompile(`^fault: mm 1 read at 0x8000000000: HandleMMFault \(handle_mm_fault\) → doAnonymousPage \(do_anonymous_page\), the zero page; 0 retries$`)) {
+		v.errorf("a read fault should map the zero page read-only, through do_anonymous_page; got %q", out)
 	}
 	out = v.command("fault 1 0x8000001008 w", cmdTimeout)
-	if !anyLine(out, regexp.MustCompile(`^PT .*\[  1\] = .* P W U A D NX`)) || !anyLine(out, regexp.MustCompile(`anonymous page`)) {
+	if !anyLine(out, regexp.MustCompile(`^PT .*\[  1\] = .* P W U A D NX`)) || !anyLine(out, regexp.MustCompile(`anonymous page`)) ||
+		!anyLine(out, regexp.MustCompile(`→ doWpPage → wpPageCopy \(do_wp_page → wp_page_copy\)|→ doAnonymousPage \(do_anonymous_page\);`)) {
 		v.errorf("a write fault should map a new writable page that the MMU marked accessed and dirty; got %q", out)
 	}
 	for cmd, want := range map[string]string{

@@ -208,14 +208,15 @@ func TestDocLineRE(t *testing.T) {
 		doc, cmd, got string
 		ok            bool
 	}{
-		{"mm 1: PML4 at 0x17d000", "mm new", "mm 1: PML4 at 0xa72000", true},
-		{"mm 1: PML4 at 0x17d000", "mm new", "mm 2: PML4 at 0xa72000", false},
-		{"collapse (file) of 0x8000000000: ok; 2 page tables retracted", "collapse 1 0x8000000000", "collapse (file) of 0x8000000000: ok; 2 page tables retracted", true},
-		{"collapse (file) of 0x8000000000: ok; 2 page tables retracted", "collapse 1 0x8000000000", "collapse (file) of 0x8000000000: ok; 1 page table retracted", false},
-		{"collapse (file) of 0x8000000000: ok", "collapse 1 0x8000000000", "collapse (file) of 0x8000200000: ok", false},
+		{"mm 1: PML4 (pgd) at 0x17d000", "mm new", "mm 1: PML4 (pgd) at 0xa72000", true},
+		{"mm 1: PML4 (pgd) at 0x17d000", "mm new", "mm 2: PML4 (pgd) at 0xa72000", false},
+		{"collapse: SCAN_SUCCEED: pages 0-511 of file \"demo\" (510 holes) copied; 2 page tables retracted", "collapse 1 0x8000000000", "collapse: SCAN_SUCCEED: pages 0-511 of file \"demo\" (510 holes) copied; 2 page tables retracted", true},
+		{"collapse: SCAN_SUCCEED: pages 0-511 of file \"demo\" (510 holes) copied; 2 page tables retracted", "collapse 1 0x8000000000", "collapse: SCAN_SUCCEED: pages 0-511 of file \"demo\" (510 holes) copied; 1 page table retracted", false},
+		{"collapse: mm 1 0x8000000000: MadviseCollapse", "collapse 1 0x8000000000", "collapse: mm 1 0x8000200000: MadviseCollapse", false},
+		{"retract: mm 1 pmd 0x8000000000: ... table 0x1a2000 freed after GP ...", "collapse 1 0x8000000000", "retract: mm 1 pmd 0x8000000000: retractTable → PteFreeDefer (retract_page_tables → pte_free_defer): table 0x1fc50000 freed after GP 12", true},
 		{"retract: Go runtime up after ... ms; cmdline \"\"", "", "retract: Go runtime up after 115 ms; cmdline \"\"", true},
 		{"retract: 1 of 1 CPUs online (APIC IDs 0); RDRAND", "", "retract: 4 of 4 CPUs online (APIC IDs 0 1 2 3); RDRAND", false},
-		{"PT   table 0x199000 (owner mm 1, level 1, gen ...) [  1] = 0x0080 P W", "fault 1 0x8000001008 w", "PT table 0xa8c000 (owner mm 1, level 1, gen 3) [ 1] = 0x0080ab P W", true},
+		{"PT (pte)   table 0x199000 (owner mm 1, level 1, gen ...) [  1] = 0x0080 P W", "fault 1 0x8000001008 w", "PT (pte) table 0xa8c000 (owner mm 1, level 1, gen 3) [ 1] = 0x0080ab P W", true},
 		{"     -> huge PMD: one 2 MiB page at 0x... (pagecache), byte at 0x...", "", "     -> huge PMD: one 2 MiB page at 0x1000000 (pagecache), byte at 0x1003000", true},
 	} {
 		if got := docLineRE(c.doc, c.cmd).MatchString(c.got); got != c.ok {

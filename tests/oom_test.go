@@ -26,10 +26,11 @@ func TestShellOOM(t *testing.T) {
 	for ; huge < 200; addr += 2 << 20 {
 		v.command(fmt.Sprintf("fault 1 %#x w", addr), cmdTimeout)
 		out := v.command(fmt.Sprintf("collapse 1 %#x", addr), cmdTimeout)
-		if anyLine(out, regexp.MustCompile(`: alloc_failed;`)) {
+		if anyLine(out, regexp.MustCompile(`^collapse: SCAN_ALLOC_HUGE_PAGE_FAIL: no free 2 MiB block \(order 9\) among \d+ free frames`)) {
 			break
 		}
-		if !anyLine(out, regexp.MustCompile(`collapse \(anonymous\) of 0x[0-9a-f]+: ok`)) {
+		if !anyLine(out, regexp.MustCompile(`^collapse: mm 1 0x[0-9a-f]+: MadviseCollapse \(madvise_collapse\) → CollapseAnon \(collapse_huge_page\)$`)) ||
+			!anyLine(out, regexp.MustCompile(`^collapse: SCAN_SUCCEED: 512 PTEs \(\d+ none\) copied into the huge page`)) {
 			v.fatalf("collapse printed %q", out)
 		}
 		huge++

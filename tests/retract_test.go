@@ -9,10 +9,11 @@ import (
 	"time"
 )
 
-// TestRetract runs the khugepaged suite and a short retract suite (3 s per
-// case) on 2 and 4 CPUs: collapse correctness, then faults against
-// retract with RCU freeing (no violation, retries on retracted tables) and
-// with unsafe freeing (violations detected).
+// TestRetract runs the khugepaged suite, a short retract suite (3 s per
+// case) and the trace suite on 2 and 4 CPUs: collapse correctness, then
+// faults against retract with RCU freeing (no violation, retries on
+// retracted tables) and with unsafe freeing (violations detected), then
+// the tracer and a deliberate retract → retry race in its dump.
 //
 // The seed (the workers' choices, the khugepaged suite's random
 // operations) is new every run, or RETRACT_SEED; the boot line in the log
@@ -29,8 +30,8 @@ func TestRetract(t *testing.T) {
 	for i, cpus := range []int{2, 4} {
 		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
 			t.Logf("seed=%d (RETRACT_SEED=%d replays this run)", seed+uint64(i), seed)
-			v := boot(t, fmt.Sprintf("test=khugepaged,retract torture=3 seed=%d", seed+uint64(i)), cpus)
-			v.runSuites("khugepaged", "retract")
+			v := boot(t, fmt.Sprintf("test=khugepaged,retract,trace torture=3 seed=%d", seed+uint64(i)), cpus)
+			v.runSuites("khugepaged", "retract", "trace")
 		})
 	}
 }
@@ -50,8 +51,11 @@ func TestShellRetract(t *testing.T) {
 	if out := v.command("fault 2 0x8000005000 r", cmdTimeout); !anyLine(out, regexp.MustCompile(`^PT .*page-cache page|^     -> frame .*page-cache page`)) {
 		v.errorf("a read fault of the shared file should map a page-cache page by a PTE; got %q", out)
 	}
-	if out := v.command("collapse 1 "+a, cmdTimeout); !anyLine(out, regexp.MustCompile(`collapse \(file\) of 0x8000000000: ok; 2 page tables retracted`)) {
-		v.errorf("collapse printed %q, want a file collapse that retracted 2 tables", out)
+	if out := v.command("collapse 1 "+a, cmdTimeout); !anyLine(out, regexp.MustCompile(`^collapse: mm 1 0x8000000000: MadviseCollapse \(madvise_collapse\) → File.Collapse \(collapse_file\)$`)) ||
+		!anyLine(out, regexp.MustCompile(`^collapse: SCAN_SUCCEED: pages 0-511 of file "demo" \(\d+ holes\) copied into one huge page in the page cache; 2 page tables retracted$`)) ||
+		!anyLine(out, regexp.MustCompile(`^retract: mm 1 pmd 0x8000000000: retractTable → PteFreeDefer \(retract_page_tables → pte_free_defer\): table 0x[0-9a-f]+ freed after GP [1-9]\d*$`)) ||
+		!anyLine(out, regexp.MustCompile(`^retract: mm 2 pmd 0x8000000000: retractTable → PteFreeDefer`)) {
+		v.errorf("collapse printed %q, want a file collapse (collapse_file) that retracted 2 tables, each named with its grace period", out)
 	}
 	if out := v.command("pt walk 1 0x8000003000", cmdTimeout); !anyLine(out, regexp.MustCompile(`^PD .* = 0x0+\s*$`)) {
 		v.errorf("after retract the PD entry should be empty; pt walk printed %q", out)
@@ -60,7 +64,7 @@ func TestShellRetract(t *testing.T) {
 	if !anyLine(out, regexp.MustCompile(`huge PMD: one 2 MiB page`)) || !anyLine(out, regexp.MustCompile(`^read 0x5a5a5a5a$`)) {
 		v.errorf("the next fault should map the huge page with one PMD and read the value written before the collapse; got %q", out)
 	}
-	if out := v.command("retract stats", cmdTimeout); !anyLine(out, regexp.MustCompile(`tables retracted 2,`)) || !anyLine(out, regexp.MustCompile(`^retract: RCU`)) {
+	if out := v.command("retract stats", cmdTimeout); !anyLine(out, regexp.MustCompile(`^  tables retracted +2 \(retract_page_tables\),`)) || !anyLine(out, regexp.MustCompile(`^retract: RCU`)) {
 		v.errorf("retract stats printed %q", out)
 	}
 	if out := v.command("retract unsafe on", cmdTimeout); !anyLine(out, regexp.MustCompile(`^retract: UNSAFE: .*freed right after the TLB flush \(retract unsafe on\)`)) {
@@ -75,10 +79,12 @@ func TestShellRetract(t *testing.T) {
 		v.errorf("delay printed %q", out)
 	}
 	v.command("delay fault.after_pte_offset_map 0", cmdTimeout)
-	if out := v.command("khugepaged stats", cmdTimeout); !anyLine(out, regexp.MustCompile(`^khugepaged off: sleep \d+ ms`)) || !anyLine(out, regexp.MustCompile(`collapsed: anon 0, file 1`)) {
+	if out := v.command("khugepaged stats", cmdTimeout); !anyLine(out, regexp.MustCompile(`^khugepaged off: sleep \d+ ms`)) ||
+		!anyLine(out, regexp.MustCompile(`collapsed: anon 0 \(collapse_huge_page\), file 1 \(collapse_file\)`)) || !anyLine(out, regexp.MustCompile(`^  results: SCAN_SUCCEED 1$`)) {
 		v.errorf("khugepaged stats printed %q", out)
 	}
-	if out := v.command("stress retract 2 2", 5*time.Minute); !anyLine(out, regexp.MustCompile(`^stress retract: OK`)) || !anyLine(out, regexp.MustCompile(`0 violations, 0 data errors`)) {
+	if out := v.command("stress retract 2 2", 5*time.Minute); !anyLine(out, regexp.MustCompile(`^stress retract: OK`)) ||
+		!anyLine(out, regexp.MustCompile(`^  violations +0$`)) || !anyLine(out, regexp.MustCompile(`^  accesses +\d+ \(\d+ reads, \d+ writes\): 0 data errors, 0 access errors$`)) {
 		v.errorf("stress retract printed %q", out)
 	}
 	for cmd, want := range map[string]string{
@@ -104,7 +110,8 @@ func TestUnsafeCmdline(t *testing.T) {
 		v.errorf("the boot log does not confirm the delay point")
 	}
 	out := v.command("stress retract 5 2", 5*time.Minute)
-	if !anyLine(out, regexp.MustCompile(`freed 0 after a grace period and [1-9]\d* at once, [1-9]\d* violations`)) ||
+	if !anyLine(out, regexp.MustCompile(`^  freed +0 after a grace period \(pte_free_defer\), [1-9]\d* at once$`)) ||
+		!anyLine(out, regexp.MustCompile(`^  violations +[1-9]\d*$`)) ||
 		!anyLine(out, regexp.MustCompile(`^stress retract: UNSAFE: .*rcu=unsafe`)) ||
 		!anyLine(out, regexp.MustCompile(`^stress retract: BUG SHOWN: [1-9]\d* use-after-free violations caught`)) {
 		v.errorf("stress retract with rcu=unsafe should detect violations and say so; printed %q", out)

@@ -10,14 +10,15 @@ const (
 	lapicICRLow  = 0x300
 	lapicICRHigh = 0x310
 
-	icrFixed      = 0 << 8
-	icrNMI        = 4 << 8
-	icrINIT       = 5 << 8
-	icrStartup    = 6 << 8
-	icrPending    = 1 << 12
-	icrAssert     = 1 << 14
-	icrLevel      = 1 << 15
-	icrAllButSelf = 3 << 18
+	icrFixed       = 0 << 8
+	icrNMI         = 4 << 8
+	icrINIT        = 5 << 8
+	icrStartup     = 6 << 8
+	icrPending     = 1 << 12
+	icrAssert      = 1 << 14
+	icrLevel       = 1 << 15
+	icrAllButSelf  = 3 << 18
+	icrAllInclSelf = 2 << 18
 )
 
 func icrWait() {
@@ -41,6 +42,10 @@ func SendIPI(apicID uint32, vector uint8) { icrSend(apicID, icrFixed|icrAssert|u
 // SendNMIAllButSelf sends an NMI to every other CPU (the oops path uses it
 // to stop the machine).
 func SendNMIAllButSelf() { icrSend(0, icrNMI|icrAssert|icrAllButSelf) }
+
+// SendNMIAll sends an NMI to every CPU, this one included (the all-CPU
+// backtrace: each CPU records where it was, even with interrupts off).
+func SendNMIAll() { icrSend(0, icrNMI|icrAssert|icrAllInclSelf) }
 
 // SendINIT sends INIT to apicID (level assert), the first step of waking an
 // application processor (SDM Vol. 3A §9.4.4.1).

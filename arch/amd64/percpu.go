@@ -102,6 +102,13 @@ func SetFSBase(v uintptr) { Wrmsr(msrFSBase, uint64(v)) }
 //go:nosplit
 func FSBase() uintptr { return uintptr(Rdmsr(msrFSBase)) }
 
+// onEmergencyStack reports whether sp lies on c's emergency stack.
+//
+//go:nosplit
+func (c *CPU) onEmergencyStack(sp uintptr) bool {
+	return sp > c.EmergTop-emergencySize && sp <= c.EmergTop
+}
+
 // setupPerCPU points GS at c and fills in its self pointer and emergency
 // stack; called once per CPU during bring-up.
 func setupPerCPU(c *CPU, id int) {

@@ -33,7 +33,15 @@ func trap(tf *TrapFrame) {
 		return
 	}
 	if tf.Vector == 2 && handlers[2] != nil {
-		handlers[2](tf) // NMI: the stop-all path (it may be on the emergency stack)
+		// NMI: the stop-all path, which never returns, or a backtrace
+		// request, which does. The entry moved to the emergency stack and
+		// set OnEmerg; the interrupted code resumes, so clear it — unless
+		// the NMI interrupted code on the emergency stack itself (a fatal
+		// report), whose state it has overwritten anyway.
+		handlers[2](tf)
+		if c := This(); !c.onEmergencyStack(uintptr(tf.RSP)) {
+			c.OnEmerg = 0
+		}
 		return
 	}
 	if This().OnEmerg != 0 {

@@ -6,6 +6,7 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -24,6 +25,13 @@ var all []Bench
 
 // Register adds b (from init functions).
 func Register(b Bench) { all = append(all, b) }
+
+// All returns the benchmarks sorted by name.
+func All() []Bench {
+	out := slices.Clone(all)
+	slices.SortFunc(out, func(a, b Bench) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
 
 // Names lists the benchmarks.
 func Names() []string {
@@ -50,9 +58,14 @@ func Check(names []string) []error {
 	return errs
 }
 
+// ErrInterrupted is Run's error when stop ended it early.
+var ErrInterrupted = errors.New("bench: interrupted")
+
 // Run runs the named benchmarks ("all" for every one). If any name is
-// unknown nothing runs: the errors of Check are returned.
-func Run(w io.Writer, names []string) []error {
+// unknown nothing runs: the errors of Check are returned. stop (nil: never)
+// is asked before each benchmark (the shell's Ctrl-C): once it says so,
+// the rest do not run and ErrInterrupted ends the list of errors.
+func Run(w io.Writer, names []string, stop func() bool) []error {
 	if errs := Check(names); len(errs) > 0 {
 		return errs
 	}
@@ -61,6 +74,9 @@ func Run(w io.Writer, names []string) []error {
 		names = Names()
 	}
 	for _, name := range names {
+		if stop != nil && stop() {
+			return append(errs, ErrInterrupted)
+		}
 		i := slices.IndexFunc(all, func(b Bench) bool { return b.Name == name })
 		if err := all[i].Run(w); err != nil {
 			errs = append(errs, fmt.Errorf("bench: %s: %v", name, err))

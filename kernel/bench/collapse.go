@@ -22,7 +22,7 @@ func init() {
 }
 
 // benchBase is the 2 MiB-aligned address the benchmarks map at.
-const benchBase = 0x8040000000 // 257 GiB: 2 MiB-aligned, far from where programs load
+const benchBase uintptr = 0x8040000000 // 257 GiB: 2 MiB-aligned, far from where programs load
 
 func touchAll(m *mm.MM, va uintptr, pages int) error {
 	m.Use()
@@ -51,10 +51,10 @@ func benchCollapseAnon(w io.Writer) error {
 			return err
 		}
 		start := time.Now()
-		r := m.CollapseAnon(benchBase, 0)
+		o := m.CollapseAnon(benchBase, 0)
 		total += time.Since(start)
-		if r != mm.CollapseOK {
-			return fmt.Errorf("CollapseAnon: %v", r)
+		if !o.OK() {
+			return fmt.Errorf("CollapseAnon: %v", o)
 		}
 		m.Munmap(benchBase, mm.HPageSize)
 	}
@@ -106,10 +106,10 @@ func benchCollapseFile(w io.Writer) error {
 			}
 		}
 		start := time.Now()
-		r := file.Collapse(0, 0)
+		o := file.Collapse(0, 0)
 		total += time.Since(start)
-		if r != mm.CollapseOK {
-			return fmt.Errorf("Collapse: %v", r)
+		if !o.OK() {
+			return fmt.Errorf("Collapse: %v", o)
 		}
 		if err := file.SplitHugePage(0); err != nil {
 			return err

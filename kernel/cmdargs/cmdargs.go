@@ -1,6 +1,6 @@
-// Package cmdargs owns the argument syntax of the shell's address-space
-// and huge-page commands — mm, pt, fault, collapse, khugepaged, delay and
-// stress: it turns the words after a command's name into a request, or
+// Package cmdargs owns the argument syntax of the shell's address-space,
+// huge-page and tracing commands — mm, pt, fault, collapse, khugepaged,
+// delay, stress and trace: it turns the words after a command's name into a request, or
 // into a one-line error that says what is allowed, without touching the
 // machine. The commands (package main) then act on the request. Keeping
 // the parsing pure lets it run, and be fuzzed, on the host.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"retract/kernel/trace"
 	"retract/mm"
 )
 
@@ -189,5 +190,34 @@ func roundTrip[R any](t *testing.T, what string, r R, args func(R) []string, par
 	}
 	if !reflect.DeepEqual(again, r) {
 		t.Fatalf("%s: %+v: its words %q parse to %+v", what, r, words, again)
+	}
+}
+
+func TestParseTrace(t *testing.T) {
+	for line, want := range map[string]Trace{
+		"":                 {Op: TraceStats},
+		"stats":            {Op: TraceStats},
+		"on":               {Op: TraceOn, Classes: trace.ClassAll},
+		"on fault,retract": {Op: TraceOn, Classes: trace.ClassFault | trace.ClassRetract},
+		"off":              {Op: TraceOff},
+		"clear":            {Op: TraceClear},
+		"dump":             {Op: TraceDump, Classes: trace.ClassAll},
+		"dump rcu":         {Op: TraceDump, Classes: trace.ClassRCU},
+		"dump all":         {Op: TraceDump, Classes: trace.ClassAll},
+	} {
+		got, err := ParseTrace(strings.Fields(line))
+		if err != nil || got != want {
+			t.Errorf("ParseTrace(%q) = %+v, %v; want %+v", line, got, err, want)
+		}
+	}
+	for line, msg := range map[string]string{
+		"on faults":     `unknown event class "faults" (known: all, fault, pte, ptl, collapse, retract, rcu, ipi, sched, user)`,
+		"off now":       "usage: " + TraceUsage,
+		"sideways":      "usage: " + TraceUsage,
+		"dump rcu more": "usage: " + TraceUsage,
+	} {
+		if _, err := ParseTrace(strings.Fields(line)); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("ParseTrace(%q): %v, want %q", line, err, msg)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"retract/kernel/trace"
 	"retract/mm"
 	"retract/mm/phys"
 )
@@ -19,6 +20,7 @@ func FuzzParse(f *testing.F) {
 		"1 0x8000001008 w", "1 0x8000001001", "set max_ptes_none 511", "set sleep_ms 99999999999999999999",
 		"fault.after_pte_offset_map 40000", "retract 10 2", "retract 3 8 0xffffffffffffffff",
 		"map 4294967295 0xffffffffffffffff 1048576 r", "map 1 0x 1 r", "dump 1 0x8000000000 0x800000000000",
+		"on", "on fault,retract", "dump rcu", "on fault,,pte", "on all", "off", "clear x",
 	} {
 		f.Add(s, 2)
 	}
@@ -86,6 +88,15 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("ParseDelay(%q) accepted %+v", args, d)
 			}
 			roundTrip(t, "delay", d, Delay.Args, ParseDelay)
+		}
+
+		tr, err := ParseTrace(args)
+		oneLine(err)
+		if err == nil {
+			if (tr.Op == TraceOn || tr.Op == TraceDump) && (tr.Classes == 0 || tr.Classes&^trace.ClassAll != 0) {
+				t.Fatalf("ParseTrace(%q) accepted %+v", args, tr)
+			}
+			roundTrip(t, "trace", tr, Trace.Args, ParseTrace)
 		}
 
 		s, err := ParseStress(args, online)

@@ -11,6 +11,8 @@ package cmdline
 import (
 	"fmt"
 	"strings"
+
+	"retract/kernel/trace"
 )
 
 // Current is the kernel's parsed command line (set once by main).
@@ -49,6 +51,9 @@ type Options struct {
 	// Lockdep turns the lock validator on (debug=locks). Test runs
 	// (test=...) turn it on too.
 	Lockdep bool
+	// Trace is the event classes to record from boot on (trace=EVENTS;
+	// 0: none). The shell's trace command takes over from there.
+	Trace trace.Class
 	// Delays sets race-widening delay points of the page-fault and retract
 	// paths (delay=POINT:US[,POINT:US]), in the order given, each point at
 	// most once. The names are not checked here: the kernel refuses points

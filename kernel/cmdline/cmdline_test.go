@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"retract/kernel/trace"
 )
 
 func errStrings(errs []error) []string {
@@ -251,5 +253,24 @@ func TestParseTestAndBenchRefused(t *testing.T) {
 	want := "cmdline: test=boot and bench=nosuch cannot go together (a boot runs tests or benchmarks): running neither"
 	if _, errs := Parse("test=boot bench=nosuch"); errStrings(errs)[0] != want {
 		t.Errorf("error %q, want %q", errStrings(errs)[0], want)
+	}
+}
+
+func TestParseTrace(t *testing.T) {
+	for in, want := range map[string]trace.Class{
+		"trace=all":                   trace.ClassAll,
+		"trace=fault":                 trace.ClassFault,
+		"trace=fault,pte,retract,rcu": trace.ClassFault | trace.ClassPte | trace.ClassRetract | trace.ClassRCU,
+	} {
+		opts, errs := Parse(in)
+		if len(errs) != 0 || opts.Trace != want {
+			t.Errorf("Parse(%q) = %v, %q; want %v", in, opts.Trace, errStrings(errs), want)
+		}
+	}
+	for _, in := range []string{"trace=", "trace=faults", "trace=fault,,rcu", "trace=fault,"} {
+		opts, errs := Parse(in)
+		if len(errs) != 1 || opts.Trace != 0 || !strings.Contains(errs[0].Error(), "want all or a comma-separated list of fault, pte") {
+			t.Errorf("Parse(%q) = %v, %q; want one error and nothing traced", in, opts.Trace, errStrings(errs))
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"retract/kernel/trace"
 )
 
 // option describes one known key of the command line.
@@ -149,6 +151,19 @@ var options = []option{
 				return errors.New("want an absolute path, as in init=/bin/init")
 			}
 			o.Init = v
+			return nil
+		},
+	},
+	{
+		name:  "trace",
+		usage: "trace=EVENTS",
+		help:  "record events from boot on: all, or classes such as fault,pte,retract,rcu (trace dump prints them)",
+		parse: func(o *Options, v string) error {
+			c, err := trace.ParseClasses(v)
+			if err != nil || v == "" {
+				return errors.New("want all or a comma-separated list of " + strings.Join(trace.ClassNames[:], ", "))
+			}
+			o.Trace = c
 			return nil
 		},
 	},

@@ -7,6 +7,9 @@
 // trap handlers print too. An oops breaks the lock (BreakLock) after a
 // bounded wait rather than deadlock against the CPU that crashed holding it.
 // inLock protects the input ring; the receive interrupt and readers take it.
+// The interrupt also acts on two keys at once (input.go): Ctrl-C bumps
+// Interrupts (atomic, no lock) and Ctrl-\ runs the backtrace hook after
+// inLock is released.
 //
 // Nothing here allocates: output goes byte by byte to the UART.
 package console

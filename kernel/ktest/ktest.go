@@ -8,6 +8,10 @@
 // console still sees everything up to the point where a kernel dies. Only
 // the nested block of a case that uses T.Run is held back until that case
 // returns, because KTAP wants the block's plan before its results.
+//
+// A run can be cut short (Config.Stop, the shell's Ctrl-C): long cases
+// poll T.Interrupted and end early, and the cases after them are reported
+// skipped ("interrupted").
 package ktest
 
 import "time"

@@ -20,6 +20,11 @@ type Config struct {
 	// fails the run when a case hangs every CPU so that not even the
 	// timeout's own goroutine can run.
 	Watchdog func(name string, timeout time.Duration)
+	// Stop, if set, is polled between cases (and by long cases through
+	// T.Interrupted): once it returns true, the running case ends as it
+	// chooses and every case after it is reported skipped ("interrupted").
+	// The shell sets it to its Ctrl-C.
+	Stop func() bool
 }
 
 // DefaultTimeout is the case timeout used when neither the Case nor the
@@ -59,6 +64,18 @@ type runner struct {
 	seed uint64
 
 	watchdog func(name string, timeout time.Duration) // Config.Watchdog
+	stop     func() bool                              // Config.Stop
+	stopped  bool                                     // stop said so: the remaining cases are skipped
+}
+
+// interrupted reports (and remembers) whether Config.Stop asked to stop.
+func (rn *runner) interrupted() bool {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	if !rn.stopped && rn.stop != nil && rn.stop() {
+		rn.stopped = true
+	}
+	return rn.stopped
 }
 
 // write sends buf to the output; the caller holds mu.
@@ -106,7 +123,7 @@ func (r *registry) run(cfg Config, names []string) (passed, failed, skipped int,
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	rn := &runner{out: cfg.Out, seed: cfg.Seed, watchdog: cfg.Watchdog}
+	rn := &runner{out: cfg.Out, seed: cfg.Seed, watchdog: cfg.Watchdog, stop: cfg.Stop}
 	if rn.out == nil {
 		rn.out = io.Discard
 	}
@@ -117,6 +134,9 @@ func (r *registry) run(cfg Config, names []string) (passed, failed, skipped int,
 		total.add(rn.runSuite(i+1, s, timeout))
 	}
 	summary := fmt.Sprintf("# ktest: %d passed, %d failed, %d skipped", total.passed, total.failed, total.skipped)
+	if rn.interrupted() {
+		summary += " (interrupted)"
+	}
 	rn.writeLocked(appendLine(nil, 0, summary))
 
 	rn.mu.Lock()
@@ -150,6 +170,14 @@ func (rn *runner) runSuite(n int, s Suite, timeout time.Duration) tally {
 func (rn *runner) runCase(n int, suite string, c Case, d time.Duration) (tally, bool) {
 	t := &T{rn: rn, name: c.Name, depth: 1}
 	t.root = t
+	if rn.interrupted() {
+		rn.mu.Lock()
+		defer rn.mu.Unlock()
+		t.skipped, t.skipMsg = true, "interrupted"
+		buf, tl, ok := t.finishLocked(n)
+		rn.write(buf)
+		return tl, ok
+	}
 	done := make(chan struct{})
 	if rn.watchdog != nil {
 		rn.watchdog(suite+"/"+c.Name, d)

@@ -333,3 +333,36 @@ not ok 1 s
 		t.Errorf("counts %d %d %d, want 2 3 0", passed, failed, skipped)
 	}
 }
+
+// TestRunStop: once Config.Stop says so (the shell's Ctrl-C, typed during
+// the second case, which polls T.Interrupted and skips itself), the
+// remaining cases and suites are reported skipped, not run, and the
+// summary says "interrupted".
+func TestRunStop(t *testing.T) {
+	r := &registry{}
+	stop, ran := false, []string{}
+	r.register(Suite{Name: "a", Cases: []Case{
+		{Name: "one", Fn: func(t *T) { ran = append(ran, "one") }},
+		{Name: "two", Fn: func(t *T) {
+			ran = append(ran, "two")
+			stop = true
+			if t.Interrupted() {
+				t.Skipf("interrupted")
+			}
+			t.Errorf("not reached")
+		}},
+		{Name: "three", Fn: func(t *T) { ran = append(ran, "three") }},
+	}})
+	r.register(Suite{Name: "b", Cases: []Case{{Name: "four", Fn: func(t *T) { ran = append(ran, "four") }}}})
+	var out bytes.Buffer
+	passed, failed, skipped, _ := r.run(Config{Out: &out, Stop: func() bool { return stop }}, []string{"a", "b"})
+	if passed != 1 || failed != 0 || skipped != 3 || strings.Join(ran, ",") != "one,two" {
+		t.Errorf("passed %d failed %d skipped %d, ran %v; want 1 0 3 and one,two", passed, failed, skipped, ran)
+	}
+	for _, want := range []string{"ok 2 two # SKIP interrupted\n", "ok 3 three # SKIP interrupted\n", "ok 1 four # SKIP interrupted\n",
+		"# ktest: 1 passed, 0 failed, 3 skipped (interrupted)\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -38,6 +38,11 @@ func (t *T) Name() string { return t.name }
 // pseudo-random choices.
 func (t *T) Seed() uint64 { return t.rn.seed }
 
+// Interrupted reports whether the run was asked to stop (Config.Stop:
+// the shell's Ctrl-C). Long cases poll it, end early and report why
+// (typically Skipf("interrupted")); the cases after them are skipped.
+func (t *T) Interrupted() bool { return t.rn.interrupted() }
+
 // Helper does nothing; it exists so that helpers written for testing.T read
 // the same.
 func (t *T) Helper() {}

@@ -53,6 +53,10 @@ var record struct {
 // Count is the number of oopses so far (nested ones included).
 var Count atomic.Uint32
 
+// AppendSym appends pc's symbol and offset ("pkg.Func+0x1f", or "?") to m,
+// without allocating: the all-CPU backtrace prints with it.
+func AppendSym(m *console.Msg, pc uint64) { sym(m, pc) }
+
 func sym(m *console.Msg, pc uint64) {
 	if t := Symbols(); t != nil {
 		if name, off, ok := t.Lookup(uintptr(pc)); ok {

@@ -225,8 +225,6 @@ func mmErrno(err error) abi.Errno {
 		return abi.EFAULT
 	case errors.Is(err, mm.ErrAgain):
 		return abi.EAGAIN
-	case errors.Is(err, mm.ErrBusy):
-		return abi.EBUSY
 	case errors.Is(err, mm.ErrNotMapped):
 		return abi.ENOMEM
 	case errors.Is(err, mm.ErrOverlap):

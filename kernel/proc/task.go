@@ -12,6 +12,7 @@ import (
 	"retract/kernel/clock"
 	"retract/kernel/fs"
 	"retract/kernel/sched"
+	"retract/kernel/trace"
 )
 
 // Task is one user thread (Linux's task_struct for a thread).
@@ -118,7 +119,9 @@ func (t *Task) main() {
 		t.state.Store('R')
 		t.cpu.Store(int32(amd64.This().ID))
 		in := clock.Nanotime()
+		trace.UserExit()
 		ok := amd64.RunUser(&t.Regs)
+		trace.UserEnter(t.Regs.Vector)
 		out := clock.Nanotime()
 		t.utime.Add(out - in)
 		if !ok {

@@ -5,6 +5,7 @@ package sched
 import (
 	"retract/arch/amd64"
 	"retract/kernel/clock"
+	"retract/kernel/trace"
 	"retract/lockdep"
 	"retract/mm"
 	"retract/mm/phys"
@@ -160,6 +161,7 @@ func switchLocked(c *cpuState, prev, next *Thread) {
 	prev.rcuNest, prev.preempt, prev.pinBits = cpu.RCUNest, cpu.PreemptCount, cpu.PinBits
 	cpu.RCUNest, cpu.PreemptCount, cpu.PinBits = next.rcuNest, next.preempt, next.pinBits
 	rcu.NoteSwitch(prev.rcuNest, next.rcuNest)
+	trace.Switch(prev.tid, next.tid)
 	next.cpu = int32(cpu.ID)
 	cpu.KStackTop = next.kstackTop
 	cpu.KStackLo = next.kstackLo

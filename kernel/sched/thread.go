@@ -89,6 +89,19 @@ func idx(t *Thread) int32 {
 	return int32((uintptr(unsafe.Pointer(t)) - uintptr(unsafe.Pointer(&threads[0]))) / unsafe.Sizeof(Thread{}))
 }
 
+// TIDAt returns the id of the thread at address a (amd64.CPU.Thread), and
+// whether it is an idle thread; -1 if a is not a thread. Any context (the
+// NMI backtrace reads it).
+func TIDAt(a uintptr) (tid int32, idle bool) {
+	base := uintptr(unsafe.Pointer(&threads[0]))
+	size := unsafe.Sizeof(Thread{})
+	if a < base || a >= base+MaxThreads*size || (a-base)%size != 0 {
+		return -1, false
+	}
+	t := &threads[(a-base)/size]
+	return t.tid, t.idle
+}
+
 // TID returns the thread id (Linux gettid).
 func (t *Thread) TID() int32 { return t.tid }
 

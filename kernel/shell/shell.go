@@ -2,6 +2,10 @@
 // terminal, a tokenizer, and a dispatcher for the commands other packages
 // supply. It talks only through the io.Reader and io.Writer it is given.
 //
+// Commands run in the goroutine that reads the input, so nothing is read
+// while one runs; Ctrl-C reaches a long command through SetInterrupts and
+// Interrupted (the console counts the key as it arrives).
+//
 // The shell writes "\n" line ends and leaves newline translation to the
 // console driver (kernel/console turns "\n" into "\r\n"); only the echo of
 // Enter is spelled "\r\n", as a raw terminal needs.
@@ -33,6 +37,14 @@ type Shell struct {
 	names []string // sorted
 	echo  bytes.Buffer
 	ed    *LineEditor
+
+	// Ctrl-C: intr counts the keys typed so far (SetInterrupts); intrBase
+	// is its value when the running command started; skipIntr counts the
+	// Ctrl-C bytes, still in the input, that were meant for a command and
+	// must not reach the line editor.
+	intr     func() uint64
+	intrBase uint64
+	skipIntr uint64
 }
 
 // New returns a shell reading from in and writing to out, knowing cmds and
@@ -57,6 +69,17 @@ func New(in io.Reader, out io.Writer, cmds []Command) *Shell {
 	return sh
 }
 
+// SetInterrupts tells the shell how many Ctrl-C keys have been typed so
+// far. The console counts them as they arrive (kernel/console), while a
+// command runs and the shell reads nothing; long commands poll
+// Interrupted and stop. The shell then drops those Ctrl-C bytes from its
+// input, so that they do not also discard the next line.
+func (sh *Shell) SetInterrupts(count func() uint64) { sh.intr = count }
+
+// Interrupted reports whether Ctrl-C was typed since the running command
+// started.
+func (sh *Shell) Interrupted() bool { return sh.intr != nil && sh.intr() != sh.intrBase }
+
 // Out returns the writer commands print on.
 func (sh *Shell) Out() io.Writer { return sh.out }
 
@@ -73,6 +96,10 @@ func (sh *Shell) Run() error {
 	for {
 		n, err := sh.in.Read(buf[:])
 		for _, b := range buf[:n] {
+			if b == ctrlC && sh.skipIntr > 0 {
+				sh.skipIntr-- // it stopped a command already
+				continue
+			}
 			line, done, lineErr := sh.ed.Feed(b)
 			if !done {
 				continue
@@ -144,7 +171,14 @@ func prefixed(name string, err error) string {
 
 // call runs c, turning a panic into an error so that the shell survives.
 func (sh *Shell) call(c *Command, args []string) (err error) {
+	if sh.intr != nil {
+		sh.intrBase = sh.intr()
+	}
 	defer func() {
+		if sh.intr != nil {
+			sh.skipIntr += sh.intr() - sh.intrBase
+			sh.intrBase = sh.intr()
+		}
 		if v := recover(); v != nil {
 			err = fmt.Errorf("panic: %v", v)
 		}

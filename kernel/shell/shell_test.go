@@ -243,3 +243,40 @@ func TestGarbageFlood(t *testing.T) {
 		t.Errorf("output does not end with the echo of ok: ...%q", tail)
 	}
 }
+
+// TestInterrupt: Ctrl-C typed while a command runs (counted by the console
+// and queued in the input) stops the command, which polls Interrupted,
+// and is not fed to the line editor afterwards (no "^C", no lost line). A
+// Ctrl-C typed at the prompt still discards the line.
+func TestInterrupt(t *testing.T) {
+	var typed uint64 // the console's count of Ctrl-C keys
+	var sawStop []bool
+	cmds := append(testCommands(), Command{Name: "long", Help: "runs until Ctrl-C", Run: func(sh *Shell, args []string) error {
+		sawStop = append(sawStop, sh.Interrupted())
+		typed++ // the key arrives while the command runs
+		sawStop = append(sawStop, sh.Interrupted())
+		sh.Printf("interrupted\n")
+		return nil
+	}})
+	for _, chunk := range []int{1, 3, 64} {
+		typed, sawStop = 0, nil
+		var out bytes.Buffer
+		in := "long\r" + "\x03" + "echo after\r" + "abc\x03\r"
+		sh := New(chunkReader{strings.NewReader(in), chunk}, &out, cmds)
+		sh.SetInterrupts(func() uint64 { return typed })
+		if err := sh.Run(); err != nil {
+			t.Fatal(err)
+		}
+		want := "retract> long\r\ninterrupted\n" +
+			"retract> echo after\r\nafter\n" +
+			"retract> abc^C\r\n" +
+			"retract> \r\n" +
+			"retract> "
+		if got := out.String(); got != want {
+			t.Errorf("chunk %d: output\n%q\nwant\n%q", chunk, got, want)
+		}
+		if len(sawStop) != 2 || sawStop[0] || !sawStop[1] {
+			t.Errorf("chunk %d: Interrupted() before and after the key: %v, want [false true]", chunk, sawStop)
+		}
+	}
+}

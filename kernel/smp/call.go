@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"retract/arch/amd64"
+	"retract/kernel/trace"
 	"retract/lockdep"
 )
 
@@ -42,6 +43,7 @@ func serve(id int) {
 		return
 	}
 	fn := *(*Func)(unsafe.Pointer(&s.fn))
+	trace.IPIServe()
 	fn(s.a, s.b)
 	stats.This().Calls++
 	s.done.Store(seq) // pairs with the initiator's Load in wait
@@ -53,6 +55,7 @@ func post(target int, fn Func, a, b uintptr) uint64 {
 	s.fn = *(*uintptr)(unsafe.Pointer(&fn))
 	s.a, s.b = a, b
 	seq := s.seq.Add(1) // publishes fn, a, b (pairs with serve's Load)
+	trace.IPISend(target)
 	amd64.SendIPI(amd64.CPUByID(target).APICID, amd64.VectorIPI)
 	return seq
 }
@@ -70,6 +73,7 @@ func wait(me, target int, seq uint64) {
 		serve(me)
 		amd64.Pause()
 	}
+	trace.IPIAck(target)
 }
 
 // CallOn runs fn(a, b) on CPU target and waits until it has returned. On

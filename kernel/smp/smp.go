@@ -1,7 +1,9 @@
 // Package smp owns what makes several CPUs one machine: the list of online
 // CPUs, inter-processor function calls (CallOn, CallOthers), waking idle
-// CPUs when work arrives, TLB shootdown for the kernel's own mappings, and
-// stopping every other CPU when one of them oopses.
+// CPUs when work arrives, TLB shootdown for the kernel's own mappings,
+// stopping every other CPU when one of them oopses, and every CPU's
+// backtrace on demand through an NMI (backtrace.go: no lock, no
+// allocation; one request at a time, the others are refused).
 //
 // # Locking and contexts
 //
@@ -27,6 +29,7 @@ import (
 	"sync/atomic"
 
 	"retract/arch/amd64"
+	"retract/kernel/console"
 	"retract/kernel/sched"
 	"retract/rcu"
 )
@@ -65,6 +68,7 @@ func Init() {
 	amd64.SetHandler(amd64.VectorIPI, ipi) // wb: boot
 	amd64.SetHandler(2, nmi)               // wb: boot
 	sched.SetKick(kick)                    // wb: boot
+	console.SetBacktraceKey(backtraceKey)  // wb: boot
 }
 
 // ipi is the handler of VectorIPI: serve a pending call, if any. A plain

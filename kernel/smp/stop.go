@@ -22,11 +22,15 @@ func StopOthers() {
 	amd64.SendNMIAllButSelf()
 }
 
-// nmi handles vector 2. Stop requests halt the CPU; any other NMI is
-// unexpected hardware trouble and is reported as an oops.
+// nmi handles vector 2. Stop requests halt the CPU; a backtrace request
+// records where the CPU was and returns to it (backtrace.go); any other
+// NMI is unexpected hardware trouble and is reported as an oops.
 func nmi(tf *amd64.TrapFrame) {
 	by := stopper.Load()
 	if by == 0 {
+		if backtraceNMI(tf) {
+			return
+		}
 		amd64.Fatal(tf)
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,11 @@ type RetractConfig struct {
 	MinCollapses int
 	// Logf receives progress lines (nil: silent).
 	Logf func(format string, args ...any)
+	// Stop, if set, is asked between the collapser's steps whether to end
+	// the run now (the shell's Ctrl-C): the workers stop, everything is
+	// torn down and checked as after a full run, and the result says
+	// Interrupted.
+	Stop func() bool
 }
 
 // RetractResult is what a run saw.
@@ -63,6 +69,7 @@ type RetractResult struct {
 	DataErrors               uint64 // reads that did not return the last value written
 	AccessErrors             uint64 // uaccess failures (EFAULT, ENOMEM): none expected
 	Leak                     string // "" when every frame came back
+	Interrupted              bool   // RetractConfig.Stop ended the run early
 }
 
 // CollapseMicros is the mean time of one collapse attempt, in µs.
@@ -70,13 +77,26 @@ func (r RetractResult) CollapseMicros() uint64 {
 	return uint64(r.CollapseTime.Microseconds()) / max(1, r.Collapses+r.CollapseFailures)
 }
 
+// String is the result as a short aligned block: the duration on the
+// first line, then one line per subject, each naming the Linux functions
+// that retract's mirror.
 func (r RetractResult) String() string {
-	return fmt.Sprintf("%.1fs: %d accesses (%d reads, %d writes), %d faults, %d retries (%d on a retracted table), "+
-		"%d collapses (%d failed), %d splits, %d tables retracted (%d skipped), freed %d after a grace period and %d at once, "+
-		"%d violations, %d data errors, %d access errors; %d µs per collapse",
-		r.Duration.Seconds(), r.Accesses, r.Reads, r.Writes, r.Faults, r.Retries, r.RetractedRetries,
-		r.Collapses, r.CollapseFailures, r.Splits, r.Retracts, r.RetractSkipped, r.FreedRCU, r.FreedUnsafe,
-		r.Violations, r.DataErrors, r.AccessErrors, r.CollapseMicros())
+	var b strings.Builder
+	fmt.Fprintf(&b, "%.1f s", r.Duration.Seconds())
+	if r.Interrupted {
+		b.WriteString(" (interrupted)")
+	}
+	row := func(label, format string, args ...any) {
+		fmt.Fprintf(&b, "\n  %-11s ", label)
+		fmt.Fprintf(&b, format, args...)
+	}
+	row("accesses", "%d (%d reads, %d writes): %d data errors, %d access errors", r.Accesses, r.Reads, r.Writes, r.DataErrors, r.AccessErrors)
+	row("faults", "%d (handle_mm_fault): %d retries, %d on a retracted table", r.Faults, r.Retries, r.RetractedRetries)
+	row("collapses", "%d (collapse_file), %d failed, %d µs each; %d splits (split_huge_page)", r.Collapses, r.CollapseFailures, r.CollapseMicros(), r.Splits)
+	row("retracts", "%d tables (retract_page_tables), %d skipped", r.Retracts, r.RetractSkipped)
+	row("freed", "%d after a grace period (pte_free_defer), %d at once", r.FreedRCU, r.FreedUnsafe)
+	row("violations", "%d", r.Violations)
+	return b.String()
 }
 
 // How AdaptDelay widens the fault delay.
@@ -92,7 +112,7 @@ const (
 func DefaultWorkers(cpus int) int { return max(1, cpus-1) }
 
 // MapBase is where every worker maps the file (2 MiB aligned).
-const MapBase = 0x8040000000 // 257 GiB: 2 MiB-aligned, far from where programs load
+const MapBase uintptr = 0x8040000000 // 257 GiB: 2 MiB-aligned, far from where programs load
 
 // Retract runs the demonstration and checks afterwards (after an RCU
 // barrier) that every page, page-cache page and page table came back.
@@ -231,7 +251,24 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	}
 	lastLog := start
 	hardStop := start.Add(10 * cfg.Duration)
-	for round := 0; time.Now().Before(deadline) || collapses < uint64(cfg.MinCollapses) && time.Now().Before(hardStop); round++ {
+	stopped := func() bool {
+		if cfg.Stop != nil && !res.Interrupted && cfg.Stop() {
+			res.Interrupted = true
+			logf("interrupted after %.1f s: stopping the workers", time.Since(start).Seconds())
+		}
+		return res.Interrupted
+	}
+	// sleep sleeps d, or less if the run is stopped meanwhile.
+	sleep := func(d time.Duration) {
+		for end := time.Now().Add(d); !stopped(); {
+			left := time.Until(end)
+			if left <= 0 {
+				return
+			}
+			time.Sleep(min(left, 20*time.Millisecond))
+		}
+	}
+	for round := 0; !stopped() && (time.Now().Before(deadline) || collapses < uint64(cfg.MinCollapses) && time.Now().Before(hardStop)); round++ {
 		afterCollapse, afterSplit := max(2*time.Millisecond, d/2), max(3*time.Millisecond, 3*d/2)
 		idx := uint64(round%cfg.Ranges) * mm.HPageNr
 		t0 := time.Now()
@@ -244,7 +281,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 			mm.SetDelay(mm.DelayFaultAfterPteOffsetMap.String(), uint64(d.Microseconds()))
 			logf("no retry on a retracted table after %d collapses: fault delay %d µs", collapses+failures, d.Microseconds())
 		}
-		if r == mm.CollapseOK {
+		if r.OK() {
 			collapses++
 		} else {
 			failures++
@@ -252,7 +289,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 				logf("collapse of offset %d: %v", idx, r)
 			}
 		}
-		time.Sleep(afterCollapse)
+		sleep(afterCollapse)
 		t1 := time.Now()
 		if file.IsHuge(idx) {
 			if err := file.SplitHugePage(idx); err != nil {
@@ -262,7 +299,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 			}
 		}
 		t2 := time.Now()
-		time.Sleep(afterSplit)
+		sleep(afterSplit)
 		if slow := time.Since(t0); slow > time.Second {
 			logf("a slow round (%v): collapse %v, pause %v, split %v, pause %v", slow.Round(time.Millisecond), took.Round(time.Millisecond),
 				t1.Sub(t0.Add(took)).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond), time.Since(t2).Round(time.Millisecond))

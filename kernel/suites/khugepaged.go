@@ -10,7 +10,9 @@
 package suites
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,7 +44,7 @@ func init() {
 }
 
 // hugeBase is a 2 MiB-aligned user address.
-const hugeBase = 0x8040000000 // 257 GiB: 2 MiB-aligned, far from where programs load
+const hugeBase uintptr = 0x8040000000 // 257 GiB: 2 MiB-aligned, far from where programs load
 
 // fill writes a value derived from (page, tag) into word tag of n pages.
 func fill(t *ktest.T, m *mm.MM, va uintptr, n int, tag uint64) {
@@ -99,7 +101,7 @@ func testAnonCollapse(t *ktest.T) {
 		}
 		anon0 := phys.Frames.Stats().ByKind[phys.KindAnon]
 		ok0 := mm.CollapseStat.Anon.Load()
-		if r := m.CollapseAnon(base, 0); r != mm.CollapseOK {
+		if r := m.CollapseAnon(base, 0); !r.OK() {
 			t.Fatalf("CollapseAnon: %v", r)
 		}
 		pmd, huge, _ := pmdOf(m, base)
@@ -114,8 +116,8 @@ func testAnonCollapse(t *ktest.T) {
 		}
 		check(t, m, base, mm.HPageNr, 1, "after collapse")
 		// A second collapse finds a huge PMD.
-		if r := m.CollapseAnon(base, 0); r != mm.CollapseAlreadyHuge {
-			t.Errorf("second CollapseAnon: %v, want already_huge", r)
+		if r := m.CollapseAnon(base, 0); r.Result != mm.ScanPmdMapped {
+			t.Errorf("second CollapseAnon: %v, want SCAN_PMD_MAPPED", r)
 		}
 		// munmap of the upper half splits the huge PMD with the deposited table.
 		split0 := mm.ThpStat.Split.Load()
@@ -137,11 +139,16 @@ func testAnonExceedNone(t *ktest.T) {
 		base, _ := m.Mmap(hugeBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, 0)
 		fill(t, m, base, 10, 2)
 		pmd0, _, _ := pmdOf(m, base)
-		n0 := mm.CollapseStat.Results[mm.CollapseExceedNone].Load()
-		if r := m.CollapseAnon(base, 100); r != mm.CollapseExceedNone {
-			t.Fatalf("CollapseAnon with 502 empty PTEs and max_ptes_none 100: %v, want exceed_none", r)
+		n0 := mm.CollapseStat.Results[mm.ScanExceedNonePte].Load()
+		r := m.CollapseAnon(base, 100)
+		if r.Result != mm.ScanExceedNonePte {
+			t.Fatalf("CollapseAnon with 502 empty PTEs and max_ptes_none 100: %v, want SCAN_EXCEED_NONE_PTE", r)
 		}
-		if mm.CollapseStat.Results[mm.CollapseExceedNone].Load() != n0+1 {
+		// The outcome in Linux's words, with the numbers.
+		if want := "SCAN_EXCEED_NONE_PTE: 502 of 512 PTEs are none, max_ptes_none is 100"; r.String() != want || r.None != 502 || r.MaxNone != 100 {
+			t.Errorf("outcome %q (none %d, max %d), want %q", r, r.None, r.MaxNone, want)
+		}
+		if mm.CollapseStat.Results[mm.ScanExceedNonePte].Load() != n0+1 {
 			t.Errorf("the failure was not counted")
 		}
 		if pmd, _, _ := pmdOf(m, base); pmd != pmd0 {
@@ -149,7 +156,7 @@ func testAnonExceedNone(t *ktest.T) {
 		}
 		check(t, m, base, 10, 2, "after the failed collapse")
 		// With max_ptes_none 511 it goes through, filling zeroes.
-		if r := m.CollapseAnon(base, mm.HPageNr-1); r != mm.CollapseOK {
+		if r := m.CollapseAnon(base, mm.HPageNr-1); !r.OK() {
 			t.Fatalf("CollapseAnon: %v", r)
 		}
 		check(t, m, base, 10, 2, "after collapse")
@@ -287,11 +294,21 @@ func testFileCollapse(t *ktest.T) {
 			fill(t, a, hugeBase, mm.HPageNr, 5)
 			fill(t, b, hugeBase, mm.HPageNr, 6)
 			r0, f0 := mm.CollapseStat.Retracted.Load(), mm.CollapseStat.File.Load()
-			if r := file.Collapse(0, 0); r != mm.CollapseOK {
+			r := file.Collapse(0, 0)
+			if !r.OK() {
 				t.Fatalf("Collapse: %v", r)
 			}
-			if n := mm.CollapseStat.Retracted.Load() - r0; n != 2 || mm.CollapseStat.File.Load() != f0+1 {
-				t.Errorf("%d tables retracted, want 2 (one per mapping)", n)
+			if n := mm.CollapseStat.Retracted.Load() - r0; n != 2 || mm.CollapseStat.File.Load() != f0+1 || len(r.Retracts) != 2 {
+				t.Errorf("%d tables retracted (%d in the outcome), want 2 (one per mapping)", n, len(r.Retracts))
+			}
+			// Each retract in Linux's words: the mm, the PMD, the grace
+			// period that frees the table.
+			for _, rt := range r.Retracts {
+				want := fmt.Sprintf("retract: mm %d pmd %#x: retractTable → PteFreeDefer (retract_page_tables → pte_free_defer): table %#x freed after GP %d",
+					rt.MM, hugeBase, rt.Table, rt.GP)
+				if rt.Mode != mm.FreeAfterGP || rt.GP == 0 || rt.String() != want || rt.MM != a.ID && rt.MM != b.ID {
+					t.Errorf("retract %q (mode %d, GP %d), want %q", rt, rt.Mode, rt.GP, want)
+				}
 			}
 			for _, m := range []*mm.MM{a, b} {
 				if pmd, _, _ := pmdOf(m, hugeBase); pmd != 0 {
@@ -310,8 +327,8 @@ func testFileCollapse(t *ktest.T) {
 				}
 			}
 			// A file collapse of a huge range finds it huge.
-			if r := file.Collapse(0, 0); r != mm.CollapseAlreadyHuge {
-				t.Errorf("second Collapse: %v, want already_huge", r)
+			if r := file.Collapse(0, 0); r.Result != mm.ScanPteMappedHugepage {
+				t.Errorf("second Collapse: %v, want SCAN_PTE_MAPPED_HUGEPAGE", r)
 			}
 			if err := file.SplitHugePage(0); err != nil {
 				t.Fatalf("SplitHugePage: %v", err)
@@ -337,7 +354,7 @@ func testFilePrivateSkip(t *ktest.T) {
 			b.Load64(hugeBase + 9*phys.PageSize)
 			b.Unuse()
 			r0, s0 := mm.CollapseStat.Retracted.Load(), mm.CollapseStat.RetractSkipped.Load()
-			if r := file.Collapse(0, 0); r != mm.CollapseOK {
+			if r := file.Collapse(0, 0); !r.OK() {
 				t.Fatalf("Collapse: %v", r)
 			}
 			if mm.CollapseStat.Retracted.Load()-r0 != 1 || mm.CollapseStat.RetractSkipped.Load()-s0 != 1 {
@@ -354,8 +371,8 @@ func testFilePrivateSkip(t *ktest.T) {
 			if w != 9<<8|7 {
 				t.Errorf("the private mapping reads %#x from the file at page 9, want %#x", w, 9<<8|7)
 			}
-			if r := b.CollapsePteMappedTHP(hugeBase, true); r != mm.CollapsePageMismatch {
-				t.Errorf("CollapsePteMappedTHP over a COW page: %v, want page_mismatch", r)
+			if r := b.CollapsePteMappedTHP(hugeBase, true); r.Result != mm.ScanFail || !strings.HasPrefix(r.String(), "SCAN_FAIL: PTE 5 holds 0x") {
+				t.Errorf("CollapsePteMappedTHP over a COW page: %v, want SCAN_FAIL: PTE 5 holds ...", r)
 			}
 		})
 	})
@@ -365,7 +382,7 @@ func testPteMappedTHP(t *ktest.T) {
 	fileSetup(t, mm.HPageNr, func(file *mm.File) {
 		twoMappers(t, file, true, func(a, b *mm.MM) {
 			fill(t, a, hugeBase, mm.HPageNr, 8)
-			if r := file.Collapse(0, 0); r != mm.CollapseOK {
+			if r := file.Collapse(0, 0); !r.OK() {
 				t.Fatalf("Collapse: %v", r)
 			}
 			// Split b's VMA so that its faults map 4 KiB pieces of the huge page.
@@ -376,7 +393,7 @@ func testPteMappedTHP(t *ktest.T) {
 			}
 			b.Mprotect(hugeBase+mm.HPageSize/2, phys.PageSize, mm.ProtRead|mm.ProtWrite) // the VMAs merge again
 			p0 := mm.CollapseStat.PteMapped.Load()
-			if r := b.CollapsePteMappedTHP(hugeBase, true); r != mm.CollapseOK {
+			if r := b.CollapsePteMappedTHP(hugeBase, true); !r.OK() {
 				t.Fatalf("CollapsePteMappedTHP: %v", r)
 			}
 			if _, huge, _ := pmdOf(b, hugeBase); !huge || mm.CollapseStat.PteMapped.Load() != p0+1 {
@@ -419,7 +436,7 @@ func testFragmented(t *ktest.T) {
 			}
 		}()
 		t.Logf("holding %d 2 MiB blocks; %d KiB free in smaller blocks", len(held), phys.Frames.Stats().Free*4)
-		n0, fb0 := mm.CollapseStat.Results[mm.CollapseAllocFailed].Load(), mm.ThpStat.FaultFallback.Load()
+		n0, fb0 := mm.CollapseStat.Results[mm.ScanAllocHugePageFail].Load(), mm.ThpStat.FaultFallback.Load()
 		r := m.CollapseAnon(base, mm.HPageNr-1)
 		m.Madvise(base+mm.HPageSize, mm.HPageSize, mm.VMHugepage, 0)
 		m.Use()
@@ -429,8 +446,8 @@ func testFragmented(t *ktest.T) {
 		for _, pfn := range held {
 			phys.Frames.Free(pfn, mm.HPageOrder)
 		}
-		if r != mm.CollapseAllocFailed || mm.CollapseStat.Results[mm.CollapseAllocFailed].Load() != n0+1 {
-			t.Errorf("CollapseAnon without a free 2 MiB block: %v, want alloc_failed (counted)", r)
+		if r.Result != mm.ScanAllocHugePageFail || mm.CollapseStat.Results[mm.ScanAllocHugePageFail].Load() != n0+1 {
+			t.Errorf("CollapseAnon without a free 2 MiB block: %v, want SCAN_ALLOC_HUGE_PAGE_FAIL (counted)", r)
 		}
 		if err != nil || !table || mm.ThpStat.FaultFallback.Load() != fb0+1 {
 			t.Errorf("a huge fault without a free 2 MiB block should fall back to 4 KiB pages (%v, table %v)", err, table)
@@ -554,7 +571,7 @@ func testHugeModel(t *ktest.T) {
 				}
 			default: // collapse
 				r := rng.IntN(ranges) * mm.HPageNr
-				if res := m.CollapseAnon(va(r), mm.HPageNr-1); res == mm.CollapseOK {
+				if res := m.CollapseAnon(va(r), mm.HPageNr-1); res.OK() {
 					counts["collapsed"]++
 				} else {
 					counts["collapse_"+res.String()]++

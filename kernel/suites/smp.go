@@ -24,7 +24,7 @@ import (
 func init() {
 	ktest.Register(ktest.Suite{
 		Name: "smp",
-		Doc:  "CPUs online, work on every CPU, cross-CPU futex, IPIs, TLB shootdown, GC storm",
+		Doc:  "CPUs online, work on every CPU, cross-CPU futex, IPIs, TLB shootdown, GC storm, every CPU's backtrace through an NMI",
 		Cases: []ktest.Case{
 			{Name: "all_online", Fn: testAllOnline},
 			{Name: "work_on_every_cpu", Fn: testWorkEverywhere},
@@ -32,6 +32,7 @@ func init() {
 			{Name: "ipi_call_each_and_all", Fn: testIPICalls},
 			{Name: "tlb_shootdown", Fn: testShootdown},
 			{Name: "gc_storm", Fn: testGCStorm, Timeout: 10 * time.Minute},
+			{Name: "nmi_backtrace", Fn: testNMIBacktrace},
 		},
 	})
 }

@@ -50,7 +50,7 @@ func testSoak(t *ktest.T) {
 		defer wg.Done()
 		tr = rcu.Torture(rcu.TortureConfig{Duration: d, Seed: t.Seed()})
 	}()
-	sr, err := stress.Retract(stress.RetractConfig{Duration: d, Workers: workers, Seed: t.Seed(), Logf: t.Logf})
+	sr, err := stress.Retract(stress.RetractConfig{Duration: d, Workers: workers, Seed: t.Seed(), Logf: t.Logf, Stop: t.Interrupted})
 	wg.Wait()
 	if err != nil {
 		t.Fatalf("stress retract: %v", err)

@@ -31,6 +31,9 @@ var (
 	// Expire is called once, in trap context, after the report. The
 	// kernel's main sets it (wb: before tests run) to power off.
 	Expire = func() {}
+	// Backtrace, if set, prints every CPU's backtrace (through an NMI:
+	// smp.BacktraceAll) as part of the report. Trap context.
+	Backtrace func() bool
 )
 
 // Grace is how long after a case's own timeout the watchdog fires: the
@@ -69,6 +72,9 @@ func Check() {
 		var l console.Msg
 		l.S("ktest: WATCHDOG:   CPU ").U(uint64(id)).S(": preempt count ").I(int64(c.PreemptCount)).
 			S(", RCU read-side nesting ").I(int64(c.RCUNest)).S(", trap nesting ").U(uint64(c.Nesting)).S("\n").Print()
+	}
+	if Backtrace != nil {
+		Backtrace()
 	}
 	console.WriteString("ktest: WATCHDOG: failing the run\n")
 	Expire()

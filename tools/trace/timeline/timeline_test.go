@@ -3,6 +3,7 @@ package timeline
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -202,4 +203,81 @@ func TestFormatOf(t *testing.T) {
 	if err := (&Trace{}).Render(new(bytes.Buffer), "png"); err == nil {
 		t.Error("Render png: no error")
 	}
+}
+
+// TestWindow: a window keeps the events in it, begins the slices open at
+// its start again there (continued), and keeps only the flows whose two
+// ends are inside; the result renders and round-trips.
+func TestWindow(t *testing.T) {
+	tr := mustParseFile(t, "testdata/serial-log.trace")
+	w := tr.Window(2500, 6500)
+	var got []string
+	for _, e := range w.Events {
+		s := fmt.Sprintf("%d %d %c %s", e.TS, e.Track, e.Kind, e.Name)
+		for _, a := range e.Args {
+			s += " " + a.Key + "=" + a.Value
+		}
+		got = append(got, s)
+	}
+	want := []string{
+		"2500 1 B RCU read side continued=true",
+		"3000 0 B PMD lock held",
+		"4000 0 I PmdpCollapseFlush",
+		"4000 0 S freed",
+		"5000 0 E PMD lock held",
+		"6000 1 F use-after-free",
+		"6000 1 I VIOLATION at=ptl_lock",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("window 2500-6500:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	roundTrip(t, w)
+	if n := len(tr.Window(4500, 7000).Arrows()); n != 0 {
+		t.Errorf("a window without the flow's start keeps %d arrows", n)
+	}
+	for _, f := range Formats {
+		if err := w.Render(new(bytes.Buffer), f); err != nil {
+			t.Errorf("render %s: %v", f, err)
+		}
+	}
+}
+
+// TestAround: the window around the kernel trace's retract → retry flow
+// holds the whole fault that retried, the collapse that retracted, and
+// the grace period the retract's table waited for — and is found by the
+// finish's name too.
+func TestAround(t *testing.T) {
+	tr := mustParseFile(t, "testdata/kernel-race.trace")
+	from, to, ok := tr.Around("retract → retry")
+	if !ok {
+		t.Fatal("no retract → retry flow found")
+	}
+	if f2, t2, ok := tr.Around("retry: pmd_changed"); !ok || f2 != from || t2 != to {
+		t.Errorf("by the finish's name: %d-%d, %v; want %d-%d", f2, t2, ok, from, to)
+	}
+	w := tr.Window(from, to)
+	names := map[string]bool{}
+	for _, a := range w.Arrows() {
+		names[a.Name] = true
+	}
+	if !names["retract → retry"] || !names["pte_free_defer → grace period"] {
+		t.Errorf("arrows in the window: %v", names)
+	}
+	for _, s := range w.Spans() {
+		if s.Name == "handle_mm_fault" && argValue(s.Args, "continued") == "true" {
+			t.Errorf("the fault slice is cut at the window's start: %+v", s)
+		}
+	}
+	if _, _, ok := tr.Around("no such flow"); ok {
+		t.Error("Around found a flow that is not there")
+	}
+}
+
+func argValue(args []Arg, k string) string {
+	for _, a := range args {
+		if a.Key == k {
+			return a.Value
+		}
+	}
+	return ""
 }
