@@ -30,6 +30,7 @@ func cmdRun(sh *shell.Shell, args []string) error {
 		path = "/bin/" + path
 	}
 	st, err := runForeground(path, append([]string{args[0]}, args[1:]...), defaultEnv)
+	sh.InterruptsUsed() // Ctrl-C went to the program as SIGINT
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}

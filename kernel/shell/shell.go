@@ -76,6 +76,15 @@ func New(in io.Reader, out io.Writer, cmds []Command) *Shell {
 // input, so that they do not also discard the next line.
 func (sh *Shell) SetInterrupts(count func() uint64) { sh.intr = count }
 
+// InterruptsUsed tells the shell that the Ctrl-C keys typed so far during
+// the running command went elsewhere (a foreground program's terminal got
+// them as SIGINT), so their bytes are not in the shell's input to drop.
+func (sh *Shell) InterruptsUsed() {
+	if sh.intr != nil {
+		sh.intrBase = sh.intr()
+	}
+}
+
 // Interrupted reports whether Ctrl-C was typed since the running command
 // started.
 func (sh *Shell) Interrupted() bool { return sh.intr != nil && sh.intr() != sh.intrBase }
