@@ -91,7 +91,22 @@ func (s *CollapseStats) ResultCounts() (names []string, counts []uint64) {
 
 func count(r CollapseResult) CollapseResult {
 	CollapseStat.Results[r].Add(1)
+	if r == CollapseExceedNone {
+		ThpStat.ScanExceedNone.Add(1)
+	}
 	return r
+}
+
+// allocCollapseHuge allocates the huge page of a collapse and counts the
+// attempt (thp_collapse_alloc, thp_collapse_alloc_failed).
+func allocCollapseHuge(kind phys.Kind) (uint64, bool) {
+	head, ok := allocHuge(kind)
+	if ok {
+		ThpStat.CollapseAlloc.Add(1)
+	} else {
+		ThpStat.CollapseAllocFailed.Add(1)
+	}
+	return head, ok
 }
 
 // CollapseAnon collapses the anonymous 2 MiB at h into a huge page, like
@@ -102,7 +117,7 @@ func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseResult {
 	if h&(HPageSize-1) != 0 {
 		return count(CollapseVMAChanged)
 	}
-	head, ok := allocHuge(phys.KindAnon)
+	head, ok := allocCollapseHuge(phys.KindAnon)
 	if !ok {
 		return count(CollapseAllocFailed)
 	}
@@ -198,14 +213,19 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 // mapped them from every mm (retractPageTables). At most maxNone of the
 // offsets may be holes (they become zeroes). No mm's mmap_lock is taken.
 func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
-	if index%HPageNr != 0 || index+HPageNr > f.Pages {
+	if index%HPageNr != 0 {
 		return count(CollapseVMAChanged)
 	}
 	if !f.collapseMu.TryLock() {
 		return count(CollapseBusy)
 	}
 	defer f.collapseMu.Unlock()
-	head, ok := allocHuge(phys.KindPageCache)
+	// Under collapseMu the size cannot shrink (Truncate holds it): a huge
+	// page must lie wholly inside the file.
+	if index+HPageNr > f.Pages() {
+		return count(CollapseVMAChanged)
+	}
+	head, ok := allocCollapseHuge(phys.KindPageCache)
 	if !ok {
 		return count(CollapseAllocFailed)
 	}
@@ -284,17 +304,27 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 	if !f.Collapsing(index) {
 		panic("mm: unmapRange of a range that is not marked (beginRange)")
 	}
+	f.unmapPages(index, index+HPageNr, func(pfn, pgoff uint64) bool { return match(pfn, pgoff-index) })
+}
+
+// unmapPages is the rmap walk behind unmapRange and unmapMappingRange: in
+// every mm that maps pages [lo, hi) of f it clears the present PTEs for
+// which match(pfn, pgoff) holds and the huge PMDs (any of whose pages is
+// in the range) for which match(head, pgoff of the first page in the
+// range) holds, flushes that mm's TLBs, then drops the mappings.
+func (f *File) unmapPages(lo, hi uint64, match func(pfn, pgoff uint64) bool) {
 	f.immapMu.Lock()
 	defer f.immapMu.Unlock()
 	for _, e := range f.immap {
 		m := e.MM
-		lo, hi := e.Pgoff, e.Pgoff+uint64(e.End-e.Start)/phys.PageSize
-		lo, hi = max(lo, index), min(hi, index+HPageNr)
-		if lo >= hi {
+		elo, ehi := e.Pgoff, e.Pgoff+uint64(e.End-e.Start)/phys.PageSize
+		elo, ehi = max(elo, lo), min(ehi, hi)
+		if elo >= ehi {
 			continue
 		}
-		start, _ := e.vaOf(lo)
-		end := start + uintptr(hi-lo)*phys.PageSize
+		start, _ := e.vaOf(elo)
+		end := start + uintptr(ehi-elo)*phys.PageSize
+		pgoffAt := func(va uintptr) uint64 { return elo + uint64(va-start)/phys.PageSize }
 		var pages, huges []uint64
 		for va := start; va < end; {
 			next := min((va|(HPageSize-1))+1, end)
@@ -305,7 +335,7 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 			}
 			m.pmdLock()
 			if pv := phys.LoadPTE(pmd); PmdHuge(pv) {
-				if match(PmdPFN(pv), lo+uint64(va-start)/phys.PageSize-index) {
+				if match(PmdPFN(pv), pgoffAt(va)) {
 					phys.StorePTE(pmd, 0)
 					huges = append(huges, PmdPFN(pv))
 				}
@@ -318,7 +348,7 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 				for a := va; a < next; a += phys.PageSize {
 					p := &phys.Table(pm.Table)[amd64.Index(a, 1)]
 					pte := phys.LoadPTE(p)
-					if PtePresent(pte) && match(PtePFN(pte), lo+uint64(a-start)/phys.PageSize-index) {
+					if PtePresent(pte) && match(PtePFN(pte), pgoffAt(a)) {
 						phys.StorePTE(p, 0)
 						pages = append(pages, PtePFN(pte))
 					}
@@ -362,7 +392,7 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseResult {
 	if v.Flags&VMShared == 0 {
 		prot &^= ProtWrite
 	}
-	hi := hugeInstall{head: head, prot: prot, install: install}
+	hi := hugeInstall{head: head, prot: prot, install: install, file: file, pgoff: pgoff}
 	if !m.retractTable(h, &hi) {
 		phys.Frames.Meta(head).Refcount.Add(-1)
 		pmd := m.pmdIfPresent(h)
@@ -393,6 +423,16 @@ func (f *File) SplitHugePage(index uint64) error {
 	}
 	f.collapseMu.Lock()
 	defer f.collapseMu.Unlock()
+	err := f.splitHugePageLocked(index)
+	if err != nil {
+		ThpStat.SplitPageFailed.Add(1)
+	}
+	return err
+}
+
+// splitHugePageLocked is SplitHugePage. Preconditions: collapseMu held.
+func (f *File) splitHugePageLocked(index uint64) error {
+	f.collapseMu.AssertHeld()
 	pfn, ok := f.Cached(index)
 	if !ok {
 		return fmt.Errorf("mm: %v has no page at offset %d", f, index)
@@ -421,6 +461,7 @@ func (f *File) SplitHugePage(index uint64) error {
 		sf.Mapcount.Store(0)
 	}
 	CollapseStat.SplitFile.Add(1)
+	ThpStat.SplitPage.Add(1)
 	return nil
 }
 
@@ -504,6 +545,11 @@ func (m *MM) collapseOne(h uintptr) CollapseOutcome {
 	r0 := CollapseStat.Retracted.Load()
 	if f, ok := vma.File.(*File); ok && f != nil {
 		pgoff := vma.Pgoff + uint64(h-vma.Start)/phys.PageSize
+		if ShmemEnabled() == ShmemDeny {
+			o.Kind = "file"
+			o.Result = count(CollapseVMAChanged) // shmem_enabled=deny: EINVAL
+			return o
+		}
 		if f.IsHuge(pgoff) {
 			o.Kind = "PTE-mapped huge page"
 			o.Result = m.CollapsePteMappedTHP(h, true)

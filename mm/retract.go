@@ -83,7 +83,9 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 		}
 	}
 	m.PmdpCollapseFlush(pmd, h)
-	if huge != nil && huge.install {
+	// A truncate may have shrunk the file past the huge page since it was
+	// found; the size is rechecked under the PMD lock (see Truncate).
+	if huge != nil && huge.install && !huge.file.beyondEOF(huge.pgoff+HPageNr-1) {
 		phys.Frames.Meta(huge.head).Mapcount.Add(1) // the reference becomes the mapping's
 		phys.StorePTE(pmd, PfnPMD(huge.head, huge.prot)|amd64.PTEAccessed)
 		huge.installed = true
@@ -104,6 +106,8 @@ type hugeInstall struct {
 	prot               Prot
 	install, installed bool
 	cleared            int
+	file               *File  // the file and the page offset of head
+	pgoff              uint64 // (for the size check before install)
 }
 
 // RetractUnsafe makes PteFreeDefer poison and free a retracted table right
