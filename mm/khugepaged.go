@@ -54,6 +54,9 @@ type KhugepagedConfig struct {
 // are in CollapseStat.Results.
 type KhugepagedStats struct {
 	Rounds, FullScans, PagesScanned, Attempts atomic.Uint64
+	// Collapsed counts khugepaged's own successful collapses (Linux's
+	// pages_collapsed; MADV_COLLAPSE's are not in it).
+	Collapsed atomic.Uint64
 }
 
 // Khugepaged is the collapser's configuration; KhugepagedStat its counts.
@@ -206,7 +209,9 @@ func KhugepagedScan(budget int) int {
 		if act != nil {
 			attempts++
 			KhugepagedStat.Attempts.Add(1)
-			act()
+			if act() == CollapseOK {
+				KhugepagedStat.Collapsed.Add(1)
+			}
 		}
 		khp.mu.Lock()
 		if khp.slot < len(khp.slots) && khp.slots[khp.slot] == m {
@@ -233,7 +238,7 @@ func KhugepagedScan(budget int) int {
 // returns where to go on (0 when the mm is done), the pages scanned, and
 // the collapse to run (nil if none), like hpage_collapse_scan_pmd and
 // hpage_collapse_scan_file.
-func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, act func()) {
+func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, act func() CollapseResult) {
 	maxNone := int(Khugepaged.MaxPtesNone.Load())
 	m.MmapLock.RLock()
 	defer m.MmapLock.RUnlock()
@@ -263,7 +268,7 @@ func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, 
 				}
 				if m.countNone(pmd, h) <= maxNone {
 					h := h
-					return h + HPageSize, used, func() { m.CollapseAnon(h, maxNone) }
+					return h + HPageSize, used, func() CollapseResult { return m.CollapseAnon(h, maxNone) }
 				}
 				ThpStat.ScanExceedNone.Add(1)
 				continue
@@ -276,9 +281,9 @@ func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, 
 			switch {
 			case huge && hasTable:
 				h := h
-				return h + HPageSize, used, func() { m.CollapsePteMappedTHP(h, false) }
+				return h + HPageSize, used, func() CollapseResult { return m.CollapsePteMappedTHP(h, false) }
 			case !huge && n > 0 && HPageNr-n <= maxNone:
-				return h + HPageSize, used, func() { file.Collapse(pgoff, maxNone) }
+				return h + HPageSize, used, func() CollapseResult { return file.Collapse(pgoff, maxNone) }
 			case !huge && n > 0:
 				ThpStat.ScanExceedNone.Add(1)
 			}

@@ -18,8 +18,9 @@ type VMAInfo struct {
 	VMA // a copy: Start, End, Prot, Flags, File (nil or *File), Pgoff
 
 	// Rss is what is mapped (Linux's Rss); Pss shares each page among
-	// its mappings (Pss: a page mapped n times counts 1/n of its size).
-	Rss, Pss uint64
+	// its mappings (Pss: a page mapped n times counts 1/n of its size);
+	// PssDirty is the part of Pss mapped by dirty entries.
+	Rss, Pss, PssDirty uint64
 	// Shared* and Private* split Rss by whether the page is mapped more
 	// than once, and by the dirty bit of the entry that maps it here.
 	SharedClean, SharedDirty, PrivateClean, PrivateDirty uint64
@@ -111,6 +112,9 @@ func (m *MM) vmaUsage(info *VMAInfo) {
 func (info *VMAInfo) account(size uint64, mapcount int64, anon, young, dirty bool) {
 	info.Rss += size
 	info.Pss += size / uint64(mapcount)
+	if dirty {
+		info.PssDirty += size / uint64(mapcount)
+	}
 	if anon {
 		info.Anonymous += size
 	}
@@ -127,4 +131,45 @@ func (info *VMAInfo) account(size uint64, mapcount int64, anon, young, dirty boo
 	default:
 		info.PrivateClean += size
 	}
+}
+
+// TablePages counts the page-table pages of m's user half, the PML4
+// included, and a deposited table under each anonymous huge PMD (Linux's
+// mm_pgtables_bytes / 4 KiB: VmPTE). A snapshot: retract may detach a
+// table meanwhile.
+func (m *MM) TablePages() uint64 {
+	m.MmapLock.RLock()
+	defer m.MmapLock.RUnlock()
+	if m.dead {
+		return 0
+	}
+	n := uint64(1)
+	l4 := phys.Table(m.PML4)
+	for i := 0; i < amd64.PML4KernelFirst; i++ {
+		e3 := phys.LoadPTE(&l4[i])
+		if !e3.Present() {
+			continue
+		}
+		n++
+		l3 := phys.Table(e3.Addr())
+		for j := range l3 {
+			e2 := phys.LoadPTE(&l3[j])
+			if !e2.Present() {
+				continue
+			}
+			n++
+			l2 := phys.Table(e2.Addr())
+			for k := range l2 {
+				e := phys.LoadPTE(&l2[k])
+				switch {
+				case !e.Present():
+				case !e.Huge():
+					n++
+				case phys.Frames.Meta(PmdPFN(e)).Deposit != 0:
+					n++
+				}
+			}
+		}
+	}
+	return n
 }
