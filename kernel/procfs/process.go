@@ -103,7 +103,8 @@ var (
 	// List returns the ids of the live processes, in increasing order.
 	List func() []int
 	// Self returns the process of the task that is asking: fs passes
-	// the calling Task's Proc to every callback.
+	// the calling Task's Proc to every callback (a Proc that is itself a
+	// Process is taken as it is).
 	Self func(caller any) (Process, bool)
 	// Forks counts the processes created since boot (/proc/stat's
 	// "processes"); LastPID is the last id handed out (/proc/loadavg).
@@ -111,14 +112,16 @@ var (
 	LastPID func() int
 )
 
-// self resolves the caller to a Process: Self if set, else the caller
-// itself if it is one.
+// self resolves the caller to a Process: the caller itself if it is one,
+// else what Self makes of it.
 func self(caller any) (Process, bool) {
+	if p, ok := caller.(Process); ok {
+		return p, true
+	}
 	if Self != nil {
 		return Self(caller)
 	}
-	p, ok := caller.(Process)
-	return p, ok
+	return nil, false
 }
 
 // lookup is Lookup, or nothing.
