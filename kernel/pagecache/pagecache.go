@@ -1,3 +1,5 @@
+// trapctx: process context only
+
 // Package pagecache makes the kernel's page cache (mm.File) the contents
 // of every regular file of the VFS: Install sets fs.NewData, so that
 // initramfs files, tmpfs files and memfds all keep their bytes in
@@ -16,8 +18,6 @@
 // ReadAt and Size, for writing in WriteAt and Truncate), so the mm.File's
 // locks (collapseMu, immapMu, mu, and a truncate's PMD and PT locks) are
 // taken below it, as docs/locking.md places them.
-//
-// trapctx: process context only
 package pagecache
 
 import (

@@ -1,3 +1,5 @@
+// trapctx: process context only
+
 // Package rootfs builds the kernel's one namespace at boot, as Linux's
 // init/initramfs.c and init/do_mounts.c do: every regular file backed by
 // the page cache (pagecache.Install), the root file system filled from
@@ -7,8 +9,6 @@
 //
 // The process layer opens, executes and mmaps through VFS; its tasks
 // start at VFS.NewTask().
-//
-// trapctx: process context only
 package rootfs
 
 import (

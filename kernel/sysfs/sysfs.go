@@ -1,3 +1,5 @@
+// trapctx: process context only
+
 // Package sysfs is retract's /sys: a synthetic file system with the one
 // corner programs here read and tune, /sys/kernel/mm/transparent_hugepage
 // (Linux's mm/huge_memory.c, mm/khugepaged.c and mm/shmem.c attributes).
@@ -5,8 +7,6 @@
 // shell's `khugepaged set` changes — in Linux 6.1's format, and refuses
 // what Linux refuses with EINVAL. docs/procfs.md lists the files and what
 // each changes here.
-//
-// trapctx: process context only
 package sysfs
 
 import (
