@@ -13,9 +13,9 @@
 // retract): an mm removes its range from i_mmap before it frees the page
 // tables of that range, so a walk holding immapMu never reaches a freed
 // table. collapseMu serializes collapses, splits, truncates and writes
-// that grow the file; while a collapse or split runs, Collapsing reports
-// its range and faults on it wait in FindPage or back out under the PT
-// lock. Faults recheck the size where they install an entry (Truncate
+// (which copy into the frames directly: Linux holds the page locks for
+// that); while a collapse or split runs, Collapsing reports its range and
+// faults on it wait in FindPage or back out under the PT lock. Faults recheck the size where they install an entry (Truncate
 // says why that replaces Linux's page lock).
 
 // trapctx: process context only
@@ -53,9 +53,9 @@ type File struct {
 	immapMu lockdep.Mutex // like i_mmap_rwsem: who maps the file
 	immap   []Mapper
 
-	// collapseMu serializes the operations that replace or remove cache
-	// pages of a range: collapse, split, truncate, and writes that extend
-	// the file (so that a failed one can truncate back).
+	// collapseMu serializes the operations that replace, remove or write
+	// cache pages behind the mappings' backs: collapse, split, truncate
+	// and WriteAt (see there).
 	collapseMu lockdep.Mutex
 	collapsing atomic.Uint64 // first offset+1 of the range being collapsed or split; 0: none
 }
@@ -262,10 +262,15 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 // WriteAt copies p into the file at off, making the pages it needs and
 // growing the file if it ends past the end (like shmem_write_begin and
 // write_end). A short count comes with the error: ErrNoMemory when no
-// frame is left, ErrFileTooBig past MaxFileSize. Callers that also
-// truncate serialize the two (fs holds the inode lock for both, like
-// i_rwsem); without that, memory stays safe but a write racing a
-// truncate may land in pages the truncate drops.
+// frame is left, ErrFileTooBig past MaxFileSize.
+//
+// It holds collapseMu, as Linux's write holds each page's lock while it
+// copies: the copy goes straight into the frames, through the direct map,
+// and a collapse copying the same small pages into a huge page meanwhile
+// would lose it; a truncate would drop pages under it. So writes wait for
+// a collapse, split or truncate of the file to end, and khugepaged skips
+// a file being written (CollapseBusy). fs already serializes a file's
+// writes with its inode lock, which is taken first.
 func (f *File) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, ErrInval
@@ -276,26 +281,21 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	f.collapseMu.Lock()
+	defer f.collapseMu.Unlock()
 	end := off + int64(len(p))
-	var old int64
-	grow := end > f.Size()
+	// Growing: the new size first, so that the pages can be made
+	// (FindPage refuses pages past the end); a failure part way
+	// truncates back.
+	f.mu.Lock()
+	old := f.Size()
+	grow := end > old
 	if grow {
-		// Growing: the new size first, so that the pages can be made
-		// (FindPage refuses pages beyond the end); a failure part way
-		// truncates back, under the same collapseMu.
-		f.collapseMu.Lock()
-		defer f.collapseMu.Unlock()
-		f.mu.Lock()
-		old = f.Size()
-		if end > old {
-			f.setSizeLocked(end)
-		} else {
-			grow = false // someone grew it meanwhile
-		}
-		f.mu.Unlock()
-		if grow {
-			f.zeroTail(old)
-		}
+		f.setSizeLocked(end)
+	}
+	f.mu.Unlock()
+	if grow {
+		f.zeroTail(old)
 	}
 	n := 0
 	var err error
@@ -390,7 +390,16 @@ func (f *File) truncateLocked(size int64) {
 		if pfn, ok := f.Cached(idx); ok {
 			if _, order := phys.Frames.Head(pfn); order == HPageOrder {
 				if err := f.splitHugePageLocked(idx); err != nil {
+					// It stays whole (truncate_inode_partial_folio):
+					// zero its pages past the end, so that a file
+					// that grows again reads zeros there.
 					ThpStat.SplitPageFailed.Add(1)
+					for pg := from; pg < idx+HPageNr; pg++ {
+						if pfn, ok := f.getPage(pg); ok {
+							clear((*[phys.PageSize]byte)(phys.Page(pfn))[:])
+							putPage(pfn)
+						}
+					}
 				}
 			}
 		}
