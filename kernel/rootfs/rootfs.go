@@ -24,10 +24,15 @@ import (
 	"retract/kernel/sysfs"
 )
 
-// The namespace and its /proc, set by Init.
+// The namespace and its /proc, set by Init, and what Init did with the
+// initramfs: its unpacked size (0: none, or it failed) and the initrd
+// memory given back.
 var (
 	VFS  *fs.VFS
 	Proc *procfs.Proc
+
+	InitramfsBytes   int
+	InitrdFreedBytes uint64
 )
 
 // maxInitramfs bounds the unpacked archive (gzip bombs).
@@ -65,7 +70,9 @@ func Init() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	InitramfsBytes = len(cfg.Initramfs)
 	if n := boot.ReleaseModules(); n > 0 {
+		InitrdFreedBytes = n
 		msg += fmt.Sprintf(" (%d KiB of initrd memory freed)", n>>10)
 	}
 	p, err := procfs.Mount(v)

@@ -37,6 +37,7 @@ func init() {
 		Cases: []ktest.Case{
 			{Name: "write_then_map", Fn: testWriteThenMap},
 			{Name: "holes_cost_nothing", Fn: testHoles},
+			{Name: "unpack_archive_into_page_cache", Fn: testUnpackArchive},
 			{Name: "truncate_mapped_sigbus", Fn: testTruncateMapped},
 			{Name: "truncate_splits_huge_page", Fn: testTruncateHuge},
 			{Name: "collapse_written_file", Fn: testCollapseWrittenFile, Timeout: 5 * time.Minute},
