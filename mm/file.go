@@ -95,7 +95,7 @@ func NewFile(name string, pages uint64) *File {
 	return f
 }
 
-func (f *File) String() string { return fmt.Sprintf("file %q (%d bytes)", f.Name, f.Size()) }
+func (f *File) String() string { return fmt.Sprintf("file %q (%d pages)", f.Name, f.Pages()) }
 
 // Size returns the file's length in bytes (i_size_read: no lock).
 func (f *File) Size() int64 { return f.size.Load() }
