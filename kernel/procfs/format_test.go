@@ -218,6 +218,22 @@ func TestLoadavg(t *testing.T) {
 	if got := string(loadavg(idle.get(), 0, 3, 1)); got != "0.00 0.00 0.00 0/3 1\n" {
 		t.Errorf("idle loadavg %q", got)
 	}
+	// Reads catch up with the 5 s steps due since the last: one minute
+	// in one read is the same twelve steps; a read 4 s later adds none.
+	var lazy loadAvg
+	lazy.catchUp(62*time.Second, 1)
+	if lazy.get() != l.get() {
+		t.Errorf("catching up a minute: %v, want %v", lazy.get(), l.get())
+	}
+	lazy.catchUp(64*time.Second, 5)
+	if lazy.get() != l.get() {
+		t.Errorf("a read within the same 5 s moved the averages: %v", lazy.get())
+	}
+	lazy.catchUp(65*time.Second, 1)
+	l.sample(1)
+	if lazy.get() != l.get() {
+		t.Errorf("the 13th step: %v, want %v", lazy.get(), l.get())
+	}
 }
 
 // testVMAs are three VMAs: a program's text (a file), a heap with an

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"retract/kernel/abi"
 	"retract/kernel/fs"
@@ -26,14 +25,12 @@ type Proc struct {
 	fs   *fs.FS
 	load loadAvg
 
-	// mu (procfs.mu) protects pids: the directories made for processes,
-	// each kept until a lookup or listing finds its process gone. It is
-	// taken in callbacks (under fs.File.posMu, or nothing) and nothing
-	// is taken under it.
+	// mu (procfs.mu) protects pids, the directories made for processes,
+	// each kept until a lookup or listing finds its process gone, and
+	// load. It is taken in callbacks (under fs.File.posMu, or nothing)
+	// and nothing is taken under it.
 	mu   lockdep.Mutex
 	pids map[int]*pidDir
-
-	loadStarted atomic.Bool
 }
 
 // New builds /proc for the namespace v (its mounts file lists v's
@@ -74,34 +71,17 @@ func New(v *fs.VFS) *Proc {
 	return p
 }
 
-// Mount builds /proc for v, mounts it at /proc and starts the load
-// average's sampling.
+// Mount builds /proc for v and mounts it at /proc.
 func Mount(v *fs.VFS) (*Proc, error) {
 	p := New(v)
 	if err := v.Mount("/proc", p.fs); err != nil {
 		return nil, err
 	}
-	p.StartLoadavg()
 	return p, nil
 }
 
 // FS returns the synthetic file system.
 func (p *Proc) FS() *fs.FS { return p.fs }
-
-// StartLoadavg starts the goroutine that samples the number of running
-// threads every 5 s into the load averages (once).
-func (p *Proc) StartLoadavg() {
-	if p.loadStarted.Swap(true) {
-		return
-	}
-	go func() {
-		for {
-			time.Sleep(loadFreq)
-			running, _ := src.Threads()
-			p.load.sample(running)
-		}
-	}()
-}
 
 // file makes a read-only file node.
 func file(read func(caller any) ([]byte, error)) *fs.Synthetic {
@@ -122,13 +102,18 @@ func (p *Proc) fixedEntries() []fs.SynthEntry {
 		{Name: "filesystems", Node: file(func(any) ([]byte, error) { return filesystems(), nil })},
 		{Name: "loadavg", Node: file(func(any) ([]byte, error) {
 			running, total := src.Threads()
+			up, _ := src.Uptime()
+			p.mu.Lock()
+			p.load.catchUp(up, running)
+			avg := p.load.get()
+			p.mu.Unlock()
 			last := 0
 			if LastPID != nil {
 				last = LastPID()
 			} else if pids := list(); len(pids) > 0 {
 				last = pids[len(pids)-1]
 			}
-			return loadavg(p.load.get(), running, total, last), nil
+			return loadavg(avg, running, total, last), nil
 		})},
 		{Name: "meminfo", Node: file(func(any) ([]byte, error) { return meminfo(src.MemInputs()), nil })},
 		{Name: "mounts", Node: &fs.Synthetic{Mode: abi.S_IFLNK | 0o777, Readlink: func(any) (string, error) { return "self/mounts", nil }}},

@@ -8,7 +8,6 @@ package procfs
 import (
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -96,24 +95,39 @@ func calcLoad(load, exp, active uint64) uint64 {
 	return n / fixed1
 }
 
-// loadAvg holds the three averages; one goroutine (sampleLoad) writes
-// them, readers load them.
+// loadAvg holds the three averages. Linux samples every 5 s from the
+// timer tick; here nothing runs in the background for it: a read of
+// /proc/loadavg first applies the 5 s steps that elapsed since the last
+// one, all with the number running at the read (so the averages are
+// exact for a steady load, and approximate for one that changed between
+// reads). Protected by procfs.mu.
 type loadAvg struct {
-	avg [3]atomic.Uint64
+	avg  [3]uint64
+	last time.Duration // the uptime of the last step
 }
 
 // sample moves the averages one step with active runnable threads.
 func (l *loadAvg) sample(active int) {
 	a := uint64(active) * fixed1
 	for i, e := range [3]uint64{exp1, exp5, exp15} {
-		l.avg[i].Store(calcLoad(l.avg[i].Load(), e, a))
+		l.avg[i] = calcLoad(l.avg[i], e, a)
+	}
+}
+
+// catchUp applies the steps due between the last one and uptime now
+// (at most maxCatchUp of them: by then every average has converged).
+func (l *loadAvg) catchUp(now time.Duration, active int) {
+	const maxCatchUp = 1000
+	n := 0
+	for ; l.last+loadFreq <= now; l.last += loadFreq {
+		if n++; n <= maxCatchUp {
+			l.sample(active)
+		}
 	}
 }
 
 // get returns the averages.
-func (l *loadAvg) get() [3]uint64 {
-	return [3]uint64{l.avg[0].Load(), l.avg[1].Load(), l.avg[2].Load()}
-}
+func (l *loadAvg) get() [3]uint64 { return l.avg }
 
 // loadavg prints /proc/loadavg: the three averages with two decimals
 // (rounded as get_avenrun with FIXED_1/200 does), running/total threads,
