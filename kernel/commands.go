@@ -13,11 +13,14 @@ import (
 
 	"retract/arch/amd64"
 	"retract/boot"
+	"retract/kernel/abi"
 	"retract/kernel/bench"
 	"retract/kernel/clock"
 	"retract/kernel/console"
+	"retract/kernel/fs"
 	"retract/kernel/ktest"
 	"retract/kernel/power"
+	"retract/kernel/rootfs"
 	"retract/kernel/sched"
 	"retract/kernel/shell"
 	"retract/kernel/smp"
@@ -33,6 +36,7 @@ func commands() []shell.Command {
 		{Name: "threads", Usage: "threads", Help: "kernel threads (the Go runtime's Ms, task_struct) and their states", Run: cmdThreads},
 		{Name: "uptime", Usage: "uptime", Help: "time since boot and the wall clock", Run: cmdUptime},
 		{Name: "echo", Usage: "echo WORDS...", Help: "print the words", Run: cmdEcho},
+		{Name: "cat", Usage: "cat PATH", Help: "print a file of the VFS: /proc/vmstat, /proc/meminfo, /sys/kernel/mm/...", Run: cmdCat},
 		{Name: "syscalls", Usage: "syscalls", Help: "how often the Go runtime made each Linux system call", Run: cmdSyscalls},
 		{Name: "crash", Usage: "crash [pf|ud|stack|nil|hardlockup [SECONDS]]", Help: "fault on purpose in kernel code, to see an oops (like LKDTM); hardlockup spins with interrupts off", Run: cmdCrash},
 		{Name: "dis", Usage: "dis ADDR|SYMBOL [N]", Help: "disassemble N (16) instructions of kernel code", Run: cmdDis},
@@ -72,6 +76,35 @@ func cmdMem(sh *shell.Shell, args []string) error {
 	sh.Printf("memory map (from the firmware): %d ranges, %d KiB of RAM up to %#x\n", boot.Boot.NMem, ram>>10, top)
 	for _, r := range boot.Boot.Mem[:boot.Boot.NMem] {
 		sh.Printf("  %#012x-%#012x %10d KiB  %s\n", r.Addr, r.Addr+r.Size, r.Size>>10, boot.MemTypeName(r.Type))
+	}
+	return nil
+}
+
+// cmdCat prints a file read through the VFS (at most 1 MiB of it).
+func cmdCat(sh *shell.Shell, args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: cat PATH")
+	}
+	if rootfs.VFS == nil {
+		return errors.New("no file system (rootfs.Init failed at boot)")
+	}
+	tk := rootfs.VFS.NewTask()
+	fd, err := fs.Openat(tk, abi.AT_FDCWD, args[0], abi.O_RDONLY, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %v", args[0], err)
+	}
+	defer fs.Close(tk, fd)
+	buf := make([]byte, 4096)
+	for total := 0; total < 1<<20; {
+		n, err := fs.Read(tk, fd, buf)
+		if err != nil {
+			return fmt.Errorf("%s: %v", args[0], err)
+		}
+		if n == 0 {
+			break
+		}
+		sh.Printf("%s", buf[:n])
+		total += n
 	}
 	return nil
 }

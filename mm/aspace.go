@@ -60,6 +60,8 @@ type MM struct {
 // FaultStats counts what the fault path did.
 type FaultStats struct {
 	Faults, ZeroPage, AnonNew, FilePage, WriteProtect, Spurious, Retries, EFAULT atomic.Uint64
+	// SIGBUS counts faults on a file mapping past the end of the file.
+	SIGBUS atomic.Uint64
 	// RetractedRetries counts retries where the fault held a pointer into
 	// a page table that had been retracted meanwhile (PteSame failed on
 	// it): the seed email's case, made safe by RCU.
@@ -67,6 +69,10 @@ type FaultStats struct {
 	// LastPath is the FaultPath of the last fault resolved.
 	LastPath atomic.Uint32
 }
+
+// RetractedRetries is the sum of every mm's Stats.RetractedRetries, the
+// ones destroyed since included (/proc/vmstat's pt_retract_retries).
+var RetractedRetries atomic.Uint64
 
 // UserTables counts page-table pages of user address spaces (PML4s
 // included): tests check it returns to its starting value.
@@ -181,6 +187,13 @@ func freeLevel(pa uint64, level int) {
 	}
 	phys.Frames.Free(pa>>phys.PageShift, 0)
 	UserTables.Add(-1)
+}
+
+// isDead reports whether Destroy has begun.
+func (m *MM) isDead() bool {
+	m.MmapLock.RLock()
+	defer m.MmapLock.RUnlock()
+	return m.dead
 }
 
 // pmdLock takes the PMD lock (pageTableLock, Linux's pmd_lock) in atomic

@@ -34,6 +34,18 @@ import (
 	"retract/mm/phys"
 )
 
+// allocCollapseHuge allocates the huge page of a collapse and counts the
+// attempt (thp_collapse_alloc, thp_collapse_alloc_failed).
+func allocCollapseHuge(kind phys.Kind) (uint64, bool) {
+	head, ok := allocHuge(kind)
+	if ok {
+		ThpStat.CollapseAlloc.Add(1)
+	} else {
+		ThpStat.CollapseAllocFailed.Add(1)
+	}
+	return head, ok
+}
+
 // CollapseAnon collapses the anonymous 2 MiB at h into a huge page, like
 // collapse_huge_page: at most maxNone of its PTEs may be empty. The huge
 // page is allocated before any lock is taken; on any failure after the
@@ -44,7 +56,7 @@ func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseOutcome {
 	if h&(HPageSize-1) != 0 {
 		return o.set(ScanAddressRange, "%#x is not 2 MiB aligned", h).counted()
 	}
-	head, ok := allocHuge(phys.KindAnon)
+	head, ok := allocCollapseHuge(phys.KindAnon)
 	if !ok {
 		return o.allocFailed().counted()
 	}
@@ -150,14 +162,19 @@ func (m *MM) collapseAnonLocked(o CollapseOutcome, head uint64, maxNone int) Col
 func (f *File) Collapse(index uint64, maxNone int) CollapseOutcome {
 	o := begin(CollapseKindFile, index, 0)
 	o.Index = index
-	if index%HPageNr != 0 || index+HPageNr > f.Pages {
-		return o.set(ScanAddressRange, "pages %d-%d: not 2 MiB aligned, or beyond the %d pages of file %q", index, index+HPageNr-1, f.Pages, f.Name).counted()
+	if index%HPageNr != 0 {
+		return o.set(ScanAddressRange, "pages %d-%d: not 2 MiB aligned", index, index+HPageNr-1).counted()
 	}
 	if !f.collapseMu.TryLock() {
 		return o.set(ScanPageLock, "pages %d-%d of file %q are being collapsed or split by another caller", index, index+HPageNr-1, f.Name).counted()
 	}
 	defer f.collapseMu.Unlock()
-	head, ok := allocHuge(phys.KindPageCache)
+	// Under collapseMu the size cannot shrink (Truncate holds it): a huge
+	// page must lie wholly inside the file.
+	if index+HPageNr > f.Pages() {
+		return o.set(ScanAddressRange, "pages %d-%d: beyond the %d pages of file %q", index, index+HPageNr-1, f.Pages(), f.Name).counted()
+	}
+	head, ok := allocCollapseHuge(phys.KindPageCache)
 	if !ok {
 		return o.allocFailed().counted()
 	}
@@ -249,17 +266,27 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 	if !f.Collapsing(index) {
 		panic("mm: unmapRange of a range that is not marked (beginRange)")
 	}
+	f.unmapPages(index, index+HPageNr, func(pfn, pgoff uint64) bool { return match(pfn, pgoff-index) })
+}
+
+// unmapPages is the rmap walk behind unmapRange and unmapMappingRange: in
+// every mm that maps pages [lo, hi) of f it clears the present PTEs for
+// which match(pfn, pgoff) holds and the huge PMDs (any of whose pages is
+// in the range) for which match(head, pgoff of the first page in the
+// range) holds, flushes that mm's TLBs, then drops the mappings.
+func (f *File) unmapPages(lo, hi uint64, match func(pfn, pgoff uint64) bool) {
 	f.immapMu.Lock()
 	defer f.immapMu.Unlock()
 	for _, e := range f.immap {
 		m := e.MM
-		lo, hi := e.Pgoff, e.Pgoff+uint64(e.End-e.Start)/phys.PageSize
-		lo, hi = max(lo, index), min(hi, index+HPageNr)
-		if lo >= hi {
+		elo, ehi := e.Pgoff, e.Pgoff+uint64(e.End-e.Start)/phys.PageSize
+		elo, ehi = max(elo, lo), min(ehi, hi)
+		if elo >= ehi {
 			continue
 		}
-		start, _ := e.vaOf(lo)
-		end := start + uintptr(hi-lo)*phys.PageSize
+		start, _ := e.vaOf(elo)
+		end := start + uintptr(ehi-elo)*phys.PageSize
+		pgoffAt := func(va uintptr) uint64 { return elo + uint64(va-start)/phys.PageSize }
 		var pages, huges []uint64
 		for va := start; va < end; {
 			next := min((va|(HPageSize-1))+1, end)
@@ -270,7 +297,7 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 			}
 			m.pmdLock()
 			if pv := phys.LoadPTE(pmd); PmdHuge(pv) {
-				if match(PmdPFN(pv), lo+uint64(va-start)/phys.PageSize-index) {
+				if match(PmdPFN(pv), pgoffAt(va)) {
 					phys.StorePTE(pmd, 0)
 					huges = append(huges, PmdPFN(pv))
 				}
@@ -283,7 +310,7 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 				for a := va; a < next; a += phys.PageSize {
 					p := &phys.Table(pm.Table)[amd64.Index(a, 1)]
 					pte := phys.LoadPTE(p)
-					if PtePresent(pte) && match(PtePFN(pte), lo+uint64(a-start)/phys.PageSize-index) {
+					if PtePresent(pte) && match(PtePFN(pte), pgoffAt(a)) {
 						phys.StorePTE(p, 0)
 						pages = append(pages, PtePFN(pte))
 					}
@@ -340,7 +367,7 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseOutcome {
 	if v.Flags&VMShared == 0 {
 		prot &^= ProtWrite
 	}
-	hi := hugeInstall{head: head, prot: prot, install: install, bad: -1}
+	hi := hugeInstall{head: head, prot: prot, install: install, bad: -1, file: file, pgoff: pgoff}
 	r, ok := m.retractTable(h, &hi, o.traceID)
 	if !ok {
 		phys.Frames.Meta(head).Refcount.Add(-1)
@@ -383,6 +410,16 @@ func (f *File) SplitHugePage(index uint64) error {
 	}
 	f.collapseMu.Lock()
 	defer f.collapseMu.Unlock()
+	err := f.splitHugePageLocked(index)
+	if err != nil {
+		ThpStat.SplitPageFailed.Add(1)
+	}
+	return err
+}
+
+// splitHugePageLocked is SplitHugePage. Preconditions: collapseMu held.
+func (f *File) splitHugePageLocked(index uint64) error {
+	f.collapseMu.AssertHeld()
 	pfn, ok := f.Cached(index)
 	if !ok {
 		return fmt.Errorf("mm: %v has no page at offset %d", f, index)
@@ -411,6 +448,7 @@ func (f *File) SplitHugePage(index uint64) error {
 		sf.Mapcount.Store(0)
 	}
 	CollapseStat.SplitFile.Add(1)
+	ThpStat.SplitPage.Add(1)
 	return nil
 }
 
@@ -492,6 +530,9 @@ func (m *MM) collapseOne(h uintptr) CollapseOutcome {
 		return m.CollapseAnon(h, HPageNr)
 	}
 	pgoff := vma.Pgoff + uint64(h-vma.Start)/phys.PageSize
+	if ShmemEnabled() == ShmemDeny {
+		return o.set(ScanVmaCheck, "shmem_enabled is deny: file collapse is off").counted() // EINVAL
+	}
 	if !f.IsHuge(pgoff) {
 		o = f.Collapse(pgoff, HPageNr)
 		if o.Result != ScanPteMappedHugepage {

@@ -1,12 +1,14 @@
 // Package mm owns user address spaces: the MM (aspace.go) and its VMAs
-// (vma.go), the page tables the MMU walks (walk.go, pte.go), the page-fault
-// handler (fault.go), uaccess (uaccess.go), files and their page cache with
-// the reverse map of who maps them (file.go, page.go), huge pages
-// (huge.go), collapse and retract (collapse.go, retract.go), khugepaged
-// (khugepaged.go), and the teaching instruments — the table check, the
-// violation report, the retract log and the delay points (debug.go,
-// delay.go). Physical memory — frames, their metadata, the kernel's own
-// mappings — is package mm/phys.
+// (vma.go, and vmaiter.go for /proc's maps and smaps), the page tables the
+// MMU walks (walk.go, pte.go), the page-fault handler (fault.go), uaccess
+// (uaccess.go), files — the page cache of every regular file, with a size,
+// writes, truncation and the reverse map of who maps them (file.go,
+// page.go) — huge pages (huge.go) and their switches (tunables.go),
+// collapse and retract (collapse.go, retract.go), khugepaged
+// (khugepaged.go), the memory counters /proc prints (memstat.go), and the
+// teaching instruments — the table check, the violation report, the
+// retract log and the delay points (debug.go, delay.go). Physical memory —
+// frames, their metadata, the kernel's own mappings — is package mm/phys.
 //
 // Everything here is process context (goroutines), except ByPML4 and
 // NoteCR3 (cpumask.go), which the scheduler calls in trap context.
@@ -16,10 +18,12 @@
 // The whole kernel's order is docs/locking.md (checked by the tests
 // against the order the lock validator learns at run time). mm's part:
 //
-//	File.collapseMu        sleeping; one collapse or split of a file at a time
+//	File.collapseMu        sleeping; one collapse, split, truncate or write
+//	                       of a file at a time
 //	  File.immapMu         sleeping, like i_mmap_rwsem; held across rmap walks
+//	                       (collapse's unmap, retract, truncate's unmap)
 //	    MM.pmdLock         see below
-//	  File.mu              sleeping; the page cache
+//	  File.mu              sleeping; the page cache and the file's size
 //	MM.MmapLock            sleeping RW, like mmap_lock: the VMAs (faults read-lock it)
 //	  mmsMu                the registry of address spaces
 //	  File.immapMu         (MmapFile and munmap change i_mmap)
@@ -35,7 +39,10 @@
 //	khp.mu                 khugepaged's slots; taken alone
 //
 // Retract takes File.immapMu, the PMD lock and the PTL with no MmapLock at
-// all: that is the point (retract.go). A TLB shootdown (FlushUser) may be
+// all: that is the point (retract.go). So does a truncate's unmap
+// (File.Truncate), as Linux's unmap_mapping_range does. fs calls the page
+// cache with its inode lock held (fs.Inode.mu above File.collapseMu), and
+// /proc's files take MmapLock under fs.File.posMu. A TLB shootdown (FlushUser) may be
 // issued with the PMD lock and a PTL held, both taken with interrupts on.
 // The frame allocator (phys) may be called under any of these.
 //
@@ -57,4 +64,8 @@
 //     mapping of it was flushed.
 //   - A page's head frame counts its references and its mappings
 //     (page.go); a page is freed with its last reference.
+//   - No page past the end of a file is ever mapped once Truncate has
+//     returned: the size is set before the unmap walk, and every path that
+//     maps a file page rechecks the size under the lock the walk takes
+//     (the PT lock, or the PMD lock for a huge PMD).
 package mm

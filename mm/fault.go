@@ -39,8 +39,17 @@ import (
 var ErrFault = errors.New("mm: bad address (EFAULT)")
 
 // HandleMMFault resolves a fault at va (write or read) in m, like Linux's
-// handle_mm_fault. It returns ErrFault when the access is not allowed and
-// ErrNoMemory when no frame is left for the page.
+// handle_mm_fault. It returns nil when the access can be retried, and
+// otherwise what Linux's fault result would make of it:
+//
+//   - ErrFault (VM_FAULT_SIGSEGV, or EFAULT for a system call): no VMA
+//     there, or the VMA does not allow the access;
+//   - ErrSigbus (VM_FAULT_SIGBUS): a file mapping's page lies past the
+//     end of the file (it was never that long, or was truncated);
+//   - ErrNoMemory (VM_FAULT_OOM): no frame was left for the page.
+//
+// The process layer delivers SIGSEGV or SIGBUS to a user-mode access and
+// makes either EFAULT for a system call's uaccess.
 func (m *MM) HandleMMFault(va uintptr, write bool) error {
 	m.Stats.Faults.Add(1)
 	id := trace.NewID(trace.ClassFault)
@@ -69,6 +78,9 @@ func (m *MM) handleMMFault(id uint32, va uintptr, write bool) error {
 	}
 	for {
 		done, err := m.handlePTEFault(id, v, va&^(phys.PageSize-1), write)
+		if errors.Is(err, ErrSigbus) {
+			m.Stats.SIGBUS.Add(1)
+		}
 		if err != nil || done {
 			return err
 		}
@@ -311,10 +323,14 @@ func (f *fault) finishFault(entry amd64.PTE, ref uint64, fresh bool) (bool, erro
 		trace.FaultRetry(f.id, f.va, uint64(f.orig), pm.Table, trace.RetryViolation)
 		return false, nil
 	}
-	if changed := !PteSame(pm.Load(), f.orig); changed || !fresh && ref != 0 && f.file.Collapsing(f.pgoff) {
+	if changed := !PteSame(pm.Load(), f.orig); changed || !fresh && ref != 0 && f.file.Collapsing(f.pgoff) ||
+		f.file != nil && f.file.beyondEOF(f.pgoff) {
 		// Someone changed the PTE since the lockless read, or a collapse
 		// of this file range began after we found the small page (it
-		// unmaps under this same lock, so we see its mark here).
+		// unmaps under this same lock, so we see its mark here), or a
+		// truncate shrank the file past the page (its unmap walk takes
+		// this lock after it set the size: File.Truncate). The retry
+		// finds the range busy, or the page gone (SIGBUS).
 		pm.unlock()
 		PteUnmap(pm)
 		undo()
@@ -360,6 +376,7 @@ func (f *fault) lockHeld(change func(*fault)) (bool, error) {
 		why := trace.RetryPteChanged
 		if phys.LoadPTE(pm.PMD) != pm.PMDVal {
 			f.m.Stats.RetractedRetries.Add(1) // we were holding a retracted table
+			RetractedRetries.Add(1)
 			why = trace.RetryRetracted
 		}
 		pm.unlock()

@@ -1,25 +1,31 @@
 // file.go: in-memory files (like shmem/tmpfs): a page cache indexed by page
-// offset, and the reverse map of who maps which range (like i_mmap).
-// Pages are created zeroed on first touch and stay in the cache (which
-// holds one reference) until the file is released. A 2 MiB-aligned run of
-// 512 offsets may be one huge page (after collapse_file; split back by
-// SplitHugePage).
+// offset, the file's size, and the reverse map of who maps which range
+// (like i_mmap). Pages are created zeroed on first touch (a fault, a write)
+// and stay in the cache (which holds one reference) until the file shrinks
+// past them (Truncate) or is released. A 2 MiB-aligned run of 512 offsets
+// may be one huge page (after collapse_file; split back by SplitHugePage).
+// Every regular file of the VFS is one of these (kernel/pagecache), so
+// mmap, collapse, khugepaged and retract apply to all of them.
 //
-// Locking (docs/locking.md has the order): mu protects the cache;
-// immapMu (like i_mmap_rwsem) protects the i_mmap list and is held across
-// every rmap walk (unmapping a file range from every mm, retract): an mm
-// removes its range from i_mmap before it frees the page tables of that
-// range, so a walk holding immapMu never reaches a freed table.
-// collapseMu serializes collapses and splits of the file; while one runs,
-// Collapsing reports its range and faults on it wait in FindPage or back
-// out under the PT lock.
+// Locking (docs/locking.md has the order): mu protects the cache and
+// size changes; immapMu (like i_mmap_rwsem) protects the i_mmap list and
+// is held across every rmap walk (unmapping a file range from every mm,
+// retract): an mm removes its range from i_mmap before it frees the page
+// tables of that range, so a walk holding immapMu never reaches a freed
+// table. collapseMu serializes collapses, splits, truncates and writes
+// (which copy into the frames directly: Linux holds the page locks for
+// that); while a collapse or split runs, Collapsing reports its range and
+// faults on it wait in FindPage or back out under the PT lock. Faults recheck the size where they install an entry (Truncate
+// says why that replaces Linux's page lock).
 
 // trapctx: process context only
 
 package mm
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 
@@ -27,19 +33,30 @@ import (
 	"retract/mm/phys"
 )
 
-// File is an in-memory file.
+// File is an in-memory file: the page cache of a regular file (Linux's
+// struct address_space of a shmem inode, with its i_size). Its size is in
+// bytes and changes with WriteAt and Truncate; faults and FindPage beyond
+// the end fail with ErrSigbus.
 type File struct {
-	Name  string
-	Pages uint64 // size in pages; fixed
+	Name string
 
-	mu    lockdep.Mutex     // the page cache (like i_pages' lock)
+	// size is the file's length in bytes (i_size). It changes only under
+	// mu and, when it shrinks, under collapseMu too; the fault path reads
+	// it without a lock (i_size_read) and again under the PT lock or the
+	// PMD lock before it maps a page (see Truncate).
+	size atomic.Int64
+
+	mu    lockdep.Mutex     // the page cache (like i_pages' lock) and size changes
 	cache map[uint64]uint64 // page offset -> PFN (a huge page: its 512 frames)
 	wait  sync.Cond         // on mu: a collapse or split of a range ended
 
 	immapMu lockdep.Mutex // like i_mmap_rwsem: who maps the file
 	immap   []Mapper
 
-	collapseMu lockdep.Mutex // one collapse or split at a time
+	// collapseMu serializes the operations that replace, remove or write
+	// cache pages behind the mappings' backs: collapse, split, truncate
+	// and WriteAt (see there).
+	collapseMu lockdep.Mutex
 	collapsing atomic.Uint64 // first offset+1 of the range being collapsed or split; 0: none
 }
 
@@ -52,15 +69,55 @@ type Mapper struct {
 	Shared     bool
 }
 
-// NewFile makes an empty file of the given size.
+// MaxFileSize is the largest size a file may have (Linux's
+// MAX_LFS_FILESIZE on 64-bit machines).
+const MaxFileSize = 1<<63 - 1
+
+// Errors of the page cache besides ErrNoMemory and ErrInval.
+var (
+	// ErrSigbus is what a fault (HandleMMFault, and so the uaccess
+	// functions) or FindPage returns for a page of a file mapping that
+	// lies beyond the end of the file: Linux's VM_FAULT_SIGBUS. The
+	// process layer turns it into SIGBUS for a fault from user mode; a
+	// system call that copies user memory makes it EFAULT, as Linux does.
+	ErrSigbus = errors.New("mm: access beyond the end of a mapped file (SIGBUS)")
+	// ErrFileTooBig is a write or truncate past MaxFileSize (EFBIG).
+	ErrFileTooBig = errors.New("mm: file too large (EFBIG)")
+)
+
+// NewFile makes a file of pages pages (pages*4 KiB bytes) whose contents
+// read as zeros; pages are made on first touch.
 func NewFile(name string, pages uint64) *File {
-	f := &File{Name: name, Pages: pages, cache: map[uint64]uint64{}}
+	f := &File{Name: name, cache: map[uint64]uint64{}}
+	f.size.Store(int64(pages * phys.PageSize))
 	f.mu.Class, f.immapMu.Class, f.collapseMu.Class = classFileMu, classImmap, classCollapse
 	f.wait.L = &f.mu
 	return f
 }
 
-func (f *File) String() string { return fmt.Sprintf("file %q (%d pages)", f.Name, f.Pages) }
+func (f *File) String() string { return fmt.Sprintf("file %q (%d pages)", f.Name, f.Pages()) }
+
+// Size returns the file's length in bytes (i_size_read: no lock).
+func (f *File) Size() int64 { return f.size.Load() }
+
+// Pages returns the number of pages the file's bytes occupy: the last
+// one may be partial.
+func (f *File) Pages() uint64 { return sizePages(f.Size()) }
+
+// sizePages is the number of pages that hold size bytes.
+func sizePages(size int64) uint64 {
+	return (uint64(size) + phys.PageSize - 1) / phys.PageSize
+}
+
+// beyondEOF reports whether page pgoff lies wholly past the end of the
+// file: a fault there is SIGBUS.
+func (f *File) beyondEOF(pgoff uint64) bool { return pgoff >= f.Pages() }
+
+// setSizeLocked sets the size. Preconditions: mu held.
+func (f *File) setSizeLocked(size int64) {
+	f.mu.AssertHeld()
+	f.size.Store(size)
+}
 
 // Collapsing reports whether page pgoff is in a range being collapsed or
 // split right now. Faults read it under the PT lock (see handlePTEFault).
@@ -73,14 +130,20 @@ func (f *File) Collapsing(pgoff uint64) bool {
 // for the caller (putPage drops it; a new mapping keeps it), creating a
 // zeroed page on first use (like shmem_get_folio), and waiting while its
 // range is being collapsed or split (like a fault waiting on a locked
-// page). The cache keeps a reference of its own.
+// page). The cache keeps a reference of its own. A page beyond the end
+// of the file is ErrSigbus.
 func (f *File) FindPage(pgoff uint64) (uint64, error) {
-	if pgoff >= f.Pages {
-		return 0, ErrFault // beyond the end of the file: SIGBUS in Linux
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for f.Collapsing(pgoff) {
+	for {
+		// Checked under mu, where the size changes: a page is never
+		// added beyond the end (Truncate drops what is there).
+		if f.beyondEOF(pgoff) {
+			return 0, ErrSigbus
+		}
+		if !f.Collapsing(pgoff) {
+			break
+		}
 		f.wait.Wait()
 	}
 	if pfn, ok := f.cache[pgoff]; ok {
@@ -99,12 +162,35 @@ func (f *File) FindPage(pgoff uint64) (uint64, error) {
 	return pfn, nil
 }
 
+// getPage returns the cached frame of pgoff with a reference, or false for
+// a hole, without creating or waiting (like filemap_get_folio). Readers use
+// it: during a collapse the small pages stay valid until their last
+// reference goes, and nobody writes them.
+func (f *File) getPage(pgoff uint64) (uint64, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	pfn, ok := f.cache[pgoff]
+	if ok {
+		head, _ := phys.Frames.Head(pfn)
+		phys.Frames.Meta(head).Refcount.Add(1)
+	}
+	return pfn, ok
+}
+
 // Cached returns the frame of pgoff if it is in the cache.
 func (f *File) Cached(pgoff uint64) (uint64, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	pfn, ok := f.cache[pgoff]
 	return pfn, ok
+}
+
+// CachedPages returns how many pages the cache holds (a huge page counts
+// 512): what the file costs in memory (st_blocks).
+func (f *File) CachedPages() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return uint64(len(f.cache))
 }
 
 // IsHuge reports whether page pgoff is part of a huge page in the cache.
@@ -118,12 +204,13 @@ func (f *File) IsHuge(pgoff uint64) bool {
 }
 
 // hugePageAt returns the head of the huge page that holds pgoff (aligned)
-// and takes a reference on it, if there is one and no split is under way.
+// and takes a reference on it, if there is one, no split is under way and
+// the file does not end inside it (a PMD must not map past the end).
 func (f *File) hugePageAt(pgoff uint64) (uint64, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	pfn, ok := f.cache[pgoff]
-	if !ok || f.Collapsing(pgoff) {
+	if !ok || f.Collapsing(pgoff) || f.beyondEOF(pgoff+HPageNr-1) {
 		return 0, false
 	}
 	head, order := phys.Frames.Head(pfn)
@@ -134,21 +221,232 @@ func (f *File) hugePageAt(pgoff uint64) (uint64, bool) {
 	return head, true
 }
 
-// ReadAt copies from the file's pages (creating them) into p.
-func (f *File) ReadAt(p []byte, off uint64) error {
-	for len(p) > 0 {
-		pfn, err := f.FindPage(off / phys.PageSize)
-		if err != nil {
-			return err
-		}
-		n := copy(p, (*[phys.PageSize]byte)(phys.Page(pfn))[off%phys.PageSize:])
-		putPage(pfn)
-		p, off = p[n:], off+uint64(n)
+// ReadAt copies the file's bytes at off into p, like a read(2) of a
+// shmem file: it stops at the end of the file (io.ReaderAt's contract:
+// fewer bytes come with io.EOF) and reads holes as zeros without filling
+// them.
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, ErrInval
 	}
+	size := f.Size()
+	if off >= size {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	want := len(p)
+	if int64(len(p)) > size-off {
+		p = p[:size-off]
+	}
+	n := 0
+	for n < len(p) {
+		o := uint64(off) + uint64(n)
+		in := o % phys.PageSize
+		c := min(len(p)-n, int(phys.PageSize-in))
+		if pfn, ok := f.getPage(o / phys.PageSize); ok {
+			copy(p[n:n+c], (*[phys.PageSize]byte)(phys.Page(pfn))[in:])
+			putPage(pfn)
+		} else {
+			clear(p[n : n+c])
+		}
+		n += c
+	}
+	if n < want {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// WriteAt copies p into the file at off, making the pages it needs and
+// growing the file if it ends past the end (like shmem_write_begin and
+// write_end). A short count comes with the error: ErrNoMemory when no
+// frame is left, ErrFileTooBig past MaxFileSize.
+//
+// It holds collapseMu, as Linux's write holds each page's lock while it
+// copies: the copy goes straight into the frames, through the direct map,
+// and a collapse copying the same small pages into a huge page meanwhile
+// would lose it; a truncate would drop pages under it. So writes wait for
+// a collapse, split or truncate of the file to end, and khugepaged skips
+// a file being written (CollapseBusy). fs already serializes a file's
+// writes with its inode lock, which is taken first.
+func (f *File) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, ErrInval
+	}
+	if off > MaxFileSize-int64(len(p)) {
+		return 0, ErrFileTooBig
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	f.collapseMu.Lock()
+	defer f.collapseMu.Unlock()
+	end := off + int64(len(p))
+	// Growing: the new size first, so that the pages can be made
+	// (FindPage refuses pages past the end); a failure part way
+	// truncates back.
+	f.mu.Lock()
+	old := f.Size()
+	grow := end > old
+	if grow {
+		f.setSizeLocked(end)
+	}
+	f.mu.Unlock()
+	if grow {
+		f.zeroTail(old)
+	}
+	n := 0
+	var err error
+	for n < len(p) {
+		o := uint64(off) + uint64(n)
+		var pfn uint64
+		if pfn, err = f.FindPage(o / phys.PageSize); err != nil {
+			break
+		}
+		n += copy((*[phys.PageSize]byte)(phys.Page(pfn))[o%phys.PageSize:], p[n:])
+		putPage(pfn)
+	}
+	if err != nil && grow {
+		f.truncateLocked(max(old, off+int64(n)))
+	}
+	return n, err
+}
+
+// zeroTail zeroes the bytes of the page that holds offset size from size
+// to the end of that page, if it is cached. Past the end of a file they
+// are zero already unless a shared mapping wrote there (Linux allows
+// that; they are not part of the file), and a file that grows must read
+// zeros there.
+func (f *File) zeroTail(size int64) {
+	in := uint64(size) % phys.PageSize
+	if in == 0 {
+		return
+	}
+	if pfn, ok := f.getPage(uint64(size) / phys.PageSize); ok {
+		clear((*[phys.PageSize]byte)(phys.Page(pfn))[in:])
+		putPage(pfn)
+	}
+}
+
+// Truncate sets the file's size, like truncate_setsize and
+// truncate_pagecache on a shmem inode. Growing just sets it: the new
+// bytes read as zeros. Shrinking, in this order:
+//
+//  1. the size: from here on FindPage and every fault past the new end
+//     fail with ErrSigbus;
+//  2. a huge page that straddles the new end is split (SplitHugePage;
+//     if stray references keep it whole, it stays whole, zeroed past the
+//     end, as Linux leaves a folio it cannot split);
+//  3. unmapMappingRange: every PTE and huge PMD that maps a page past the
+//     end is cleared in every mm (the rmap walk of i_mmap, like
+//     unmap_mapping_range with even_cows: a private mapping's copies go
+//     too, so that the next access there is SIGBUS), the TLBs flushed;
+//  4. the last page, if partial, is zeroed past the end;
+//  5. the pages past the end leave the cache (truncate_inode_pages); each
+//     is freed with its last reference.
+//
+// Linux keeps a fault from mapping a page that truncate is removing with
+// the page lock: truncate locks each folio before it unmaps and deletes
+// it, and the fault maps the page while holding its lock, after
+// checking it is still in the mapping; the second unmap_mapping_range of
+// truncate_pagecache catches private copies made meanwhile. Here the
+// fault path rechecks the size instead, where it installs the entry:
+// under the PT lock (finishFault) or the PMD lock (a huge PMD). A fault
+// that read the old size did so before step 1, so it holds that lock
+// before step 3 takes it and step 3 sees and clears its entry; a fault
+// that takes the lock after step 3 sees the new size and backs out. So
+// one walk is enough, no mapping past the end survives Truncate, and a
+// fault that still holds a reference to a dropped page frees it when it
+// backs out.
+func (f *File) Truncate(size int64) error {
+	if size < 0 {
+		return ErrInval
+	}
+	if size > MaxFileSize {
+		return ErrFileTooBig
+	}
+	f.collapseMu.Lock()
+	defer f.collapseMu.Unlock()
+	f.truncateLocked(size)
 	return nil
 }
 
-// Release drops the page cache. The file must no longer be mapped.
+// truncateLocked is Truncate. Preconditions: collapseMu held.
+func (f *File) truncateLocked(size int64) {
+	f.collapseMu.AssertHeld()
+	f.mu.Lock()
+	old := f.Size()
+	f.setSizeLocked(size)
+	f.mu.Unlock()
+	if size >= old {
+		f.zeroTail(old)
+		return
+	}
+	from := sizePages(size) // the first page wholly past the end
+	if from%HPageNr != 0 {
+		idx := from &^ (HPageNr - 1)
+		if pfn, ok := f.Cached(idx); ok {
+			if _, order := phys.Frames.Head(pfn); order == HPageOrder {
+				if err := f.splitHugePageLocked(idx); err != nil {
+					// It stays whole (truncate_inode_partial_folio):
+					// zero its pages past the end, so that a file
+					// that grows again reads zeros there.
+					ThpStat.SplitPageFailed.Add(1)
+					for pg := from; pg < idx+HPageNr; pg++ {
+						if pfn, ok := f.getPage(pg); ok {
+							clear((*[phys.PageSize]byte)(phys.Page(pfn))[:])
+							putPage(pfn)
+						}
+					}
+				}
+			}
+		}
+	}
+	f.unmapMappingRange(from)
+	f.zeroTail(size)
+	f.truncateInodePages(from)
+}
+
+// truncateInodePages removes the pages from offset from on from the cache
+// and drops the cache's references (a page still referenced by a fault
+// that is backing out, or a reader, is freed by its last holder). A huge
+// page that starts before from stays whole (its split failed).
+func (f *File) truncateInodePages(from uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var put []uint64
+	for off, pfn := range f.cache {
+		if off < from {
+			continue
+		}
+		head, order := phys.Frames.Head(pfn)
+		if order == HPageOrder && off-(pfn-head) < from {
+			continue
+		}
+		delete(f.cache, off)
+		if pfn == head {
+			put = append(put, head)
+		}
+	}
+	for _, head := range put {
+		putPage(head)
+	}
+}
+
+// unmapMappingRange removes every mapping of file pages from offset from
+// on from every mm that maps them (unmap_mapping_range with even_cows):
+// PTEs that map the file's pages or a private mapping's copies of them,
+// and huge PMDs whose 2 MiB reach past from. Like Linux it takes no
+// mmap_lock: i_mmap (immapMu) leads to the tables, the PMD lock and the PT
+// locks guard the entries, and the page tables themselves stay.
+func (f *File) unmapMappingRange(from uint64) {
+	f.unmapPages(from, ^uint64(0), func(uint64, uint64) bool { return true })
+}
+
+// Release drops the page cache: the file has no name, no open file and no
+// mapping left (the caller guarantees no new one comes).
 func (f *File) Release() error {
 	f.immapMu.Lock()
 	n := len(f.immap)

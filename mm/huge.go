@@ -31,9 +31,34 @@ const (
 	HPageSize  = amd64.PDESpan   // 2 MiB
 )
 
-// ThpStats counts huge-page events (like /proc/vmstat's thp_*).
+// ThpStats counts huge-page events, like /proc/vmstat's thp_* counters
+// (docs/procfs.md names which line shows which).
 type ThpStats struct {
-	FaultAlloc, FaultFallback, FileMapped, Split, WPReuse atomic.Uint64
+	// FaultAlloc: anonymous huge pages a fault allocated and mapped
+	// (thp_fault_alloc); FaultFallback: faults that wanted one and fell
+	// back to 4 KiB pages (thp_fault_fallback).
+	FaultAlloc, FaultFallback atomic.Uint64
+	// FileMapped: huge page-cache pages a fault mapped with one PMD
+	// (do_set_pmd: thp_file_mapped).
+	FileMapped atomic.Uint64
+	// Split: huge PMDs split or, for a file, unmapped because an
+	// operation covered part of them (thp_split_pmd).
+	Split atomic.Uint64
+	// WPReuse: writes to a read-only huge PMD that made it writable.
+	WPReuse atomic.Uint64
+	// CollapseAlloc, CollapseAllocFailed: huge pages allocated for a
+	// collapse (anonymous or file), and allocations that found no free
+	// 2 MiB block (thp_collapse_alloc, thp_collapse_alloc_failed).
+	CollapseAlloc, CollapseAllocFailed atomic.Uint64
+	// SplitPage, SplitPageFailed: huge pages split into 512 small ones
+	// (an anonymous page whose PMD is split, a page-cache page split back
+	// by SplitHugePage or by a truncate that ends inside it), and splits
+	// that gave up (thp_split_page, thp_split_page_failed).
+	SplitPage, SplitPageFailed atomic.Uint64
+	// ScanExceedNone: collapses refused, or ranges khugepaged skipped,
+	// because more than max_ptes_none entries were empty
+	// (thp_scan_exceed_none_pte).
+	ScanExceedNone atomic.Uint64
 }
 
 // ThpStat is the kernel's huge-page statistics.
@@ -98,7 +123,9 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 			prot &^= ProtWrite
 		}
 		m.pmdLock()
-		if !PmdNone(phys.LoadPTE(pmd)) || file.Collapsing(pgoff) {
+		// The size is rechecked under the PMD lock, which a truncate's
+		// unmap walk takes after it set the new size (see Truncate).
+		if !PmdNone(phys.LoadPTE(pmd)) || file.Collapsing(pgoff) || file.beyondEOF(pgoff+HPageNr-1) {
 			m.pmdUnlock()
 			phys.Frames.Meta(head).Refcount.Add(-1)
 			return false, nil // lost a race: retry from the top
@@ -110,7 +137,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 		m.Stats.LastPath.Store(uint32(PathHugeFile))
 		return true, nil
 	}
-	if v.Flags&VMHugepage == 0 || v.Flags&VMAnon == 0 {
+	if v.Flags&VMAnon == 0 || !thpAllowed(v) { // transparent_hugepage/enabled
 		return false, nil
 	}
 	head, ok := allocHuge(phys.KindAnon)
@@ -241,4 +268,5 @@ func (m *MM) splitHugePMD(pmd *amd64.PTE, h uintptr) {
 	phys.StorePTE(pmd, amd64.MakePTE(dep, tableFlags))
 	m.pmdUnlock()
 	ThpStat.Split.Add(1)
+	ThpStat.SplitPage.Add(1)
 }

@@ -29,16 +29,34 @@ import (
 // KhugepagedConfig holds khugepaged's tunables (Linux's
 // /sys/kernel/mm/transparent_hugepage/khugepaged/*).
 type KhugepagedConfig struct {
-	Enabled     atomic.Bool
-	ScanSleepMs atomic.Int64 // pause between rounds (scan_sleep_millisecs)
-	PagesToScan atomic.Int64 // pages per round (pages_to_scan)
-	MaxPtesNone atomic.Int64 // empty PTEs / holes a collapse may fill (max_ptes_none)
+	// Enabled runs the background loop (the shell's `khugepaged on`).
+	// Linux has no such switch: its khugepaged runs unless
+	// transparent_hugepage/enabled is never, which stops this one too.
+	Enabled      atomic.Bool
+	ScanSleepMs  atomic.Int64 // pause between rounds (scan_sleep_millisecs)
+	AllocSleepMs atomic.Int64 // pause after a huge page could not be allocated (alloc_sleep_millisecs)
+	PagesToScan  atomic.Int64 // pages per round (pages_to_scan)
+	MaxPtesNone  atomic.Int64 // empty PTEs / holes a collapse may fill (max_ptes_none)
+	// MaxPtesSwap is max_ptes_swap: there is no swap here, so no PTE is
+	// ever swapped out; kept for programs that set and read it.
+	MaxPtesSwap atomic.Int64
+	// MaxPtesShared is max_ptes_shared: how many PTEs of a range may map
+	// pages shared with another mm (after fork) for an anonymous
+	// collapse. Without fork no anonymous page is shared yet; the value
+	// is kept here for the collapse to check once there is.
+	MaxPtesShared atomic.Int64
+	// Defrag is khugepaged/defrag: direct compaction for khugepaged's
+	// allocations. There is no compaction here; kept, no effect.
+	Defrag atomic.Bool
 }
 
 // KhugepagedStats counts what khugepaged did; collapse outcomes by reason
 // are in CollapseStat.Results.
 type KhugepagedStats struct {
 	Rounds, FullScans, PagesScanned, Attempts atomic.Uint64
+	// Collapsed counts khugepaged's own successful collapses (Linux's
+	// pages_collapsed; MADV_COLLAPSE's are not in it).
+	Collapsed atomic.Uint64
 }
 
 // Khugepaged is the collapser's configuration; KhugepagedStat its counts.
@@ -49,8 +67,12 @@ var (
 
 func init() {
 	Khugepaged.ScanSleepMs.Store(100)
+	Khugepaged.AllocSleepMs.Store(60000) // Linux's default
 	Khugepaged.PagesToScan.Store(4096)
 	Khugepaged.MaxPtesNone.Store(HPageNr - 1)
+	Khugepaged.MaxPtesSwap.Store(HPageNr / 8)   // Linux's default, 64
+	Khugepaged.MaxPtesShared.Store(HPageNr / 2) // Linux's default, 256
+	Khugepaged.Defrag.Store(true)
 }
 
 var khp struct {
@@ -96,16 +118,23 @@ func KhugepagedSlots() int {
 }
 
 func khugepagedEnter(m *MM) {
+	if khugepagedAdd(m) {
+		WakeKhugepaged()
+	}
+}
+
+// khugepagedAdd puts m in a slot unless it has one, and says whether it
+// did.
+func khugepagedAdd(m *MM) bool {
 	khp.mu.Lock()
+	defer khp.mu.Unlock()
 	for _, s := range khp.slots {
 		if s == m {
-			khp.mu.Unlock()
-			return
+			return false
 		}
 	}
 	khp.slots = append(khp.slots, m)
-	khp.mu.Unlock()
-	WakeKhugepaged()
+	return true
 }
 
 func khugepagedExit(m *MM) {
@@ -127,11 +156,16 @@ func khugepagedExit(m *MM) {
 
 func khugepagedLoop() {
 	for {
-		if Khugepaged.Enabled.Load() {
+		sleep := Khugepaged.ScanSleepMs.Load()
+		if Khugepaged.Enabled.Load() && THPEnabled() != THPNever {
 			KhugepagedStat.Rounds.Add(1)
+			failed := ThpStat.CollapseAllocFailed.Load()
 			KhugepagedScan(int(Khugepaged.PagesToScan.Load()))
+			if ThpStat.CollapseAllocFailed.Load() != failed {
+				sleep = Khugepaged.AllocSleepMs.Load() // khugepaged_alloc_sleep
+			}
 		}
-		t := time.NewTimer(time.Duration(Khugepaged.ScanSleepMs.Load()) * time.Millisecond)
+		t := time.NewTimer(time.Duration(sleep) * time.Millisecond)
 		select {
 		case <-khp.wake:
 			t.Stop()
@@ -142,8 +176,16 @@ func khugepagedLoop() {
 
 // KhugepagedScan does one round of khugepaged's work synchronously: scan
 // about budget pages, collapsing what qualifies. It returns the number of
-// collapse attempts.
+// collapse attempts. With enabled or shmem_enabled set to always, every
+// address space gets a slot first (Linux registers each at mmap time);
+// an mm that died meanwhile leaves its slot when the scan reaches it
+// (collect_mm_slot).
 func KhugepagedScan(budget int) int {
+	if khugepagedScansAll() {
+		for _, m := range All() {
+			khugepagedAdd(m)
+		}
+	}
 	attempts := 0
 	for budget > 0 {
 		khp.mu.Lock()
@@ -158,12 +200,18 @@ func KhugepagedScan(budget int) int {
 		khp.mu.Unlock()
 
 		next, used, act := m.scanForCollapse(from, budget)
+		if next == 0 && m.isDead() {
+			khugepagedExit(m)
+			continue
+		}
 		budget -= used
 		KhugepagedStat.PagesScanned.Add(uint64(used))
 		if act != nil {
 			attempts++
 			KhugepagedStat.Attempts.Add(1)
-			act()
+			if act().Result == ScanSucceed {
+				KhugepagedStat.Collapsed.Add(1)
+			}
 		}
 		khp.mu.Lock()
 		if khp.slot < len(khp.slots) && khp.slots[khp.slot] == m {
@@ -190,7 +238,7 @@ func KhugepagedScan(budget int) int {
 // returns where to go on (0 when the mm is done), the pages scanned, and
 // the collapse to run (nil if none), like hpage_collapse_scan_pmd and
 // hpage_collapse_scan_file.
-func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, act func()) {
+func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, act func() CollapseOutcome) {
 	maxNone := int(Khugepaged.MaxPtesNone.Load())
 	m.MmapLock.RLock()
 	defer m.MmapLock.RUnlock()
@@ -198,7 +246,7 @@ func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, 
 		return 0, 1, nil
 	}
 	for _, v := range m.VMAs.All() {
-		if v.Flags&VMHugepage == 0 || v.Flags&VMNoHugepage != 0 || v.End <= from {
+		if !thpAllowed(&v) || v.End <= from {
 			continue
 		}
 		h := (max(v.Start, from) + HPageSize - 1) &^ (HPageSize - 1)
@@ -220,21 +268,24 @@ func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, 
 				}
 				if m.countNone(pmd, h) <= maxNone {
 					h := h
-					return h + HPageSize, used, func() { m.CollapseAnon(h, maxNone) }
+					return h + HPageSize, used, func() CollapseOutcome { return m.CollapseAnon(h, maxNone) }
 				}
+				ThpStat.ScanExceedNone.Add(1)
 				continue
 			}
 			pgoff := v.Pgoff + uint64(h-v.Start)/phys.PageSize
-			if pgoff%HPageNr != 0 || pgoff+HPageNr > file.Pages {
+			if pgoff%HPageNr != 0 || pgoff+HPageNr > file.Pages() {
 				continue
 			}
 			n, huge := file.cachedIn(pgoff)
 			switch {
 			case huge && hasTable:
 				h := h
-				return h + HPageSize, used, func() { m.CollapsePteMappedTHP(h, false) }
+				return h + HPageSize, used, func() CollapseOutcome { return m.CollapsePteMappedTHP(h, false) }
 			case !huge && n > 0 && HPageNr-n <= maxNone:
-				return h + HPageSize, used, func() { file.Collapse(pgoff, maxNone) }
+				return h + HPageSize, used, func() CollapseOutcome { return file.Collapse(pgoff, maxNone) }
+			case !huge && n > 0:
+				ThpStat.ScanExceedNone.Add(1)
 			}
 		}
 	}

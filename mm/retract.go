@@ -96,7 +96,9 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall, id uint32) (Retract, boo
 	}
 	trace.PmdClear(id, m.ID, h, pv.Addr())
 	m.PmdpCollapseFlush(pmd, h)
-	if huge != nil && huge.install {
+	// A truncate may have shrunk the file past the huge page since it was
+	// found; the size is rechecked under the PMD lock (see Truncate).
+	if huge != nil && huge.install && !huge.file.beyondEOF(huge.pgoff+HPageNr-1) {
 		phys.Frames.Meta(huge.head).Mapcount.Add(1) // the reference becomes the mapping's
 		phys.StorePTE(pmd, PfnPMD(huge.head, huge.prot)|amd64.PTEAccessed)
 		huge.installed = true
@@ -121,6 +123,8 @@ type hugeInstall struct {
 	cleared            int
 	bad                int       // the PTE that stopped the retract (-1: none)
 	badPTE             amd64.PTE // what it held
+	file               *File     // the file and the page offset of head
+	pgoff              uint64    // (for the size check before install)
 }
 
 // RetractUnsafe makes PteFreeDefer poison and free a retracted table right

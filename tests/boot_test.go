@@ -15,22 +15,23 @@ import (
 	"time"
 )
 
-// TestSuites runs the boot, runtime, syscall, mm and ring3 suites on one
-// CPU and reports each KTAP test as a Go subtest.
+// TestSuites runs the boot, runtime, syscall, mm, ring3, pagecache and
+// procfs suites on one CPU and reports each KTAP test as a Go subtest.
 func TestSuites(t *testing.T) {
-	want := []string{"boot", "runtime", "syscall", "mm", "ring3"}
+	want := []string{"boot", "runtime", "syscall", "mm", "ring3", "pagecache", "procfs"}
 	v := boot(t, "test="+strings.Join(want, ","), 1)
 	v.runSuites(want...)
 }
 
-// TestSMP boots 1, 2 and 4 CPUs and runs the smp and mm suites on each: all CPUs
-// online, work on every CPU, cross-CPU futexes, IPIs, TLB shootdown and a
-// GC storm that must not leak frames.
+// TestSMP boots 1, 2 and 4 CPUs and runs the smp, mm and pagecache suites
+// on each: all CPUs online, work on every CPU, cross-CPU futexes, IPIs,
+// TLB shootdown, a GC storm that must not leak frames, and faults, writes
+// and truncates of one file racing on every CPU.
 func TestSMP(t *testing.T) {
 	for _, cpus := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
-			v := boot(t, "test=smp,mm", cpus)
-			v.runSuites("smp", "mm")
+			v := boot(t, "test=smp,mm,pagecache", cpus)
+			v.runSuites("smp", "mm", "pagecache")
 			if !anyLine(v.lines(), regexp.MustCompile(fmt.Sprintf(`\b%d of %d CPUs online`, cpus, cpus))) {
 				v.errorf("the banner does not say %d of %d CPUs online", cpus, cpus)
 			}

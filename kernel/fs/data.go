@@ -35,6 +35,13 @@ type Releaser interface {
 	Release()
 }
 
+// PageCounter is implemented by Data that knows how many pages it holds
+// (MemData, the kernel's page cache): stat's st_blocks counts them, so a
+// sparse file's holes cost nothing there, as on tmpfs.
+type PageCounter interface {
+	Pages() int
+}
+
 // NewData makes the Data of a new regular file (name is its first name,
 // or "memfd:NAME"). The kernel replaces it with one backed by mm.File, so
 // that mmap, collapse and retract apply to every file; the default keeps

@@ -18,9 +18,13 @@
 //
 // # What the kernel provides
 //
-//   - NewData: the Data of regular files (the page cache, mm.File), so
-//     that mmap, collapse and retract apply to every file; MemData is the
-//     default for tests.
+//   - NewData: the Data of regular files. kernel/rootfs sets it at boot
+//     to kernel/pagecache's (an mm.File), so that mmap, collapse and
+//     retract apply to every file; MemData is the default for tests.
+//   - The synthetic file systems of /proc (kernel/procfs) and /sys
+//     (kernel/sysfs), mounted with Mount; VFS.Mounts lists the mounts
+//     for /proc/mounts, FS.ForgetSynthetic drops the inodes of a dead
+//     process's /proc directory.
 //   - Config.Now (the clock), Config.Random (the byte source of
 //     /dev/random and /dev/urandom), and a TTY whose TTYHooks write to the
 //     serial console (Output) and signal the foreground process group

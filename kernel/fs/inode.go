@@ -138,8 +138,8 @@ func (n *Inode) getStat() abi.Stat {
 	}
 	if n.data != nil {
 		st.Blocks = (st.Size + 511) / 512
-		if md, ok := n.data.(*MemData); ok {
-			st.Blocks = int64(md.Pages()) * (pageSize / 512)
+		if pd, ok := n.data.(PageCounter); ok {
+			st.Blocks = int64(pd.Pages()) * (pageSize / 512)
 		}
 	}
 	return st

@@ -59,6 +59,28 @@ func (v *VFS) NewSyntheticFS(name string, magic int64, root *Synthetic) *FS {
 	return fs
 }
 
+// ForgetSynthetic drops the inodes of nodes that their file system made
+// for them (a /proc/PID directory and its files, once the process is
+// gone), so that they do not pile up: a later lookup of the same node
+// would get a new inode number. Files open on them keep working.
+func (fs *FS) ForgetSynthetic(nodes ...*Synthetic) {
+	fs.synthMu.Lock()
+	defer fs.synthMu.Unlock()
+	for _, n := range nodes {
+		if n != fs.root.synth {
+			delete(fs.synthInodes, n)
+		}
+	}
+}
+
+// SyntheticInodes returns how many inodes the file system holds for its
+// nodes (for tests).
+func (fs *FS) SyntheticInodes() int {
+	fs.synthMu.Lock()
+	defer fs.synthMu.Unlock()
+	return len(fs.synthInodes)
+}
+
 // inodeFor returns the inode of node under directory parent, made on
 // first sight (nodes keep their inode numbers while they exist).
 func (fs *FS) inodeFor(parent *Inode, name string, node *Synthetic) *Inode {

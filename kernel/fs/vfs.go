@@ -21,9 +21,10 @@ type VFS struct {
 
 	root *FS
 
-	// mu (fs.VFS.mu) protects devices and serializes Mount.
+	// mu (fs.VFS.mu) protects devices and mounts and serializes Mount.
 	mu      lockdep.RWMutex
 	devices map[uint64]Device
+	mounts  []*FS // in the order they were mounted
 
 	nextMinor atomic.Uint32 // anonymous device numbers (0:N) of file systems
 	nextMount atomic.Uint64
@@ -126,7 +127,37 @@ func (v *VFS) Mount(dir string, fs *FS) error {
 	}
 	fs.mountpoint = n
 	n.mounted.Store(fs)
+	v.mounts = append(v.mounts, fs)
 	return nil
+}
+
+// MountInfo is one line of /proc/mounts.
+type MountInfo struct {
+	Source string // what was mounted ("proc", "tmpfs": the type's name here)
+	Dir    string // where, as a path from the namespace's root
+	Type   string // the file system type ("rootfs", "tmpfs", "proc", ...)
+	FS     *FS
+}
+
+// Mounts lists the root file system and then every mount, in the order
+// they were made (/proc/mounts).
+func (v *VFS) Mounts() []MountInfo {
+	v.mu.RLock()
+	list := append([]*FS{v.root}, v.mounts...)
+	v.mu.RUnlock()
+	out := make([]MountInfo, 0, len(list))
+	for _, fs := range list {
+		dir := "/"
+		if fs.mountpoint != nil {
+			p, ok := pathOf(v.root.root, fs.mountpoint)
+			if !ok {
+				continue // mounted on a directory that was removed since
+			}
+			dir = p
+		}
+		out = append(out, MountInfo{Source: fs.Name, Dir: dir, Type: fs.Name, FS: fs})
+	}
+	return out
 }
 
 // now returns the clock's time.

@@ -139,7 +139,7 @@ func Retract(cfg RetractConfig) (RetractResult, error) {
 	pages := uint64(cfg.Ranges) * mm.HPageNr
 	file := mm.NewFile("stress", pages)
 	// Fill the page cache, so that the first collapse finds no holes.
-	if err := file.ReadAt(make([]byte, pages*phys.PageSize), 0); err != nil {
+	if _, err := file.WriteAt(make([]byte, pages*phys.PageSize), 0); err != nil {
 		file.Release()
 		return RetractResult{}, fmt.Errorf("stress: filling the file: %v", err)
 	}

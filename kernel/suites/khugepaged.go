@@ -274,7 +274,7 @@ func twoMappers(t *ktest.T, file *mm.File, sharedB bool, f func(a, b *mm.MM)) {
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
-		size := uintptr(file.Pages) * phys.PageSize
+		size := uintptr(file.Pages()) * phys.PageSize
 		if _, err := a.MmapFile(hugeBase, size, mm.ProtRead|mm.ProtWrite, true, file, 0); err != nil {
 			t.Fatalf("MmapFile: %v", err)
 		}

@@ -444,7 +444,7 @@ func testAllCPUsFile(t *ktest.T) {
 		// Every writer's value landed in the one shared page.
 		var b [8]byte
 		for g := 1; g < n; g += 2 {
-			file.ReadAt(b[:], uint64(8*g))
+			file.ReadAt(b[:], int64(8*g))
 			if b[0] != byte(g) {
 				t.Errorf("writer %d's value is not in the file (%d)", g, b[0])
 			}

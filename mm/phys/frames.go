@@ -30,6 +30,8 @@ const (
 	PageShift = 12
 	PageSize  = 1 << PageShift
 	MaxOrder  = 10
+	// HugeOrder is the order of a 2 MiB page (mm's HPageOrder).
+	HugeOrder = 9
 )
 
 // Kind says what an allocated frame is used for (for accounting).
@@ -99,6 +101,9 @@ type Stats struct {
 	Total  uint64 // usable RAM frames (free + allocated)
 	Free   uint64
 	ByKind [numKinds]uint64
+	// HugeByKind counts, by kind, the frames in allocated blocks of
+	// HugeOrder (2 MiB pages: AnonHugePages, ShmemHugePages).
+	HugeByKind [numKinds]uint64
 	// FreeBlocks[k] is the number of free blocks of order k.
 	FreeBlocks [MaxOrder + 1]uint64
 }
@@ -122,6 +127,7 @@ type Allocator struct {
 	// holds every lock) sees them exact.
 	freeN atomic.Int64
 	kinds [numKinds]atomic.Int64
+	huge  [numKinds]atomic.Int64 // frames in allocated blocks of HugeOrder
 
 	userFailed atomic.Uint64 // AllocUser refusals (see Reserve)
 
@@ -365,6 +371,9 @@ func (a *Allocator) markAllocated(pfn uint64, order int, kind Kind) {
 	}
 	a.freeN.Add(-1 << order)
 	a.kinds[kind].Add(1 << order)
+	if order == HugeOrder {
+		a.huge[kind].Add(1 << order)
+	}
 }
 
 // badFree says why (pfn, order) cannot be freed (freeOK if it can); the
@@ -420,6 +429,9 @@ func (a *Allocator) markFreed(pfn uint64, order int) {
 	fr.Owner, fr.Level = 0, 0
 	fr.flags = 0
 	a.kinds[kind].Add(-1 << order)
+	if order == HugeOrder {
+		a.huge[kind].Add(-1 << order)
+	}
 }
 
 // Free returns a block obtained from Alloc with the same order. Freeing a
@@ -479,7 +491,33 @@ func (a *Allocator) Split(pfn uint64, order int) {
 		a.frames[i].flags = flagHead
 		a.frames[i].order = 0
 	}
+	if order == HugeOrder {
+		a.huge[a.frames[pfn].kind].Add(-1 << order)
+	}
 	a.lock.UnlockIRQ(f)
+}
+
+// ScanHeads calls fn for the head of every allocated block of kind with
+// its order and metadata, in PFN order: a sweep without the allocator's
+// locks, for statistics (/proc/meminfo's Mapped). It reads the frames'
+// flags, order and kind with plain loads while other CPUs may change
+// them: a block allocated, split or freed meanwhile may be missed or
+// seen in its old shape, which a statistic can live with (the loads are
+// of single bytes, and the order read is bounded before it is used).
+// fn must not allocate frames.
+func (a *Allocator) ScanHeads(kind Kind, fn func(pfn uint64, order int, f *Frame)) {
+	for pfn := uint64(0); pfn < uint64(len(a.frames)); {
+		fr := &a.frames[pfn]
+		flags, order, k := fr.flags, fr.order, fr.kind
+		if flags&flagHead == 0 || order > MaxOrder {
+			pfn++
+			continue
+		}
+		if k == kind {
+			fn(pfn, int(order), fr)
+		}
+		pfn += 1 << order
+	}
 }
 
 // Meta returns the metadata of frame pfn (nil beyond memory).
@@ -506,6 +544,7 @@ func (a *Allocator) Stats() Stats {
 	s.Free = uint64(a.freeN.Load())
 	for k := range s.ByKind {
 		s.ByKind[k] = uint64(a.kinds[k].Load())
+		s.HugeByKind[k] = uint64(a.huge[k].Load())
 	}
 	return s
 }

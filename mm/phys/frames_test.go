@@ -360,3 +360,52 @@ func TestSplitRefusesNonHead(t *testing.T) {
 	}()
 	a.Split(huge+1, 9)
 }
+
+// TestHugeByKindAndScanHeads: frames in 2 MiB blocks are counted by kind
+// until the block is freed or split, and ScanHeads finds exactly the
+// heads of allocated blocks of the kind asked for.
+func TestHugeByKindAndScanHeads(t *testing.T) {
+	a, _ := fakeMemory(t, 4096)
+	a.AddRange(PageSize, 4096*PageSize)
+	h1, ok1 := a.Alloc(HugeOrder, KindAnon)
+	h2, ok2 := a.Alloc(HugeOrder, KindPageCache)
+	small, ok3 := a.Alloc(0, KindPageCache)
+	if !ok1 || !ok2 || !ok3 {
+		t.Fatal("allocation failed")
+	}
+	st := a.Stats()
+	if st.HugeByKind[KindAnon] != 512 || st.HugeByKind[KindPageCache] != 512 || st.ByKind[KindPageCache] != 513 {
+		t.Errorf("huge by kind %v, by kind %v; want 512 anon and 512 page-cache frames in huge blocks, 513 page-cache frames", st.HugeByKind, st.ByKind)
+	}
+	var heads []uint64
+	a.ScanHeads(KindPageCache, func(pfn uint64, order int, f *Frame) {
+		heads = append(heads, pfn)
+		if pfn == h2 && order != HugeOrder || pfn == small && order != 0 {
+			t.Errorf("block %d seen with order %d", pfn, order)
+		}
+	})
+	want := []uint64{min(h2, small), max(h2, small)}
+	if len(heads) != 2 || heads[0] != want[0] || heads[1] != want[1] {
+		t.Errorf("ScanHeads found %v, want %v", heads, want)
+	}
+	a.Split(h2, HugeOrder)
+	if n := a.Stats().HugeByKind[KindPageCache]; n != 0 {
+		t.Errorf("after a split, %d page-cache frames still counted in huge blocks", n)
+	}
+	n := 0
+	a.ScanHeads(KindPageCache, func(uint64, int, *Frame) { n++ })
+	if n != 513 {
+		t.Errorf("after the split ScanHeads sees %d page-cache blocks, want 513", n)
+	}
+	a.Free(h1, HugeOrder)
+	if st := a.Stats(); st.HugeByKind[KindAnon] != 0 {
+		t.Errorf("after Free, %d anonymous frames counted in huge blocks", st.HugeByKind[KindAnon])
+	}
+	for i := uint64(0); i < 512; i++ {
+		a.Free(h2+i, 0)
+	}
+	a.Free(small, 0)
+	if msg := a.Check(); msg != "" {
+		t.Fatal(msg)
+	}
+}
