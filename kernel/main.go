@@ -27,7 +27,6 @@ import (
 	"retract/kernel/ktest"
 	"retract/kernel/oops"
 	"retract/kernel/power"
-	"retract/kernel/rootfs"
 	"retract/kernel/shell"
 	"retract/kernel/smp"
 	_ "retract/kernel/suites"
@@ -79,11 +78,6 @@ func main() {
 	}
 	rcu.Start()
 	mm.StartKhugepaged()
-	if line, err := rootfs.Init(); err != nil {
-		fmt.Printf("retract: rootfs: %v\n", err)
-	} else {
-		fmt.Printf("retract: %s\n", line)
-	}
 	if opts.SeedSet {
 		sys.Seed = opts.Seed
 	}

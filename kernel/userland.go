@@ -1,7 +1,7 @@
 // userland.go: what the kernel needs to run user programs — the file
-// namespace filled from the initramfs (QEMU -initrd), the console terminal
-// with its line discipline, the router that gives console input to the
-// shell or to the foreground program, and init= (a program as PID 1).
+// namespace (package rootfs) with the console terminal and its line
+// discipline, the router that gives console input to the shell or to the
+// foreground program, and init= (a program as PID 1).
 
 package main
 
@@ -11,15 +11,15 @@ import (
 	"os"
 	"sync/atomic"
 
-	"retract/boot"
-	"retract/kernel/abi"
-	"retract/kernel/clock"
 	"retract/kernel/console"
 	"retract/kernel/fs"
 	"retract/kernel/oops"
+	"retract/kernel/pagecache"
 	"retract/kernel/power"
 	"retract/kernel/proc"
-	"retract/kernel/sys"
+	"retract/kernel/procfs"
+	"retract/kernel/rootfs"
+	"retract/kernel/sysfs"
 )
 
 var (
@@ -33,47 +33,36 @@ var (
 	shellInR, shellInW = io.Pipe()
 )
 
-// initramfsLimit bounds the unpacked initramfs.
-const initramfsLimit = 256 << 20
-
-// setupUserland builds the namespace and the console terminal. Without an
-// initramfs the namespace still exists (/dev, /tmp), but there is nothing
-// to run.
+// setupUserland builds the namespace (package rootfs: the initramfs in
+// the page cache, /dev, /tmp, /proc, /sys) with the console terminal, and
+// connects the process layer to it. Without an initramfs the namespace
+// still exists, but there is nothing to run.
 func setupUserland() {
 	tty = fs.NewTTY(fs.TTYHooks{
 		Output:    console.WriteRaw,
 		Interrupt: proc.Interrupt,
 		CheckPgrp: proc.CheckPgrp,
 	})
-	var archive []byte
-	if rd := boot.Initrd(); rd != nil {
-		var err error
-		archive, err = fs.MaybeGunzip(rd, initramfsLimit)
-		if err != nil {
-			fmt.Printf("initramfs: %v: starting without it\n", err)
-			archive = nil
-		}
-	}
-	v, err := fs.NewVFS(fs.Config{
-		Now: func() abi.Timespec {
-			ns := clock.Walltime()
-			return abi.Timespec{Sec: ns / 1e9, Nsec: ns % 1e9}
-		},
-		Initramfs: archive,
-		Random:    sys.Random,
-		Console:   tty,
-	})
+	line, err := rootfs.Init(tty)
 	if err != nil {
-		fmt.Printf("initramfs: %v: starting with an empty root\n", err)
-		v, _ = fs.NewVFS(fs.Config{Random: sys.Random, Console: tty})
+		fmt.Printf("retract: rootfs: %v: no file system, no programs\n", err)
+		return
 	}
-	vfs = v
-	proc.Setup(v, tty)
+	fmt.Printf("retract: %s\n", line)
+	vfs = rootfs.VFS
+	proc.Setup(vfs, tty)
+	proc.MmFileOf = pagecache.FileOf
+	proc.MountSynthetic = func(v *fs.VFS, fstype string) (*fs.FS, bool) {
+		switch fstype {
+		case "proc":
+			return procfs.New(v).FS(), true
+		case "sysfs":
+			return sysfs.New(v), true
+		}
+		return nil, false
+	}
+	proc.InstallProcfs()
 	proc.Reboot = func(cmd uint32) { power.Off() }
-	if n := boot.Boot.NModules; n > 0 {
-		freed := boot.ReleaseModules()
-		fmt.Printf("retract: initramfs: %d KiB unpacked; %d KiB of boot-module memory freed\n", len(archive)>>10, freed>>10)
-	}
 	go routeConsole()
 }
 

@@ -117,6 +117,7 @@ func (t *Task) clone(flags, newsp, ptid, ctid, tls uint64) (uint64, error) {
 		child = p
 	} else {
 		child = &Process{PID: tid, childCh: make(chan struct{}), start: clock.Nanotime()}
+		forks.Add(1)
 		child.sig.Class = classSig
 		child.cred.Store(p.cred.Load())
 		child.limits.copyFrom(&p.limits)

@@ -12,6 +12,7 @@ import (
 
 	"retract/kernel/abi"
 	"retract/kernel/fs"
+	"retract/kernel/procfs"
 	"retract/lockdep"
 	"retract/mm"
 )
@@ -20,12 +21,6 @@ var (
 	classTasklist = lockdep.Register("proc.tasklist", lockdep.Sleep)
 	classSig      = lockdep.Register("proc.Process.sig", lockdep.Sleep)
 	classFutex    = lockdep.Register("proc.futexMu", lockdep.Sleep)
-)
-
-// Limits.
-const (
-	// PIDMax is the largest pid (Linux's default pid_max is 32768).
-	PIDMax = 32768
 )
 
 // MaxTasks bounds the user threads of all processes together: each one is
@@ -196,9 +191,10 @@ func allocPIDLocked() int {
 	if nTasks >= MaxTasks {
 		return 0
 	}
-	for i := 0; i < PIDMax; i++ {
+	max := int(procfs.PIDMax.Load())
+	for i := 0; i < max; i++ {
 		lastPID++
-		if lastPID >= PIDMax {
+		if lastPID >= max {
 			lastPID = 2 // 1 is init's
 		}
 		if procs[lastPID] == nil && tasks[lastPID] == nil {

@@ -92,6 +92,7 @@ func Spawn(path string, argv, envp []string) (*Process, error) {
 		return nil, abi.EAGAIN
 	}
 	p := &Process{PID: pid, childCh: make(chan struct{}), start: clock.Nanotime(), pgid: pid, sid: pid}
+	forks.Add(1)
 	p.sig.Class = classSig
 	p.actions = new([NSIG + 1]SigAction)
 	p.cred.Store(&Cred{})

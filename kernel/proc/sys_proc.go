@@ -12,6 +12,7 @@ import (
 
 	"retract/kernel/abi"
 	"retract/kernel/clock"
+	"retract/kernel/procfs"
 	"retract/kernel/smp"
 	"retract/mm"
 	"retract/mm/phys"
@@ -68,6 +69,20 @@ func init() {
 	reg(204, sysSchedGetaffinity)
 	reg(309, sysGetcpu)
 	reg(63, sysUname)
+	reg(170, func(t *Task, a *[6]uint64) (uint64, error) { // sethostname
+		if t.P.Cred().EUID != 0 {
+			return 0, abi.EPERM
+		}
+		if a[1] > 64 {
+			return 0, abi.EINVAL
+		}
+		b, err := t.copyIn(a[0], int(a[1]))
+		if err != nil {
+			return 0, err
+		}
+		procfs.SetHostname(string(b))
+		return 0, nil
+	})
 	reg(99, sysSysinfo)
 	reg(98, sysGetrusage)
 	reg(100, sysTimes)
@@ -590,15 +605,12 @@ func sysGetcpu(t *Task, a *[6]uint64) (uint64, error) {
 	return 0, nil
 }
 
-// Uname is what uname(2) answers: sysname "Linux" and a release glibc
+// sysUname answers with procfs.UTS: sysname "Linux" and a release glibc
 // accepts (glibc checks the major version against its minimum kernel).
-var Uname = struct{ Sysname, Nodename, Release, Version, Machine, Domain string }{
-	"Linux", "retract", "6.1.0-retract", "#1 SMP retract (a teaching kernel in Go)", "x86_64", "(none)",
-}
-
 func sysUname(t *Task, a *[6]uint64) (uint64, error) {
+	u := procfs.UTS()
 	b := make([]byte, 65*6)
-	for i, s := range []string{Uname.Sysname, Uname.Nodename, Uname.Release, Uname.Version, Uname.Machine, Uname.Domain} {
+	for i, s := range []string{u.Sysname, u.Nodename, u.Release, u.Version, u.Machine, u.Domainname} {
 		copy(b[i*65:i*65+64], s)
 	}
 	return 0, t.copyOut(a[0], b)

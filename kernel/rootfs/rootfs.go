@@ -42,14 +42,16 @@ const maxInitramfs = 256 << 20
 // (the root is then empty), as Linux goes on after "Initramfs unpacking
 // failed". It returns a line for the console, or an error if the
 // namespace itself could not be built.
-func Init() (string, error) {
+// console is the terminal behind /dev/console and /dev/tty (nil: none).
+func Init(console *fs.TTY) (string, error) {
 	pagecache.Install()
 	cfg := fs.Config{
 		Now: func() abi.Timespec {
 			ns := clock.Walltime()
 			return abi.Timespec{Sec: ns / 1e9, Nsec: ns % 1e9}
 		},
-		Random: func(p []byte) { rand.Read(p) },
+		Random:  func(p []byte) { rand.Read(p) },
+		Console: console,
 	}
 	msg := "no initramfs"
 	if img := boot.Initrd(); img != nil {
