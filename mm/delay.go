@@ -10,6 +10,7 @@ package mm
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"retract/kernel/clock"
@@ -29,10 +30,17 @@ const (
 	// held — walkers that mapped the table queue on its ptl — and before
 	// the table is freed (PteFreeDefer, or at once with rcu=unsafe).
 	DelayRetractAfterPmdClear
+	// DelayFaultBeforePteLock: in the fault path's lockHeld (a write to a
+	// present read-only PTE, a spurious fault), right before it locks the
+	// table it read without rechecking the PMD — only faults that will
+	// hold the table pointer across a retract are slowed, so a program
+	// whose other faults are quick still meets every collapse with one of
+	// these in flight (user/race does).
+	DelayFaultBeforePteLock
 	numDelayPoints
 )
 
-var delayNames = [numDelayPoints]string{"fault.after_pte_offset_map", "retract.after_pmd_clear"}
+var delayNames = [numDelayPoints]string{"fault.after_pte_offset_map", "retract.after_pmd_clear", "fault.before_pte_lock"}
 
 func (p DelayPoint) String() string { return delayNames[p] }
 
@@ -62,7 +70,7 @@ func SetDelay(name string, micros uint64) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("mm: unknown delay point %q (known: %s, %s)", name, delayNames[0], delayNames[1])
+	return fmt.Errorf("mm: unknown delay point %q (known: %s)", name, strings.Join(delayNames[:], ", "))
 }
 
 // DelayPoints returns every point's name and current delay in µs.

@@ -311,8 +311,14 @@ func (f *fault) finishFault(entry amd64.PTE, ref uint64, fresh bool) (bool, erro
 	if !ok {
 		undo()
 		// The PMD no longer points at the table the lockless read used
-		// (pmd_same failed): retracted, or replaced by a huge PMD.
-		trace.FaultRetry(f.id, f.va, uint64(f.orig), f.pm.Table, trace.RetryPmdChanged)
+		// (pmd_same failed). This fault holds mmap_lock for reading, so
+		// no munmap or anonymous collapse detached it: a file collapse
+		// retracted it (and may have put a huge PMD there) — the seed
+		// email's race, caught by the recheck. Counted with the retries
+		// of lockHeld.
+		f.m.Stats.RetractedRetries.Add(1)
+		RetractedRetries.Add(1)
+		trace.FaultRetry(f.id, f.va, uint64(f.orig), f.pm.Table, trace.RetryRetracted)
 		return false, nil
 	}
 	if bad, ok := f.m.checkTable(pm, f.va); !ok {
@@ -364,6 +370,7 @@ func (f *fault) finishFault(entry amd64.PTE, ref uint64, fresh bool) (bool, erro
 // counts those). Consumes f.pm.
 func (f *fault) lockHeld(change func(*fault)) (bool, error) {
 	pm := f.pm
+	delay(DelayFaultBeforePteLock)
 	pm.lock()
 	if bad, ok := f.m.checkTable(pm, f.va); !ok {
 		pm.unlock()

@@ -246,15 +246,20 @@ func raceResult(lines []string) map[string]int64 {
 }
 
 // TestUserRace runs the seed's race from user space (user/race: worker
-// processes pinned to CPUs fault a shared memfd while another process
-// collapses it with MADV_COLLAPSE, and khugepaged is on): with RCU the
+// processes pinned to CPUs fault a shared memfd — a read, then a write —
+// while another process collapses it with MADV_COLLAPSE). The delay point
+// fault.before_pte_lock slows only the faults that write to a present
+// read-only PTE and so hold their page table across a collapse; -jitter
+// makes the collapses land anywhere in the workers' cycle. With RCU the
 // data is intact, tables were retracted and freed after grace periods,
-// and faults retried on retracted tables; with rcu=unsafe and a fault
-// delay the debug check catches use-after-free.
+// and faults retried on retracted tables; with rcu=unsafe the debug check
+// catches the use-after-free.
 func TestUserRace(t *testing.T) {
+	args := []string{"-seconds", "20", "-quiet", "-seed", "7", "-regions", "4", "-jitter", "20ms"}
+	const delay = "delay=fault.before_pte_lock:20000"
 	for _, cpus := range []int{2, 4} {
 		t.Run(fmt.Sprintf("rcu/cpus=%d", cpus), func(t *testing.T) {
-			v := bootProgram(t, "/bin/race", []string{"-seconds", "20", "-quiet", "-seed", "7"}, "delay=fault.after_pte_offset_map:2000", cpus, 768)
+			v := bootProgram(t, "/bin/race", args, delay, cpus, 768)
 			st := v.programStatus(budget(t, 10*time.Minute))
 			v.checkNoCrash()
 			r := raceResult(v.lines())
@@ -273,13 +278,16 @@ func TestUserRace(t *testing.T) {
 			}
 		})
 	}
-	t.Run("unsafe/cpus=2", func(t *testing.T) {
-		v := bootProgram(t, "/bin/race", []string{"-seconds", "20", "-quiet", "-seed", "7", "-expect-bug"}, "rcu=unsafe delay=fault.after_pte_offset_map:20000", 2, 768)
+	t.Run("unsafe/cpus=4", func(t *testing.T) {
+		v := bootProgram(t, "/bin/race", append([]string{"-expect-bug"}, args...), "rcu=unsafe "+delay, 4, 768)
 		st := v.programStatus(budget(t, 10*time.Minute))
 		r := raceResult(v.lines())
 		t.Logf("race: %v", r)
 		if r["pt_uaf_caught"] == 0 {
 			v.errorf("pt_uaf_caught 0 with rcu=unsafe: the bug was not shown")
+		}
+		if !anyLine(v.lines(), regexp.MustCompile(`mm: VIOLATION`)) {
+			v.errorf("no VIOLATION report on the console")
 		}
 		if st != 0 {
 			v.errorf("race -expect-bug ended with status %d, want 0 (BUG SHOWN)", st)

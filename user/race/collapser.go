@@ -67,6 +67,9 @@ func collapser(cfg config, stderr io.Writer) int {
 		// has page tables) and have first faults still to come.
 		trigger := 16 + rng.IntN(pagesPerRegion*3/4)
 		waitUntil(func() bool { return ctl.stopped() || inRound(r, trigger) }, workerWait)
+		if cfg.jitter > 0 {
+			time.Sleep(time.Duration(rng.Int64N(int64(cfg.jitter))))
+		}
 		// EAGAIN (a page locked or in use by a concurrent fault) is
 		// retried a few times within the round, while the workers go on.
 		for attempt := 1; ; attempt++ {

@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // config is what the flags say. The parent passes it on to its children.
@@ -56,6 +57,11 @@ type config struct {
 	regions   int
 	quiet     bool
 	expectBug bool
+	// jitter bounds a random pause before each MADV_COLLAPSE, so that
+	// the collapse lands anywhere in the workers' fault cycle (not always
+	// right after an access, when their next fault is a first touch):
+	// with the kernel's fault delay point on, about twice that delay.
+	jitter time.Duration
 
 	// Set only in the children.
 	role  string // "worker" or "collapser"
@@ -98,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	seed := fs.Uint64("seed", 0, "seed of the workers' and the collapser's random choices (default: from the clock)")
 	fs.IntVar(&c.regions, "regions", 16, "2 MiB data regions in the file (rounds wrap around after that many)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines")
+	fs.DurationVar(&c.jitter, "jitter", 0, "a random pause of up to this long before each collapse (e.g. 10ms: twice a kernel fault delay)")
 	fs.BoolVar(&c.expectBug, "expect-bug", false, "a use-after-free is expected (the fix is off): BUG SHOWN exits 0, OK exits 1")
 	fs.StringVar(&c.role, "role", "", "internal: worker or collapser (set by the parent)")
 	fs.IntVar(&c.index, "index", 0, "internal: worker index")
@@ -134,6 +141,6 @@ func (c config) childArgs(role string, index, cpu int) []string {
 	return []string{
 		"-role", role, "-index", fmt.Sprint(index), "-cpu", fmt.Sprint(cpu),
 		"-workers", fmt.Sprint(c.workers), "-regions", fmt.Sprint(c.regions),
-		"-seed", fmt.Sprint(c.seed), "-seconds", fmt.Sprint(c.seconds),
+		"-seed", fmt.Sprint(c.seed), "-seconds", fmt.Sprint(c.seconds), "-jitter", c.jitter.String(),
 	}
 }
