@@ -29,6 +29,9 @@ func (m *MM) ProtAt(va uintptr) (Prot, bool) {
 func (m *MM) RSSPages() uint64 {
 	m.MmapLock.RLock()
 	defer m.MmapLock.RUnlock()
+	if m.dead {
+		return 0 // Destroy freed the tables
+	}
 	var n uint64
 	l4 := phys.Table(m.PML4)
 	for i := 0; i < amd64.PML4KernelFirst; i++ {

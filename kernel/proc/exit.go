@@ -61,6 +61,9 @@ func (t *Task) exitThread() {
 // files released, children given to init, the parent told (SIGCHLD and
 // wait4), or p reaped at once if the parent does not want to wait.
 func (p *Process) exitProcess(status int) {
+	// What getrusage and wait4 report once the memory is gone.
+	p.finalFaults, p.finalRSS = p.MM().Stats.Faults.Load(), p.MM().RSSPages()
+	p.memGone.Store(true)
 	p.mem.put()
 	if f := p.exeFile.Swap(nil); f != nil {
 		f.Put()

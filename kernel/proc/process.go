@@ -72,7 +72,11 @@ type Process struct {
 	exeFile atomic.Pointer[fs.File]
 	args    atomic.Pointer[execInfo]
 	start   uint64 // boot-relative ns of fork
-	// spawnFailed: Spawn\'s exec failed; the process never ran.
+	// memGone is set once the address space was released (a zombie);
+	// finalFaults and finalRSS are its last counts.
+	memGone               atomic.Bool
+	finalFaults, finalRSS uint64
+	// spawnFailed: Spawn's exec failed; the process never ran.
 	spawnFailed bool
 }
 

@@ -69,7 +69,7 @@ func (v view) PID() int {
 }
 
 func (v view) MM() *mm.MM {
-	if v.p.State() == "Z" || v.p.mem == nil {
+	if v.p.memGone.Load() || v.p.mem == nil {
 		return nil
 	}
 	return v.p.MM()

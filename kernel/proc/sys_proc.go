@@ -394,7 +394,12 @@ func rusageOf(p *Process) []byte {
 	le.PutUint64(b[8:], ut%1e9/1e3)
 	le.PutUint64(b[16:], st/1e9)
 	le.PutUint64(b[24:], st%1e9/1e3)
-	if p != nil && p.mem != nil {
+	switch {
+	case p == nil:
+	case p.memGone.Load():
+		le.PutUint64(b[32:], p.finalRSS*4)
+		le.PutUint64(b[64:], p.finalFaults)
+	default:
 		m := p.MM()
 		le.PutUint64(b[32:], m.RSSPages()*4)        // ru_maxrss (kB; the current RSS)
 		le.PutUint64(b[64:], m.Stats.Faults.Load()) // ru_minflt: every fault of the address space
