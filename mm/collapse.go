@@ -48,11 +48,12 @@ const (
 	CollapseBusy                        // the file range is being collapsed or split
 	CollapsePageMismatch                // a PTE maps something that cannot be collapsed
 	CollapseNoHugePage                  // the page cache has no huge page there
+	CollapseExceedShared                // more pages shared with other mms than MaxPtesShared (SCAN_EXCEED_SHARED_PTE)
 	numCollapseResults
 )
 
 var collapseNames = [numCollapseResults]string{"ok", "alloc_failed", "no_table", "already_huge",
-	"exceed_none", "vma_changed", "busy", "page_mismatch", "no_huge_page"}
+	"exceed_none", "vma_changed", "busy", "page_mismatch", "no_huge_page", "exceed_shared"}
 
 func (r CollapseResult) String() string {
 	if r >= 0 && r < numCollapseResults {
@@ -95,10 +96,19 @@ func count(r CollapseResult) CollapseResult {
 }
 
 // CollapseAnon collapses the anonymous 2 MiB at h into a huge page, like
-// collapse_huge_page: at most maxNone of its PTEs may be empty. The huge
-// page is allocated before any lock is taken; on any failure after the
-// table was detached, the table is put back as it was.
+// collapse_huge_page: at most maxNone of its PTEs may be empty. Pages
+// shared with other mms (after fork) are copied like the rest, and the
+// other mms keep theirs; khugepaged limits how many there may be
+// (collapseAnon's maxShared), MADV_COLLAPSE does not. The huge page is
+// allocated before any lock is taken; on any failure after the table was
+// detached, the table is put back as it was.
 func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseResult {
+	return m.collapseAnon(h, maxNone, HPageNr)
+}
+
+// collapseAnon is CollapseAnon with a limit on the PTEs that map pages
+// other mms map too (khugepaged's max_ptes_shared).
+func (m *MM) collapseAnon(h uintptr, maxNone, maxShared int) CollapseResult {
 	if h&(HPageSize-1) != 0 {
 		return count(CollapseVMAChanged)
 	}
@@ -107,7 +117,7 @@ func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseResult {
 		return count(CollapseAllocFailed)
 	}
 	m.MmapLock.Lock()
-	r := m.collapseAnonLocked(h, head, maxNone)
+	r := m.collapseAnonLocked(h, head, maxNone, maxShared)
 	m.MmapLock.Unlock()
 	if r != CollapseOK {
 		phys.Frames.Free(head, HPageOrder)
@@ -115,7 +125,43 @@ func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseResult {
 	return count(r)
 }
 
-func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseResult {
+// sharedPTEs counts the present entries of table t whose page another mm
+// maps too (Linux's folio_maybe_mapped_shared): an order-0 page mapped
+// more than once, or a huge page (mapped by PTEs after a split) with more
+// mappings than the PTEs of t that map it.
+func sharedPTEs(t *[512]amd64.PTE) int {
+	shared := 0
+	var lastHead uint64
+	var inTable int32
+	for i := range t {
+		e := phys.LoadPTE(&t[i])
+		if !PtePresent(e) || PtePFN(e) == zeroPFN {
+			continue
+		}
+		head, order := phys.Frames.Head(PtePFN(e))
+		fr := phys.Frames.Meta(head)
+		if order == 0 {
+			if fr.Mapcount.Load() > 1 {
+				shared++
+			}
+			continue
+		}
+		if head != lastHead {
+			lastHead, inTable = head, 0
+			for j := range t {
+				if f := phys.LoadPTE(&t[j]); PtePresent(f) && PtePFN(f) >= head && PtePFN(f) < head+HPageNr {
+					inTable++
+				}
+			}
+		}
+		if fr.Mapcount.Load() > inTable {
+			shared++
+		}
+	}
+	return shared
+}
+
+func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone, maxShared int) CollapseResult {
 	// hugepage_vma_revalidate: the VMA may have changed while unlocked.
 	v := m.VMAs.Find(h)
 	if m.dead || v == nil || v.Flags&VMAnon == 0 || v.Flags&VMNoHugepage != 0 || v.Prot == ProtNone {
@@ -143,7 +189,7 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 	m.pmdUnlock()
 	t := phys.Table(pv.Addr())
 	// __collapse_huge_page_isolate: only empty entries, the zero page
-	// and anonymous pages.
+	// and anonymous pages, and not too many of them shared.
 	none, r := 0, CollapseOK
 	for i := range t {
 		e := phys.LoadPTE(&t[i])
@@ -154,8 +200,12 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 			r = CollapsePageMismatch
 		}
 	}
-	if r == CollapseOK && none > maxNone {
+	switch {
+	case r != CollapseOK:
+	case none > maxNone:
 		r = CollapseExceedNone
+	case maxShared < HPageNr && sharedPTEs(t) > maxShared:
+		r = CollapseExceedShared
 	}
 	if r != CollapseOK {
 		m.pmdLock()
@@ -163,7 +213,8 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 		m.pmdUnlock()
 		return r
 	}
-	// __collapse_huge_page_copy.
+	// __collapse_huge_page_copy: a shared page is copied like the rest;
+	// dropping this mapping leaves it to the other mms.
 	dst := hugePage(head)
 	var pages []uint64
 	for i := range t {
@@ -182,13 +233,18 @@ func (m *MM) collapseAnonLocked(h uintptr, head uint64, maxNone int) CollapseRes
 	fr := phys.Frames.Meta(head)
 	fr.Refcount.Store(1)
 	fr.Mapcount.Store(1)
-	fr.Deposit = uint32(pv.Addr() >> phys.PageShift) // pgtable_trans_huge_deposit
 	m.pmdLock()
+	m.pgtableDeposit(pmd, pv.Addr()) // the old table, for a later split
 	phys.StorePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
 	m.pmdUnlock()
+	old := int64(0)
 	for _, pfn := range pages {
+		if pfn != zeroPFN {
+			old++
+		}
 		dropMapping(pfn) // the TLBs were flushed when the table was detached
 	}
+	m.addRSS(rssAnon, HPageNr-old)
 	CollapseStat.Anon.Add(1)
 	return CollapseOK
 }
@@ -205,6 +261,9 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseResult {
 		return count(CollapseBusy)
 	}
 	defer f.collapseMu.Unlock()
+	if f.released {
+		return count(CollapseVMAChanged) // unmapped and released meanwhile
+	}
 	head, ok := allocHuge(phys.KindPageCache)
 	if !ok {
 		return count(CollapseAllocFailed)
@@ -331,7 +390,17 @@ func (f *File) unmapRange(index uint64, match func(pfn uint64, i uint64) bool) {
 		if len(pages)+len(huges) > 0 {
 			FlushUser(m, start, end-start)
 		}
-		putMappings(pages, huges)
+		cls := rssFile
+		if f.Shmem {
+			cls = rssShmem
+		}
+		m.addRSS(cls, -int64(len(pages)+HPageNr*len(huges)))
+		for _, pfn := range pages {
+			dropMapping(pfn)
+		}
+		for _, head := range huges {
+			dropMapping(head) // a file huge page: no deposited table
+		}
 	}
 }
 
@@ -374,10 +443,14 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseResult {
 		}
 		return count(CollapsePageMismatch) // a PTE maps something else
 	}
+	cls := rssClass(head, file)
+	m.addRSS(cls, -int64(hi.cleared))
 	for i := 0; i < hi.cleared; i++ {
 		dropMapping(head) // the PTE mappings (the flush is done)
 	}
-	if !hi.installed {
+	if hi.installed {
+		m.addRSS(cls, HPageNr)
+	} else {
 		phys.Frames.Meta(head).Refcount.Add(-1)
 	}
 	CollapseStat.PteMapped.Add(1)
@@ -393,6 +466,9 @@ func (f *File) SplitHugePage(index uint64) error {
 	}
 	f.collapseMu.Lock()
 	defer f.collapseMu.Unlock()
+	if f.released {
+		return fmt.Errorf("mm: %v was released", f)
+	}
 	pfn, ok := f.Cached(index)
 	if !ok {
 		return fmt.Errorf("mm: %v has no page at offset %d", f, index)

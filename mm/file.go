@@ -31,6 +31,9 @@ import (
 type File struct {
 	Name  string
 	Pages uint64 // size in pages; fixed
+	// Shmem says its pages count as shared memory (RssShmem: shmem,
+	// tmpfs, memfd, shared anonymous memory) rather than file pages.
+	Shmem bool
 
 	mu    lockdep.Mutex     // the page cache (like i_pages' lock)
 	cache map[uint64]uint64 // page offset -> PFN (a huge page: its 512 frames)
@@ -38,9 +41,14 @@ type File struct {
 
 	immapMu lockdep.Mutex // like i_mmap_rwsem: who maps the file
 	immap   []Mapper
+	// orphan (under immapMu): the owner let go (ReleaseWhenUnmapped); the
+	// last mapping's removal releases the file. releasing: that removal
+	// happened (or the file was unmapped already).
+	orphan, releasing bool
 
 	collapseMu lockdep.Mutex // one collapse or split at a time
 	collapsing atomic.Uint64 // first offset+1 of the range being collapsed or split; 0: none
+	released   bool          // under collapseMu: the cache is gone; nothing may collapse it
 }
 
 // Mapper is one range of an address space that maps the file (an i_mmap
@@ -76,7 +84,7 @@ func (f *File) Collapsing(pgoff uint64) bool {
 // page). The cache keeps a reference of its own.
 func (f *File) FindPage(pgoff uint64) (uint64, error) {
 	if pgoff >= f.Pages {
-		return 0, ErrFault // beyond the end of the file: SIGBUS in Linux
+		return 0, ErrBus // beyond the end of the file: SIGBUS, as in Linux
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -88,7 +96,7 @@ func (f *File) FindPage(pgoff uint64) (uint64, error) {
 		phys.Frames.Meta(head).Refcount.Add(1)
 		return pfn, nil
 	}
-	pfn, ok := phys.Frames.AllocUser(0, phys.KindPageCache)
+	pfn, ok := allocUserPage(0, phys.KindPageCache)
 	if !ok {
 		return 0, ErrNoMemory
 	}
@@ -156,6 +164,42 @@ func (f *File) Release() error {
 	if n != 0 {
 		return fmt.Errorf("mm: %v is still mapped by %d ranges", f, n)
 	}
+	f.collapseMu.Lock()
+	defer f.collapseMu.Unlock()
+	return f.freeCache()
+}
+
+// ReleaseWhenUnmapped says that the file's owner is done with it (shared
+// anonymous memory from the start; a file with no name and no open
+// descriptor left): it is released now if nothing maps it, else when its
+// last mapping goes (munmap, exit) — the reference a VMA's vm_file holds
+// in Linux.
+func (f *File) ReleaseWhenUnmapped() {
+	f.immapMu.Lock()
+	f.orphan = true
+	now := len(f.immap) == 0 && !f.releasing
+	f.releasing = f.releasing || now
+	f.immapMu.Unlock()
+	if now {
+		f.releaseOrphan()
+	}
+}
+
+// releaseOrphan releases a file whose owner let go once its last mapping
+// went. It waits for a collapse or split of the file to end and keeps
+// later ones out (released).
+func (f *File) releaseOrphan() {
+	f.collapseMu.Lock()
+	defer f.collapseMu.Unlock()
+	if err := f.freeCache(); err != nil {
+		panic(err.Error())
+	}
+}
+
+// freeCache frees the page cache, unless a page is still mapped.
+// Preconditions: collapseMu held.
+func (f *File) freeCache() error {
+	f.collapseMu.AssertHeld()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	// Check everything before freeing anything: a huge page's 512
@@ -176,6 +220,7 @@ func (f *File) Release() error {
 			}
 		}
 	}
+	f.released = true
 	return nil
 }
 
@@ -201,11 +246,32 @@ func (f *File) addMapping(m *MM, start, end uintptr, pgoff uint64, shared bool) 
 	f.immap = append(f.immap, Mapper{MM: m, Start: start, End: end, Pgoff: pgoff, Shared: shared})
 }
 
+// addMappingLocked is addMapping with immapMu held.
+func (f *File) addMappingLocked(m *MM, start, end uintptr, pgoff uint64, shared bool) {
+	f.immapMu.AssertHeld()
+	f.immap = append(f.immap, Mapper{MM: m, Start: start, End: end, Pgoff: pgoff, Shared: shared})
+}
+
 // removeMapping removes [start, end) of m from i_mmap, trimming or
-// splitting the entries it overlaps.
-func (f *File) removeMapping(m *MM, start, end uintptr) {
+// splitting the entries it overlaps. It reports whether that was the
+// file's last mapping and its owner let go of it (ReleaseWhenUnmapped):
+// then the caller must releaseOrphan it once its PTEs are gone and
+// MmapLock is dropped.
+func (f *File) removeMapping(m *MM, start, end uintptr) bool {
 	f.immapMu.Lock()
 	defer f.immapMu.Unlock()
+	f.removeMappingLocked(m, start, end)
+	if f.orphan && len(f.immap) == 0 && !f.releasing {
+		f.releasing = true
+		return true
+	}
+	return false
+}
+
+// removeMappingLocked is removeMapping's i_mmap edit.
+// Preconditions: immapMu held.
+func (f *File) removeMappingLocked(m *MM, start, end uintptr) {
+	f.immapMu.AssertHeld()
 	var out []Mapper
 	for _, e := range f.immap {
 		if e.MM != m || e.End <= start || e.Start >= end {

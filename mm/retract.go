@@ -94,6 +94,7 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall) bool {
 	m.pmdUnlock()
 	logRetract(pv.Addr(), m.ID, h, gen)
 	CollapseStat.Retracted.Add(1)
+	m.acct.ptPages.Add(-1) // UserTables drops when the table is freed
 	PteFreeDefer(pv.Addr())
 	return true
 }

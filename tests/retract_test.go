@@ -87,6 +87,7 @@ func TestShellRetract(t *testing.T) {
 		"collapse 1 0x9000000000":            `not inside one mapping`,
 		"retract sideways":                   `usage: retract`,
 		"khugepaged set max_ptes_none 600":   `max_ptes_none: 0 to 511`,
+		"khugepaged set max_ptes_shared 999": `max_ptes_shared: 0 to 511`,
 		"stress retract 0":                   `SECONDS must be 1 to 86400`,
 		"mm mapfile 1 0x9000000000 5000":     `PAGES must be 1 to 2048`,
 	} {
