@@ -72,6 +72,8 @@ func Errno(err error) int {
 		return EACCES
 	case errors.Is(err, ErrOverflow):
 		return EOVERFLOW
+	case errors.Is(err, ErrNotSupported):
+		return EOPNOTSUPP
 	}
 	return EINVAL
 }

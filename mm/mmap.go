@@ -79,6 +79,9 @@ const (
 		MapStack | MapHugetlb | MapFixedNoreplace | MapReadOnlyFile
 )
 
+// maxLFSFileSize is Linux's MAX_LFS_FILESIZE: no file offset lies beyond.
+const maxLFSFileSize = 1<<63 - 1
+
 // MaxMapCount is the most VMAs an mm may have (vm.max_map_count).
 const MaxMapCount = 65530
 
@@ -104,7 +107,7 @@ const MaxMapCount = 65530
 // an unaligned addr, an unaligned off), ErrNoMemory (length beyond user
 // space, no room, too many VMAs, a fixed range beyond user space),
 // ErrPerm (a fixed addr below UserBase: mmap_min_addr), ErrExist,
-// ErrOverflow (off plus length overflows), ErrNotSupported
+// ErrOverflow (off plus length beyond the largest file), ErrNotSupported
 // (MAP_SHARED_VALIDATE with an unknown flag).
 //
 // The system-call layer resolves the descriptor (EBADF; EACCES for a
@@ -140,8 +143,8 @@ func (m *MM) DoMmap(addr, length uintptr, prot Prot, flags MapFlags, file *File,
 	}
 	length = (length + mask) &^ mask
 	pgoff := off / phys.PageSize
-	if pgoff+uint64(length/phys.PageSize) < pgoff {
-		return 0, ErrOverflow
+	if pgoff+uint64(length/phys.PageSize) < pgoff || file != nil && off > maxLFSFileSize-uint64(length) {
+		return 0, ErrOverflow // file_mmap_ok: past the largest file offset
 	}
 	if flags&MapHugetlb != 0 {
 		return 0, ErrNoMemory

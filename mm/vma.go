@@ -331,7 +331,7 @@ func (s *VMASet) FreeRange(length uintptr, lo, hi uintptr) (uintptr, bool) {
 // (vm_unmapped_area with VM_UNMAPPED_AREA_TOPDOWN).
 func (s *VMASet) FreeRangeTopDown(length, lo, hi, align uintptr) (uintptr, bool) {
 	const mask = phys.PageSize - 1
-	if length == 0 || length > ^uintptr(0)-mask || align < phys.PageSize || align&(align-1) != 0 {
+	if length == 0 || length > ^uintptr(0)-mask || lo > ^uintptr(0)-mask || align < phys.PageSize || align&(align-1) != 0 {
 		return 0, false
 	}
 	length = (length + mask) &^ mask

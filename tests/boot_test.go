@@ -15,10 +15,10 @@ import (
 	"time"
 )
 
-// TestSuites runs the boot, runtime, syscall, mm and ring3 suites on one
-// CPU and reports each KTAP test as a Go subtest.
+// TestSuites runs the boot, runtime, syscall, mm, mmap, fork and ring3
+// suites on one CPU and reports each KTAP test as a Go subtest.
 func TestSuites(t *testing.T) {
-	want := []string{"boot", "runtime", "syscall", "mm", "ring3"}
+	want := []string{"boot", "runtime", "syscall", "mm", "mmap", "fork", "ring3"}
 	v := boot(t, "test="+strings.Join(want, ","), 1)
 	v.runSuites(want...)
 }

@@ -35,6 +35,28 @@ func TestRetract(t *testing.T) {
 	}
 }
 
+// TestFork runs the fork and mmap suites on 2 and 4 CPUs: copy on write
+// racing on every CPU, forks while the parent's threads fault and while
+// khugepaged and file collapses run, mremap racing faults. The seed (the
+// threads' choices) is new every run, or FORK_SEED; the log shows it.
+func TestFork(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("FORK_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 0, 64)
+		if err != nil {
+			t.Fatalf("FORK_SEED=%q: %v", s, err)
+		}
+		seed = n
+	}
+	for i, cpus := range []int{2, 4} {
+		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
+			t.Logf("seed=%d (FORK_SEED=%d replays this run)", seed+uint64(i), seed)
+			v := boot(t, fmt.Sprintf("test=fork,mmap seed=%d", seed+uint64(i)), cpus)
+			v.runSuites("fork", "mmap")
+		})
+	}
+}
+
 // TestShellRetract drives the retract recipe of docs/retract.md from the
 // shell: map the demo file in two address spaces, fault pages in, collapse
 // (retracting both tables), watch the next fault map one huge PMD, switch
