@@ -38,6 +38,7 @@ func init() {
 			{Name: "cow_on_every_cpu", Fn: testCOWAllCPUs, Timeout: 5 * time.Minute},
 			{Name: "fork_while_threads_fault", Fn: testForkDuringFaults, Timeout: 5 * time.Minute},
 			{Name: "fork_while_collapsing", Fn: testForkDuringCollapse, Timeout: 5 * time.Minute},
+			{Name: "access_remote_vm", Fn: testAccessRemote},
 		},
 	})
 }
@@ -736,5 +737,54 @@ func testForkDuringCollapse(t *ktest.T) {
 			p.Munmap(priv, 2*mm.HPageSize)
 			rcu.Barrier() // retracted tables wait for a grace period
 		})
+	})
+}
+
+// testAccessRemote: the parent writes into its child's memory and reads it
+// back without running on the child's tables (CLONE_CHILD_SETTID, ptrace):
+// the write breaks copy on write in the child only, across pages, into a
+// huge page, and stops with the fault path's error where the child has no
+// mapping or no write access.
+func testAccessRemote(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(p *mm.MM, _ uintptr) {
+		a := mapAnon(t, p, 4)
+		fill(t, p, a, 4, 1)
+		h, _ := p.DoMmap(hugeBase, mm.HPageSize, rw, mm.MapPrivate|mm.MapAnonymous|mm.MapFixed, nil, 0)
+		p.Madvise(h, mm.HPageSize, mm.VMHugepage, 0)
+		fill(t, p, h, 2, 1)
+		ro, _ := p.DoMmap(0, pg, mm.ProtRead, mm.MapPrivate|mm.MapAnonymous, nil, 0)
+		c := fork(t, p)
+		defer c.Destroy()
+		msg := []byte("written by the parent, across a page boundary")
+		at := a + pg - 20
+		if n, err := c.AccessRemoteVM(at, msg, true); n != len(msg) || err != nil {
+			t.Fatalf("AccessRemoteVM write: %d, %v", n, err)
+		}
+		back := make([]byte, len(msg))
+		if n, err := c.AccessRemoteVM(at, back, false); n != len(msg) || err != nil || string(back) != string(msg) {
+			t.Errorf("AccessRemoteVM read back %q (%d, %v)", back, n, err)
+		}
+		if v, _ := load(p, a+pg-16); v != 0 {
+			t.Errorf("the parent's page reads %#x where the child was written", v)
+		}
+		check(t, p, a, 4, 1, "the parent after a remote write into its child")
+		var w [8]byte
+		c.AccessRemoteVM(a+2*pg+8, w[:], false)
+		if got := uint64(w[0]) | uint64(w[1])<<8; got != 2<<8|1 {
+			t.Errorf("the child's page 2 word 1 reads %#x via AccessRemoteVM, want %#x", got, 2<<8|1)
+		}
+		if n, err := c.AccessRemoteVM(h+pg+100, []byte("huge"), true); n != 4 || err != nil {
+			t.Errorf("a remote write into a shared huge page: %d, %v", n, err)
+		}
+		if v, _ := load(p, h+pg+96); v != 0 {
+			t.Errorf("the parent's huge page sees the child's remote write: %#x", v)
+		}
+		n, err := c.AccessRemoteVM(a+4*pg-2, []byte("past the end"), true)
+		if n != 2 || !errors.Is(err, mm.ErrFault) || errors.Is(err, mm.ErrAccErr) {
+			t.Errorf("a remote write past the mapping: %d, %v; want 2 bytes, then no mapping", n, err)
+		}
+		if n, err := c.AccessRemoteVM(ro, []byte("x"), true); n != 0 || !errors.Is(err, mm.ErrAccErr) {
+			t.Errorf("a remote write into a read-only mapping: %d, %v; want SEGV_ACCERR", n, err)
+		}
 	})
 }
