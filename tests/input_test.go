@@ -45,7 +45,8 @@ func TestShellInput(t *testing.T) {
 	}
 
 	check("mm new", `^mm 1: PML4 at 0x`)
-	check("mm map 1 0x7ffffffff000 16 rw", `^mm: 0x7ffffffff000 \+ 16 pages ends at 0x80000000f000, past the end of user space 0x800000000000$`)
+	check("mm map 1 0x7fffffffe000 16 rw", `^mm: 0x7fffffffe000 \+ 16 pages ends at 0x80000000e000, past the end of user space 0x7ffffffff000$`)
+	check("mm map 1 0x7ffffffff000 1 rw", `^mm: 0x7ffffffff000 is not a user address: the user range is \[0x10000, 0x7ffffffff000\)$`)
 	check("mm map 1 0x8000000001 1 rw", `^mm: ADDR must be page aligned \(4 KiB\): 0x8000000001$`)
 	check("mm mapfile 1 0x8000000800 1", `^mm: ADDR must be page aligned \(4 KiB\): 0x8000000800$`)
 	check("mm advise 1 0x8000000008 1 huge", `^mm: ADDR must be page aligned \(4 KiB\): 0x8000000008$`)
