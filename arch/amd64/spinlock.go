@@ -103,11 +103,14 @@ func (l *SpinLock) Unlock() {
 func (l *SpinLock) Held() bool { return l.v.Load() != 0 }
 
 // AssertHeld checks a "Preconditions: l held" promise: the lock must be
-// held — by this CPU's current context, when the validator is on. A
-// failure is reported (lockdep.NotHeld), not a panic: trap context must
-// not panic.
+// held — by this CPU's current context, when the validator saw it taken.
+// A holder that took it before the validator was switched on (another
+// CPU inside the scheduler while the kernel enables lockdep) is not on
+// any CPU's stack; only "held" can be checked then. A failure is
+// reported (lockdep.NotHeld), not a panic: trap context must not panic.
 func (l *SpinLock) AssertHeld() {
-	if !l.Held() || lockdep.Enabled && l.class != 0 && !lockdep.HeldBySelf(lockdep.Spin, unsafe.Pointer(l)) {
+	v := l.v.Load()
+	if v == 0 || v == lockedTracked && lockdep.Enabled && l.class != 0 && !lockdep.HeldBySelf(lockdep.Spin, unsafe.Pointer(l)) {
 		lockdep.AssertFailed(l.class)
 	}
 }
