@@ -75,6 +75,9 @@ func cmdMM(sh *shell.Shell, args []string) error {
 			sh.Printf("mm %d: PML4 %#x, CPUs %#x; faults %d (zero page %d, new %d, wp %d, spurious %d, retries %d, EFAULT %d); retries on a retracted table %d\n",
 				m.ID, m.PML4, m.CPUMask.Load(), s.Faults.Load(), s.ZeroPage.Load(), s.AnonNew.Load(), s.WriteProtect.Load(),
 				s.Spurious.Load(), s.Retries.Load(), s.EFAULT.Load(), s.RetractedRetries.Load())
+			c := m.Counters()
+			sh.Printf("  rss %d pages (anon %d, file %d, shmem %d, peak %d), %d page tables, %d pages mapped\n",
+				c.RSS, c.AnonPages, c.FilePages, c.ShmemPages, c.HiwaterRSS, c.PageTables, c.TotalVM)
 			m.MmapLock.RLock()
 			for _, v := range m.VMAs.All() {
 				sh.Printf("  %s\n", vmaString(v))

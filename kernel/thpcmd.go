@@ -56,8 +56,8 @@ func cmdKhugepaged(sh *shell.Shell, args []string) error {
 			on = "on"
 		}
 		s := &mm.KhugepagedStat
-		sh.Printf("khugepaged %s: sleep %d ms, %d pages per round, max_ptes_none %d; %d mms registered\n",
-			on, k.ScanSleepMs.Load(), k.PagesToScan.Load(), k.MaxPtesNone.Load(), mm.KhugepagedSlots())
+		sh.Printf("khugepaged %s: sleep %d ms, %d pages per round, max_ptes_none %d, max_ptes_shared %d; %d mms registered\n",
+			on, k.ScanSleepMs.Load(), k.PagesToScan.Load(), k.MaxPtesNone.Load(), k.MaxPtesShared.Load(), mm.KhugepagedSlots())
 		sh.Printf("  rounds %d, full scans %d, pages scanned %d, collapse attempts %d\n",
 			s.Rounds.Load(), s.FullScans.Load(), s.PagesScanned.Load(), s.Attempts.Load())
 		printCollapseStats(sh)
@@ -77,6 +77,8 @@ func cmdKhugepaged(sh *shell.Shell, args []string) error {
 			k.PagesToScan.Store(r.N)
 		case "max_ptes_none":
 			k.MaxPtesNone.Store(r.N)
+		case "max_ptes_shared":
+			k.MaxPtesShared.Store(r.N)
 		}
 	}
 	return nil
@@ -88,8 +90,8 @@ func printCollapseStats(sh *shell.Shell) {
 		c.Anon.Load(), c.File.Load(), c.PteMapped.Load(), c.SplitFile.Load())
 	sh.Printf("  results: %s\n", c.ResultSummary())
 	t := &mm.ThpStat
-	sh.Printf("  huge faults: anon %d (fallback to 4 KiB %d), file PMDs mapped %d (do_set_pmd), PMD splits %d, wp reuse %d\n",
-		t.FaultAlloc.Load(), t.FaultFallback.Load(), t.FileMapped.Load(), t.Split.Load(), t.WPReuse.Load())
+	sh.Printf("  huge faults: anon %d (fallback to 4 KiB %d), file PMDs mapped %d (do_set_pmd), PMD splits %d (shared after fork %d), wp reuse %d, wp split %d\n",
+		t.FaultAlloc.Load(), t.FaultFallback.Load(), t.FileMapped.Load(), t.Split.Load(), t.SplitShared.Load(), t.WPReuse.Load(), t.WPSplit.Load())
 }
 
 func cmdCollapse(sh *shell.Shell, args []string) error {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"retract/lockdep"
 	"sync/atomic"
 
 	"retract/kernel/console"
@@ -111,6 +112,15 @@ func runInit(path string, args []string) {
 	proc.Reboot = func(cmd uint32) { power.Exit(power.InitStatus(0)) }
 	proc.InitExited = func(status int) {
 		fmt.Printf("init: %s %s\n", path, proc.StatusString(status))
+		if lockdep.Enabled {
+			// What the validator learned (debug=locks), for the harness
+			// to check against docs/locking.md, as after a test run.
+			for _, e := range lockdep.Edges() {
+				fmt.Printf("lockdep: order %s -> %s\n", e[0], e[1])
+			}
+			u := lockdep.Unexpected()
+			fmt.Printf("retract: lockdep: %d unexpected problems (%d provoked on purpose)\n", u, lockdep.Total()-u)
+		}
 		power.Exit(power.InitStatus(status))
 	}
 	argv := append([]string{path}, args...)

@@ -13,6 +13,7 @@ import (
 	_ "retract/kernel/bench"
 	_ "retract/kernel/console"
 	_ "retract/kernel/fs"
+	_ "retract/kernel/proc"
 	_ "retract/kernel/procfs"
 	_ "retract/kernel/sched"
 	_ "retract/kernel/smp"

@@ -13,7 +13,10 @@ package mm
 
 import (
 	"errors"
+	"fmt"
 	"sync/atomic"
+
+	"sort"
 
 	"retract/arch/amd64"
 	"retract/lockdep"
@@ -30,6 +33,11 @@ const (
 	UserEnd  uintptr = amd64.UserTop - phys.PageSize
 )
 
+// DefaultMmapBase is where new mappings go (downwards) until exec sets
+// MmapBase: Linux's mmap_base without randomization, TASK_SIZE minus the
+// minimum gap of 128 MiB left for the stack to grow into.
+const DefaultMmapBase = UserEnd - 128<<20
+
 // MM is one user address space.
 type MM struct {
 	ID   uint32
@@ -38,6 +46,17 @@ type MM struct {
 	// MmapLock protects VMAs (like Linux's mmap_lock).
 	MmapLock lockdep.RWMutex
 	VMAs     VMASet
+
+	// MmapBase is the top of the area where mmap places mappings
+	// (top-down, like Linux's mm->mmap_base): DefaultMmapBase, or what
+	// exec sets (below the stack and its gap, maybe randomized).
+	// StartStack is the initial stack pointer (/proc's [stack]); exec sets
+	// both. startBrk and brk are the program break (mm->start_brk,
+	// mm->brk; SetBrk sets both, Brk moves it). Protected by MmapLock.
+	MmapBase      uintptr
+	StartStack    uintptr
+	startBrk, brk uintptr
+	acct          accounting
 
 	// pageTableLock, like Linux's mm->page_table_lock, is the PMD lock of
 	// every PMD of this mm (pmdLock takes it): a PMD changes between none,
@@ -62,6 +81,10 @@ type FaultStats struct {
 	Faults, ZeroPage, AnonNew, FilePage, WriteProtect, Spurious, Retries, EFAULT atomic.Uint64
 	// SIGBUS counts faults on a file mapping past the end of the file.
 	SIGBUS atomic.Uint64
+	// CowCopy counts write faults that copied an anonymous page still
+	// shared with another mm (after fork); CowReuse the ones that found
+	// it theirs alone and made it writable in place.
+	CowCopy, CowReuse atomic.Uint64
 	// RetractedRetries counts retries where the fault held a pointer into
 	// a page table that had been retracted meanwhile (PteSame failed on
 	// it): the seed email's case, made safe by RCU.
@@ -85,16 +108,19 @@ var UserTables atomic.Int64
 // while the thread runs.
 var (
 	mmsMu  lockdep.Mutex
-	mms    [256]*MM // by ID; slot 0 unused
-	nextID uint32   = 1
+	mms    [MaxMMs]*MM // by ID; slot 0 unused
+	nextID uint32      = 1
 )
+
+// MaxMMs bounds the number of address spaces (IDs 1 to MaxMMs-1).
+const MaxMMs = 4096
 
 // ErrNoMemory is returned when frames run out.
 var ErrNoMemory = errors.New("mm: out of memory (ENOMEM)")
 
 // New creates an empty address space.
 func New() (*MM, error) {
-	pa, ok := phys.AllocUserTable()
+	pa, ok := allocUserTable()
 	if !ok {
 		return nil, ErrNoMemory
 	}
@@ -110,10 +136,10 @@ func New() (*MM, error) {
 	}
 	if id == 0 {
 		phys.Frames.Free(pa>>phys.PageShift, 0)
-		return nil, errors.New("mm: too many address spaces")
+		return nil, fmt.Errorf("mm: all %d address spaces in use: %w", MaxMMs-1, ErrAgain)
 	}
 	nextID = id + 1
-	m := &MM{ID: id, PML4: pa}
+	m := &MM{ID: id, PML4: pa, MmapBase: DefaultMmapBase}
 	m.MmapLock.Class = classMmapLock
 	m.pageTableLock.SetClass(classPmdLock)
 	tablePage(pa, id, 4)
@@ -145,48 +171,88 @@ func All() []*MM {
 
 // Destroy frees every page and page table of m (the caller guarantees no
 // thread uses it any more). Anonymous pages are freed; the shared zero page
-// is not.
+// is not; page-cache pages lose m's mappings (a file whose owner let go of
+// it, ReleaseWhenUnmapped, is released with its last mapping).
 func (m *MM) Destroy() {
 	khugepagedExit(m)
 	m.MmapLock.Lock()
-	defer m.MmapLock.Unlock()
 	m.dead = true
+	m.updateHiwaterVM()
+	vmas := m.VMAs.All()
 	// Leave every file's i_mmap first: from then on no rmap walk (file
 	// collapse, retract) can reach these tables.
-	m.unmapFileVMAs(UserBase, UserEnd)
+	orphans := m.unmapFileVMAs(UserBase, UserEnd)
 	l4 := phys.Table(m.PML4)
 	for i := 0; i < amd64.PML4KernelFirst; i++ {
 		if l4[i].Present() {
-			freeLevel(l4[i].Addr(), 3)
+			m.freeLevel(l4[i].Addr(), 3, uintptr(i)*amd64.PML4ESpan, vmas)
 			l4[i] = 0
 		}
 	}
 	FlushUser(m, UserBase, UserEnd-UserBase)
 	phys.Frames.Free(m.PML4>>phys.PageShift, 0)
 	UserTables.Add(-1)
+	m.MmapLock.Unlock()
+	releaseOrphans(orphans)
 	mmsMu.Lock()
 	mms[m.ID] = nil
 	mmsMu.Unlock()
 }
 
-func freeLevel(pa uint64, level int) {
+// freeLevel frees the table at pa of the given level, which maps from
+// va, with everything it maps. vmas are m's VMAs (for the accounting).
+// Preconditions: MmapLock held for writing, m dead (no walker left).
+func (m *MM) freeLevel(pa uint64, level int, va uintptr, vmas []VMA) {
 	t := phys.Table(pa)
+	span := uintptr(1) << (12 + 9*(level-1))
 	for i := range t {
 		e := t[i]
-		if !e.Present() {
+		if !e.Present() && !(level == 1 && PtePresent(e)) { // a PROT_NONE page is still mapped
 			continue
 		}
-		if level == 1 {
-			dropMapping(e.Addr() >> phys.PageShift)
-		} else if level == 2 && e.Huge() {
-			putHuge(PmdPFN(e))
-		} else {
-			freeLevel(e.Addr(), level-1)
+		a := va + uintptr(i)*span
+		switch {
+		case level == 1:
+			m.addRSS(rssClass(PtePFN(e), fileAt(vmas, a)), -1)
+			dropMapping(PtePFN(e))
+		case level == 2 && e.Huge():
+			m.addRSS(rssClass(PmdPFN(e), fileAt(vmas, a)), -HPageNr)
+			m.pmdLock()
+			dep := m.withdrawIfAnon(&t[i], e)
+			m.pmdUnlock()
+			m.freeDeposit(dep)
+			dropMapping(PmdPFN(e))
+		default:
+			m.freeLevel(e.Addr(), level-1, a, vmas)
 		}
 		t[i] = 0
 	}
-	phys.Frames.Free(pa>>phys.PageShift, 0)
-	UserTables.Add(-1)
+	m.freePageTable(pa)
+}
+
+// fileAt returns the file of the VMA of vmas (sorted) that contains va,
+// nil for anonymous memory or no VMA.
+func fileAt(vmas []VMA, va uintptr) *File {
+	i := sort.Search(len(vmas), func(i int) bool { return vmas[i].End > va })
+	if i < len(vmas) && vmas[i].Start <= va {
+		f, _ := vmas[i].File.(*File)
+		return f
+	}
+	return nil
+}
+
+// addTables counts n page tables more (or fewer) for m and for the
+// kernel's UserTables.
+func (m *MM) addTables(n int64) {
+	m.acct.ptPages.Add(n)
+	UserTables.Add(n)
+}
+
+// freePageTable frees a page table of m that no walker can reach any
+// more (see the package-level freePageTable).
+func (m *MM) freePageTable(pa uint64) {
+	m.acct.ptPages.Add(-1)
+	freePageTable(pa)
 }
 
 // isDead reports whether Destroy has begun.

@@ -47,10 +47,19 @@ func allocCollapseHuge(kind phys.Kind) (uint64, bool) {
 }
 
 // CollapseAnon collapses the anonymous 2 MiB at h into a huge page, like
-// collapse_huge_page: at most maxNone of its PTEs may be empty. The huge
-// page is allocated before any lock is taken; on any failure after the
-// table was detached, the table is put back as it was.
+// collapse_huge_page: at most maxNone of its PTEs may be empty. Pages
+// shared with other mms (after fork) are copied like the rest, and the
+// other mms keep theirs; khugepaged limits how many there may be
+// (collapseAnon's maxShared), MADV_COLLAPSE does not. The huge page is
+// allocated before any lock is taken; on any failure after the table was
+// detached, the table is put back as it was.
 func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseOutcome {
+	return m.collapseAnon(h, maxNone, HPageNr)
+}
+
+// collapseAnon is CollapseAnon with a limit on the PTEs that map pages
+// other mms map too (khugepaged's max_ptes_shared).
+func (m *MM) collapseAnon(h uintptr, maxNone, maxShared int) CollapseOutcome {
 	o := begin(CollapseKindAnon, uint64(h), m.ID)
 	o.Addr = h
 	if h&(HPageSize-1) != 0 {
@@ -61,7 +70,7 @@ func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseOutcome {
 		return o.allocFailed().counted()
 	}
 	m.MmapLock.Lock()
-	o = m.collapseAnonLocked(o, head, maxNone)
+	o = m.collapseAnonLocked(o, head, maxNone, maxShared)
 	m.MmapLock.Unlock()
 	if !o.OK() {
 		phys.Frames.Free(head, HPageOrder)
@@ -69,7 +78,43 @@ func (m *MM) CollapseAnon(h uintptr, maxNone int) CollapseOutcome {
 	return o.counted()
 }
 
-func (m *MM) collapseAnonLocked(o CollapseOutcome, head uint64, maxNone int) CollapseOutcome {
+// sharedPTEs counts the present entries of table t whose page another mm
+// maps too (Linux's folio_maybe_mapped_shared): an order-0 page mapped
+// more than once, or a huge page (mapped by PTEs after a split) with more
+// mappings than the PTEs of t that map it.
+func sharedPTEs(t *[512]amd64.PTE) int {
+	shared := 0
+	var lastHead uint64
+	var inTable int32
+	for i := range t {
+		e := phys.LoadPTE(&t[i])
+		if !PtePresent(e) || PtePFN(e) == zeroPFN {
+			continue
+		}
+		head, order := phys.Frames.Head(PtePFN(e))
+		fr := phys.Frames.Meta(head)
+		if order == 0 {
+			if fr.Mapcount.Load() > 1 {
+				shared++
+			}
+			continue
+		}
+		if head != lastHead {
+			lastHead, inTable = head, 0
+			for j := range t {
+				if f := phys.LoadPTE(&t[j]); PtePresent(f) && PtePFN(f) >= head && PtePFN(f) < head+HPageNr {
+					inTable++
+				}
+			}
+		}
+		if fr.Mapcount.Load() > inTable {
+			shared++
+		}
+	}
+	return shared
+}
+
+func (m *MM) collapseAnonLocked(o CollapseOutcome, head uint64, maxNone, maxShared int) CollapseOutcome {
 	h := o.Addr
 	// hugepage_vma_revalidate: the VMA may have changed while unlocked.
 	v := m.VMAs.Find(h)
@@ -101,7 +146,7 @@ func (m *MM) collapseAnonLocked(o CollapseOutcome, head uint64, maxNone int) Col
 	m.pmdUnlock()
 	t := phys.Table(pv.Addr())
 	// __collapse_huge_page_isolate: only empty entries, the zero page
-	// and anonymous pages.
+	// and anonymous pages, and not too many of them shared.
 	o.None, o.MaxNone = 0, maxNone
 	for i := range t {
 		e := phys.LoadPTE(&t[i])
@@ -115,8 +160,14 @@ func (m *MM) collapseAnonLocked(o CollapseOutcome, head uint64, maxNone int) Col
 			o.set(ScanPageAnon, "PTE %d maps frame %#x, a %v page, not an anonymous one", i, PtePFN(e)<<phys.PageShift, phys.Frames.KindOf(PtePFN(e)))
 		}
 	}
-	if o.Result == ScanSucceed && o.None > maxNone {
+	switch {
+	case o.Result != ScanSucceed:
+	case o.None > maxNone:
 		o = o.exceedNone("PTEs are none")
+	case maxShared < HPageNr:
+		if shared := sharedPTEs(t); shared > maxShared {
+			o = o.set(ScanExceedSharedPte, "%d of %d PTEs map pages other mms map too (after fork), max_ptes_shared is %d", shared, HPageNr, maxShared)
+		}
 	}
 	if o.Result != ScanSucceed {
 		m.pmdLock()
@@ -124,7 +175,8 @@ func (m *MM) collapseAnonLocked(o CollapseOutcome, head uint64, maxNone int) Col
 		m.pmdUnlock()
 		return o
 	}
-	// __collapse_huge_page_copy.
+	// __collapse_huge_page_copy: a shared page is copied like the rest;
+	// dropping this mapping leaves it to the other mms.
 	dst := hugePage(head)
 	var pages []uint64
 	for i := range t {
@@ -143,13 +195,18 @@ func (m *MM) collapseAnonLocked(o CollapseOutcome, head uint64, maxNone int) Col
 	fr := phys.Frames.Meta(head)
 	fr.Refcount.Store(1)
 	fr.Mapcount.Store(1)
-	fr.Deposit = uint32(pv.Addr() >> phys.PageShift) // pgtable_trans_huge_deposit
 	m.pmdLock()
+	m.pgtableDeposit(pmd, pv.Addr()) // the old table, for a later split
 	phys.StorePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
 	m.pmdUnlock()
+	old := int64(0)
 	for _, pfn := range pages {
+		if pfn != zeroPFN {
+			old++
+		}
 		dropMapping(pfn) // the TLBs were flushed when the table was detached
 	}
+	m.addRSS(rssAnon, HPageNr-old)
 	CollapseStat.Anon.Add(1)
 	return o.set(ScanSucceed, "%d PTEs (%d none) copied into the huge page at %#x; one PMD maps it, the old table is deposited (pgtable_trans_huge_deposit)",
 		HPageNr, o.None, head<<phys.PageShift)
@@ -169,6 +226,9 @@ func (f *File) Collapse(index uint64, maxNone int) CollapseOutcome {
 		return o.set(ScanPageLock, "pages %d-%d of file %q are being collapsed or split by another caller", index, index+HPageNr-1, f.Name).counted()
 	}
 	defer f.collapseMu.Unlock()
+	if f.released {
+		return o.set(ScanVmaCheck, "file %q was unmapped and released meanwhile", f.Name).counted()
+	}
 	// Under collapseMu the size cannot shrink (Truncate holds it): a huge
 	// page must lie wholly inside the file.
 	if index+HPageNr > f.Pages() {
@@ -323,7 +383,17 @@ func (f *File) unmapPages(lo, hi uint64, match func(pfn, pgoff uint64) bool) {
 		if len(pages)+len(huges) > 0 {
 			FlushUser(m, start, end-start)
 		}
-		putMappings(pages, huges)
+		cls := rssFile
+		if f.Shmem {
+			cls = rssShmem
+		}
+		m.addRSS(cls, -int64(len(pages)+HPageNr*len(huges)))
+		for _, pfn := range pages {
+			dropMapping(pfn)
+		}
+		for _, head := range huges {
+			dropMapping(head) // a file huge page: no deposited table
+		}
 	}
 }
 
@@ -386,10 +456,14 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseOutcome {
 		return o.set(ScanFail, "the page table changed under the locks").counted()
 	}
 	o.Retracts = []Retract{r}
+	cls := rssClass(head, file)
+	m.addRSS(cls, -int64(hi.cleared))
 	for i := 0; i < hi.cleared; i++ {
 		dropMapping(head) // the PTE mappings (the flush is done)
 	}
-	if !hi.installed {
+	if hi.installed {
+		m.addRSS(cls, HPageNr)
+	} else {
 		phys.Frames.Meta(head).Refcount.Add(-1)
 	}
 	CollapseStat.PteMapped.Add(1)
@@ -420,6 +494,9 @@ func (f *File) SplitHugePage(index uint64) error {
 // splitHugePageLocked is SplitHugePage. Preconditions: collapseMu held.
 func (f *File) splitHugePageLocked(index uint64) error {
 	f.collapseMu.AssertHeld()
+	if f.released {
+		return fmt.Errorf("mm: %v was released", f)
+	}
 	pfn, ok := f.Cached(index)
 	if !ok {
 		return fmt.Errorf("mm: %v has no page at offset %d", f, index)

@@ -34,6 +34,7 @@ const (
 	ScanPmdNone                                 // SCAN_PMD_NONE: the PMD is empty: no page table, nothing mapped
 	ScanPmdMapped                               // SCAN_PMD_MAPPED: the PMD maps a huge page already
 	ScanExceedNonePte                           // SCAN_EXCEED_NONE_PTE: more empty PTEs (or file holes) than max_ptes_none
+	ScanExceedSharedPte                         // SCAN_EXCEED_SHARED_PTE: more pages shared with other mms (after fork) than max_ptes_shared
 	ScanPteNonPresent                           // SCAN_PTE_NON_PRESENT: a PTE is neither none nor present
 	ScanPteMappedHugepage                       // SCAN_PTE_MAPPED_HUGEPAGE: the page cache holds the huge page already
 	ScanPageNull                                // SCAN_PAGE_NULL: the page cache has no page there
@@ -48,7 +49,7 @@ const (
 )
 
 var collapseNames = [numCollapseResults]string{
-	"SCAN_FAIL", "SCAN_SUCCEED", "SCAN_PMD_NULL", "SCAN_PMD_NONE", "SCAN_PMD_MAPPED", "SCAN_EXCEED_NONE_PTE",
+	"SCAN_FAIL", "SCAN_SUCCEED", "SCAN_PMD_NULL", "SCAN_PMD_NONE", "SCAN_PMD_MAPPED", "SCAN_EXCEED_NONE_PTE", "SCAN_EXCEED_SHARED_PTE",
 	"SCAN_PTE_NON_PRESENT", "SCAN_PTE_MAPPED_HUGEPAGE", "SCAN_PAGE_NULL", "SCAN_PAGE_LOCK", "SCAN_PAGE_ANON",
 	"SCAN_PAGE_COMPOUND", "SCAN_VMA_NULL", "SCAN_VMA_CHECK", "SCAN_ADDRESS_RANGE", "SCAN_ALLOC_HUGE_PAGE_FAIL",
 }

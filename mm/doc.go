@@ -1,11 +1,15 @@
 // Package mm owns user address spaces: the MM (aspace.go) and its VMAs
 // (vma.go, and vmaiter.go for /proc's maps and smaps), the page tables the
-// MMU walks (walk.go, pte.go), the page-fault handler (fault.go), uaccess
-// (uaccess.go), files — the page cache of every regular file, with a size,
-// writes, truncation and the reverse map of who maps them (file.go,
-// page.go) — huge pages (huge.go) and their switches (tunables.go),
-// collapse and retract (collapse.go, retract.go), khugepaged
-// (khugepaged.go), the memory counters /proc prints (memstat.go), and the
+// MMU walks (walk.go, pte.go), the page-fault handler with copy on write
+// (fault.go), uaccess (uaccess.go), files — the page cache of every
+// regular file, with a size, writes, truncation and the reverse map of who
+// maps them (file.go, page.go) — huge pages (huge.go) and their switches
+// (tunables.go), collapse and retract (collapse.go, retract.go),
+// khugepaged (khugepaged.go), fork (fork.go), the mm side of the memory
+// system calls with Linux's semantics and errnos (mmap.go, madvise.go,
+// mremap.go, mincore.go, errno.go), the per-mm accounting and the VMA
+// iterator (rss.go), how user frames are allocated, with fault injection
+// (alloc.go), the memory counters /proc prints (memstat.go), and the
 // teaching instruments — the table check, the violation report, the
 // retract log and the delay points (debug.go, delay.go). Physical memory —
 // frames, their metadata, the kernel's own mappings — is package mm/phys.
@@ -46,6 +50,13 @@
 // issued with the PMD lock and a PTL held, both taken with interrupts on.
 // The frame allocator (phys) may be called under any of these.
 //
+// Two locks of one class are held at once in two places: Fork holds the
+// parent's and the child's MmapLock, the child's PMD lock then the
+// parent's, the child's PTL then the parent's (the child is reachable by
+// no one else but rmap walks, which take one PTL at a time); mremap holds
+// the old table's PTL, then the new one's. File.collapseMu is also taken
+// to release a file whose last mapping went, after MmapLock is dropped.
+//
 // Functions that need a lock held end in Locked and say so in
 // "Preconditions:"; with the lock validator on, AssertHeld checks it.
 //
@@ -68,4 +79,13 @@
 //     returned: the size is set before the unmap walk, and every path that
 //     maps a file page rechecks the size under the lock the walk takes
 //     (the PT lock, or the PMD lock for a huge PMD).
+//   - A private page mapped by more than one PTE or PMD (after fork) is
+//     mapped read-only everywhere; a write copies it, unless the writer
+//     holds its only reference and mapping (then it is reused). A piece of
+//     a huge page mapped by PTEs is always copied.
+//   - Every anonymous huge PMD has one page table deposited in its PD
+//     page's list (huge.go), so that a split never allocates.
+//   - The per-mm counters (rss.go) follow every mapping made and removed;
+//     a test's address spaces end with them, and the kernel's frame
+//     counts, back where they started.
 package mm

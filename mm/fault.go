@@ -9,7 +9,9 @@
 //	    [delay point fault.after_pte_offset_map]
 //	    PTE none           doAnonymousPage, or for a file doReadFault,
 //	                       doCowFault, doSharedFault
-//	    write, read-only   doWpPage: wpPageShared (shared file) or wpPageCopy
+//	    write, read-only   doWpPage: wpPageShared (shared file), reuse (an
+//	                       anonymous page only this mapping uses), or
+//	                       wpPageCopy (copy on write)
 //	    otherwise          spurious
 //	  finishFault          finish_fault: PteOffsetMapLock (pmd_same),
 //	                       check the table, PteSame, set the PTE
@@ -34,27 +36,43 @@ import (
 	"retract/mm/phys"
 )
 
-// ErrFault is the EFAULT of the fault path: no VMA, or the access is not
-// allowed by it.
+// ErrFault is the EFAULT of the fault path: no VMA at the address
+// (SIGSEGV with SEGV_MAPERR from ring 3). ErrAccErr and ErrSigbus (errno.go)
+// are EFAULTs too: errors.Is(err, ErrFault) holds for all three.
 var ErrFault = errors.New("mm: bad address (EFAULT)")
 
+// FaultFlags say what a faulting access was (Linux's FAULT_FLAG_* and
+// x86's error code bits).
+type FaultFlags uint8
+
+// Fault flags.
+const (
+	FaultWrite       FaultFlags = 1 << iota // a write (error code W/R)
+	FaultInstruction                        // an instruction fetch (error code I/D)
+)
+
 // HandleMMFault resolves a fault at va (write or read) in m, like Linux's
-// handle_mm_fault. It returns nil when the access can be retried, and
-// otherwise what Linux's fault result would make of it:
-//
-//   - ErrFault (VM_FAULT_SIGSEGV, or EFAULT for a system call): no VMA
-//     there, or the VMA does not allow the access;
-//   - ErrSigbus (VM_FAULT_SIGBUS): a file mapping's page lies past the
-//     end of the file (it was never that long, or was truncated);
-//   - ErrNoMemory (VM_FAULT_OOM): no frame was left for the page.
-//
-// The process layer delivers SIGSEGV or SIGBUS to a user-mode access and
-// makes either EFAULT for a system call's uaccess.
+// handle_mm_fault (see HandleMMFaultFlags).
 func (m *MM) HandleMMFault(va uintptr, write bool) error {
+	var fl FaultFlags
+	if write {
+		fl = FaultWrite
+	}
+	return m.HandleMMFaultFlags(va, fl)
+}
+
+// HandleMMFaultFlags resolves a fault at va in m, like Linux's
+// handle_mm_fault after x86's access_error: it returns ErrFault when no
+// VMA covers va, ErrAccErr when the VMA does not allow the access (a
+// write without PROT_WRITE, an instruction fetch without PROT_EXEC,
+// anything in PROT_NONE), ErrSigbus beyond the end of a mapped file, and
+// ErrNoMemory when no frame is left for the page.
+func (m *MM) HandleMMFaultFlags(va uintptr, flags FaultFlags) error {
 	m.Stats.Faults.Add(1)
 	id := trace.NewID(trace.ClassFault)
+	write := flags&FaultWrite != 0
 	trace.FaultBegin(id, va, write, m.ID)
-	err := m.handleMMFault(id, va, write)
+	err := m.handleMMFault(id, va, flags)
 	switch {
 	case err == nil:
 		trace.FaultEnd(id, va, m.Stats.LastPath.Load(), 0)
@@ -66,15 +84,20 @@ func (m *MM) HandleMMFault(va uintptr, write bool) error {
 	return err
 }
 
-// handleMMFault is HandleMMFault under mmap_lock; id names the fault in
-// the trace.
-func (m *MM) handleMMFault(id uint32, va uintptr, write bool) error {
+// handleMMFault is HandleMMFaultFlags under mmap_lock; id names the fault
+// in the trace.
+func (m *MM) handleMMFault(id uint32, va uintptr, flags FaultFlags) error {
+	write := flags&FaultWrite != 0
 	m.MmapLock.RLock()
 	defer m.MmapLock.RUnlock()
 	v := m.VMAs.Find(va)
-	if v == nil || write && v.Prot&ProtWrite == 0 || v.Prot == ProtNone {
+	switch {
+	case v == nil:
 		m.Stats.EFAULT.Add(1)
 		return ErrFault
+	case v.Prot == ProtNone || write && v.Prot&ProtWrite == 0 || flags&FaultInstruction != 0 && v.Prot&ProtExec == 0:
+		m.Stats.EFAULT.Add(1)
+		return ErrAccErr
 	}
 	for {
 		done, err := m.handlePTEFault(id, v, va&^(phys.PageSize-1), write)
@@ -167,7 +190,7 @@ func (f *fault) doAnonymousPage() (bool, error) {
 	if !f.write {
 		f.m.Stats.ZeroPage.Add(1)
 		f.path = PathZeroPage
-		return f.finishFault(PfnPTE(ZeroPFN(), f.v.Prot&^ProtWrite), 0, false)
+		return f.finishFault(PfnPTE(ZeroPFN(), f.v.Prot.readOnly()), 0, false)
 	}
 	pfn, err := newAnonPage(0)
 	if err != nil {
@@ -189,7 +212,7 @@ func (f *fault) doReadFault() (bool, error) {
 	}
 	f.m.Stats.FilePage.Add(1)
 	f.path = PathReadFault
-	return f.finishFault(PfnPTE(pfn, f.v.Prot&^ProtWrite), pfn, false)
+	return f.finishFault(PfnPTE(pfn, f.v.Prot.readOnly()), pfn, false)
 }
 
 // doSharedFault maps the page-cache page writable and dirty on a write
@@ -222,15 +245,42 @@ func (f *fault) doCowFault() (bool, error) {
 }
 
 // doWpPage handles a write to a present read-only PTE, like do_wp_page:
-// a shared file page becomes writable in place (wpPageShared); anything
-// else — the zero page, a private file page, an mprotected page — is
-// copied (wpPageCopy).
+// a shared file page becomes writable in place (wpPageShared); an
+// anonymous page that only this mapping uses — refcount and mapcount 1,
+// not a piece of a huge page (wp_can_reuse_anon_folio) — is reused,
+// made writable where it is; anything else — the zero page, a private
+// file page, an anonymous page still shared with another mm after fork,
+// a 4 KiB piece of a split shared huge page — is copied (wpPageCopy),
+// with a reference held on the old page meanwhile (another mm may drop
+// its last mapping of it while we copy).
 func (f *fault) doWpPage() (bool, error) {
 	if f.file != nil && f.shared {
 		return f.wpPageShared()
 	}
-	PteUnmap(f.pm)
-	return f.wpPageCopy()
+	pfn := PtePFN(f.orig)
+	if pfn == zeroPFN {
+		PteUnmap(f.pm)
+		return f.wpPageCopy(0)
+	}
+	if !f.lockOrig() {
+		return false, nil
+	}
+	pm := f.pm
+	head, order := phys.Frames.Head(pfn)
+	if order == 0 && exclusiveAnon(head) {
+		phys.StorePTE(pm.PTE, PteMkDirty(PteMkWrite(f.orig)))
+		pm.unlock()
+		PteUnmap(pm)
+		amd64.Invlpg(f.va) // only permissions grew (see lockHeld)
+		f.m.Stats.CowReuse.Add(1)
+		return true, nil
+	}
+	phys.Frames.Meta(head).Refcount.Add(1) // folio_get: the page stays while we copy it
+	pm.unlock()
+	PteUnmap(pm)
+	done, err := f.wpPageCopy(pfn)
+	putPage(pfn)
+	return done, err
 }
 
 // wpPageShared makes a read-only shared file PTE writable and dirty, like
@@ -244,19 +294,19 @@ func (f *fault) wpPageShared() (bool, error) {
 	})
 }
 
-// wpPageCopy replaces a read-only PTE by a private, writable copy of its
-// page, like wp_page_copy.
-func (f *fault) wpPageCopy() (bool, error) {
-	var src uint64
-	if PtePFN(f.orig) != zeroPFN {
-		src = PtePFN(f.orig)
-	}
+// wpPageCopy replaces a read-only PTE by a private, writable copy of page
+// src (0: the zero page, a zeroed page), like wp_page_copy. The caller
+// holds a reference on src.
+func (f *fault) wpPageCopy(src uint64) (bool, error) {
 	pfn, err := newAnonPage(src)
 	if err != nil {
 		return false, err
 	}
 	f.m.Stats.WriteProtect.Add(1)
 	f.path = PathWpPageCopy
+	if src != 0 && phys.Frames.KindOf(src) == phys.KindAnon {
+		f.m.Stats.CowCopy.Add(1)
+	}
 	return f.finishFault(PfnPTE(pfn, f.v.Prot), pfn, true)
 }
 
@@ -275,7 +325,7 @@ func (f *fault) findPage() (uint64, error) {
 // newAnonPage allocates a private page, zeroed or a copy of frame src,
 // mapped once.
 func newAnonPage(src uint64) (uint64, error) {
-	pfn, ok := phys.Frames.AllocUser(0, phys.KindAnon)
+	pfn, ok := allocUserPage(0, phys.KindAnon)
 	if !ok {
 		return 0, ErrNoMemory
 	}
@@ -351,11 +401,22 @@ func (f *fault) finishFault(entry amd64.PTE, ref uint64, fresh bool) (bool, erro
 	pm.unlock()
 	PteUnmap(pm)
 	f.m.Stats.LastPath.Store(uint32(f.path))
-	if PtePresent(f.orig) {
+	newCls := rssClass(PtePFN(entry), f.file)
+	if PtePresent(f.orig) && PtePFN(f.orig) != PtePFN(entry) {
+		// A page replaces another (copy on write): the counters move
+		// only if the class changes, the old one's first (no peak that
+		// never was).
+		if oldCls := rssClass(PtePFN(f.orig), f.file); oldCls != newCls {
+			f.m.addRSS(oldCls, -1)
+			f.m.addRSS(newCls, 1)
+		}
 		// The old translation may be cached anywhere this mm ran.
 		FlushUser(f.m, f.va, phys.PageSize)
-		if PtePFN(f.orig) != PtePFN(entry) {
-			dropMapping(PtePFN(f.orig))
+		dropMapping(PtePFN(f.orig))
+	} else {
+		f.m.addRSS(newCls, 1)
+		if PtePresent(f.orig) {
+			FlushUser(f.m, f.va, phys.PageSize)
 		}
 	}
 	return true, nil
@@ -369,6 +430,27 @@ func (f *fault) finishFault(entry amd64.PTE, ref uint64, fresh bool) (bool, erro
 // is empty, so PteSame fails and the fault retries (Stats.RetractedRetries
 // counts those). Consumes f.pm.
 func (f *fault) lockHeld(change func(*fault)) (bool, error) {
+	if !f.lockOrig() {
+		return false, nil
+	}
+	pm := f.pm
+	change(f)
+	pm.unlock()
+	PteUnmap(pm)
+	f.m.Stats.LastPath.Store(uint32(f.path))
+	// Only permissions grew: a stale read-only entry in this CPU's TLB is
+	// all that can be left, and other CPUs refault spuriously.
+	amd64.Invlpg(f.va)
+	return true, nil
+}
+
+// lockOrig takes the ptl of the table f.pm points into, through the
+// pointer the fault holds (no PMD re-check: the table may have been
+// retracted), makes the debug check and checks the PTE still holds
+// f.orig (PteSame). On success the ptl is held; on failure f.pm is
+// consumed (unlocked and unmapped) and the fault must retry — a retracted
+// table fails PteSame, being empty (Stats.RetractedRetries).
+func (f *fault) lockOrig() bool {
 	pm := f.pm
 	delay(DelayFaultBeforePteLock)
 	pm.lock()
@@ -377,7 +459,7 @@ func (f *fault) lockHeld(change func(*fault)) (bool, error) {
 		PteUnmap(pm)
 		f.m.reportViolation(bad)
 		trace.FaultRetry(f.id, f.va, uint64(f.orig), pm.Table, trace.RetryViolation)
-		return false, nil
+		return false
 	}
 	if !PteSame(pm.Load(), f.orig) {
 		why := trace.RetryPteChanged
@@ -389,16 +471,9 @@ func (f *fault) lockHeld(change func(*fault)) (bool, error) {
 		pm.unlock()
 		PteUnmap(pm)
 		trace.FaultRetry(f.id, f.va, uint64(f.orig), pm.Table, why)
-		return false, nil
+		return false
 	}
-	change(f)
-	pm.unlock()
-	PteUnmap(pm)
-	f.m.Stats.LastPath.Store(uint32(f.path))
-	// Only permissions grew: a stale read-only entry in this CPU's TLB is
-	// all that can be left, and other CPUs refault spuriously.
-	amd64.Invlpg(f.va)
-	return true, nil
+	return true
 }
 
 // freeNewPage frees a private page that was never mapped.

@@ -39,6 +39,9 @@ import (
 // the end fail with ErrSigbus.
 type File struct {
 	Name string
+	// Shmem says its pages count as shared memory (RssShmem: shmem,
+	// tmpfs, memfd, shared anonymous memory) rather than file pages.
+	Shmem bool
 
 	// size is the file's length in bytes (i_size). It changes only under
 	// mu and, when it shrinks, under collapseMu too; the fault path reads
@@ -52,12 +55,17 @@ type File struct {
 
 	immapMu lockdep.Mutex // like i_mmap_rwsem: who maps the file
 	immap   []Mapper
+	// orphan (under immapMu): the owner let go (ReleaseWhenUnmapped); the
+	// last mapping's removal releases the file. releasing: that removal
+	// happened (or the file was unmapped already).
+	orphan, releasing bool
 
 	// collapseMu serializes the operations that replace, remove or write
 	// cache pages behind the mappings' backs: collapse, split, truncate
 	// and WriteAt (see there).
 	collapseMu lockdep.Mutex
 	collapsing atomic.Uint64 // first offset+1 of the range being collapsed or split; 0: none
+	released   bool          // under collapseMu: the cache is gone; nothing may collapse it
 }
 
 // Mapper is one range of an address space that maps the file (an i_mmap
@@ -73,14 +81,9 @@ type Mapper struct {
 // MAX_LFS_FILESIZE on 64-bit machines).
 const MaxFileSize = 1<<63 - 1
 
-// Errors of the page cache besides ErrNoMemory and ErrInval.
+// Errors of the page cache besides ErrNoMemory, ErrInval and ErrSigbus
+// (errno.go).
 var (
-	// ErrSigbus is what a fault (HandleMMFault, and so the uaccess
-	// functions) or FindPage returns for a page of a file mapping that
-	// lies beyond the end of the file: Linux's VM_FAULT_SIGBUS. The
-	// process layer turns it into SIGBUS for a fault from user mode; a
-	// system call that copies user memory makes it EFAULT, as Linux does.
-	ErrSigbus = errors.New("mm: access beyond the end of a mapped file (SIGBUS)")
 	// ErrFileTooBig is a write or truncate past MaxFileSize (EFBIG).
 	ErrFileTooBig = errors.New("mm: file too large (EFBIG)")
 )
@@ -151,7 +154,7 @@ func (f *File) FindPage(pgoff uint64) (uint64, error) {
 		phys.Frames.Meta(head).Refcount.Add(1)
 		return pfn, nil
 	}
-	pfn, ok := phys.Frames.AllocUser(0, phys.KindPageCache)
+	pfn, ok := allocUserPage(0, phys.KindPageCache)
 	if !ok {
 		return 0, ErrNoMemory
 	}
@@ -454,6 +457,42 @@ func (f *File) Release() error {
 	if n != 0 {
 		return fmt.Errorf("mm: %v is still mapped by %d ranges", f, n)
 	}
+	f.collapseMu.Lock()
+	defer f.collapseMu.Unlock()
+	return f.freeCache()
+}
+
+// ReleaseWhenUnmapped says that the file's owner is done with it (shared
+// anonymous memory from the start; a file with no name and no open
+// descriptor left): it is released now if nothing maps it, else when its
+// last mapping goes (munmap, exit) — the reference a VMA's vm_file holds
+// in Linux.
+func (f *File) ReleaseWhenUnmapped() {
+	f.immapMu.Lock()
+	f.orphan = true
+	now := len(f.immap) == 0 && !f.releasing
+	f.releasing = f.releasing || now
+	f.immapMu.Unlock()
+	if now {
+		f.releaseOrphan()
+	}
+}
+
+// releaseOrphan releases a file whose owner let go once its last mapping
+// went. It waits for a collapse or split of the file to end and keeps
+// later ones out (released).
+func (f *File) releaseOrphan() {
+	f.collapseMu.Lock()
+	defer f.collapseMu.Unlock()
+	if err := f.freeCache(); err != nil {
+		panic(err.Error())
+	}
+}
+
+// freeCache frees the page cache, unless a page is still mapped.
+// Preconditions: collapseMu held.
+func (f *File) freeCache() error {
+	f.collapseMu.AssertHeld()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	// Check everything before freeing anything: a huge page's 512
@@ -474,6 +513,7 @@ func (f *File) Release() error {
 			}
 		}
 	}
+	f.released = true
 	return nil
 }
 
@@ -499,11 +539,32 @@ func (f *File) addMapping(m *MM, start, end uintptr, pgoff uint64, shared bool) 
 	f.immap = append(f.immap, Mapper{MM: m, Start: start, End: end, Pgoff: pgoff, Shared: shared})
 }
 
+// addMappingLocked is addMapping with immapMu held.
+func (f *File) addMappingLocked(m *MM, start, end uintptr, pgoff uint64, shared bool) {
+	f.immapMu.AssertHeld()
+	f.immap = append(f.immap, Mapper{MM: m, Start: start, End: end, Pgoff: pgoff, Shared: shared})
+}
+
 // removeMapping removes [start, end) of m from i_mmap, trimming or
-// splitting the entries it overlaps.
-func (f *File) removeMapping(m *MM, start, end uintptr) {
+// splitting the entries it overlaps. It reports whether that was the
+// file's last mapping and its owner let go of it (ReleaseWhenUnmapped):
+// then the caller must releaseOrphan it once its PTEs are gone and
+// MmapLock is dropped.
+func (f *File) removeMapping(m *MM, start, end uintptr) bool {
 	f.immapMu.Lock()
 	defer f.immapMu.Unlock()
+	f.removeMappingLocked(m, start, end)
+	if f.orphan && len(f.immap) == 0 && !f.releasing {
+		f.releasing = true
+		return true
+	}
+	return false
+}
+
+// removeMappingLocked is removeMapping's i_mmap edit.
+// Preconditions: immapMu held.
+func (f *File) removeMappingLocked(m *MM, start, end uintptr) {
+	f.immapMu.AssertHeld()
 	var out []Mapper
 	for _, e := range f.immap {
 		if e.MM != m || e.End <= start || e.Start >= end {

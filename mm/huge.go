@@ -6,12 +6,22 @@
 // A huge page is an order-9 block from the frame allocator. Its head frame
 // carries the page's Refcount and Mapcount (one per PMD or PTE that maps
 // any part of it); dropMapping finds the head with Frames.Head.
-// An anonymous huge page keeps a deposited page table in its head's
-// Deposit field, so that a split never needs to allocate.
+// Every anonymous huge PMD of an mm has a page table deposited for it, so
+// that a split never needs to allocate (pgtable_trans_huge_deposit). The
+// deposits of one PD page form a list: the PD frame's Deposit field holds
+// the first table's PFN, each deposited table's Deposit the next one's.
+// After fork two mms map one huge page, each with its own deposit.
+//
+// A huge page mapped by one PMD in one mm is split into 512 independent
+// pages (split_huge_page); one that another mm maps too (after fork) is
+// only remapped by PTEs, each of which maps a 4 KiB piece of the still
+// compound page and counts on its head (__split_huge_pmd without the page
+// split). Such pieces are always copied on a write fault, never reused
+// (Linux's wp_can_reuse_anon_folio refuses large folios too).
 //
 // Locking: a PMD changes between none, table and huge only under the mm's
 // pageTableLock (the "PMD lock", Linux's pmd_lock); a huge PMD's permission
-// bits change under it too.
+// bits and the deposit lists change under it too.
 
 // trapctx: process context only
 
@@ -19,6 +29,7 @@ package mm
 
 import (
 	"sync/atomic"
+	"unsafe"
 
 	"retract/arch/amd64"
 	"retract/mm/phys"
@@ -46,6 +57,10 @@ type ThpStats struct {
 	Split atomic.Uint64
 	// WPReuse: writes to a read-only huge PMD that made it writable.
 	WPReuse atomic.Uint64
+	// SplitShared counts splits that left the huge page whole, mapped by
+	// PTEs, because another mm maps it too (after fork); WPSplit the
+	// write faults on a shared huge PMD that split it to copy 4 KiB.
+	SplitShared, WPSplit atomic.Uint64
 	// CollapseAlloc, CollapseAllocFailed: huge pages allocated for a
 	// collapse (anonymous or file), and allocations that found no free
 	// 2 MiB block (thp_collapse_alloc, thp_collapse_alloc_failed).
@@ -67,25 +82,70 @@ var ThpStat ThpStats
 // PfnPMD builds a huge PMD mapping the 2 MiB page at pfn (pfn_pmd +
 // pmd_mkhuge). With ProtNone it returns the empty entry.
 func PfnPMD(pfn uint64, prot Prot) amd64.PTE {
-	e := PfnPTE(pfn, prot)
-	if e == 0 {
+	if prot&protAll == 0 {
 		return 0
 	}
-	return e | amd64.PTEHuge
+	return PfnPTE(pfn, prot) | amd64.PTEHuge
 }
 
 // allocHuge allocates a 2 MiB page of kind. It fails, rather than waiting
 // or compacting, when no free order-9 block is left (fragmentation).
 func allocHuge(kind phys.Kind) (uint64, bool) {
-	pfn, ok := phys.Frames.AllocUser(HPageOrder, kind)
+	pfn, ok := allocUserPage(HPageOrder, kind)
 	if !ok {
 		return 0, false
 	}
 	f := phys.Frames.Meta(pfn)
 	f.Refcount.Store(0)
 	f.Mapcount.Store(0)
-	f.Deposit = 0
 	return pfn, true
+}
+
+// pdFrame returns the metadata of the PD page that holds the PMD entry
+// pmd (where that PMD's deposits are listed).
+func pdFrame(pmd *amd64.PTE) *phys.Frame {
+	pa, ok := phys.PA(uintptr(unsafe.Pointer(pmd)))
+	if !ok {
+		panic("mm: a PMD entry outside the direct map")
+	}
+	return phys.Frames.Meta(pa >> phys.PageShift)
+}
+
+// pgtableDeposit keeps the empty page table at pa for a later split of
+// the huge PMD pmd, like Linux's pgtable_trans_huge_deposit. The table
+// counts as one of m's page tables meanwhile.
+// Preconditions: the PMD lock held.
+func (m *MM) pgtableDeposit(pmd *amd64.PTE, pa uint64) {
+	m.pageTableLock.AssertHeld()
+	pd := pdFrame(pmd)
+	t := phys.Frames.Meta(pa >> phys.PageShift)
+	t.Deposit = pd.Deposit
+	pd.Deposit = uint32(pa >> phys.PageShift)
+}
+
+// pgtableWithdraw takes back a table pgtableDeposit kept for a huge PMD
+// of pmd's PD page, like pgtable_trans_huge_withdraw; every anonymous
+// huge PMD has one. Preconditions: the PMD lock held.
+func (m *MM) pgtableWithdraw(pmd *amd64.PTE) uint64 {
+	m.pageTableLock.AssertHeld()
+	pd := pdFrame(pmd)
+	pfn := uint64(pd.Deposit)
+	if pfn == 0 {
+		panic("mm: an anonymous huge PMD without a deposited page table")
+	}
+	t := phys.Frames.Meta(pfn)
+	pd.Deposit, t.Deposit = t.Deposit, 0
+	return pfn << phys.PageShift
+}
+
+// newDepositTable allocates a page table of m to deposit.
+func (m *MM) newDepositTable() (uint64, bool) {
+	pa, ok := allocUserTable()
+	if !ok {
+		return 0, false
+	}
+	tablePage(pa, m.ID, 1)
+	return pa, true
 }
 
 // hugePage returns the 2 MiB page at pfn as bytes.
@@ -133,6 +193,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 		phys.Frames.Meta(head).Mapcount.Add(1)
 		phys.StorePTE(pmd, PfnPMD(head, prot)|amd64.PTEAccessed)
 		m.pmdUnlock()
+		m.addRSS(rssClass(head, file), HPageNr)
 		ThpStat.FileMapped.Add(1)
 		m.Stats.LastPath.Store(uint32(PathHugeFile))
 		return true, nil
@@ -145,41 +206,42 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 		ThpStat.FaultFallback.Add(1)
 		return false, nil
 	}
-	dep, ok := phys.AllocUserTable()
+	dep, ok := m.newDepositTable()
 	if !ok {
 		phys.Frames.Free(head, HPageOrder)
 		ThpStat.FaultFallback.Add(1)
 		return false, nil
 	}
-	tablePage(dep, m.ID, 1)
 	clear(hugePage(head)[:])
 	fr := phys.Frames.Meta(head)
 	fr.Refcount.Store(1)
 	fr.Mapcount.Store(1)
-	fr.Deposit = uint32(dep >> phys.PageShift)
 	m.pmdLock()
 	if !PmdNone(phys.LoadPTE(pmd)) {
 		m.pmdUnlock()
-		fr.Deposit = 0
 		fr.Refcount.Store(0)
 		fr.Mapcount.Store(0)
 		phys.Frames.Free(head, HPageOrder)
 		phys.Frames.Free(dep>>phys.PageShift, 0)
 		return false, nil
 	}
+	m.pgtableDeposit(pmd, dep)
 	phys.StorePTE(pmd, PfnPMD(head, v.Prot)|amd64.PTEAccessed|amd64.PTEDirty)
-	UserTables.Add(1) // the deposited table
+	m.addTables(1) // the deposited table
 	m.pmdUnlock()
+	m.addRSS(rssAnon, HPageNr)
 	ThpStat.FaultAlloc.Add(1)
 	m.Stats.LastPath.Store(uint32(PathHugeAnon))
 	return true, nil
 }
 
-// hugePMDFault handles a fault on a huge PMD: a write to a read-only one
-// either makes it writable (an anonymous page or a shared file page: the
-// only mapping, do_huge_pmd_wp_page's reuse) or, for a private file
-// mapping, splits it so that the write copies one 4 KiB page; anything
-// else is spurious.
+// hugePMDFault handles a fault on a huge PMD, like do_huge_pmd_wp_page:
+// a write to a read-only one makes it writable when this mapping is the
+// page's only one (an anonymous page no other mm shares, or a shared file
+// page); an anonymous page shared with another mm (after fork) has its PMD
+// split in this mm, so that the retried fault copies 4 KiB; a private
+// file mapping's PMD is zapped, so that the retried fault copies a 4 KiB
+// page of the file (do_cow_fault). Anything else is spurious.
 func (m *MM) hugePMDFault(v *VMA, va uintptr, pmd *amd64.PTE, pv amd64.PTE, write bool) (bool, error) {
 	if !write || PteWrite(pv) {
 		m.Stats.Spurious.Add(1)
@@ -187,86 +249,142 @@ func (m *MM) hugePMDFault(v *VMA, va uintptr, pmd *amd64.PTE, pv amd64.PTE, writ
 		amd64.Invlpg(va)
 		return true, nil
 	}
+	h := va &^ (HPageSize - 1)
 	if v.File != nil && v.Flags&VMShared == 0 {
-		m.zapHugePMD(pmd, va&^(HPageSize-1), pv)
+		m.zapHugePMD(pmd, h, pv, vmaFile(v))
 		return false, nil // refault: PT path, do_cow_fault
 	}
+	head := PmdPFN(pv)
 	m.pmdLock()
-	if phys.LoadPTE(pmd) == pv {
-		phys.StorePTE(pmd, PteMkDirty(PteMkWrite(pv)))
-		ThpStat.WPReuse.Add(1)
+	if phys.LoadPTE(pmd) != pv {
+		m.pmdUnlock()
+		return false, nil
 	}
+	if v.File == nil && !exclusiveAnon(head) {
+		m.splitHugePMDLocked(pmd, h, pv)
+		m.pmdUnlock()
+		ThpStat.WPSplit.Add(1)
+		return false, nil // refault: PT path, do_wp_page copies 4 KiB
+	}
+	phys.StorePTE(pmd, PteMkDirty(PteMkWrite(pv)))
 	m.pmdUnlock()
+	ThpStat.WPReuse.Add(1)
 	m.Stats.LastPath.Store(uint32(PathHugeWP))
 	amd64.Invlpg(va)
 	return true, nil
 }
 
+// vmaFile returns v's file, nil for anonymous memory.
+func vmaFile(v *VMA) *File {
+	f, _ := v.File.(*File)
+	return f
+}
+
+// exclusiveAnon reports whether the anonymous page whose head is head is
+// mapped once and referenced once: the mapping that looks at it is its
+// only user, so a write may reuse it (wp_can_reuse_anon_folio).
+func exclusiveAnon(head uint64) bool {
+	fr := phys.Frames.Meta(head)
+	return phys.Frames.KindOf(head) == phys.KindAnon && fr.Refcount.Load() == 1 && fr.Mapcount.Load() == 1
+}
+
 // zapHugePMD clears the huge PMD of the 2 MiB at h if it still holds pv,
 // flushes, and drops the page (and frees an anonymous page's deposited
-// table). It reports whether it cleared the entry.
-func (m *MM) zapHugePMD(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
+// table). file is the file of the VMA it lies in (nil: anonymous), for
+// the accounting. It reports whether it cleared the entry.
+func (m *MM) zapHugePMD(pmd *amd64.PTE, h uintptr, pv amd64.PTE, file *File) bool {
 	m.pmdLock()
 	if phys.LoadPTE(pmd) != pv {
 		m.pmdUnlock()
 		return false
 	}
 	phys.StorePTE(pmd, 0)
+	dep := m.withdrawIfAnon(pmd, pv)
 	m.pmdUnlock()
 	FlushUser(m, h, HPageSize)
-	putHuge(PmdPFN(pv))
+	m.addRSS(rssClass(PmdPFN(pv), file), -HPageNr)
+	m.freeDeposit(dep)
+	dropMapping(PmdPFN(pv))
 	return true
 }
 
-// putHuge drops a PMD mapping of the huge page at head.
-func putHuge(head uint64) {
-	fr := phys.Frames.Meta(head)
-	if dep := fr.Deposit; dep != 0 && fr.Mapcount.Load() == 1 {
-		fr.Deposit = 0
-		freePageTable(uint64(dep) << phys.PageShift)
+// withdrawIfAnon withdraws the deposited table of the huge PMD value pv
+// that was just cleared from pmd, if it maps an anonymous page (0 if not).
+// Preconditions: the PMD lock held.
+func (m *MM) withdrawIfAnon(pmd *amd64.PTE, pv amd64.PTE) uint64 {
+	if phys.Frames.KindOf(PmdPFN(pv)) != phys.KindAnon {
+		return 0
 	}
-	dropMapping(head)
+	return m.pgtableWithdraw(pmd)
+}
+
+// freeDeposit frees a withdrawn deposited table (0: none).
+func (m *MM) freeDeposit(pa uint64) {
+	if pa != 0 {
+		m.freePageTable(pa)
+	}
 }
 
 // splitHugePMD replaces the huge PMD of the 2 MiB at h by a page table
-// (like __split_huge_pmd), when an operation covers only part of it. An
-// anonymous page is split into 512 pages (split_huge_page), mapped by the
-// deposited table with the PMD's permissions; a file page is just
-// unmapped (its pages refault as 4 KiB mappings of the page cache).
-// Preconditions: MmapLock held for writing.
-func (m *MM) splitHugePMD(pmd *amd64.PTE, h uintptr) {
-	m.MmapLock.AssertWriteHeld()
+// (like __split_huge_pmd), when an operation covers only part of it or a
+// VMA boundary falls inside it. file is the file of the VMA at h (nil:
+// anonymous). Preconditions: MmapLock held (a fault's read lock is enough:
+// the PMD changes under its lock).
+func (m *MM) splitHugePMD(pmd *amd64.PTE, h uintptr, file *File) {
+	m.pmdLock()
 	pv := phys.LoadPTE(pmd)
 	if !PmdHuge(pv) {
+		m.pmdUnlock()
 		return
 	}
-	head := PmdPFN(pv)
-	fr := phys.Frames.Meta(head)
-	if phys.Frames.KindOf(head) != phys.KindAnon {
-		m.zapHugePMD(pmd, h, pv)
+	if phys.Frames.KindOf(PmdPFN(pv)) != phys.KindAnon {
+		m.pmdUnlock()
+		m.zapHugePMD(pmd, h, pv, file)
 		ThpStat.Split.Add(1)
 		return
 	}
-	dep := uint64(fr.Deposit) << phys.PageShift
-	fr.Deposit = 0
+	m.splitHugePMDLocked(pmd, h, pv)
+	m.pmdUnlock()
+}
+
+// splitHugePMDLocked splits the anonymous huge PMD pmd (holding pv) at h:
+// the deposited table gets 512 PTEs with the PMD's permissions, the PMD is
+// cleared and flushed (no 2 MiB and 4 KiB translations of one page side
+// by side) and then points at the table. A page only this mapping uses
+// becomes 512 independent pages (split_huge_page); one another mm maps
+// too stays whole, each PTE a mapping of it. The entry is held by the PMD
+// lock throughout, so a concurrent fault (under MmapLock for reading)
+// waits and then sees the table.
+// Preconditions: the PMD lock held; *pmd == pv, anonymous.
+func (m *MM) splitHugePMDLocked(pmd *amd64.PTE, h uintptr, pv amd64.PTE) {
+	m.pageTableLock.AssertHeld()
+	head := PmdPFN(pv)
+	exclusive := exclusiveAnon(head)
+	dep := m.pgtableWithdraw(pmd)
 	flags := pv & (amd64.PTEPresent | amd64.PTEWrite | amd64.PTEUser | amd64.PTEAccessed | amd64.PTEDirty | amd64.PTENX)
+	if !exclusive {
+		flags &^= amd64.PTEWrite
+	}
 	t := phys.Table(dep)
 	for i := range t {
 		t[i] = amd64.MakePTE((head+uint64(i))<<phys.PageShift, flags)
 	}
-	m.pmdLock()
 	phys.StorePTE(pmd, 0)
-	m.pmdUnlock()
-	FlushUser(m, h, HPageSize) // no 2 MiB and 4 KiB translations of one page side by side
-	phys.Frames.Split(head, HPageOrder)
-	for i := uint64(0); i < HPageNr; i++ {
-		f := phys.Frames.Meta(head + i)
-		f.Refcount.Store(1)
-		f.Mapcount.Store(1)
+	FlushUser(m, h, HPageSize)
+	if exclusive {
+		phys.Frames.Split(head, HPageOrder)
+		for i := uint64(0); i < HPageNr; i++ {
+			f := phys.Frames.Meta(head + i)
+			f.Refcount.Store(1)
+			f.Mapcount.Store(1)
+		}
+	} else {
+		fr := phys.Frames.Meta(head)
+		fr.Refcount.Add(HPageNr - 1) // one reference and one mapping per PTE
+		fr.Mapcount.Add(HPageNr - 1)
+		ThpStat.SplitShared.Add(1)
 	}
-	m.pmdLock()
 	phys.StorePTE(pmd, amd64.MakePTE(dep, tableFlags))
-	m.pmdUnlock()
 	ThpStat.Split.Add(1)
 	ThpStat.SplitPage.Add(1)
 }

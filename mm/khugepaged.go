@@ -4,7 +4,9 @@
 // is advised HUGEPAGE (khugepaged_enter_vma) and leaves it in Destroy.
 // Each round scans up to PagesToScan pages, slot after slot, 2 MiB at a
 // time, then sleeps ScanSleep: an anonymous 2 MiB mapped by a table with
-// at most MaxPtesNone empty PTEs is collapsed (CollapseAnon); a file range
+// at most MaxPtesNone empty PTEs and at most MaxPtesShared PTEs whose
+// page another mm maps too (after fork) is collapsed (CollapseAnon, which
+// copies the shared pages: the other mms keep theirs); a file range
 // whose cache holds small pages is collapsed in the cache and retracted
 // from every mm (File.Collapse); a huge page-cache page still mapped by a
 // table here has the table retracted (CollapsePteMappedTHP).
@@ -137,6 +139,18 @@ func khugepagedAdd(m *MM) bool {
 	return true
 }
 
+// khugepagedRegistered reports whether m has a khugepaged slot.
+func khugepagedRegistered(m *MM) bool {
+	khp.mu.Lock()
+	defer khp.mu.Unlock()
+	for _, s := range khp.slots {
+		if s == m {
+			return true
+		}
+	}
+	return false
+}
+
 func khugepagedExit(m *MM) {
 	khp.mu.Lock()
 	defer khp.mu.Unlock()
@@ -240,6 +254,7 @@ func KhugepagedScan(budget int) int {
 // hpage_collapse_scan_file.
 func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, act func() CollapseOutcome) {
 	maxNone := int(Khugepaged.MaxPtesNone.Load())
+	maxShared := int(Khugepaged.MaxPtesShared.Load())
 	m.MmapLock.RLock()
 	defer m.MmapLock.RUnlock()
 	if m.dead {
@@ -266,11 +281,14 @@ func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, 
 				if !hasTable {
 					continue
 				}
-				if m.countNone(pmd, h) <= maxNone {
+				if none, shared := m.countNoneShared(pmd, h); none <= maxNone && shared <= maxShared {
 					h := h
-					return h + HPageSize, used, func() CollapseOutcome { return m.CollapseAnon(h, maxNone) }
+					return h + HPageSize, used, func() CollapseOutcome { return m.collapseAnon(h, maxNone, maxShared) }
+				} else if none > maxNone {
+					ThpStat.ScanExceedNone.Add(1)
+				} else {
+					CollapseStat.Results[ScanExceedSharedPte].Add(1) // the scan's SCAN_EXCEED_SHARED_PTE
 				}
-				ThpStat.ScanExceedNone.Add(1)
 				continue
 			}
 			pgoff := v.Pgoff + uint64(h-v.Start)/phys.PageSize
@@ -292,22 +310,24 @@ func (m *MM) scanForCollapse(from uintptr, budget int) (next uintptr, used int, 
 	return 0, max(used, 1), nil
 }
 
-// countNone counts the empty PTEs of the table under pmd (HPageNr if the
-// table is gone).
-func (m *MM) countNone(pmd *amd64.PTE, h uintptr) int {
-	pm, ok := PteOffsetMap(pmd, h)
+// countNoneShared counts the empty PTEs of the table under pmd (HPageNr
+// if the table is gone) and the ones that map a page another mm maps too,
+// under the table's lock (a mapped page cannot be freed meanwhile).
+func (m *MM) countNoneShared(pmd *amd64.PTE, h uintptr) (none, shared int) {
+	pm, ok := PteOffsetMapLock(pmd, h)
 	if !ok {
-		return HPageNr
+		return HPageNr, 0
 	}
-	n := 0
 	t := phys.Table(pm.Table)
 	for i := range t {
 		if PteNone(phys.LoadPTE(&t[i])) {
-			n++
+			none++
 		}
 	}
+	shared = sharedPTEs(t)
+	pm.PTL.Unlock()
 	PteUnmap(pm)
-	return n
+	return none, shared
 }
 
 // cachedIn counts the cached pages of [index, index+512) and says whether

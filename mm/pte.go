@@ -20,14 +20,22 @@ const (
 	protAll = ProtRead | ProtWrite | ProtExec
 )
 
+// PteProtNone marks a PTE that keeps a page in a PROT_NONE mapping, like
+// Linux's _PAGE_PROTNONE: the Present bit is clear, so the MMU faults on
+// every access (from ring 3 and from the kernel's uaccess alike, and the
+// fault path refuses it from the VMA: SIGSEGV with SEGV_ACCERR, or
+// EFAULT), but the entry still holds the frame, so the data comes back
+// when mprotect allows access again. It is one of the bits the MMU
+// ignores in a non-present entry.
+const PteProtNone amd64.PTE = 1 << 58
+
 // PTEFlags returns the flags of a user PTE that maps a page with protection
 // p: Present|User, Write if p allows writing, NX unless p allows execution.
 // amd64 has no write-only or execute-only pages, so any access bit makes the
-// page readable. ProtNone returns 0: such a page is not mapped at all (the
-// fault handler finds the VMA and refuses the access).
+// page readable. ProtNone returns PteProtNone alone (see there).
 func (p Prot) PTEFlags() amd64.PTE {
 	if p&protAll == 0 {
-		return 0
+		return PteProtNone
 	}
 	f := amd64.PTEPresent | amd64.PTEUser
 	if p&ProtWrite != 0 {
@@ -37,6 +45,16 @@ func (p Prot) PTEFlags() amd64.PTE {
 		f |= amd64.PTENX
 	}
 	return f
+}
+
+// readOnly is p without write permission, for an entry that must fault
+// on the first write (copy on write, the zero page): still readable (x86
+// pages are readable whenever they are mapped), unless p is ProtNone.
+func (p Prot) readOnly() Prot {
+	if p&protAll == 0 {
+		return ProtNone
+	}
+	return p&^ProtWrite | ProtRead
 }
 
 // String returns p like /proc/PID/maps does: "rwx", "r--", "---".
@@ -62,9 +80,10 @@ func PteNone(p amd64.PTE) bool { return p == 0 }
 // whether an entry changed between its lockless read and taking the ptl.
 func PteSame(a, b amd64.PTE) bool { return a == b }
 
-// PtePresent reports whether p maps a page the MMU may use, like Linux's
-// pte_present (this kernel has no PROT_NONE or swap entries).
-func PtePresent(p amd64.PTE) bool { return p.Present() }
+// PtePresent reports whether p maps a page, like Linux's pte_present: the
+// MMU may use it, or it keeps a page of a PROT_NONE mapping (PteProtNone).
+// This kernel has no swap entries.
+func PtePresent(p amd64.PTE) bool { return p.Present() || p&PteProtNone != 0 }
 
 // PteWrite reports whether p allows writes, like Linux's pte_write.
 func PteWrite(p amd64.PTE) bool { return p&amd64.PTEWrite != 0 }
@@ -81,14 +100,9 @@ func PteYoung(p amd64.PTE) bool { return p&amd64.PTEAccessed != 0 }
 func PtePFN(p amd64.PTE) uint64 { return p.Addr() >> phys.PageShift }
 
 // PfnPTE builds a user PTE mapping frame pfn with protection prot, like
-// Linux's pfn_pte. With ProtNone it returns the empty entry: a no-access
-// page is left unmapped rather than encoded in a non-present entry.
+// Linux's pfn_pte; with ProtNone, a PteProtNone entry that keeps the page.
 func PfnPTE(pfn uint64, prot Prot) amd64.PTE {
-	f := prot.PTEFlags()
-	if f == 0 {
-		return 0
-	}
-	return amd64.MakePTE(pfn<<phys.PageShift, f)
+	return amd64.MakePTE(pfn<<phys.PageShift, prot.PTEFlags())
 }
 
 // PteMkWrite returns p with writes allowed, like Linux's pte_mkwrite.

@@ -24,7 +24,7 @@ func TestProt(t *testing.T) {
 		flags amd64.PTE
 		str   string
 	}{
-		{ProtNone, 0, "---"},
+		{ProtNone, PteProtNone, "---"}, // not present for the MMU, still a mapping
 		{ProtRead, tP | tU | tNX, "r--"},
 		{ProtRead | ProtWrite, tP | tU | tW | tNX, "rw-"},
 		{ProtRead | ProtExec, tP | tU, "r-x"},
@@ -108,7 +108,7 @@ func TestPfnPTEAndModifiers(t *testing.T) {
 	}{
 		{"pfn_pte r--", PfnPTE(7, ProtRead), 7<<12 | tP | tU | tNX},
 		{"pfn_pte rwx", PfnPTE(7, ProtRead|ProtWrite|ProtExec), 7<<12 | tP | tU | tW},
-		{"pfn_pte none", PfnPTE(7, ProtNone), 0},
+		{"pfn_pte none keeps the page", PfnPTE(7, ProtNone), 7<<12 | PteProtNone},
 		{"pfn too big is masked", PfnPTE(1<<40|5, ProtRead), 5<<12 | tP | tU | tNX},
 		{"mkwrite", PteMkWrite(PfnPTE(7, ProtRead)), 7<<12 | tP | tU | tW | tNX},
 		{"mkwrite idempotent", PteMkWrite(PfnPTE(7, ProtRead|ProtWrite)), 7<<12 | tP | tU | tW | tNX},
@@ -117,6 +117,12 @@ func TestPfnPTEAndModifiers(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s: got %#x, want %#x", c.name, uint64(c.got), uint64(c.want))
 		}
+	}
+	if e := PfnPTE(7, ProtNone); e.Present() || !PtePresent(e) || PtePFN(e) != 7 || PfnPMD(7, ProtNone) != 0 {
+		t.Errorf("a PROT_NONE entry %#x must be absent for the MMU, present for pte_present, and keep its frame; a PROT_NONE huge PMD is none", uint64(e))
+	}
+	if ProtWrite.readOnly() != ProtRead || ProtNone.readOnly() != ProtNone || (ProtWrite|ProtExec).readOnly() != ProtRead|ProtExec {
+		t.Errorf("readOnly must keep the page readable and PROT_NONE none")
 	}
 	// The modifiers return copies.
 	p := PfnPTE(9, ProtRead)

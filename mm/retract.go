@@ -110,6 +110,7 @@ func (m *MM) retractTable(h uintptr, huge *hugeInstall, id uint32) (Retract, boo
 	m.pmdUnlock()
 	logRetract(pv.Addr(), m.ID, h, gen)
 	CollapseStat.Retracted.Add(1)
+	m.acct.ptPages.Add(-1) // UserTables drops when the table is freed
 	mode, gp := PteFreeDefer(pv.Addr())
 	trace.PteFreeDefer(id, pv.Addr(), gp, uint8(mode))
 	return Retract{MM: m.ID, VA: h, Table: pv.Addr(), Mode: mode, GP: gp}, true

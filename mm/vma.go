@@ -16,17 +16,23 @@ import (
 // VMAFlags are the properties of a VMA other than its protection.
 type VMAFlags uint32
 
-// VMA flags. Bits 4 and up are free for later use.
+// VMA flags. Bits 8 and up are free for later use.
 const (
 	VMShared     VMAFlags = 1 << 0 // MAP_SHARED: writes reach the file; no COW
 	VMHugepage   VMAFlags = 1 << 1 // MADV_HUGEPAGE: khugepaged may collapse this range
 	VMNoHugepage VMAFlags = 1 << 2 // MADV_NOHUGEPAGE: never use huge pages here
 	VMAnon       VMAFlags = 1 << 3 // anonymous memory (set by the caller; not derived from File)
+	VMDontCopy   VMAFlags = 1 << 4 // MADV_DONTFORK (VM_DONTCOPY): a fork leaves it out
+	VMWipeOnFork VMAFlags = 1 << 5 // MADV_WIPEONFORK: the child gets zeroes here
+	VMStack      VMAFlags = 1 << 6 // the stack (VM_STACK: exec, MAP_GROWSDOWN): /proc's [stack], VmStk
+	VMNoMayWrite VMAFlags = 1 << 7 // a shared mapping of a file opened read-only (no VM_MAYWRITE): mprotect(PROT_WRITE) is EACCES
 )
+
+var vmaFlagNames = []string{"shared", "hugepage", "nohugepage", "anon", "dontcopy", "wipeonfork", "stack", "nomaywrite"}
 
 // String returns the flags as a list like "shared|hugepage", or "-".
 func (f VMAFlags) String() string {
-	names := []string{"shared", "hugepage", "nohugepage", "anon"}
+	names := vmaFlagNames
 	var parts []string
 	for i, n := range names {
 		if f&(1<<i) != 0 {
@@ -94,11 +100,15 @@ var (
 //
 // The zero value is an empty set.
 type VMASet struct {
-	v []VMA
+	v     []VMA
+	pages uint64 // the pages all VMAs cover (Linux's total_vm)
 }
 
 // Len returns the number of VMAs.
 func (s *VMASet) Len() int { return len(s.v) }
+
+// TotalPages returns the number of pages the VMAs cover (total_vm).
+func (s *VMASet) TotalPages() uint64 { return s.pages }
 
 // All returns a copy of the VMAs, in address order.
 func (s *VMASet) All() []VMA { return append([]VMA(nil), s.v...) }
@@ -145,6 +155,7 @@ func (s *VMASet) Insert(v VMA) error {
 	s.v = append(s.v, VMA{})
 	copy(s.v[i+1:], s.v[i:])
 	s.v[i] = v
+	s.pages += v.Pages()
 	s.merge(i-1, i+1)
 	return nil
 }
@@ -221,6 +232,9 @@ func (s *VMASet) Unmap(start, end uintptr) []VMA {
 	lo, hi := s.span(start, end)
 	removed := append([]VMA(nil), s.v[lo:hi]...)
 	s.v = append(s.v[:lo], s.v[hi:]...)
+	for i := range removed {
+		s.pages -= removed[i].Pages()
+	}
 	// Nothing to merge: the removed range leaves a gap between the
 	// neighbours, and the split pieces outside it were not touched.
 	return removed
@@ -236,6 +250,20 @@ func (s *VMASet) mapped(start, end uintptr) bool {
 		at = s.v[i].End
 	}
 	return at >= end
+}
+
+// mappedUntil returns the end of the part of [start, end) that VMAs map
+// without a hole, starting at start (start itself if start is not
+// mapped).
+func (s *VMASet) mappedUntil(start, end uintptr) uintptr {
+	at := start
+	for i := s.search(start); i < len(s.v) && at < end; i++ {
+		if s.v[i].Start > at {
+			break
+		}
+		at = s.v[i].End
+	}
+	return min(at, end)
 }
 
 // update applies f to every VMA in [start, end), splitting at the edges and
@@ -296,8 +324,64 @@ func (s *VMASet) FreeRange(length uintptr, lo, hi uintptr) (uintptr, bool) {
 	return a, true
 }
 
+// FreeRangeTopDown returns the highest address a, a multiple of align (a
+// power of two, at least a page), such that [a, a+length) lies in [lo,
+// hi) and overlaps no VMA (length is rounded up to pages), and whether
+// there is one: Linux's top-down search below mmap_base
+// (vm_unmapped_area with VM_UNMAPPED_AREA_TOPDOWN).
+func (s *VMASet) FreeRangeTopDown(length, lo, hi, align uintptr) (uintptr, bool) {
+	const mask = phys.PageSize - 1
+	if length == 0 || length > ^uintptr(0)-mask || lo > ^uintptr(0)-mask || align < phys.PageSize || align&(align-1) != 0 {
+		return 0, false
+	}
+	length = (length + mask) &^ mask
+	lo = (lo + mask) &^ mask
+	hi &^= mask
+	top := hi // the top of the gap being looked at
+	for i := len(s.v) - 1; i >= -1; i-- {
+		bottom := lo
+		if i >= 0 {
+			v := &s.v[i]
+			if v.Start >= top {
+				continue // above the gap
+			}
+			if v.End > top {
+				top = v.Start // straddles the top: the gap is below it
+				continue
+			}
+			bottom = max(lo, v.End)
+		}
+		if top > bottom && top-bottom >= length {
+			if a := (top - length) &^ (align - 1); a >= bottom {
+				return a, true
+			}
+		}
+		if i < 0 || s.v[i].Start <= lo {
+			break
+		}
+		top = s.v[i].Start
+	}
+	return 0, false
+}
+
+// Next returns the first VMA that starts at or after va, or nil.
+func (s *VMASet) Next(va uintptr) *VMA {
+	i := sort.Search(len(s.v), func(i int) bool { return s.v[i].Start >= va })
+	if i < len(s.v) {
+		return &s.v[i]
+	}
+	return nil
+}
+
 // check verifies the invariants documented on VMASet.
 func (s *VMASet) check() error {
+	var pages uint64
+	for i := range s.v {
+		pages += s.v[i].Pages()
+	}
+	if pages != s.pages {
+		return fmt.Errorf("the VMAs cover %d pages, the count says %d", pages, s.pages)
+	}
 	for i := range s.v {
 		v := &s.v[i]
 		if err := checkRange(v.Start, v.End); err != nil {
@@ -322,10 +406,6 @@ func (s *VMASet) check() error {
 
 // Overlaps reports whether any VMA intersects [start, end).
 func (s *VMASet) Overlaps(start, end uintptr) bool {
-	for _, v := range s.All() {
-		if v.Start < end && start < v.End {
-			return true
-		}
-	}
-	return false
+	i := s.search(start)
+	return i < len(s.v) && s.v[i].Start < end && start < end
 }

@@ -357,6 +357,83 @@ func TestVMAFreeRange(t *testing.T) {
 	}
 }
 
+func TestVMAFreeRangeTopDown(t *testing.T) {
+	s := build(t, anon(10, 20, rw), anon(22, 30, ro), anon(40, 50, rw))
+	for _, c := range []struct {
+		length, lo, hi, align uintptr
+		addr                  uintptr
+		ok                    bool
+	}{
+		{pg, 0, 100 * pg, pg, 99 * pg, true},              // just below the top
+		{50 * pg, 0, 100 * pg, pg, 50 * pg, true},         // exactly the gap above 50
+		{51 * pg, 0, 100 * pg, pg, 0, false},              // no gap that big
+		{10 * pg, 0, 100 * pg, pg, 50*pg + 40*pg, true},   // the highest fit
+		{pg, 0, 45 * pg, pg, 39 * pg, true},               // hi inside a VMA: the gap below it
+		{10 * pg, 0, 45 * pg, pg, 30 * pg, true},          // 30-40 fits exactly
+		{11 * pg, 0, 45 * pg, pg, 0, false},               // 0-10 and 20-22 too small, 30-40 too
+		{3 * pg, 0, 30 * pg, pg, 7 * pg, true},            // 20-22 too small: 0-10
+		{2 * pg, 0, 30 * pg, pg, 20 * pg, true},           // 20-22 fits
+		{pg, 12 * pg, 21 * pg, pg, 20 * pg, true},         // lo inside a VMA
+		{2 * pg, 12 * pg, 21 * pg, pg, 0, false},          // the gap is cut by hi
+		{pg + 1, 0, 100 * pg, pg, 98 * pg, true},          // length rounds up
+		{4 * pg, 0, 100 * pg, 8 * pg, 96 * pg, true},      // aligned: 96 is a multiple of 8 and ends at 100
+		{16 * pg, 0, 100 * pg, 32 * pg, 64 * pg, true},    // 64-80 in the gap above 50
+		{16 * pg, 0, 60 * pg, 32 * pg, 0, false},          // 32-48 is in a VMA, 0-16 too; nothing else aligned fits
+		{12 * pg, 0, 60 * pg, 4 * pg, 0, false},           // 50-60 is too small, the gaps below too
+		{pg, 0, 100 * pg, 3 * pg, 0, false},               // alignment not a power of two
+		{0, 0, 100 * pg, pg, 0, false},                    // empty
+		{pg, 0, pg - 1, pg, 0, false},                     // hi rounds down to 0
+		{^uintptr(0), 0, ^uintptr(0), pg, 0, false},       // does not fit
+		{pg, ^uintptr(0) - 10, ^uintptr(0), pg, 0, false}, // lo rounds up past hi
+	} {
+		addr, ok := s.FreeRangeTopDown(c.length, c.lo, c.hi, c.align)
+		if addr != c.addr || ok != c.ok {
+			t.Errorf("FreeRangeTopDown(%#x, %#x, %#x, %#x) = %#x, %v; want %#x, %v", c.length, c.lo, c.hi, c.align, addr, ok, c.addr, c.ok)
+		}
+		if ok && s.Overlaps(addr, addr+c.length) {
+			t.Errorf("FreeRangeTopDown(%#x, ...) = %#x overlaps a VMA", c.length, addr)
+		}
+	}
+	if a, ok := (&VMASet{}).FreeRangeTopDown(pg, 3*pg, 5*pg, pg); a != 4*pg || !ok {
+		t.Errorf("empty set: %#x, %v", a, ok)
+	}
+}
+
+func TestVMANextMappedUntil(t *testing.T) {
+	s := build(t, anon(10, 20, rw), anon(20, 30, ro), anon(40, 50, rw))
+	for _, c := range []struct{ va, start uintptr }{{0, 10 * pg}, {10 * pg, 10 * pg}, {11 * pg, 20 * pg}, {30 * pg, 40 * pg}} {
+		if v := s.Next(c.va); v == nil || v.Start != c.start {
+			t.Errorf("Next(%#x) = %v, want the VMA at %#x", c.va, v, c.start)
+		}
+	}
+	if v := s.Next(41 * pg); v != nil {
+		t.Errorf("Next past the last VMA: %v", v)
+	}
+	for _, c := range []struct{ start, end, want uintptr }{
+		{10 * pg, 50 * pg, 30 * pg}, // across two VMAs up to the hole
+		{15 * pg, 25 * pg, 25 * pg}, // inside
+		{30 * pg, 50 * pg, 30 * pg}, // starts in the hole
+		{40 * pg, 60 * pg, 50 * pg},
+	} {
+		if got := s.mappedUntil(c.start, c.end); got != c.want {
+			t.Errorf("mappedUntil(%#x, %#x) = %#x, want %#x", c.start, c.end, got, c.want)
+		}
+	}
+	if n := s.TotalPages(); n != 30 {
+		t.Errorf("TotalPages = %d, want 30", n)
+	}
+	s.Unmap(15*pg, 45*pg)
+	if n := s.TotalPages(); n != 10 {
+		t.Errorf("TotalPages after an unmap = %d, want 10", n)
+	}
+}
+
+func TestVMAFlagsString(t *testing.T) {
+	if s := (VMAnon | VMDontCopy | VMWipeOnFork | VMStack | VMNoMayWrite | 1<<9).String(); s != "anon|dontcopy|wipeonfork|stack|nomaywrite|0x200" {
+		t.Errorf("flags: %q", s)
+	}
+}
+
 // pageState is what the model knows about one page.
 type pageState struct {
 	prot  Prot

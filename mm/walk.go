@@ -52,12 +52,28 @@ func (m *MM) pmdIfPresent(va uintptr) *amd64.PTE {
 	return e
 }
 
+// pmdWalk returns the PMD entry that covers va, or nil if an upper level
+// is missing, and the address where the next one starts (past the whole
+// missing 512 GiB or 1 GiB when a level is absent): walkers of large
+// ranges skip what was never mapped. next is 0 past the top.
+func (m *MM) pmdWalk(va uintptr) (pmd *amd64.PTE, next uintptr) {
+	e := phys.LoadPTE(&phys.Table(m.PML4)[amd64.Index(va, 4)])
+	if !e.Present() {
+		return nil, (va | (amd64.PML4ESpan - 1)) + 1
+	}
+	e = phys.LoadPTE(&phys.Table(e.Addr())[amd64.Index(va, 3)])
+	if !e.Present() {
+		return nil, (va | (amd64.PDPTESpan - 1)) + 1
+	}
+	return &phys.Table(e.Addr())[amd64.Index(va, 2)], (va | (amd64.PDESpan - 1)) + 1
+}
+
 // install puts a new zeroed table of the given level into the empty entry
 // e, unless another CPU did first (then the new page is freed). For a PT
 // the check-and-store under pageTableLock (the PMD lock) is what makes it
 // exclusive with a huge PMD being installed or a table being retracted.
 func (m *MM) install(e *amd64.PTE, level int) error {
-	pa, ok := phys.AllocUserTable()
+	pa, ok := allocUserTable()
 	if !ok {
 		return ErrNoMemory
 	}
@@ -65,7 +81,7 @@ func (m *MM) install(e *amd64.PTE, level int) error {
 	m.pmdLock()
 	if phys.LoadPTE(e) == 0 {
 		phys.StorePTE(e, amd64.MakePTE(pa, tableFlags))
-		UserTables.Add(1)
+		m.addTables(1)
 		pa = 0
 	}
 	m.pmdUnlock()

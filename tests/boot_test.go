@@ -15,10 +15,11 @@ import (
 	"time"
 )
 
-// TestSuites runs the boot, runtime, syscall, mm, ring3, pagecache and
-// procfs suites on one CPU and reports each KTAP test as a Go subtest.
+// TestSuites runs the boot, runtime, syscall, mm, mmap, fork, ring3,
+// pagecache and procfs suites on one CPU and reports each KTAP test as a
+// Go subtest.
 func TestSuites(t *testing.T) {
-	want := []string{"boot", "runtime", "syscall", "mm", "ring3", "pagecache", "procfs"}
+	want := []string{"boot", "runtime", "syscall", "mm", "mmap", "fork", "ring3", "pagecache", "procfs"}
 	v := boot(t, "test="+strings.Join(want, ","), 1)
 	v.runSuites(want...)
 }

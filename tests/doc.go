@@ -23,6 +23,7 @@
 //	RETRACT_KERNEL         boot this ELF instead of building one (relative paths: from the repo root)
 //	RETRACT_TIMEOUT_SCALE  multiply every timeout (default 1; e.g. 3 on a slow, busy machine)
 //	RETRACT_SEED           TestRetract's seed (default: new every run; the log names it)
+//	FORK_SEED              TestFork's seed (likewise)
 //
 // Timeouts assume TCG on two noisy cores (5 minutes per boot), so pass go
 // test a -timeout that covers all boots (go test's default is 10 minutes

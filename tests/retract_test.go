@@ -36,6 +36,28 @@ func TestRetract(t *testing.T) {
 	}
 }
 
+// TestFork runs the fork and mmap suites on 2 and 4 CPUs: copy on write
+// racing on every CPU, forks while the parent's threads fault and while
+// khugepaged and file collapses run, mremap racing faults. The seed (the
+// threads' choices) is new every run, or FORK_SEED; the log shows it.
+func TestFork(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("FORK_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 0, 64)
+		if err != nil {
+			t.Fatalf("FORK_SEED=%q: %v", s, err)
+		}
+		seed = n
+	}
+	for i, cpus := range []int{2, 4} {
+		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
+			t.Logf("seed=%d (FORK_SEED=%d replays this run)", seed+uint64(i), seed)
+			v := boot(t, fmt.Sprintf("test=fork,mmap seed=%d", seed+uint64(i)), cpus)
+			v.runSuites("fork", "mmap")
+		})
+	}
+}
+
 // TestShellRetract drives the retract recipe of docs/retract.md from the
 // shell: map the demo file in two address spaces, fault pages in, collapse
 // (retracting both tables), watch the next fault map one huge PMD, switch
@@ -93,6 +115,7 @@ func TestShellRetract(t *testing.T) {
 		"collapse 1 0x9000000000":            `not inside one mapping`,
 		"retract sideways":                   `usage: retract`,
 		"khugepaged set max_ptes_none 600":   `max_ptes_none: 0 to 511`,
+		"khugepaged set max_ptes_shared 999": `max_ptes_shared: 0 to 511`,
 		"stress retract 0":                   `SECONDS must be 1 to 86400`,
 		"mm mapfile 1 0x9000000000 5000":     `PAGES must be 1 to 2048`,
 	} {

@@ -99,9 +99,13 @@ func TestUserGo(t *testing.T) {
 // built with glibc and with musl, Go programs, the race) through runtests
 // as PID 1: each one's checks pass, and so does the run.
 func TestUserPrograms(t *testing.T) {
-	v := bootProgram(t, "/bin/runtests", nil, "", 2, 768)
+	v := bootProgram(t, "/bin/runtests", nil, "debug=locks", 2, 768)
 	st := v.programStatus(budget(t, 25*time.Minute))
 	v.checkNoCrash()
+	v.checkLockOrder()
+	if anyLine(v.lines(), regexp.MustCompile(`^retract: lockdep: [1-9]\d* unexpected`)) {
+		v.errorf("the lock validator reported problems")
+	}
 	var failed []string
 	for _, l := range v.lines() {
 		if strings.HasPrefix(l, "FAIL ") || strings.HasPrefix(l, "--- ") && strings.Contains(l, "FAILED") {

@@ -117,14 +117,18 @@ func TestParseKhugepagedDelay(t *testing.T) {
 	if r, err := ParseKhugepaged(strings.Fields("set max_ptes_none 511")); err != nil || r != (Khugepaged{"set", "max_ptes_none", 511}) {
 		t.Errorf("khugepaged set: %+v, %v", r, err)
 	}
+	if r, err := ParseKhugepaged(strings.Fields("set max_ptes_shared 256")); err != nil || r != (Khugepaged{"set", "max_ptes_shared", 256}) {
+		t.Errorf("khugepaged set max_ptes_shared: %+v, %v", r, err)
+	}
 	for in, want := range map[string]string{
-		"set max_ptes_none 600": "max_ptes_none: 0 to 511",
-		"set sleep_ms 60001":    "sleep_ms: 0 to 60000",
-		"set pages_to_scan 0":   "pages_to_scan: 1 to 1048576",
-		"set speed 1":           `unknown tunable "speed"`,
-		"set speed -1":          `"-1" is not a non-negative number`,
-		"on now":                "usage: khugepaged on",
-		"sideways":              `unknown subcommand "sideways"`,
+		"set max_ptes_none 600":   "max_ptes_none: 0 to 511",
+		"set max_ptes_shared 512": "max_ptes_shared: 0 to 511",
+		"set sleep_ms 60001":      "sleep_ms: 0 to 60000",
+		"set pages_to_scan 0":     "pages_to_scan: 1 to 1048576",
+		"set speed 1":             `unknown tunable "speed"`,
+		"set speed -1":            `"-1" is not a non-negative number`,
+		"on now":                  "usage: khugepaged on",
+		"sideways":                `unknown subcommand "sideways"`,
 	} {
 		if _, err := ParseKhugepaged(strings.Fields(in)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseKhugepaged(%q) error %v, want %q", in, err, want)

@@ -17,7 +17,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"", "new", "map 1 0x8000000000 16 rw", "map 1 0x7ffffffff000 16 rw", "mapfile 1 0x8000000000 512",
 		"advise 1 0x8000000000 512 huge", "destroy 1", "walk 1 0x8000003000", "dump 1 0x8000000000 0x8000200000",
-		"1 0x8000001008 w", "1 0x8000001001", "set max_ptes_none 511", "set sleep_ms 99999999999999999999",
+		"1 0x8000001008 w", "1 0x8000001001", "set max_ptes_none 511", "set max_ptes_shared 0", "set sleep_ms 99999999999999999999",
 		"fault.after_pte_offset_map 40000", "retract 10 2", "retract 3 8 0xffffffffffffffff",
 		"map 4294967295 0xffffffffffffffff 1048576 r", "map 1 0x 1 r", "dump 1 0x8000000000 0x800000000000",
 		"on", "on fault,retract", "dump rcu", "on fault,,pte", "on all", "off", "clear x",

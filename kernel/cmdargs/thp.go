@@ -13,12 +13,12 @@ import (
 )
 
 // KhugepagedUsage is the khugepaged command's usage.
-const KhugepagedUsage = "khugepaged [on|off|stats|scan|set sleep_ms|pages_to_scan|max_ptes_none N]"
+const KhugepagedUsage = "khugepaged [on|off|stats|scan|set sleep_ms|pages_to_scan|max_ptes_none|max_ptes_shared N]"
 
 // Khugepaged is a parsed khugepaged command.
 type Khugepaged struct {
 	Op      string // "stats", "on", "off", "scan" or "set"
-	Tunable string // set: sleep_ms, pages_to_scan or max_ptes_none
+	Tunable string // set: sleep_ms, pages_to_scan, max_ptes_none or max_ptes_shared
 	N       int64  // set: the value, in the tunable's range
 }
 
@@ -35,7 +35,7 @@ func ParseKhugepaged(args []string) (Khugepaged, error) {
 		return Khugepaged{Op: args[0]}, nil
 	case "set":
 		if len(args) != 3 {
-			return Khugepaged{}, errors.New("usage: khugepaged set sleep_ms|pages_to_scan|max_ptes_none N")
+			return Khugepaged{}, errors.New("usage: khugepaged set sleep_ms|pages_to_scan|max_ptes_none|max_ptes_shared N")
 		}
 		n, err := strconv.ParseInt(args[2], 10, 64)
 		if err != nil || n < 0 {
@@ -50,12 +50,12 @@ func ParseKhugepaged(args []string) (Khugepaged, error) {
 			if n < 1 || n > 1<<20 {
 				return Khugepaged{}, fmt.Errorf("pages_to_scan: 1 to %d", 1<<20)
 			}
-		case "max_ptes_none":
+		case "max_ptes_none", "max_ptes_shared":
 			if n > mm.HPageNr-1 {
-				return Khugepaged{}, fmt.Errorf("max_ptes_none: 0 to %d", mm.HPageNr-1)
+				return Khugepaged{}, fmt.Errorf("%s: 0 to %d", args[1], mm.HPageNr-1)
 			}
 		default:
-			return Khugepaged{}, fmt.Errorf("unknown tunable %q: sleep_ms, pages_to_scan or max_ptes_none", args[1])
+			return Khugepaged{}, fmt.Errorf("unknown tunable %q: sleep_ms, pages_to_scan, max_ptes_none or max_ptes_shared", args[1])
 		}
 		return Khugepaged{Op: "set", Tunable: args[1], N: n}, nil
 	}

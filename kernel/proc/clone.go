@@ -198,9 +198,7 @@ func (t *Task) clone(flags, newsp, ptid, ctid, tls uint64) (uint64, error) {
 	}
 	if flags&CLONE_CHILD_SETTID != 0 {
 		// In the child's address space (the same one unless forked).
-		var b [4]byte
-		b[0], b[1], b[2], b[3] = byte(tid), byte(tid>>8), byte(tid>>16), byte(tid>>24)
-		if err := child.MM().CopyToUser(uintptr(ctid), b[:]); err != nil {
+		if err := writeChildTID(child.MM(), ctid, tid); err != nil {
 			c.FS.Files.Release()
 			t.abortClone(child, c, flags, undo)
 			return 0, abi.EFAULT

@@ -249,7 +249,7 @@ func (t *Task) mapImage(img *execImage, f *fs.File, lay *elf.Image) error {
 	if lay.ExecStack {
 		stackProt |= mm.ProtExec
 	}
-	if _, err := m.Mmap(uintptr(StackTop-stackMax), stackMax, stackProt, 0); err != nil {
+	if _, err := m.Mmap(uintptr(StackTop-stackMax), stackMax, stackProt, mm.VMStack); err != nil {
 		return abi.ENOMEM
 	}
 	cred := t.P.Cred()
@@ -270,6 +270,7 @@ func (t *Task) mapImage(img *execImage, f *fs.File, lay *elf.Image) error {
 		return abi.E2BIG
 	}
 	img.sp = st.SP
+	m.StartStack = uintptr(st.SP) // mmap places below m.MmapBase, 128 MiB under the stack's top
 	img.auxv = st.Auxv
 	return nil
 }
@@ -312,7 +313,7 @@ func (t *Task) commitExec(img *execImage) {
 	img.m.Activate() // the task goroutine stays locked to its thread
 	p.mem = newMMRef(img.m)
 	old.put()
-	setBrk(p, img.brk)
+	img.m.SetBrk(uintptr(img.brk))
 
 	// Descriptors: a private table without the close-on-exec ones.
 	t.FS.Files = t.FS.Files.Unshare()

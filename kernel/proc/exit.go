@@ -100,12 +100,9 @@ func (p *Process) exitProcess(status int) {
 	if autoReap {
 		p.reapLocked()
 	} else {
-		parent.notifyChildLocked()
-	}
-	close(exitedCh)
-	exitedCh = make(chan struct{})
-	tasklist.Unlock()
-	if parent != nil && !autoReap {
+		// SIGCHLD is sent before the zombie can be reaped, under
+		// tasklist as in Linux's exit_notify: a parent that reaps the
+		// child and then installs a handler must not get its signal.
 		info := SigInfo{Signo: SIGCHLD, Pid: int32(p.PID), child: true}
 		switch {
 		case status&0x7f == 0:
@@ -116,7 +113,11 @@ func (p *Process) exitProcess(status int) {
 			info.Code, info.Status = CLD_KILLED, int32(status&0x7f)
 		}
 		parent.sendSignal(info, nil)
+		parent.notifyChildLocked()
 	}
+	close(exitedCh)
+	exitedCh = make(chan struct{})
+	tasklist.Unlock()
 	if p.PID == 1 && !p.spawnFailed {
 		initExited(status)
 	}

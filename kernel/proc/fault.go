@@ -79,7 +79,7 @@ func (t *Task) pageFault() {
 
 // isSigbus reports whether the fault path refused the access as beyond the
 // end of a file (SIGBUS in Linux).
-var isSigbus = func(err error) bool { return false }
+func isSigbus(err error) bool { return errors.Is(err, mm.ErrSigbus) }
 
 func (t *Task) segv(addr, ecode uint64, code int) {
 	Faults.Segv++
@@ -219,18 +219,8 @@ func mmErrno(err error) abi.Errno {
 		return 0
 	case errors.As(err, &e):
 		return e
-	case errors.Is(err, mm.ErrNoMemory):
-		return abi.ENOMEM
-	case errors.Is(err, mm.ErrFault):
-		return abi.EFAULT
-	case errors.Is(err, mm.ErrAgain):
-		return abi.EAGAIN
-	case errors.Is(err, mm.ErrNotMapped):
-		return abi.ENOMEM
-	case errors.Is(err, mm.ErrOverlap):
-		return abi.EEXIST
 	}
-	return abi.EINVAL
+	return abi.Errno(mm.Errno(err))
 }
 
 var _ = amd64.UserCS

@@ -120,7 +120,6 @@ func (r *mmRef) put() {
 	if r.users.Add(-1) == 0 {
 		r.m.Destroy()
 		releaseMapped(r.m)
-		brks.Delete(r.m)
 		membarrierRegistered.Delete(r.m)
 	}
 }

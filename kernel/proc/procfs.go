@@ -135,11 +135,8 @@ func (v view) Stat() procfs.Stat {
 	if a := p.args.Load(); a != nil {
 		st.StartBrk = a.Brk
 	}
-	if b, ok := brks.Load(p.MM()); ok {
-		bs := b.(*brkState)
-		bs.mu.Lock()
-		st.StartBrk, st.Brk = uintptr(bs.start), uintptr(bs.cur)
-		bs.mu.Unlock()
+	if m := p.MM(); m != nil {
+		st.StartBrk, st.Brk = m.BrkRange()
 	}
 	st.StartStack = uintptr(StackTop)
 	return st
@@ -160,12 +157,10 @@ func (v view) MapName(i *mm.VMAInfo) procfs.MapName {
 		}
 		return procfs.MapName{Path: "/" + mf.Name}
 	}
-	if b, ok := brks.Load(p.MM()); ok {
-		bs := b.(*brkState)
-		bs.mu.Lock()
-		start, end := bs.start, pageUp(bs.cur)
-		bs.mu.Unlock()
-		if uint64(i.Start) >= start && uint64(i.End) <= end && end > start {
+	if m := p.MM(); m != nil {
+		start, brk := m.BrkRange()
+		end := uintptr(pageUp(uint64(brk)))
+		if i.Start >= start && i.End <= end && end > start {
 			return procfs.MapName{Path: "[heap]"}
 		}
 	}

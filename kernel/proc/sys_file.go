@@ -256,6 +256,9 @@ const ioBuf = 1 << 20
 
 func sysRead(t *Task, a *[6]uint64) (uint64, error) {
 	n := min(a[2], ioBuf)
+	if err := t.checkWritable(int(int32(a[0])), a[1], n); err != nil {
+		return 0, err
+	}
 	buf := make([]byte, n)
 	got, err := fs.Read(&t.FS, int(int32(a[0])), buf)
 	if got > 0 {
@@ -292,6 +295,9 @@ func (t *Task) afterWrite(got int, err error) (uint64, error) {
 func sysPread64(t *Task, a *[6]uint64) (uint64, error) {
 	if int64(a[3]) < 0 {
 		return 0, abi.EINVAL
+	}
+	if err := t.checkWritable(int(int32(a[0])), a[1], min(a[2], ioBuf)); err != nil {
+		return 0, err
 	}
 	buf := make([]byte, min(a[2], ioBuf))
 	got, err := fs.Pread64(&t.FS, int(int32(a[0])), buf, int64(a[3]))

@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 
 	"retract/kernel/abi"
+	"retract/mm"
 	"retract/mm/phys"
 )
 
@@ -32,6 +33,34 @@ func (t *Task) copyIn(addr uint64, n int) ([]byte, error) {
 func (t *Task) copyOut(addr uint64, b []byte) error {
 	if err := t.P.MM().CopyToUser(uintptr(addr), b); err != nil {
 		return abi.EFAULT
+	}
+	return nil
+}
+
+// checkWritable (for a read from descriptor fd) is EFAULT unless every page of [addr, addr+n) lies in a
+// mapping that allows writes. A read checks its buffer before it takes
+// data from a pipe, a terminal or a socket-like file, so that a bad
+// buffer loses nothing (Linux's pipe_read leaves what it could not copy
+// in the pipe); a mapping that changes meanwhile still gets EFAULT from
+// copyOut.
+func (t *Task) checkWritable(fd int, addr, n uint64) error {
+	if f, err := t.FS.Files.Get(fd); err != nil {
+		return nil // the read itself says EBADF, first, as in Linux
+	} else {
+		f.Put()
+	}
+	if n == 0 {
+		return nil
+	}
+	end := addr + n
+	if end < addr || addr < uint64(mm.UserBase) || end > uint64(mm.UserEnd) {
+		return abi.EFAULT
+	}
+	m := t.P.MM()
+	for va := addr &^ (phys.PageSize - 1); va < end; va += phys.PageSize {
+		if prot, ok := m.ProtAt(uintptr(va)); !ok || prot&mm.ProtWrite == 0 {
+			return abi.EFAULT
+		}
 	}
 	return nil
 }

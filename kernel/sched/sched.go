@@ -103,11 +103,11 @@ func eligibleLocked() bool {
 // context: a goroutine makes the runtime's sched_yield system call) and
 // another CPU picks it up.
 func SetAffinity(mask uint32) (move bool) {
-	lock.Lock()
+	f := lock.LockIRQ() // process context: the tick takes lock too
 	t := Current()
 	t.affinity = mask
 	move = mask != 0 && mask&(1<<amd64.This().ID) == 0
-	lock.Unlock()
+	lock.UnlockIRQ(f)
 	if move {
 		kick()
 	}
@@ -116,9 +116,10 @@ func SetAffinity(mask uint32) (move bool) {
 
 // Affinity returns the calling thread's CPU mask (0: any CPU).
 func Affinity() uint32 {
-	lock.Lock()
-	defer lock.Unlock()
-	return Current().affinity
+	f := lock.LockIRQ()
+	a := Current().affinity
+	lock.UnlockIRQ(f)
+	return a
 }
 
 // scheduleLocked picks the next thread for this CPU and switches to it. The

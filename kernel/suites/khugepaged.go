@@ -10,6 +10,7 @@
 package suites
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -39,6 +40,9 @@ func init() {
 			{Name: "fragmented_fails_cleanly", Fn: testFragmented},
 			{Name: "random_ops_against_a_model", Fn: testHugeModel, Timeout: 5 * time.Minute},
 			{Name: "huge_fault_race", Fn: testHugeFaultRace, Timeout: 5 * time.Minute},
+			{Name: "max_ptes_shared", Fn: testMaxPtesShared, Timeout: 5 * time.Minute},
+			{Name: "collapse_fork", Fn: testCollapseFork, Timeout: 5 * time.Minute},
+			{Name: "collapse_fork_compound", Fn: testCollapseForkCompound, Timeout: 5 * time.Minute},
 		},
 	})
 }
@@ -544,17 +548,15 @@ func testHugeModel(t *ktest.T) {
 					prot = mm.ProtRead
 				}
 				err := m.Mprotect(va(f), uintptr(n)*phys.PageSize, prot)
-				all := true
-				for i := f; i < f+n; i++ {
-					all = all && model[i].mapped
+				// Like Linux: the pages up to the first hole change, and a
+				// hole makes it ENOMEM.
+				hole := f
+				for hole < f+n && model[hole].mapped {
+					model[hole].ro = ro
+					hole++
 				}
-				if all && err != nil {
-					t.Errorf("op %d: Mprotect of a mapped range: %v", op, err)
-				}
-				if err == nil {
-					for i := f; i < f+n; i++ {
-						model[i].ro = ro
-					}
+				if hole == f+n && err != nil || hole < f+n && !errors.Is(err, mm.ErrNoMemory) {
+					t.Errorf("op %d: Mprotect of %d pages, the first %d mapped: %v", op, n, hole-f, err)
 				}
 				counts["mprotect"]++
 			case k == 16: // DONTNEED
@@ -638,5 +640,147 @@ func testHugeFaultRace(t *ktest.T) {
 				}
 			}
 		}
+	})
+}
+
+// scanUntil runs khugepaged's rounds (synchronously) until cond holds, at
+// most rounds times, and reports whether it did.
+func scanUntil(rounds int, cond func() bool) bool {
+	for i := 0; i < rounds; i++ {
+		if cond() {
+			return true
+		}
+		mm.KhugepagedScan(16 * mm.HPageNr)
+	}
+	return cond()
+}
+
+// testMaxPtesShared is Linux's khugepaged selftest collapse_max_ptes_shared:
+// a huge page shared over fork; the child writes to
+// 512 - max_ptes_shared - 1 pages (its PMD splits and those pages are
+// copied), so that more than max_ptes_shared of its PTEs map the shared
+// page and khugepaged must leave the range alone; one write more and it
+// collapses, copying the shared pieces — the parent keeps its huge page.
+func testMaxPtesShared(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(p *mm.MM, _ uintptr) {
+		h, _ := p.DoMmap(hugeBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, mm.MapPrivate|mm.MapAnonymous|mm.MapFixed, nil, 0)
+		p.Madvise(h, mm.HPageSize, mm.VMHugepage, 0)
+		fill(t, p, h, mm.HPageNr, 1)
+		if _, huge, _ := pmdOf(p, h); !huge {
+			t.Fatalf("no huge page to share")
+		}
+		c, err := p.Fork()
+		if err != nil {
+			t.Fatalf("Fork: %v", err)
+		}
+		defer c.Destroy()
+		maxShared := int(mm.Khugepaged.MaxPtesShared.Load())
+		if maxShared != mm.HPageNr/2 {
+			t.Errorf("max_ptes_shared is %d, want Linux's default %d", maxShared, mm.HPageNr/2)
+		}
+		cow := mm.HPageNr - maxShared - 1
+		fill(t, c, h, cow, 2)
+		if _, huge, _ := pmdOf(c, h); huge {
+			t.Fatalf("the child's writes did not split its PMD")
+		}
+		e0 := mm.CollapseStat.Results[mm.ScanExceedSharedPte].Load()
+		if scanUntil(20, func() bool { _, huge, _ := pmdOf(c, h); return huge }) {
+			t.Errorf("khugepaged collapsed %d shared PTEs with max_ptes_shared %d", mm.HPageNr-cow, maxShared)
+		}
+		if mm.CollapseStat.Results[mm.ScanExceedSharedPte].Load() == e0 {
+			t.Errorf("khugepaged did not count SCAN_EXCEED_SHARED_PTE")
+		}
+		c.Use()
+		c.Store64(h+uintptr(cow)*phys.PageSize+2*8, uint64(cow)<<8|2) // now exactly max_ptes_shared are shared
+		c.Unuse()
+		if !scanUntil(50, func() bool { _, huge, _ := pmdOf(c, h); return huge }) {
+			t.Errorf("khugepaged did not collapse %d shared PTEs with max_ptes_shared %d", maxShared, maxShared)
+		}
+		check(t, c, h, cow+1, 2, "the child after collapse (its writes)")
+		check(t, c, h, mm.HPageNr, 1, "the child after collapse (the parent's data)")
+		if _, huge, _ := pmdOf(p, h); !huge {
+			t.Errorf("the parent lost its huge page")
+		}
+		check(t, p, h, mm.HPageNr, 1, "the parent")
+		p.Use()
+		v, _ := p.Load64(h + 2*8)
+		p.Unuse()
+		if v != 0 {
+			t.Errorf("the parent sees the child's write: %#x", v)
+		}
+	})
+}
+
+// testCollapseFork is Linux's collapse_fork: a small page shared over
+// fork, the child faults in one more and khugepaged collapses the child's
+// range (one shared PTE, well under max_ptes_shared).
+func testCollapseFork(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(p *mm.MM, _ uintptr) {
+		h, _ := p.DoMmap(hugeBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, mm.MapPrivate|mm.MapAnonymous|mm.MapFixed, nil, 0)
+		fill(t, p, h, 1, 1) // one small page
+		c, err := p.Fork()
+		if err != nil {
+			t.Fatalf("Fork: %v", err)
+		}
+		defer c.Destroy()
+		if _, _, table := pmdOf(c, h); !table {
+			t.Fatalf("the child has no page table after fork")
+		}
+		c.Use()
+		c.Store64(h+phys.PageSize+8, 0x5e) // the child's own page
+		c.Unuse()
+		if err := c.Madvise(h, mm.HPageSize, mm.VMHugepage, 0); err != nil {
+			t.Fatalf("Madvise: %v", err)
+		}
+		if !scanUntil(50, func() bool { _, huge, _ := pmdOf(c, h); return huge }) {
+			t.Fatalf("khugepaged did not collapse the child's range")
+		}
+		check(t, c, h, 1, 1, "the child's page shared at fork")
+		if v, _ := load(c, h+phys.PageSize+8); v != 0x5e {
+			t.Errorf("the child's own page reads %#x after collapse", v)
+		}
+		if _, _, table := pmdOf(p, h); !table {
+			t.Errorf("the parent's table went (it was not advised)")
+		}
+		check(t, p, h, 1, 1, "the parent")
+	})
+}
+
+// testCollapseForkCompound is Linux's collapse_fork_compound: the child
+// splits its mapping of a huge page shared over fork (a VMA boundary),
+// writes one page, and with max_ptes_shared 511 khugepaged collapses the
+// 511 PTEs that map pieces of the shared page; the parent keeps its huge
+// page.
+func testCollapseForkCompound(t *ktest.T) {
+	withMM(t, 0, mm.ProtNone, func(p *mm.MM, _ uintptr) {
+		h, _ := p.DoMmap(hugeBase, mm.HPageSize, mm.ProtRead|mm.ProtWrite, mm.MapPrivate|mm.MapAnonymous|mm.MapFixed, nil, 0)
+		p.Madvise(h, mm.HPageSize, mm.VMHugepage, 0)
+		fill(t, p, h, mm.HPageNr, 1)
+		c, err := p.Fork()
+		if err != nil {
+			t.Fatalf("Fork: %v", err)
+		}
+		defer c.Destroy()
+		s0 := mm.ThpStat.SplitShared.Load()
+		c.Madvise(h, phys.PageSize, mm.VMNoHugepage, mm.VMHugepage)
+		c.Madvise(h, mm.HPageSize, mm.VMNoHugepage, mm.VMHugepage)
+		if _, _, table := pmdOf(c, h); !table || mm.ThpStat.SplitShared.Load() != s0+1 {
+			t.Fatalf("a VMA boundary in the child should split its PMD, keeping the shared page whole")
+		}
+		fill(t, c, h, 1, 2)
+		k := &mm.Khugepaged
+		old := k.MaxPtesShared.Load()
+		k.MaxPtesShared.Store(mm.HPageNr - 1)
+		defer k.MaxPtesShared.Store(old)
+		c.Madvise(h, mm.HPageSize, mm.VMHugepage, mm.VMNoHugepage)
+		if !scanUntil(50, func() bool { _, huge, _ := pmdOf(c, h); return huge }) {
+			t.Fatalf("khugepaged did not collapse a table full of pieces of a shared huge page")
+		}
+		check(t, c, h, mm.HPageNr, 1, "the child after collapse")
+		check(t, c, h, 1, 2, "the child's own write")
+		if _, huge, _ := pmdOf(p, h); !huge {
+			t.Errorf("the parent lost its huge page")
+		}
+		check(t, p, h, mm.HPageNr, 1, "the parent")
 	})
 }

@@ -184,18 +184,6 @@ func mapFile(t *ktest.T, mf *mm.File, pages int, shared bool) *mm.MM {
 	return m
 }
 
-func load(m *mm.MM, va uintptr) (uint64, error) {
-	m.Use()
-	defer m.Unuse()
-	return m.Load64(va)
-}
-
-func store(m *mm.MM, va uintptr, v uint64) error {
-	m.Use()
-	defer m.Unuse()
-	return m.Store64(va, v)
-}
-
 // testWriteThenMap: what write() put in a file is what a mapping of it
 // reads, a store through the mapping is what pread() returns, the PTEs
 // map the page-cache frames themselves, the partial last page reads
