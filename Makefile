@@ -50,11 +50,11 @@ RUN_INITRD = $(if $(INITRD),$(INITRD),$(INITRAMFS))
 RUN_APPEND = $(strip $(APPEND) $(if $(INIT),init=$(INIT)$(if $(ARGS), -- $(ARGS))))
 
 run: kernel $(LAUNCH) qemu $(if $(INITRD),,initramfs)
-	$(LAUNCH) -kernel $(KERNEL) -initrd $(RUN_INITRD) -append "$(RUN_APPEND)"
+	$(LAUNCH) -kernel $(KERNEL) -initrd $(RUN_INITRD) -append '$(RUN_APPEND)'
 
 debug: kernel $(LAUNCH) qemu $(if $(INITRD),,initramfs)
 	@tools/ensure-qemu.sh --gdb
-	$(LAUNCH) -kernel $(KERNEL) -initrd $(RUN_INITRD) -append "$(RUN_APPEND)" -debug
+	$(LAUNCH) -kernel $(KERNEL) -initrd $(RUN_INITRD) -append '$(RUN_APPEND)' -debug
 
 test: qemu model test-host test-boot
 

@@ -98,7 +98,7 @@ func Parse(s string) (Options, []error) {
 	words := strings.FieldsFunc(s, func(r rune) bool { return r < 0x80 && isSpace(byte(r)) })
 	for i, w := range words {
 		if w == "--" {
-			opts.InitArgs = append([]string(nil), words[i+1:]...)
+			opts.InitArgs = initArgs(s)
 			words = words[:i]
 			break
 		}
@@ -132,4 +132,41 @@ func Parse(s string) (Options, []error) {
 		opts.Tests, opts.Bench, opts.Refused = nil, nil, true
 	}
 	return opts, errs
+}
+
+// initArgs splits what follows the first "--" word of s into init's
+// arguments: words separated by spaces, where a double-quoted part may
+// hold spaces (the quotes are dropped), as Linux's next_arg does for the
+// words it hands to init: `-- sh -c "ls /proc | wc -l"` gives three.
+func initArgs(s string) []string {
+	rest := ""
+	for i := 0; i+2 <= len(s); i++ {
+		if s[i:i+2] == "--" && (i == 0 || isSpace(s[i-1])) && (i+2 == len(s) || isSpace(s[i+2])) {
+			rest = s[i+2:]
+			break
+		}
+	}
+	var out []string
+	var w []byte
+	inWord, quoted := false, false
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		switch {
+		case c == '"':
+			quoted = !quoted
+			inWord = true
+		case isSpace(c) && !quoted:
+			if inWord {
+				out = append(out, string(w))
+				w, inWord = w[:0], false
+			}
+		default:
+			w = append(w, c)
+			inWord = true
+		}
+	}
+	if inWord {
+		out = append(out, string(w))
+	}
+	return out
 }

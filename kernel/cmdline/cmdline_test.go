@@ -1,6 +1,7 @@
 package cmdline
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -271,6 +272,32 @@ func TestParseTrace(t *testing.T) {
 		opts, errs := Parse(in)
 		if len(errs) != 1 || opts.Trace != 0 || !strings.Contains(errs[0].Error(), "want all or a comma-separated list of fault, pte") {
 			t.Errorf("Parse(%q) = %v, %q; want one error and nothing traced", in, opts.Trace, errStrings(errs))
+		}
+	}
+}
+
+// TestInitArgs: the words after "--" are init's arguments; double quotes
+// group words with spaces, and the options before "--" are parsed as usual.
+func TestInitArgs(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want []string
+	}{
+		{"init=/bin/x", nil},
+		{"init=/bin/x --", nil},
+		{"init=/bin/x -- a b", []string{"a", "b"}},
+		{`init=/bin/busybox -- sh -c "ls /proc | wc -l"`, []string{"sh", "-c", "ls /proc | wc -l"}},
+		{`init=/bin/x -- "" a"b c"d`, []string{"", "ab cd"}},
+		{"init=/bin/x -- a -- b", []string{"a", "--", "b"}},
+		{"init=/bin/x --seed=1 -- x", []string{"x"}},
+		{`init=/bin/x -- "open`, []string{"open"}},
+	} {
+		o, _ := Parse(c.line)
+		if fmt.Sprint(o.InitArgs) != fmt.Sprint(c.want) || len(o.InitArgs) != len(c.want) {
+			t.Errorf("Parse(%q).InitArgs = %q, want %q", c.line, o.InitArgs, c.want)
+		}
+		if o.Init != "/bin/x" && o.Init != "/bin/busybox" {
+			t.Errorf("Parse(%q).Init = %q", c.line, o.Init)
 		}
 	}
 }
