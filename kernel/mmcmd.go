@@ -22,6 +22,28 @@ func mmCommands() []shell.Command {
 	}
 }
 
+// shellMMs are the address spaces the shell made (mm new): the only ones
+// mm map, mapfile, advise and destroy change. A process's address space
+// is the process's: the shell shows it, walks it, faults and collapses in
+// it (as khugepaged would), but never maps into it or destroys it.
+// Only the shell's goroutine touches the map.
+var shellMMs = map[*mm.MM]bool{}
+
+// maxShellMMs bounds the shell's own address spaces.
+const maxShellMMs = 255
+
+// ownMM is findMM for the commands that change an address space.
+func ownMM(id uint32) (*mm.MM, error) {
+	m, err := findMM(id)
+	if err != nil {
+		return nil, err
+	}
+	if !shellMMs[m] {
+		return nil, fmt.Errorf("mm %d belongs to a process (see ps): the shell may read it, fault and collapse in it, not change its mappings", id)
+	}
+	return m, nil
+}
+
 func findMM(id uint32) (*mm.MM, error) {
 	for _, m := range mm.All() {
 		if m.ID == id {
@@ -59,7 +81,7 @@ func cmdMM(sh *shell.Shell, args []string) error {
 	}
 	var m *mm.MM
 	if r.Op != cmdargs.MMList && r.Op != cmdargs.MMNew {
-		if m, err = findMM(r.ID); err != nil {
+		if m, err = ownMM(r.ID); err != nil {
 			return err
 		}
 	}
@@ -85,10 +107,14 @@ func cmdMM(sh *shell.Shell, args []string) error {
 			m.MmapLock.RUnlock()
 		}
 	case cmdargs.MMNew:
+		if len(shellMMs) >= maxShellMMs {
+			return fmt.Errorf("mm: too many address spaces (the shell keeps at most %d; mm destroy ID frees one)", maxShellMMs)
+		}
 		m, err := mm.New()
 		if err != nil {
 			return err
 		}
+		shellMMs[m] = true
 		sh.Printf("mm %d: PML4 (pgd) at %#x\n", m.ID, m.PML4)
 	case cmdargs.MMMap:
 		prot := mm.ProtRead
@@ -120,6 +146,7 @@ func cmdMM(sh *shell.Shell, args []string) error {
 		return m.Madvise(start, end-start, mm.VMNoHugepage, mm.VMHugepage)
 	case cmdargs.MMDestroy:
 		m.Destroy()
+		delete(shellMMs, m)
 	}
 	return nil
 }

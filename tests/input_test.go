@@ -76,7 +76,7 @@ func TestShellInput(t *testing.T) {
 	// 254 more address spaces fill all 255 slots; the next one fails with
 	// mm's own error, which already starts with "mm: ".
 	v.send(strings.Repeat("mm new\r", 255))
-	v.expect(regexp.MustCompile(`(?m)^mm: too many address spaces\r?$`), 3*time.Minute)
+	v.expect(regexp.MustCompile(`(?m)^mm: too many address spaces \(the shell keeps at most 255; mm destroy ID frees one\)\r?$`), 3*time.Minute)
 	v.waitPrompt(cmdTimeout)
 	if anyLine(v.lines(), regexp.MustCompile(`(mm|stress|test): (mm|stress|test): `)) {
 		v.errorf("an error was prefixed twice")
