@@ -17,6 +17,7 @@ func init() {
 	reg(0, sysRead)
 	reg(1, sysWrite)
 	reg(17, sysPread64)
+	reg(40, sysSendfile)
 	reg(18, sysPwrite64)
 	reg(19, func(t *Task, a *[6]uint64) (uint64, error) { return t.vectorIO(a, false, false) })
 	reg(20, func(t *Task, a *[6]uint64) (uint64, error) { return t.vectorIO(a, true, false) })
@@ -305,6 +306,67 @@ func sysPread64(t *Task, a *[6]uint64) (uint64, error) {
 		return uint64(got), t.copyOut(a[1], buf[:got])
 	}
 	return 0, err
+}
+
+// sendfile(out_fd, in_fd, offset, count): copies up to count bytes from
+// in_fd (at *offset, which is then advanced, or at its file position) to
+// out_fd, through a kernel buffer — what busybox's cat and many copy
+// loops use. Like Linux, a short write ends the call with what was
+// written, and an error before anything was written is returned.
+func sysSendfile(t *Task, a *[6]uint64) (uint64, error) {
+	out, in, offp, count := int(int32(a[0])), int(int32(a[1])), a[2], a[3]
+	var off int64
+	if offp != 0 {
+		v, err := t.readU64(offp)
+		if err != nil {
+			return 0, err
+		}
+		if off = int64(v); off < 0 {
+			return 0, abi.EINVAL
+		}
+	}
+	if int64(count) < 0 {
+		return 0, abi.EINVAL
+	}
+	buf := make([]byte, min(count, 64<<10))
+	var done uint64
+	for done < count {
+		chunk := buf[:min(count-done, uint64(len(buf)))]
+		var n int
+		var err error
+		if offp != 0 {
+			n, err = fs.Pread64(&t.FS, in, chunk, off)
+		} else {
+			n, err = fs.Read(&t.FS, in, chunk)
+		}
+		if n <= 0 {
+			if done == 0 && err != nil {
+				return 0, err
+			}
+			break
+		}
+		w, werr := fs.Write(&t.FS, out, chunk[:n])
+		if w > 0 {
+			done += uint64(w)
+			off += int64(w)
+		}
+		if werr != nil || w < n {
+			if done == 0 {
+				_, e := t.afterWrite(w, werr)
+				return 0, e
+			}
+			break
+		}
+		if n < len(chunk) {
+			break // the end of the input, or all a pipe had
+		}
+	}
+	if offp != 0 {
+		if err := t.writeU64(offp, uint64(off)); err != nil {
+			return 0, err
+		}
+	}
+	return done, nil
 }
 
 func sysPwrite64(t *Task, a *[6]uint64) (uint64, error) {
