@@ -43,9 +43,9 @@ type KhugepagedConfig struct {
 	// ever swapped out; kept for programs that set and read it.
 	MaxPtesSwap atomic.Int64
 	// MaxPtesShared is max_ptes_shared: how many PTEs of a range may map
-	// pages shared with another mm (after fork) for an anonymous
-	// collapse. Without fork no anonymous page is shared yet; the value
-	// is kept here for the collapse to check once there is.
+	// pages shared with another mm (after fork) for khugepaged's
+	// anonymous collapse (SCAN_EXCEED_SHARED_PTE beyond it; default 256).
+	// MADV_COLLAPSE ignores it, as Linux's does.
 	MaxPtesShared atomic.Int64
 	// Defrag is khugepaged/defrag: direct compaction for khugepaged's
 	// allocations. There is no compaction here; kept, no effect.

@@ -47,10 +47,6 @@ const (
 		CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO | CLONE_PTRACE
 )
 
-// forkAddressSpace makes the copy-on-write copy of an address space for
-// fork (mm's dup_mmap); nil until package mm provides it.
-var forkAddressSpace func(m *mm.MM) (*mm.MM, error)
-
 func init() {
 	reg(56, func(t *Task, a *[6]uint64) (uint64, error) {
 		return t.clone(a[0], a[1], a[2], a[3], a[4])
@@ -130,11 +126,7 @@ func (t *Task) clone(flags, newsp, ptid, ctid, tls uint64) (uint64, error) {
 		if flags&CLONE_VM != 0 {
 			child.mem = p.mem.get()
 		} else {
-			if forkAddressSpace == nil {
-				undo()
-				return 0, abi.ENOSYS
-			}
-			nm, err := forkAddressSpace(p.MM())
+			nm, err := p.MM().Fork() // dup_mmap: the copy-on-write copy
 			if err != nil {
 				undo()
 				return 0, mmErrno(err)

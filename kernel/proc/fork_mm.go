@@ -1,16 +1,12 @@
-// fork_mm.go: the address-space side of fork — mm.Fork makes the
-// copy-on-write copy (Linux's dup_mmap), and the child's thread-id word
-// is written through the child's own tables (access_remote_vm).
+// fork_mm.go: the address-space side of clone — after mm.Fork made the
+// copy-on-write copy (Linux's dup_mmap), the child's thread-id word is
+// written through the child's own tables (access_remote_vm).
 
 // trapctx: process context only
 
 package proc
 
 import "retract/mm"
-
-func init() {
-	forkAddressSpace = func(m *mm.MM) (*mm.MM, error) { return m.Fork() }
-}
 
 // writeChildTID stores tid at ctid in the child's address space m
 // (CLONE_CHILD_SETTID). After a fork the child's copy of the page is
