@@ -256,7 +256,9 @@ func ParseMemMB(s string) (int, error) {
 // InitStatus turns QEMU's exit status after an init= run into the
 // program's, the way a shell reports it: exit(N) is N, a death by signal K
 // is 128+K. The kernel writes code 8+N (N up to 63), 72+K (K up to 53)
-// or 127 (a kernel oops) to isa-debug-exit, and QEMU exits with code*2+1;
+// 126 (the program could not be started: 127, as a shell says for a
+// command it cannot run) or 127 (a kernel oops) to isa-debug-exit, and
+// QEMU exits with code*2+1;
 // 0 is an ACPI power-off (reboot(2) from PID 1). Anything else is the
 // kernel's own status (a test verdict, the runtime exiting): 255.
 func InitStatus(qemuStatus int) (int, string) {
@@ -269,8 +271,10 @@ func InitStatus(qemuStatus int) (int, string) {
 	switch code := qemuStatus >> 1; {
 	case code >= 8 && code < 72:
 		return code - 8, fmt.Sprintf("init: exit status %d", code-8)
-	case code >= 72 && code < 127:
+	case code >= 72 && code < 126:
 		return 128 + code - 72, fmt.Sprintf("init: killed by signal %d (status %d)", code-72, 128+code-72)
+	case code == 126:
+		return 127, "init: the program could not be started (status 127)"
 	case code == 127:
 		return 255, "init: the kernel oopsed (status 255)"
 	default:

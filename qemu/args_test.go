@@ -261,6 +261,7 @@ func TestInitStatus(t *testing.T) {
 		{(8+63)*2 + 1, 63},   // exit(63) (and above: saturated)
 		{(72+11)*2 + 1, 139}, // SIGSEGV
 		{(72+9)*2 + 1, 137},  // SIGKILL
+		{126*2 + 1, 127},     // the program could not be started
 		{127*2 + 1, 255},     // oops
 		{1, 255},             // a test verdict, not a program's
 		{2, 255},             // not from the exit device

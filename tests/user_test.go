@@ -74,7 +74,31 @@ func (v *vm) programStatus(timeout time.Duration) int {
 	code := v.wait(timeout)
 	st, msg := qemu.InitStatus(code)
 	v.t.Logf("QEMU exited %d: %s", code, msg)
+	v.checkUserMemoryGone()
 	return st
+}
+
+var (
+	initExitedLine = regexp.MustCompile(`^init: /\S+ (exit status \d+|killed by )`)
+	leftoversLine  = regexp.MustCompile(`^init: user memory left: (\d+) address spaces, (\d+) anonymous pages, (\d+) page tables$`)
+)
+
+// checkUserMemoryGone: once init exited, the kernel says what is left of
+// user memory — every address space, anonymous page and user page table
+// must be gone (no frame leaked by any program of the run).
+func (v *vm) checkUserMemoryGone() {
+	if !anyLine(v.lines(), initExitedLine) {
+		return // init did not run or did not exit (an oops, a refused program)
+	}
+	for _, l := range v.lines() {
+		if m := leftoversLine.FindStringSubmatch(l); m != nil {
+			if m[1] != "0" || m[2] != "0" || m[3] != "0" {
+				v.errorf("user memory leaked: %s", l)
+			}
+			return
+		}
+	}
+	v.errorf("init exited but the kernel printed no \"init: user memory left\" line")
 }
 
 // TestUserGo runs a static Go program (user/gohello: goroutines on every

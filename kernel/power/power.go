@@ -26,8 +26,9 @@ const debugExitPort = 0xf4
 // through the same device, in codes 8-127 that the launcher decodes
 // (qemu/cmd/launch): InitStatus gives the code.
 const (
-	initExitBase   = 8  // exit(N), N 0-63: code 8+N
-	initSignalBase = 72 // killed by signal K, K 1-53: code 72+K
+	initExitBase   = 8   // exit(N), N 0-63: code 8+N
+	initSignalBase = 72  // killed by signal K, K 1-53: code 72+K
+	InitNotRun     = 126 // the program could not be started (a shell's 127)
 	InitOops       = 127
 )
 
