@@ -174,8 +174,9 @@ def map_items(m):
             if (ctrl >> (8 * i)) & 0x80 == 0:  # high bit clear: a full slot
                 yield slots[i]["key"], slots[i]["elem"]
 
-    if dir_len == 0:  # a small map: dirPtr is one group
-        yield from group_slots(int(dir_ptr))
+    if dir_len == 0:  # a small map: dirPtr is one group, or nil while empty
+        if int(dir_ptr):
+            yield from group_slots(int(dir_ptr))
         return
     seen = set()
     for t in range(dir_len):  # the directory: dir_len *table, a table may repeat
@@ -513,6 +514,18 @@ def walk(cr3, va):
     return steps, None
 
 
+def deposits(frames, pd_pfn, limit=512):
+    """The PFNs of the page tables deposited on a PD page for its huge
+    PMDs: a list threaded through the frames' Deposit fields, from the PD
+    frame's (mm/huge.go)."""
+    out = []
+    p = num(frames.meta(pd_pfn)["Deposit"])
+    while p and len(out) < limit:
+        out.append(p)
+        p = num(frames.meta(p)["Deposit"])
+    return out
+
+
 def page_desc(frames, pfn):
     """'anon, refcount 1, mapcount 1' for the page at pfn (counts are on
     the head of its block)."""
@@ -525,8 +538,10 @@ def page_desc(frames, pfn):
         return s + ", in no allocated block"
     hf = frames.meta(h[0])
     s += ", refcount %d, mapcount %d" % (num(hf["Refcount"]), num(hf["Mapcount"]))
-    if h[0] != pfn or h[1]:
-        s += " (on the head %#x of its order-%d block)" % (h[0], h[1])
+    if h[0] != pfn:
+        s += " on the head %#x of its order-%d block" % (h[0], h[1])
+    elif h[1]:
+        s += ", an order-%d block" % h[1]
     try:
         if pfn == int(sym("mm.zeroPFN")):
             s += ", the shared zero page"
@@ -707,7 +722,8 @@ class RtPtWalk(gdb.Command):
 rt-pt-walk ADDR [MM-ID|CR3]. Each level's table with its frame metadata
 (kind, owner mm, level, generation: what the fault path's table check
 compares), the entry's index, value and flags, and the page at the end.
-Without a second argument, the tables of the CPU gdb has selected."""
+Without a second argument, the tables of the CPU gdb has selected. A huge
+PMD ends the walk with its 2 MiB page and the tables deposited on the PD."""
 
     def __init__(self):
         super().__init__("rt-pt-walk", gdb.COMMAND_DATA)
@@ -724,7 +740,7 @@ Without a second argument, the tables of the CPU gdb has selected."""
         steps, page = walk(cr3, va)
         for level, table, idx, e in steps:
             f, meta = table_meta(frames, table)
-            print("%s table %#x (%s) [%3d] = %#018x %s" % (LEVEL_NAMES[level], table, meta, idx, e, pte_flags(e)))
+            print(("%s table %#x (%s) [%3d] = %#018x %s" % (LEVEL_NAMES[level], table, meta, idx, e, pte_flags(e))).rstrip())
             if va < USER_END:
                 bad = []
                 if frames.kind(f) != "pagetable":
@@ -747,10 +763,10 @@ Without a second argument, the tables of the CPU gdb has selected."""
         what = {1 << 12: "4 KiB page", 1 << 21: "2 MiB page", 1 << 30: "1 GiB page"}[size]
         pfn = base >> PAGE_SHIFT
         print("     -> %s at %#x (pfn %#x: %s), byte at %#x" % (what, base, pfn, page_desc(frames, pfn), base | (va & (size - 1))))
-        if size == 1 << 21 and pfn < frames.n:
-            dep = num(frames.meta(pfn)["Deposit"])
-            if dep:
-                print("     deposited page table: pfn %#x" % dep)
+        if size == 1 << 21 and va < USER_END:
+            deps = deposits(frames, steps[-1][1] >> PAGE_SHIFT)
+            if deps:
+                print("     tables deposited on this PD for splits (pgtable_trans_huge_deposit): %s" % ", ".join("%#x" % (d << PAGE_SHIFT) for d in deps))
 
 
 class RtTranslate(gdb.Command):
@@ -783,7 +799,8 @@ class RtFrame(gdb.Command):
     """One physical frame's metadata (mm/phys.Frame): rt-frame PFN, or
 rt-frame -pa ADDR. Kind, allocation state and order, reference and mapping
 counts (kept on the head of a block), and for a page-table page its owner
-mm, level, generation, split PT lock and deposit link."""
+mm, level, generation, split PT lock and the tables deposited on it (a PD
+page heads the list of tables kept for its huge PMDs)."""
 
     def __init__(self):
         super().__init__("rt-frame", gdb.COMMAND_DATA)
@@ -819,7 +836,13 @@ mm, level, generation, split PT lock and deposit link."""
         ptl = num(f["PTL"]["v"])
         print("  owner mm %d, level %d, gen %d, PTL %s" % (
             num(f["Owner"]), num(f["Level"]), num(f["Gen"]), "held" if ptl else "free"))
-        print("  deposit %s" % ("%#x" % num(f["Deposit"]) if num(f["Deposit"]) else "none"))
+        dep = num(f["Deposit"])
+        if not dep:
+            print("  deposit: none")
+        elif num(f["Level"]) == 2:
+            print("  deposit: tables kept for this PD's huge PMDs: pfn %s" % ", ".join("%#x" % d for d in deposits(frames, pfn)))
+        else:
+            print("  deposit: next deposited table: pfn %#x" % dep)
         if flags & 1:
             print("  free list: next %#x, prev %#x" % (num(f["next"]), num(f["prev"])))
 
