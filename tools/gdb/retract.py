@@ -220,6 +220,15 @@ def go_type_name(typ):
 def symbolize(addr):
     """NAME+0xOFF for a code address, or the address."""
     try:
+        b = gdb.block_for_pc(addr)
+        while b is not None and b.function is None:
+            b = b.superblock
+        if b is not None:
+            off = addr - b.start
+            return b.function.name + ("+%#x" % off if off else "")
+    except (gdb.error, RuntimeError):
+        pass
+    try:
         s = gdb.execute("info symbol %#x" % addr, to_string=True).strip()
     except gdb.error:
         return "%#x" % addr
@@ -558,10 +567,10 @@ class RtPrefix(gdb.Command):
 
 rt-cpus          every CPU: thread, preempt count, RCU nesting, IF, CR3
 rt-ps            kernel threads (kernel/sched) and user processes (kernel/proc)
-rt-dmesg         the console log kept in memory (kernel/console.Log)
+rt-dmesg [-raw] [N]           the console log kept in memory (kernel/console.Log)
 rt-pt-walk ADDR [MM-ID|CR3]   the 4-level walk of ADDR, entries and table metadata
 rt-translate ADDR [MM-ID|CR3] virtual to physical
-rt-frame PFN     one frame's metadata (mm/phys.Frame)
+rt-frame PFN | -pa ADDR       one frame's metadata (mm/phys.Frame)
 rt-mm [ID]       address spaces and their VMAs
 rt-rcu           grace periods, quiescent states, callbacks
 rt-khugepaged    khugepaged's tunables and every collapse counter
@@ -617,7 +626,8 @@ where it is (ring and RIP). One line per vCPU (gdb thread)."""
                     gp = u64(r["fs_base"] - 8)
                     kernel_gs = {int(a["KernelG"]), int(a["EmergG"])}
                     if gp and gp not in kernel_gs and (ti is None or not bool(th.slots[ti]["idle"])):
-                        line += ", goroutine %d" % int(at(gp, g_t)["goid"])
+                        goid = int(at(gp, g_t)["goid"])
+                        line += ", goroutine %d" % goid if goid else ", on g0"
                 except (gdb.GdbError, gdb.error):
                     pass
             line += ", preempt count %d, RCU nesting %d, trap nesting %d" % (
