@@ -76,7 +76,7 @@ func sleeperImage(t *testing.T) string {
 
 // runGDB attaches gdb in batch mode with the helpers loaded, runs each
 // command and detaches; it returns each command's output lines.
-func runGDB(t *testing.T, v *vm, port int, cmds []string) map[string][]string {
+func runGDB(t *testing.T, v *vm, gdb string, port int, cmds []string) map[string][]string {
 	t.Helper()
 	const mark = "=== rt-test: "
 	args := []string{"-q", "-batch", "-nx", kernel(t), "-x", gdbHelpers, "-ex", fmt.Sprintf("target remote 127.0.0.1:%d", port)}
@@ -87,7 +87,7 @@ func runGDB(t *testing.T, v *vm, port int, cmds []string) map[string][]string {
 	d := budget(t, 3*time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "gdb", args...)
+	cmd := exec.CommandContext(ctx, gdb, args...)
 	cmd.Dir = repoRoot
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
@@ -124,7 +124,10 @@ func runGDB(t *testing.T, v *vm, port int, cmds []string) map[string][]string {
 // faulted page from the shell, attaches gdb (which stops the machine) and
 // checks what each helper says against what the kernel printed.
 func TestGDB(t *testing.T) {
-	ensureGDB(t)
+	gdb := ensureGDB(t)
+	if out, err := exec.Command(gdb, "-batch", "-nx", "-ex", "python print('py' + 'thon ok')").CombinedOutput(); err != nil || !strings.Contains(string(out), "python ok") {
+		t.Fatalf("%s cannot run Python (a gdb built without it, like Debian's gdb-minimal?); the helpers need it: install package gdb\n%s", gdb, out)
+	}
 	img := sleeperImage(t)
 	port := freePort(t)
 	v := bootConfig(t, qemu.Config{Machine: envOr("MACHINE", "microvm"), CPUs: 2, MemMB: defaultMemMB, Initrd: img,
@@ -181,7 +184,7 @@ func TestGDB(t *testing.T) {
 		"p $rt_current().tid",
 		`p $rt_percpu("sched.percpu", 1).cur`,
 	}
-	s := runGDB(t, v, port, cmds)
+	s := runGDB(t, v, gdb, port, cmds)
 	for _, c := range cmds {
 		t.Logf("(gdb) %s\n%s", c, strings.Join(s[c], "\n"))
 	}
