@@ -2,16 +2,18 @@
 // console: output for every context (Go code, trap handlers, oops reports)
 // and input through the UART's receive interrupt into a ring buffer.
 //
-// Locking: outLock serialises output so that lines from different CPUs do
-// not interleave mid-line; it is taken with interrupts off (LockIRQ) because
-// trap handlers print too. An oops breaks the lock (BreakLock) after a
+// Locking: outLock serialises output, and with it the appends to Log, so
+// that lines from different CPUs do not interleave mid-line; it is taken
+// with interrupts off (LockIRQ) because trap handlers print too. An oops breaks the lock (BreakLock) after a
 // bounded wait rather than deadlock against the CPU that crashed holding it.
 // inLock protects the input ring; the receive interrupt and readers take it.
 // The interrupt also acts on two keys at once (input.go): Ctrl-C bumps
 // Interrupts (atomic, no lock) and Ctrl-\ runs the backtrace hook after
 // inLock is released.
 //
-// Nothing here allocates: output goes byte by byte to the UART.
+// Nothing here allocates: output goes byte by byte to the UART, and into
+// the console log (Log, log.go), a 64 KiB ring kept for debuggers: gdb's
+// rt-dmesg (tools/gdb/retract.py) prints it from a stopped machine.
 package console
 
 import (
@@ -65,6 +67,7 @@ func putc(c byte) {
 		port.Tx('\r')
 	}
 	port.Tx(c)
+	Log.AppendByte(c)
 	Written++
 }
 
@@ -84,6 +87,7 @@ func WriteRaw(p []byte) {
 	f := outLock.LockIRQ()
 	for _, c := range p {
 		port.Tx(c)
+		Log.AppendByte(c)
 		Written++
 	}
 	outLock.UnlockIRQ(f)

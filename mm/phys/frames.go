@@ -83,11 +83,11 @@ type Frame struct {
 	// PTL is the split page-table lock of a page-table page (Linux's
 	// ptdesc->ptl): freeing the table frees its lock with it.
 	PTL amd64.SpinLock
-	// Deposit is, on the head of an anonymous huge page mapped by a PMD,
-	// the PFN of the page table kept for a later split (Linux's
-	// pgtable_trans_huge_deposit); 0 if none. Written before the huge PMD
-	// is installed and when it is split or zapped (under the mm's
-	// MmapLock for writing, or with the PMD already cleared).
+	// Deposit links the page tables kept for later splits of anonymous
+	// huge PMDs (Linux's pgtable_trans_huge_deposit): on a PD page, the
+	// PFN of the first table deposited for its huge PMDs; on a deposited
+	// table, the next one's (mm/huge.go); 0 ends the list. Changed under
+	// the mm's PMD lock when a huge PMD is installed, split or zapped.
 	Deposit uint32
 }
 

@@ -18,7 +18,8 @@
 //	-no-debug-exit     leave out the isa-debug-exit device
 //
 // launch prints the accelerator decision on stderr (and, with -debug, the
-// gdb command that attaches with symbols), then execs QEMU with the serial
+// gdb command that attaches with symbols and loads the rt-* helpers of
+// tools/gdb/retract.py), then execs QEMU with the serial
 // console and the QEMU monitor on the terminal: Ctrl-A X quits, Ctrl-A C
 // switches between the console and the monitor. Its exit status is QEMU's:
 // 0 after an ACPI poweroff, (v<<1)|1 after the kernel writes v to the
@@ -214,8 +215,15 @@ func (l launcher) run(args []string) int {
 	argv := append([]string{bin}, qemu.TerminalArgs(cfg, d)...)
 	fmt.Fprintf(l.stderr, "qemu: %s\n", shellJoin(argv))
 	if cfg.Debug {
+		helpers := gdbHelpers
+		if l.stat(helpers) != nil {
+			helpers = "" // not run from the repository root
+		}
 		fmt.Fprintf(l.stderr, "qemu: halted before the first instruction, gdbstub on tcp::%d; attach with symbols:\n", cfg.GDBPort)
-		fmt.Fprintf(l.stderr, "  %s\n", gdbCommand(cfg.Kernel, cfg.GDBPort))
+		fmt.Fprintf(l.stderr, "  %s\n", gdbCommand(cfg.Kernel, cfg.GDBPort, helpers))
+		if helpers == "" {
+			fmt.Fprintf(l.stderr, "qemu: (no %s here: run from the repository root for the rt-* commands)\n", gdbHelpers)
+		}
 	}
 	fmt.Fprintf(l.stderr, "qemu: serial console on this terminal; Ctrl-A X quits, Ctrl-A C toggles the monitor\n")
 
@@ -249,10 +257,20 @@ func hasInit(cmdline string) bool {
 	return false
 }
 
+// gdbHelpers is the gdb script with retract's rt-* commands
+// (docs/debugging.md), relative to the repository root, where make runs
+// the launcher.
+const gdbHelpers = "tools/gdb/retract.py"
+
 // gdbCommand is the shell command that attaches gdb, with the kernel's
-// symbols, to the gdbstub on port.
-func gdbCommand(kernel string, port int) string {
-	return fmt.Sprintf("gdb -q %s -ex 'target remote localhost:%d'", shellQuote(kernel), port)
+// symbols and the helper script (if helpers is not empty), to the gdbstub
+// on port.
+func gdbCommand(kernel string, port int, helpers string) string {
+	x := ""
+	if helpers != "" {
+		x = " -x " + shellQuote(helpers)
+	}
+	return fmt.Sprintf("gdb -q %s%s -ex 'target remote localhost:%d'", shellQuote(kernel), x, port)
 }
 
 // shellQuote quotes s for a POSIX shell when it needs quoting.

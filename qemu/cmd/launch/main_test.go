@@ -33,6 +33,7 @@ type fakeHost struct {
 	probe    qemu.HostProbe
 	noQEMU   bool
 	noKernel bool
+	noGDBPy  bool // tools/gdb/retract.py is not there
 	execBin  string
 	execArgv []string
 }
@@ -57,7 +58,7 @@ func (h *fakeHost) launcher() launcher {
 			return "/usr/bin/qemu-system-x86_64", nil
 		},
 		stat: func(p string) error {
-			if h.noKernel {
+			if h.noKernel || (h.noGDBPy && p == gdbHelpers) {
 				return os.ErrNotExist
 			}
 			return nil
@@ -116,7 +117,7 @@ func TestLaunchEnv(t *testing.T) {
 	if !strings.Contains(stderr, "qemu: accel tcg (requested)\n") {
 		t.Errorf("stderr:\n%s", stderr)
 	}
-	if !strings.Contains(stderr, "\n  gdb -q out/k.elf -ex 'target remote localhost:4000'\n") {
+	if !strings.Contains(stderr, "\n  gdb -q out/k.elf -x tools/gdb/retract.py -ex 'target remote localhost:4000'\n") {
 		t.Errorf("no gdb command line:\n%s", stderr)
 	}
 }
@@ -140,16 +141,29 @@ func TestLaunchDebugDefault(t *testing.T) {
 	if !strings.Contains(argv, "-S -gdb tcp::1234") {
 		t.Errorf("argv: %s", argv)
 	}
-	if !strings.Contains(stderr, "gdb -q build/kernel.elf -ex 'target remote localhost:1234'") {
+	if !strings.Contains(stderr, "gdb -q build/kernel.elf -x tools/gdb/retract.py -ex 'target remote localhost:1234'") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+}
+
+// Run from elsewhere than the repository root, the gdb command leaves the
+// helpers out and says so.
+func TestLaunchDebugNoHelpers(t *testing.T) {
+	h := &fakeHost{noGDBPy: true}
+	_, stderr, _ := launch(t, h, "-debug")
+	if !strings.Contains(stderr, "\n  gdb -q build/kernel.elf -ex 'target remote localhost:1234'\n") || !strings.Contains(stderr, "no tools/gdb/retract.py here") {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 }
 
 func TestGDBCommandQuotes(t *testing.T) {
-	if got, want := gdbCommand("my build/kernel.elf", 1234), `gdb -q 'my build/kernel.elf' -ex 'target remote localhost:1234'`; got != want {
+	if got, want := gdbCommand("my build/kernel.elf", 1234, ""), `gdb -q 'my build/kernel.elf' -ex 'target remote localhost:1234'`; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
-	if got, want := gdbCommand("it's.elf", 9), `gdb -q 'it'\''s.elf' -ex 'target remote localhost:9'`; got != want {
+	if got, want := gdbCommand("k.elf", 1234, "my tools/r.py"), `gdb -q k.elf -x 'my tools/r.py' -ex 'target remote localhost:1234'`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if got, want := gdbCommand("it's.elf", 9, ""), `gdb -q 'it'\''s.elf' -ex 'target remote localhost:9'`; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
