@@ -185,10 +185,14 @@ func (m *MM) setFilePMD(pmd *amd64.PTE, head uint64, file *File, pgoff uint64, p
 // a page table" (also when no huge page could be allocated: the fallback).
 func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done bool, err error) {
 	h, ok := hugeRange(v, va)
-	if !ok || v.Flags&VMNoHugepage != 0 || v.Prot == ProtNone {
+	if !ok || v.Prot == ProtNone {
 		return false, nil
 	}
 	if file, _ := v.File.(*File); file != nil {
+		// A huge page the cache holds already is mapped whole even where
+		// NOHUGEPAGE was advised: Linux 6.1's do_set_pmd checks only
+		// that the range fits (NOHUGEPAGE stops new huge pages, not
+		// mapping existing ones).
 		shared := v.Flags&VMShared != 0
 		pgoff := v.Pgoff + uint64(h-v.Start)/phys.PageSize
 		if write && !shared || pgoff%HPageNr != 0 {
@@ -210,7 +214,7 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 		m.Stats.LastPath.Store(uint32(PathHugeFile))
 		return true, nil
 	}
-	if v.Flags&VMAnon == 0 || !thpAllowed(v) { // transparent_hugepage/enabled
+	if v.Flags&VMAnon == 0 || !thpAllowed(v) { // NOHUGEPAGE, transparent_hugepage/enabled
 		return false, nil
 	}
 	head, ok := allocHuge(phys.KindAnon)
