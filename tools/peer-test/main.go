@@ -103,7 +103,7 @@ func main() {
 	var cols []selftest.Column
 	incomplete := false
 	for _, k := range kernels {
-		col, ok := run(k, img, o)
+		col, ok := run(k, img, o, len(kernels) == 1)
 		cols = append(cols, col)
 		incomplete = incomplete || !ok
 	}
@@ -111,7 +111,6 @@ func main() {
 		var table bytes.Buffer
 		fmt.Fprintf(&table, "khugepaged selftest (Linux 6.1 source), khugepaged %s, %d CPUs, %d MiB, q35\n", o.args, o.cpus, o.mem)
 		selftest.Compare(&table, cols)
-		fmt.Println()
 		os.Stdout.Write(table.Bytes())
 		os.WriteFile("build/peer-test.txt", table.Bytes(), 0o644)
 	}
@@ -121,10 +120,10 @@ func main() {
 	}
 }
 
-// run boots kernel ("linux" or "retract") with the image, prints its
-// table and returns its column; ok is false when the selftest did not run
-// to its end.
-func run(kernel, img string, o options) (col selftest.Column, ok bool) {
+// run boots kernel ("linux" or "retract") with the image, writes its
+// table to build/peer-test-KERNEL.txt (and stdout with print) and returns
+// its column; ok is false when the selftest did not run to its end.
+func run(kernel, img string, o options, print bool) (col selftest.Column, ok bool) {
 	r := linuxvm.Run{Initrd: img, CPUs: o.cpus, MemMB: o.mem, Accel: o.accel, Timeout: o.timeout}
 	if o.verbose {
 		r.Echo = os.Stderr
@@ -171,11 +170,13 @@ func run(kernel, img string, o options) (col selftest.Column, ok bool) {
 	var table bytes.Buffer
 	fmt.Fprintf(&table, "khugepaged selftest (Linux 6.1 source) on %s, %d CPUs, %d MiB, %s\n", what, o.cpus, o.mem, out.Decision.Accel)
 	rep.Table(&table)
-	os.Stdout.Write(table.Bytes())
+	if print {
+		os.Stdout.Write(table.Bytes())
+	}
 	os.WriteFile("build/peer-test-"+kernel+".txt", table.Bytes(), 0o644)
 	up, _ := linuxvm.InitUptime(out.Log)
-	fmt.Fprintf(os.Stderr, "peer-test: %s: boot to /init %.1f s (guest uptime %.2f s), whole boot %.1f s; khugepaged %s; serial log in %s\n",
-		kernel, out.ToInit.Seconds(), up, out.Wall.Seconds(), out.Status, logPath)
+	fmt.Fprintf(os.Stderr, "peer-test: %s: %s; boot to /init %.1f s (guest uptime %.2f s), whole boot %.1f s; khugepaged %s; serial log in %s, table in build/peer-test-%s.txt\n",
+		kernel, rep.Summary(), out.ToInit.Seconds(), up, out.Wall.Seconds(), out.Status, logPath, kernel)
 	if !out.Status.Found || !rep.Finished {
 		fmt.Fprintf(os.Stderr, "peer-test: %s: the selftest did not run to its end (%s)\n", kernel, out.Status)
 		return col, false

@@ -16,8 +16,9 @@ type Column struct {
 // Compare writes one table with a row per set-up step, per case (in the
 // order the first column ran them; cases only a later column ran come
 // after) and per tear-down step, and a column per kernel with its result;
-// a cell is "-" where that kernel did not get to the case. The row's last
-// column marks the cases whose results differ ("<>"). Under the table,
+// a cell is "-" where that kernel did not get to the case (or did not run
+// at all: Ran false). The row's last column marks the rows whose results
+// differ between the kernels that ran ("<>"). Under the table,
 // for every row that differs, each kernel's first step that did not pass
 // is named, and the last lines are the kernels' summaries.
 func Compare(w io.Writer, cols []Column) {
@@ -85,18 +86,18 @@ func Compare(w io.Writer, cols []Column) {
 	for i, c := range cols {
 		cw[i] = max(len(c.Name), len(ResultIncomplete))
 	}
-	fmt.Fprintf(w, "%-*s", width, "case")
+	head := fmt.Sprintf("%-*s", width, "case")
 	for i, c := range cols {
-		fmt.Fprintf(w, "  %-*s", cw[i], c.Name)
+		head += fmt.Sprintf("  %-*s", cw[i], c.Name)
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, strings.TrimRight(head, " "))
 	var differ []*row
 	for _, r := range rows {
 		line := fmt.Sprintf("%-*s", width, r.id)
 		for i, cell := range r.cells {
 			line += fmt.Sprintf("  %-*s", cw[i], cell)
 		}
-		if differs(r.cells) {
+		if differs(r.cells, cols) {
 			line += "  <>"
 			differ = append(differ, r)
 		}
@@ -107,6 +108,9 @@ func Compare(w io.Writer, cols []Column) {
 		for _, r := range differ {
 			fmt.Fprintf(w, "  %s\n", r.id)
 			for i, c := range cols {
+				if !c.Ran {
+					continue
+				}
 				why := r.why[i]
 				if r.cells[i] == "-" {
 					why = "not run"
@@ -145,11 +149,17 @@ func firstProblem(c *Case) string {
 	return ""
 }
 
-// differs reports whether a row's cells are not all the same ("-", not
-// run, counts as a result of its own).
-func differs(cells []string) bool {
-	for _, c := range cells[1:] {
-		if c != cells[0] {
+// differs reports whether a row's cells of the kernels that ran are not
+// all the same ("-", a case a kernel did not get to, counts as a result
+// of its own).
+func differs(cells []string, cols []Column) bool {
+	first := ""
+	for i, c := range cells {
+		switch {
+		case !cols[i].Ran:
+		case first == "":
+			first = c
+		case c != first:
 			return true
 		}
 	}
