@@ -132,19 +132,23 @@ func run(kernel, img string, o options, print bool) (col selftest.Column, ok boo
 	switch kernel {
 	case "linux":
 		col.Name = linuxName
+		// Without Linux (no apt, no network) the other kernel still
+		// runs: Linux's column says it did not.
 		k, err := linuxvm.Fetch(linuxvm.DefaultDir, os.Stderr)
-		if err != nil {
-			fail("%v", err)
+		if err == nil {
+			err = linuxvm.CheckConfig(k.Config)
 		}
-		if err := linuxvm.CheckConfig(k.Config); err != nil {
-			fail("%v", err)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "peer-test: linux: %v\n", err)
+			return col, false
 		}
 		r.Kernel = k.Vmlinuz
 		what = k.String()
 	case "retract":
 		col.Name = retractName
 		if _, err := os.Stat(o.kernel); err != nil {
-			fail("%v (run make kernel first)", err)
+			fmt.Fprintf(os.Stderr, "peer-test: retract: %v (run make kernel first)\n", err)
+			return col, false
 		}
 		r.Guest = qemu.GuestRetract
 		r.Kernel = o.kernel
