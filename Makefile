@@ -130,7 +130,7 @@ EXTRA   ?=
 # Arguments for mmbench in `make bench-linux`, e.g. MMBENCH=-quick.
 MMBENCH ?=
 
-.PHONY: user user-c test-user initramfs bench-linux peer-test-linux
+.PHONY: user user-c test-user initramfs bench-linux peer-test-linux peer-test peer-test-retract
 
 user: user-c
 	@mkdir -p $(USER_DIR)
@@ -176,6 +176,16 @@ bench-linux: user qemu
 # 2 GiB): a per-case table; log in build/peer-test-linux.log.
 peer-test-linux: user qemu
 	$(GO) run ./tools/peer-test -on linux -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS))
+
+# The same selftest, same image, machine, CPUs and memory, on retract
+# (init=/bin/init khugepaged=on); log in build/peer-test-retract.log.
+peer-test-retract: user qemu kernel
+	$(GO) run ./tools/peer-test -on retract -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS))
+
+# Both, one after the other, and one table: each case's result on Linux
+# 6.1 and on retract (also build/peer-test.txt).
+peer-test: user qemu kernel
+	$(GO) run ./tools/peer-test -on both -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS))
 
 vet:
 	$(GO) vet ./...

@@ -77,6 +77,10 @@ func main() {
 		fmt.Printf("retract: trace=%v: recording events from boot on (the shell's trace dump prints them)\n", opts.Trace)
 	}
 	rcu.Start()
+	if opts.Khugepaged {
+		mm.Khugepaged.Enabled.Store(true)
+		fmt.Println("retract: khugepaged=on: the background collapser runs from boot on")
+	}
 	mm.StartKhugepaged()
 	if opts.SeedSet {
 		sys.Seed = opts.Seed

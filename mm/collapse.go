@@ -440,8 +440,16 @@ func (m *MM) CollapsePteMappedTHP(h uintptr, install bool) CollapseOutcome {
 	hi := hugeInstall{head: head, prot: prot, install: install, bad: -1, file: file, pgoff: pgoff}
 	r, ok := m.retractTable(h, &hi, o.traceID)
 	if !ok {
-		phys.Frames.Meta(head).Refcount.Add(-1)
 		pmd := m.pmdIfPresent(h)
+		if install && pmd != nil && PmdNone(phys.LoadPTE(pmd)) && m.setFilePMD(pmd, head, file, pgoff, prot) {
+			// No table to retract (khugepaged or another collapse
+			// retracted it, or nothing was mapped): MADV_COLLAPSE maps
+			// the huge page at once all the same, as Linux 6.1's
+			// collapse_pte_mapped_thp does for SCAN_PMD_NONE.
+			CollapseStat.PteMapped.Add(1)
+			return o.set(ScanSucceed, "the PMD for %#x was none: one PMD maps the huge page at %#x now", h, head<<phys.PageShift).counted()
+		}
+		phys.Frames.Meta(head).Refcount.Add(-1)
 		switch {
 		case pmd == nil:
 			return o.pmdNull().counted()
@@ -612,12 +620,22 @@ func (m *MM) collapseOne(h uintptr) CollapseOutcome {
 	}
 	if !f.IsHuge(pgoff) {
 		o = f.Collapse(pgoff, HPageNr)
-		if o.Result != ScanPteMappedHugepage {
+		switch o.Result {
+		case ScanSucceed:
+			// The collapse retracted this mm's table with the others';
+			// map the new huge page here now, as Linux 6.1's
+			// retract_page_tables does for MADV_COLLAPSE's own mm
+			// (set_huge_pmd). If that fails, the next fault maps it.
+			m.CollapsePteMappedTHP(h, true)
+			o.Addr = h
+			return o
+		case ScanPteMappedHugepage:
+			// Another collapse made the huge page first: map it here, as
+			// madvise_collapse does after SCAN_PTE_MAPPED_HUGEPAGE.
+		default:
 			o.Addr = h
 			return o
 		}
-		// Another collapse made the huge page first: map it here, as
-		// madvise_collapse does after SCAN_PTE_MAPPED_HUGEPAGE.
 	}
 	return m.CollapsePteMappedTHP(h, true)
 }

@@ -158,6 +158,26 @@ func hugeRange(v *VMA, va uintptr) (uintptr, bool) {
 	return h, h >= v.Start && h+HPageSize <= v.End && h+HPageSize > h
 }
 
+// setFilePMD maps the file's huge page head (at page pgoff) with the
+// empty PMD pmd, like Linux's do_set_pmd / set_huge_pmd: the caller's
+// reference to head becomes the mapping's. It reports false, mapping
+// nothing, when the PMD is not empty any more, the range is being
+// collapsed or split, or a truncate shrank the file past it — the size is
+// rechecked under the PMD lock, which a truncate's unmap walk takes after
+// it set the new size (see Truncate). Preconditions: MmapLock held.
+func (m *MM) setFilePMD(pmd *amd64.PTE, head uint64, file *File, pgoff uint64, prot Prot) bool {
+	m.pmdLock()
+	if !PmdNone(phys.LoadPTE(pmd)) || file.Collapsing(pgoff) || file.beyondEOF(pgoff+HPageNr-1) {
+		m.pmdUnlock()
+		return false
+	}
+	phys.Frames.Meta(head).Mapcount.Add(1)
+	phys.StorePTE(pmd, PfnPMD(head, prot)|amd64.PTEAccessed)
+	m.pmdUnlock()
+	m.addRSS(rssClass(head, file), HPageNr)
+	return true
+}
+
 // createHugePMD tries to resolve a fault at va, whose PMD is empty, with a
 // huge PMD: a new anonymous huge page when the VMA is advised HUGEPAGE and
 // covers the aligned 2 MiB (do_huge_pmd_anonymous_page), or a huge page
@@ -165,10 +185,14 @@ func hugeRange(v *VMA, va uintptr) (uintptr, bool) {
 // a page table" (also when no huge page could be allocated: the fallback).
 func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done bool, err error) {
 	h, ok := hugeRange(v, va)
-	if !ok || v.Flags&VMNoHugepage != 0 || v.Prot == ProtNone {
+	if !ok || v.Prot == ProtNone {
 		return false, nil
 	}
 	if file, _ := v.File.(*File); file != nil {
+		// A huge page the cache holds already is mapped whole even where
+		// NOHUGEPAGE was advised: Linux 6.1's do_set_pmd checks only
+		// that the range fits (NOHUGEPAGE stops new huge pages, not
+		// mapping existing ones).
 		shared := v.Flags&VMShared != 0
 		pgoff := v.Pgoff + uint64(h-v.Start)/phys.PageSize
 		if write && !shared || pgoff%HPageNr != 0 {
@@ -182,23 +206,15 @@ func (m *MM) createHugePMD(v *VMA, va uintptr, pmd *amd64.PTE, write bool) (done
 		if !shared {
 			prot &^= ProtWrite
 		}
-		m.pmdLock()
-		// The size is rechecked under the PMD lock, which a truncate's
-		// unmap walk takes after it set the new size (see Truncate).
-		if !PmdNone(phys.LoadPTE(pmd)) || file.Collapsing(pgoff) || file.beyondEOF(pgoff+HPageNr-1) {
-			m.pmdUnlock()
+		if !m.setFilePMD(pmd, head, file, pgoff, prot) {
 			phys.Frames.Meta(head).Refcount.Add(-1)
 			return false, nil // lost a race: retry from the top
 		}
-		phys.Frames.Meta(head).Mapcount.Add(1)
-		phys.StorePTE(pmd, PfnPMD(head, prot)|amd64.PTEAccessed)
-		m.pmdUnlock()
-		m.addRSS(rssClass(head, file), HPageNr)
 		ThpStat.FileMapped.Add(1)
 		m.Stats.LastPath.Store(uint32(PathHugeFile))
 		return true, nil
 	}
-	if v.Flags&VMAnon == 0 || !thpAllowed(v) { // transparent_hugepage/enabled
+	if v.Flags&VMAnon == 0 || !thpAllowed(v) { // NOHUGEPAGE, transparent_hugepage/enabled
 		return false, nil
 	}
 	head, ok := allocHuge(phys.KindAnon)

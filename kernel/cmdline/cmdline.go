@@ -38,6 +38,10 @@ type Options struct {
 	// RCUUnsafe frees retracted page tables and RCU callbacks at once
 	// instead of after a grace period (rcu=unsafe; rcu=rcu is the default).
 	RCUUnsafe bool
+	// Khugepaged starts the background collapser at boot
+	// (khugepaged=on), as Linux's khugepaged runs unless THP is "never";
+	// off by default (the shell's khugepaged on|off switches it).
+	Khugepaged bool
 	// Torture is how long the rcu torture suite runs (torture=SECONDS;
 	// 0 = its short default).
 	Torture int

@@ -102,6 +102,22 @@ var options = []option{
 		},
 	},
 	{
+		name:  "khugepaged",
+		usage: "khugepaged=on|off",
+		help:  "run the background collapser from boot on (as Linux's khugepaged always runs) or not (default; the shell's khugepaged on|off)",
+		parse: func(o *Options, v string) error {
+			switch v {
+			case "on":
+				o.Khugepaged = true
+			case "off":
+				o.Khugepaged = false
+			default:
+				return errors.New("want on or off")
+			}
+			return nil
+		},
+	},
+	{
 		name:  "torture",
 		usage: "torture=SECONDS",
 		help:  "how long the torture suite runs (default 3)",

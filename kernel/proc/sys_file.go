@@ -251,34 +251,82 @@ func (t *Task) readPathEmpty(addr uint64) (string, error) {
 	return t.readString(addr, abi.PATH_MAX-1)
 }
 
-// ioBuf bounds one read or write: larger transfers are short, as Linux's
-// MAX_RW_COUNT.
+// ioBuf is the most one piece of a read or write copies through the
+// kernel. A larger count goes in pieces of ioBuf, one after the other for
+// as long as each piece is done whole — so a write(2) of many MiB to a
+// file writes them all, as Linux's does (up to MAX_RW_COUNT), which
+// programs rely on: Linux's khugepaged selftest writes its 8 MiB test
+// file with one write and does not check the count. A read goes on only
+// on a file with a position (a pipe or a terminal returns what it has).
 const ioBuf = 1 << 20
 
+// chunkedIO runs one piece at a time of a transfer of n bytes at addr:
+// piece(off, len) returns how much of it was done. It stops at the first
+// piece that is short or fails and returns the total (an error only when
+// nothing was done).
+func chunkedIO(n uint64, piece func(off, l uint64) (int, error)) (uint64, error) {
+	n = min(n, abi.MAX_RW_COUNT)
+	var done uint64
+	for {
+		l := min(n-done, ioBuf)
+		got, err := piece(done, l)
+		if got > 0 {
+			done += uint64(got)
+		}
+		if err != nil || uint64(got) < l || done == n {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+	}
+}
+
+// seekable reports whether fd is open on a file with a position (not a
+// pipe, a terminal or another stream): reads of it may go on piece after
+// piece.
+func (t *Task) seekable(fd int) bool {
+	_, err := fs.Lseek(&t.FS, fd, 0, abi.SEEK_CUR)
+	return err == nil
+}
+
 func sysRead(t *Task, a *[6]uint64) (uint64, error) {
-	n := min(a[2], ioBuf)
-	if err := t.checkWritable(int(int32(a[0])), a[1], n); err != nil {
+	fd := int(int32(a[0]))
+	n := a[2]
+	if n > ioBuf && !t.seekable(fd) {
+		n = ioBuf
+	}
+	if err := t.checkWritable(fd, a[1], min(n, ioBuf)); err != nil {
 		return 0, err
 	}
-	buf := make([]byte, n)
-	got, err := fs.Read(&t.FS, int(int32(a[0])), buf)
-	if got > 0 {
-		if cerr := t.copyOut(a[1], buf[:got]); cerr != nil {
-			return 0, cerr
+	buf := make([]byte, min(n, ioBuf))
+	return chunkedIO(n, func(off, l uint64) (int, error) {
+		got, err := fs.Read(&t.FS, fd, buf[:l])
+		if got > 0 {
+			if cerr := t.copyOut(a[1]+off, buf[:got]); cerr != nil {
+				return 0, cerr
+			}
 		}
-		return uint64(got), nil
-	}
-	return 0, err
+		return got, err
+	})
 }
 
 func sysWrite(t *Task, a *[6]uint64) (uint64, error) {
-	n := min(a[2], ioBuf)
-	buf, err := t.copyIn(a[1], int(n))
-	if err != nil {
-		return 0, err
+	fd := int(int32(a[0]))
+	var sigpipe bool
+	n, err := chunkedIO(a[2], func(off, l uint64) (int, error) {
+		buf, err := t.copyIn(a[1]+off, int(l))
+		if err != nil {
+			return 0, err
+		}
+		got, err := fs.Write(&t.FS, fd, buf)
+		sigpipe = err == abi.EPIPE
+		return got, err
+	})
+	if sigpipe {
+		err = abi.EPIPE
 	}
-	got, err := fs.Write(&t.FS, int(int32(a[0])), buf)
-	return t.afterWrite(got, err)
+	return t.afterWrite(int(n), err)
 }
 
 // afterWrite raises SIGPIPE for EPIPE (a write with a count returns the
@@ -297,15 +345,20 @@ func sysPread64(t *Task, a *[6]uint64) (uint64, error) {
 	if int64(a[3]) < 0 {
 		return 0, abi.EINVAL
 	}
-	if err := t.checkWritable(int(int32(a[0])), a[1], min(a[2], ioBuf)); err != nil {
+	fd := int(int32(a[0]))
+	if err := t.checkWritable(fd, a[1], min(a[2], ioBuf)); err != nil {
 		return 0, err
 	}
 	buf := make([]byte, min(a[2], ioBuf))
-	got, err := fs.Pread64(&t.FS, int(int32(a[0])), buf, int64(a[3]))
-	if got > 0 {
-		return uint64(got), t.copyOut(a[1], buf[:got])
-	}
-	return 0, err
+	return chunkedIO(a[2], func(off, l uint64) (int, error) {
+		got, err := fs.Pread64(&t.FS, fd, buf[:l], int64(a[3]+off))
+		if got > 0 {
+			if cerr := t.copyOut(a[1]+off, buf[:got]); cerr != nil {
+				return 0, cerr
+			}
+		}
+		return got, err
+	})
 }
 
 // sendfile(out_fd, in_fd, offset, count): copies up to count bytes from
@@ -373,12 +426,21 @@ func sysPwrite64(t *Task, a *[6]uint64) (uint64, error) {
 	if int64(a[3]) < 0 {
 		return 0, abi.EINVAL
 	}
-	buf, err := t.copyIn(a[1], int(min(a[2], ioBuf)))
-	if err != nil {
-		return 0, err
+	fd := int(int32(a[0]))
+	var sigpipe bool
+	n, err := chunkedIO(a[2], func(off, l uint64) (int, error) {
+		buf, err := t.copyIn(a[1]+off, int(l))
+		if err != nil {
+			return 0, err
+		}
+		got, err := fs.Pwrite64(&t.FS, fd, buf, int64(a[3]+off))
+		sigpipe = err == abi.EPIPE
+		return got, err
+	})
+	if sigpipe {
+		err = abi.EPIPE
 	}
-	got, err := fs.Pwrite64(&t.FS, int(int32(a[0])), buf, int64(a[3]))
-	return t.afterWrite(got, err)
+	return t.afterWrite(int(n), err)
 }
 
 // vectorIO is readv/writev/preadv/pwritev(fd, iov, n[, off]).

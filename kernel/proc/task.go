@@ -59,7 +59,8 @@ type Task struct {
 	utime, stime atomic.Uint64
 	start        uint64
 
-	// A fault the fault path resolved, repeating at the same place.
+	// A fault the fault path resolved, repeating at the same place with
+	// no system call in between (see pageFault).
 	lastFaultIP, lastFaultAddr uint64
 	sameFault                  int
 
@@ -135,6 +136,10 @@ func (t *Task) main() {
 		switch v := t.Regs.Vector; {
 		case v == amd64.VectorSyscall:
 			t.state.Store('S')
+			// A system call is progress: the same fault after it is a
+			// new one (a loop that maps, touches and unmaps the same
+			// address faults there every time round), not a repeat.
+			t.sameFault = 0
 			t.syscall()
 		case v == 14:
 			t.state.Store('D')

@@ -37,6 +37,7 @@ func init() {
 			{Name: "file_collapse_retracts", Fn: testFileCollapse},
 			{Name: "file_private_cow_skipped", Fn: testFilePrivateSkip},
 			{Name: "pte_mapped_thp", Fn: testPteMappedTHP},
+			{Name: "madvise_collapse_file_maps_pmd", Fn: testMadviseCollapseFile},
 			{Name: "fragmented_fails_cleanly", Fn: testFragmented},
 			{Name: "random_ops_against_a_model", Fn: testHugeModel, Timeout: 5 * time.Minute},
 			{Name: "huge_fault_race", Fn: testHugeFaultRace, Timeout: 5 * time.Minute},
@@ -378,6 +379,39 @@ func testFilePrivateSkip(t *ktest.T) {
 			if r := b.CollapsePteMappedTHP(hugeBase, true); r.Result != mm.ScanFail || !strings.HasPrefix(r.String(), "SCAN_FAIL: PTE 5 holds 0x") {
 				t.Errorf("CollapsePteMappedTHP over a COW page: %v, want SCAN_FAIL: PTE 5 holds ...", r)
 			}
+		})
+	})
+}
+
+// testMadviseCollapseFile: MADV_COLLAPSE of a file range maps the new
+// huge page with a PMD in the caller's mm at once (Linux 6.1's
+// set_huge_pmd for its own mm), while the other mapper's table is only
+// retracted; MADV_COLLAPSE in that other mm, whose PMD is now none,
+// installs the huge PMD too (collapse_pte_mapped_thp's SCAN_PMD_NONE
+// case: the selftest's madvise_retracted_page_tables).
+func testMadviseCollapseFile(t *ktest.T) {
+	fileSetup(t, mm.HPageNr, func(file *mm.File) {
+		twoMappers(t, file, true, func(a, b *mm.MM) {
+			fill(t, a, hugeBase, mm.HPageNr, 9)
+			check(t, b, hugeBase, 4, 9, "mm b before")
+			if _, err := a.MadviseCollapse(hugeBase, mm.HPageSize); err != nil {
+				t.Fatalf("MadviseCollapse in mm a: %v", err)
+			}
+			if _, huge, _ := pmdOf(a, hugeBase); !huge {
+				t.Errorf("mm a: MADV_COLLAPSE should leave its range mapped by one huge PMD")
+			}
+			if pmd, _, _ := pmdOf(b, hugeBase); pmd != 0 {
+				t.Errorf("mm b: the PMD should be empty after the retract, it holds %#x", pmd)
+			}
+			out, err := b.MadviseCollapse(hugeBase, mm.HPageSize)
+			if err != nil || len(out) != 1 || !out[0].OK() {
+				t.Fatalf("MadviseCollapse in mm b over a retracted table: %v, %v", out, err)
+			}
+			if _, huge, _ := pmdOf(b, hugeBase); !huge {
+				t.Errorf("mm b: MADV_COLLAPSE over a none PMD should install the huge PMD")
+			}
+			check(t, a, hugeBase, mm.HPageNr, 9, "mm a after collapse")
+			check(t, b, hugeBase, mm.HPageNr, 9, "mm b after collapse")
 		})
 	})
 }

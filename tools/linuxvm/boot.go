@@ -17,7 +17,12 @@ const Append = "transparent_hugepage=madvise quiet"
 
 // Run describes one boot.
 type Run struct {
-	Kernel  string // bzImage
+	// Guest is qemu.GuestLinux (the default) or qemu.GuestRetract: the
+	// same image on retract's kernel, on the same machine (q35). A
+	// retract guest gets none of Linux's command line (Append): its
+	// Append must say init=/bin/init, as retract runs no /init by itself.
+	Guest   string
+	Kernel  string // bzImage, or retract's kernel.elf
 	Initrd  string // from BuildImage
 	CPUs    int
 	MemMB   int
@@ -40,18 +45,23 @@ type Outcome struct {
 
 var initLine = regexp.MustCompile(`init: running `)
 
-// Boot boots r.Kernel with r.Initrd and waits until QEMU exits (init
+// Boot boots r.Kernel with r.Initrd (on q35, either guest) and waits until QEMU exits (init
 // powers off after its command) or the timeout passes. The error is
 // about QEMU itself; the program's result is in Outcome.Status.
 func Boot(ctx context.Context, r Run) (*Outcome, error) {
 	cfg := qemu.Config{
-		Guest:  qemu.GuestLinux,
-		Kernel: r.Kernel,
-		Initrd: r.Initrd,
-		CPUs:   r.CPUs,
-		MemMB:  r.MemMB,
-		Accel:  r.Accel,
-		Append: strings.TrimSpace(Append + " " + r.Append),
+		Guest:   qemu.GuestLinux,
+		Machine: qemu.MachineQ35,
+		Kernel:  r.Kernel,
+		Initrd:  r.Initrd,
+		CPUs:    r.CPUs,
+		MemMB:   r.MemMB,
+		Accel:   r.Accel,
+		Append:  strings.TrimSpace(Append + " " + r.Append),
+	}
+	if r.Guest == qemu.GuestRetract {
+		cfg.Guest = qemu.GuestRetract
+		cfg.Append = strings.TrimSpace(r.Append)
 	}
 	t0 := time.Now()
 	s, err := qemu.Start(ctx, cfg)

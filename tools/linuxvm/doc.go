@@ -15,7 +15,9 @@
 //   - [Boot] boots the kernel with that image through retract/qemu
 //     (Guest "linux": q35, -no-reboot, console=ttyS0 panic=-1) and
 //     collects the serial log, the timings, and the program's exit status
-//     from init's marker line ("init: exit status N").
+//     from init's marker line ("init: exit status N"). With Run.Guest set
+//     to retract it boots retract's kernel with the same image on the
+//     same machine, for the other half of a side-by-side run.
 //
 // Both kernels start from the same THP setting: Linux is booted with
 // transparent_hugepage=madvise (the cloud kernel's built-in default is

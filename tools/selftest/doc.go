@@ -11,7 +11,8 @@
 //     Nothing of Linux's source is ever written into the repository.
 //   - [Build] compiles it with gcc -static (installing gcc when root and
 //     missing) into build/selftests/khugepaged, a binary that runs on
-//     Linux and, later, on retract.
+//     Linux and on retract.
 //   - [Parse] turns the test's output into cases and steps; [Report.Table]
-//     prints them. See parse.go for the output format of the 6.1 test.
+//     prints them, [Compare] puts several kernels' runs side by side. See
+//     parse.go for the output format of the 6.1 test.
 package selftest

@@ -139,6 +139,15 @@ func Parse(lines []string) Report {
 			cur.Notes = append(cur.Notes, l)
 		}
 	}
+	if n := len(r.Cases); !r.Finished && n > 0 {
+		// The test died in its last case: after steps that all passed
+		// (perror and exit in a set-up helper print no dots), the case
+		// is still not OK.
+		c := &r.Cases[n-1]
+		if c.Result() == ResultOK || c.Result() == ResultSkip {
+			c.Steps = append(c.Steps, Step{Name: "(the test ended here)", Result: ResultIncomplete})
+		}
+	}
 	return r
 }
 

@@ -156,3 +156,24 @@ func TestParseFullRun(t *testing.T) {
 		}
 	}
 }
+
+// The test died (perror, exit) after a case's steps all passed: the case
+// is INCOMPLETE, not OK.
+func TestParseDiedAfterOK(t *testing.T) {
+	out := strings.Join([]string{
+		ok("Save THP and khugepaged settings..."),
+		"",
+		"Run test: collapse_full (khugepaged:file)",
+		ok("Opening /mnt/khugepaged/collapse_test_file read only for collapse..."),
+		"madvise(MADV_POPULATE_READ: Bad address",
+		"init: exit status 1",
+	}, "\r\n") + "\r\n"
+	r := Parse(lines(out))
+	if r.Finished || len(r.Cases) != 1 {
+		t.Fatalf("%+v", r)
+	}
+	c := r.Cases[0]
+	if c.Result() != ResultIncomplete || len(c.Notes) != 1 {
+		t.Errorf("%s %s notes %q", c.ID(), c.Result(), c.Notes)
+	}
+}

@@ -4,7 +4,8 @@
  * In a fresh directory under /tmp: openat with O_CREAT|O_EXCL (EEXIST the
  * second time), O_TRUNC, O_APPEND, O_DIRECTORY (ENOTDIR on a file),
  * O_CLOEXEC (FD_CLOEXEC set, and the fd is gone after execve of this
- * program); ENOENT, EISDIR; read/write/pread/pwrite/readv/writev; lseek
+ * program); ENOENT, EISDIR; read/write/pread/pwrite/readv/writev (a
+ * write and a read of 6 MiB in one call move all of it, as on Linux); lseek
  * (SET, CUR, END, past the end, ESPIPE on a pipe, EINVAL); fstat, stat,
  * lstat, statx; ftruncate; getdents64 through readdir and raw; mkdir
  * (EEXIST), rmdir (ENOTEMPTY, ENOTDIR), unlink (ENOENT, EISDIR), rename,
@@ -103,6 +104,29 @@ static void test_open(void)
 	close(dfd);
 }
 
+/* test_big_io: one write(2) or read(2) of many MiB moves all of it on a
+ * regular file (Linux's limit is MAX_RW_COUNT, almost 2 GiB). */
+static void test_big_io(void)
+{
+	const size_t n = 6 << 20;
+	unsigned char *a = malloc(n), *b = malloc(n);
+	int fd = open(P("big"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	for (size_t i = 0; i < n; i++)
+		a[i] = (unsigned char)(i * 7 + (i >> 12));
+	check(write(fd, a, n) == (ssize_t)n, "write.6mib.whole", "%s", errname(errno));
+	check(lseek(fd, 0, SEEK_END) == (off_t)n, "write.6mib.size", "size %ld", (long)lseek(fd, 0, SEEK_END));
+	lseek(fd, 0, SEEK_SET);
+	memset(b, 0, n);
+	check(read(fd, b, n) == (ssize_t)n && memcmp(a, b, n) == 0, "read.6mib.whole", "%s", errname(errno));
+	memset(b, 0, n);
+	check(pread(fd, b, n - 5, 5) == (ssize_t)(n - 5) && memcmp(a + 5, b, n - 5) == 0, "pread.6mib.whole", "%s", errname(errno));
+	check(pwrite(fd, a, n, 1) == (ssize_t)n && lseek(fd, 0, SEEK_END) == (off_t)n + 1, "pwrite.6mib.whole", "%s", errname(errno));
+	close(fd);
+	unlink(P("big"));
+	free(a);
+	free(b);
+}
+
 static void test_io(void)
 {
 	int fd = open(P("io"), O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -128,6 +152,8 @@ static void test_io(void)
 	(void)!pipe(p);
 	check_err(lseek(p[0], 0, SEEK_SET), ESPIPE, "lseek.pipe.espipe");
 	close(p[0]), close(p[1]);
+
+	test_big_io();
 
 	struct stat st, st2, lst;
 	check(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 101 && st.st_nlink == 1 && (st.st_mode & 0777) == 0644,
