@@ -36,7 +36,7 @@ import (
 func main() {
 	rounds := flag.Int("rounds", 5, "rounds: each boots Linux, then retract")
 	cpus := flag.Int("cpus", 2, "CPUs")
-	memArg := flag.String("mem", "512M", "memory (512, 512M, 1G)")
+	memArg := flag.String("mem", "1G", "memory (512, 512M, 1G; retract runs out in a full run with 512M)")
 	accel := flag.String("accel", envOr("ACCEL", "auto"), "auto, kvm or tcg")
 	args := flag.String("args", "", "more mmbench arguments, e.g. -quick")
 	userDir := flag.String("user", "build/user", "directory with the init and mmbench binaries")
