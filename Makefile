@@ -130,7 +130,7 @@ EXTRA   ?=
 # Arguments for mmbench in `make bench-linux`, e.g. MMBENCH=-quick.
 MMBENCH ?=
 
-.PHONY: user user-c test-user initramfs bench-linux peer-test-linux peer-test peer-test-retract
+.PHONY: user user-c test-user initramfs bench-linux bench-compare peer-test-linux peer-test peer-test-retract
 
 user: user-c
 	@mkdir -p $(USER_DIR)
@@ -171,6 +171,16 @@ initramfs: user
 # 512 MiB): "name value unit" lines; serial log in build/bench-linux.log.
 bench-linux: user qemu
 	$(GO) run ./tools/bench-linux -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS)) -args "$(MMBENCH)"
+
+# mmbench on Linux 6.1 and on retract, alternating (Linux, retract, ...)
+# ROUNDS times each on the same machine (q35), CPUS (default 2) and MEM
+# (default 1G: retract runs out of memory in a full run with 512M): one
+# table of medians, spreads, retract/Linux ratios and issue 13's targets
+# (also build/bench-compare.txt); docs/performance.md explains it.
+ROUNDS ?= 5
+bench-compare: user qemu kernel
+	$(GO) run ./tools/bench-compare -rounds $(ROUNDS) -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS)) \
+		-mem $(if $(filter 512M,$(MEM)),1G,$(MEM)) -args "$(MMBENCH)"
 
 # Linux's khugepaged selftest (6.1 source) on Linux 6.1 in QEMU (2 CPUs,
 # 2 GiB): a per-case table; log in build/peer-test-linux.log.

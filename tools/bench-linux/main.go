@@ -42,12 +42,8 @@ func main() {
 		fail("%v", err)
 	}
 	img := "build/bench-linux.cpio.gz"
-	cmd := strings.TrimSpace(fmt.Sprintf("mmbench -cpus %d %s", *cpus, *args))
-	err = linuxvm.BuildImage(img, linuxvm.Image{
-		Init:     *userDir + "/init",
-		Programs: map[string]string{"/bin/mmbench": *userDir + "/mmbench"},
-		Cmd:      cmd,
-	})
+	image, cmd := linuxvm.MMBenchImage(*userDir, *cpus, *args)
+	err = linuxvm.BuildImage(img, image)
 	if err != nil {
 		fail("%v (run make user first)", err)
 	}

@@ -13,14 +13,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
 	"retract/qemu"
+	"retract/tools/linuxvm"
 )
-
-var result = regexp.MustCompile(`^[a-z][a-z0-9_]* [-+0-9.e]+ [^ ]+$`)
 
 func main() {
 	kernel := flag.String("kernel", "build/kernel.elf", "kernel ELF")
@@ -57,9 +55,8 @@ func runUserBench(kernel, machine, accel, initrd, args string, cpus int) bool {
 	log := s.Log()
 	os.WriteFile("build/bench-user.log", log, 0o644)
 	n := 0
-	for _, l := range strings.Split(string(log), "\n") {
-		l = strings.TrimRight(l, "\r")
-		if result.MatchString(l) {
+	for _, l := range linuxvm.Lines(log) {
+		if _, ok := linuxvm.ParseResult(l); ok {
 			fmt.Println(l)
 			n++
 		} else if strings.HasPrefix(l, "# ") {
@@ -89,9 +86,8 @@ func runKernelBench(kernel, machine, accel, names string, cpus int) bool {
 	os.MkdirAll("build", 0o755)
 	os.WriteFile("build/bench.log", log, 0o644)
 	n := 0
-	for _, l := range strings.Split(string(log), "\n") {
-		l = strings.TrimRight(l, "\r")
-		if result.MatchString(l) {
+	for _, l := range linuxvm.Lines(log) {
+		if _, ok := linuxvm.ParseResult(l); ok {
 			fmt.Println(l)
 			n++
 		} else if strings.HasPrefix(l, "bench: ") {

@@ -18,6 +18,11 @@
 //     from init's marker line ("init: exit status N"). With Run.Guest set
 //     to retract it boots retract's kernel with the same image on the
 //     same machine, for the other half of a side-by-side run.
+//   - [Kernels.Setup] prepares a Run for either kernel by name ([Linux],
+//     [Retract]): fetches Linux, or checks retract's ELF and tells it
+//     init=/bin/init.
+//   - [Results], [ParseResults] pick the "name value unit" lines (and
+//     their values) out of a serial log; [Marker] the program's status.
 //
 // Both kernels start from the same THP setting: Linux is booted with
 // transparent_hugepage=madvise (the cloud kernel's built-in default is

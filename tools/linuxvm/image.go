@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"retract/tools/initramfs"
 )
@@ -64,4 +65,16 @@ func BuildImage(out string, img Image) error {
 		return err
 	}
 	return os.Rename(tmp, out)
+}
+
+// MMBenchImage is the image `make bench-linux` and `make bench-compare`
+// boot: user/init (from userDir) running "mmbench -cpus N ARGS" from
+// /bin/mmbench. It returns the command too, for messages.
+func MMBenchImage(userDir string, cpus int, args string) (Image, string) {
+	cmd := strings.Join(strings.Fields(fmt.Sprintf("mmbench -cpus %d %s", cpus, args)), " ")
+	return Image{
+		Init:     filepath.Join(userDir, "init"),
+		Programs: map[string]string{"/bin/mmbench": filepath.Join(userDir, "mmbench")},
+		Cmd:      cmd,
+	}, cmd
 }

@@ -157,3 +157,55 @@ func TestBuildImage(t *testing.T) {
 		t.Errorf("entries %v", got)
 	}
 }
+
+func TestParseResults(t *testing.T) {
+	r := ParseResults([]byte(sampleLog))
+	if len(r) != 2 || r[0] != (Result{"user_anon_fault_per_s", 30625.9, "/s"}) || r[1] != (Result{"user_null_syscall_ns", 2197.72, "ns"}) {
+		t.Errorf("%+v", r)
+	}
+	for _, l := range []string{"x 1e3 us", "Bad 1 us", "x 1 2 us", "x - us", "x 1"} {
+		r, ok := ParseResult(l)
+		if ok != (l == "x 1e3 us") || (ok && r.Value != 1000) {
+			t.Errorf("ParseResult(%q) = %+v, %v", l, r, ok)
+		}
+	}
+}
+
+func TestMMBenchImage(t *testing.T) {
+	img, cmd := MMBenchImage("build/user", 2, " -quick ")
+	if cmd != "mmbench -cpus 2 -quick" || img.Cmd != cmd || img.Init != "build/user/init" ||
+		len(img.Programs) != 1 || img.Programs["/bin/mmbench"] != "build/user/mmbench" {
+		t.Errorf("%+v %q", img, cmd)
+	}
+}
+
+func TestKernelsSetup(t *testing.T) {
+	dir := t.TempDir()
+	elf := filepath.Join(dir, "kernel.elf")
+	os.WriteFile(elf, []byte("ELF"), 0o644)
+	ks := Kernels{LinuxDir: dir, RetractELF: elf, RetractAppend: "khugepaged=on"}
+	r := Run{Append: "log=debug"}
+	what, err := ks.Setup(&r, Retract, io.Discard)
+	if err != nil || r.Guest != "retract" || r.Kernel != elf || r.Append != "init=/bin/init khugepaged=on log=debug" || what != "retract "+elf {
+		t.Errorf("retract: %+v %q %v", r, what, err)
+	}
+	// Linux from the cache (as TestFetchUsesCache), with a config that has everything.
+	var cfg strings.Builder
+	for _, k := range RequiredConfig {
+		cfg.WriteString(k + "=y\n")
+	}
+	os.WriteFile(filepath.Join(dir, "vmlinuz"), []byte("k"), 0o644)
+	os.WriteFile(filepath.Join(dir, "config"), []byte(cfg.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "kernel.txt"), []byte("linux-image-6.1.0-57-cloud-amd64 6.1.192-3\n"), 0o644)
+	r = Run{}
+	what, err = ks.Setup(&r, Linux, io.Discard)
+	if err != nil || r.Guest != "linux" || r.Kernel != filepath.Join(dir, "vmlinuz") || r.Append != "" || what != "Linux linux-image-6.1.0-57-cloud-amd64 6.1.192-3" {
+		t.Errorf("linux: %+v %q %v", r, what, err)
+	}
+	if _, err := (Kernels{RetractELF: filepath.Join(dir, "none")}).Setup(&r, Retract, io.Discard); err == nil {
+		t.Error("missing kernel.elf accepted")
+	}
+	if _, err := ks.Setup(&r, "bsd", io.Discard); err == nil {
+		t.Error("unknown kernel accepted")
+	}
+}

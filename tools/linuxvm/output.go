@@ -85,3 +85,35 @@ func InitUptime(log []byte) (float64, bool) {
 	}
 	return 0, false
 }
+
+// Result is one parsed "name value unit" line.
+type Result struct {
+	Name  string
+	Value float64
+	Unit  string
+}
+
+// ParseResult parses a "name value unit" line (as [Results] returns
+// them); ok is false for anything else.
+func ParseResult(line string) (r Result, ok bool) {
+	if !resultLine.MatchString(line) {
+		return r, false
+	}
+	f := strings.Fields(line)
+	v, err := strconv.ParseFloat(f[1], 64)
+	if err != nil {
+		return r, false
+	}
+	return Result{Name: f[0], Value: v, Unit: f[2]}, true
+}
+
+// ParseResults returns the "name value unit" lines of a log, parsed.
+func ParseResults(log []byte) []Result {
+	var out []Result
+	for _, l := range Results(log) {
+		if r, ok := ParseResult(l); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -71,7 +71,7 @@ func main() {
 	case "linux", "retract":
 		kernels = []string{*on}
 	case "both":
-		kernels = []string{"linux", "retract"}
+		kernels = []string{linuxvm.Linux, linuxvm.Retract}
 	default:
 		fail("-on %s: want linux, retract or both", *on)
 	}
@@ -128,34 +128,18 @@ func run(kernel, img string, o options, print bool) (col selftest.Column, ok boo
 	if o.verbose {
 		r.Echo = os.Stderr
 	}
-	var what string
-	switch kernel {
-	case "linux":
-		col.Name = linuxName
-		// Without Linux (no apt, no network) the other kernel still
-		// runs: Linux's column says it did not.
-		k, err := linuxvm.Fetch(linuxvm.DefaultDir, os.Stderr)
-		if err == nil {
-			err = linuxvm.CheckConfig(k.Config)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "peer-test: linux: %v\n", err)
-			return col, false
-		}
-		r.Kernel = k.Vmlinuz
-		what = k.String()
-	case "retract":
+	// khugepaged running on retract, as it always is on Linux.
+	ks := linuxvm.Kernels{RetractELF: o.kernel, RetractAppend: "khugepaged=on " + o.appendArg}
+	col.Name = linuxName
+	if kernel == linuxvm.Retract {
 		col.Name = retractName
-		if _, err := os.Stat(o.kernel); err != nil {
-			fmt.Fprintf(os.Stderr, "peer-test: retract: %v (run make kernel first)\n", err)
-			return col, false
-		}
-		r.Guest = qemu.GuestRetract
-		r.Kernel = o.kernel
-		// user/init as PID 1, as Linux runs the image's /init, and
-		// khugepaged running, as it always is on Linux.
-		r.Append = "khugepaged=on init=/bin/init " + o.appendArg
-		what = "retract " + o.kernel
+	}
+	// A kernel that cannot be had (no apt or network for Linux, no
+	// kernel.elf) gets a column saying so; the other still runs.
+	what, err := ks.Setup(&r, kernel, os.Stderr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "peer-test: %s: %v\n", kernel, err)
+		return col, false
 	}
 	logPath := "build/peer-test-" + kernel + ".log"
 	fmt.Fprintf(os.Stderr, "peer-test: booting %s (q35, %d CPUs, %d MiB) with khugepaged %s\n", what, o.cpus, o.mem, o.args)
