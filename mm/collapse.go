@@ -626,7 +626,9 @@ func (m *MM) collapseOne(h uintptr) CollapseOutcome {
 			// map the new huge page here now, as Linux 6.1's
 			// retract_page_tables does for MADV_COLLAPSE's own mm
 			// (set_huge_pmd). If that fails, the next fault maps it.
-			m.CollapsePteMappedTHP(h, true)
+			if p := m.CollapsePteMappedTHP(h, true); p.OK() {
+				o.Detail += fmt.Sprintf("; mm %d maps it with one PMD at once (set_huge_pmd: madvise_collapse maps its caller's range)", m.ID)
+			}
 			o.Addr = h
 			return o
 		case ScanPteMappedHugepage:

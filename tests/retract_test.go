@@ -74,17 +74,20 @@ func TestShellRetract(t *testing.T) {
 		v.errorf("a read fault of the shared file should map a page-cache page by a PTE; got %q", out)
 	}
 	if out := v.command("collapse 1 "+a, cmdTimeout); !anyLine(out, regexp.MustCompile(`^collapse: mm 1 0x8000000000: MadviseCollapse \(madvise_collapse\) → File.Collapse \(collapse_file\)$`)) ||
-		!anyLine(out, regexp.MustCompile(`^collapse: SCAN_SUCCEED: pages 0-511 of file "demo" \(\d+ holes\) copied into one huge page in the page cache; 2 page tables retracted$`)) ||
+		!anyLine(out, regexp.MustCompile(`^collapse: SCAN_SUCCEED: pages 0-511 of file "demo" \(\d+ holes\) copied into one huge page in the page cache; 2 page tables retracted; mm 1 maps it with one PMD at once \(set_huge_pmd: madvise_collapse maps its caller's range\)$`)) ||
 		!anyLine(out, regexp.MustCompile(`^retract: mm 1 pmd 0x8000000000: retractTable → PteFreeDefer \(retract_page_tables → pte_free_defer\): table 0x[0-9a-f]+ freed after GP [1-9]\d*$`)) ||
 		!anyLine(out, regexp.MustCompile(`^retract: mm 2 pmd 0x8000000000: retractTable → PteFreeDefer`)) {
 		v.errorf("collapse printed %q, want a file collapse (collapse_file) that retracted 2 tables, each named with its grace period", out)
 	}
-	if out := v.command("pt walk 1 0x8000003000", cmdTimeout); !anyLine(out, regexp.MustCompile(`^PD .* = 0x0+\s*$`)) {
-		v.errorf("after retract the PD entry should be empty; pt walk printed %q", out)
+	if out := v.command("pt walk 1 0x8000003000", cmdTimeout); !anyLine(out, regexp.MustCompile(`huge PMD: one 2 MiB page`)) {
+		v.errorf("the caller of the collapse should map the huge page with one PMD at once; pt walk printed %q", out)
 	}
-	out := v.command("fault 1 0x8000003000 r", cmdTimeout)
-	if !anyLine(out, regexp.MustCompile(`huge PMD: one 2 MiB page`)) || !anyLine(out, regexp.MustCompile(`^read 0x5a5a5a5a$`)) {
-		v.errorf("the next fault should map the huge page with one PMD and read the value written before the collapse; got %q", out)
+	if out := v.command("pt walk 2 0x8000003000", cmdTimeout); !anyLine(out, regexp.MustCompile(`^PD .* = 0x0+\s*$`)) {
+		v.errorf("after retract mm 2's PD entry should be empty; pt walk printed %q", out)
+	}
+	out := v.command("fault 2 0x8000003000 r", cmdTimeout)
+	if !anyLine(out, regexp.MustCompile(`createHugePMD \(do_set_pmd\)`)) || !anyLine(out, regexp.MustCompile(`huge PMD: one 2 MiB page`)) || !anyLine(out, regexp.MustCompile(`^read 0x5a5a5a5a$`)) {
+		v.errorf("mm 2's next fault should map the huge page with one PMD and read the value mm 1 wrote before the collapse; got %q", out)
 	}
 	if out := v.command("retract stats", cmdTimeout); !anyLine(out, regexp.MustCompile(`^  tables retracted +2 \(retract_page_tables\),`)) || !anyLine(out, regexp.MustCompile(`^retract: RCU`)) {
 		v.errorf("retract stats printed %q", out)
@@ -102,7 +105,7 @@ func TestShellRetract(t *testing.T) {
 	}
 	v.command("delay fault.after_pte_offset_map 0", cmdTimeout)
 	if out := v.command("khugepaged stats", cmdTimeout); !anyLine(out, regexp.MustCompile(`^khugepaged off: sleep \d+ ms`)) ||
-		!anyLine(out, regexp.MustCompile(`collapsed: anon 0 \(collapse_huge_page\), file 1 \(collapse_file\)`)) || !anyLine(out, regexp.MustCompile(`^  results: SCAN_SUCCEED 1$`)) {
+		!anyLine(out, regexp.MustCompile(`collapsed: anon 0 \(collapse_huge_page\), file 1 \(collapse_file\)`)) || !anyLine(out, regexp.MustCompile(`^  results: SCAN_SUCCEED 2$`)) { // collapse_file, then set_huge_pmd in the caller
 		v.errorf("khugepaged stats printed %q", out)
 	}
 	if out := v.command("stress retract 2 2", 5*time.Minute); !anyLine(out, regexp.MustCompile(`^stress retract: OK`)) ||

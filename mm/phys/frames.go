@@ -568,7 +568,14 @@ func (a *Allocator) Check() string {
 	return msg
 }
 
-// checkLocked is Check with every lock held.
+// checkLocked is Check with every lock held. It is nosplit like the other
+// helpers under the allocator's locks: a stack growth here runs the Go
+// runtime with every per-CPU cache locked, and what the runtime does then
+// (a clock_gettime, a heap page to fault in) may wait for a CPU that is
+// itself waiting for one of those caches — a deadlock seen in the fork
+// suite under load.
+//
+//go:nosplit
 func (a *Allocator) checkLocked() string {
 	var free uint64
 	for k := 0; k <= MaxOrder; k++ {

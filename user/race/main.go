@@ -105,7 +105,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.regions, "regions", 16, "2 MiB data regions in the file (rounds wrap around after that many)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines")
 	fs.DurationVar(&c.jitter, "jitter", 0, "a random pause of up to this long before each collapse (e.g. 10ms: twice a kernel fault delay)")
-	fs.BoolVar(&c.expectBug, "expect-bug", false, "a use-after-free is expected (the fix is off): BUG SHOWN exits 0, OK exits 1")
+	fs.BoolVar(&c.expectBug, "expect-bug", false, "a use-after-free is expected (the fix is off): the run ends as soon as the kernel catches one; BUG SHOWN exits 0, OK exits 1")
 	fs.StringVar(&c.role, "role", "", "internal: worker or collapser (set by the parent)")
 	fs.IntVar(&c.index, "index", 0, "internal: worker index")
 	fs.IntVar(&c.cpu, "cpu", -1, "internal: CPU to pin to")
