@@ -22,13 +22,11 @@ package pagecache
 
 import (
 	"errors"
-	"fmt"
 	"io"
 
 	"retract/kernel/abi"
 	"retract/kernel/fs"
 	"retract/mm"
-	"retract/mm/phys"
 )
 
 // Data is fs.Data (and fs.Releaser) over an mm.File.
@@ -101,15 +99,13 @@ func (d *Data) Truncate(size int64) error { return errno(d.f.Truncate(size)) }
 // Pages is how many pages the file holds in memory (fs's st_blocks).
 func (d *Data) Pages() int { return int(d.f.CachedPages()) }
 
-// Release frees the page cache once the file has no name, no open file
-// and — since every mapping holds an open file — no mapping. A file still
-// mapped here is a bug of the caller (a mapping without its reference):
-// its frames are kept, not freed under the mapping, and the console says
-// so.
+// Release lets the page cache go once the file has no name and no open
+// file: at once if nothing maps it, else when its last mapping goes
+// (munmap, exit) — the reference Linux's VMAs hold through vm_file. A
+// program that maps a memfd, closes it and munmaps it gets its memory
+// back then, not when it exits.
 func (d *Data) Release() {
-	if err := d.f.Release(); err != nil {
-		fmt.Printf("pagecache: %v: not released (%d KiB kept)\n", err, d.f.CachedPages()*phys.PageSize/1024)
-	}
+	d.f.ReleaseWhenUnmapped()
 }
 
 // errno turns mm's errors into the errno fs passes on.

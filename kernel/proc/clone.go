@@ -131,6 +131,7 @@ func (t *Task) clone(flags, newsp, ptid, ctid, tls uint64) (uint64, error) {
 				undo()
 				return 0, mmErrno(err)
 			}
+			copyMapped(p.MM(), nm)
 			child.mem = newMMRef(nm)
 		}
 		if flags&CLONE_SIGHAND != 0 {

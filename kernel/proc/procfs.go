@@ -147,13 +147,14 @@ func (v view) Stat() procfs.Stat {
 func (v view) MapName(i *mm.VMAInfo) procfs.MapName {
 	p := v.p
 	if mf, ok := i.File.(*mm.File); ok && mf != nil {
-		for _, f := range p.mappedFiles() {
-			if MmFileOf != nil {
-				if g, ok := MmFileOf(f); ok && g == mf {
-					s := f.Stat()
-					return procfs.MapName{Path: f.Path(), Dev: s.Dev, Ino: s.Ino}
-				}
+		if f := p.exeFile.Load(); f != nil && MmFileOf != nil {
+			if g, ok := MmFileOf(f); ok && g == mf {
+				s := f.Stat()
+				return procfs.MapName{Path: f.Path(), Dev: s.Dev, Ino: s.Ino}
 			}
+		}
+		if n, ok := mappedName(p.MM(), mf); ok {
+			return n
 		}
 		return procfs.MapName{Path: "/" + mf.Name}
 	}
@@ -168,18 +169,6 @@ func (v view) MapName(i *mm.VMAInfo) procfs.MapName {
 		return procfs.MapName{Path: "[stack]"}
 	}
 	return procfs.MapName{}
-}
-
-// mappedFiles are the open files behind this process's file mappings.
-func (p *Process) mappedFiles() []*fs.File {
-	var out []*fs.File
-	if f := p.exeFile.Load(); f != nil {
-		out = append(out, f)
-	}
-	mapFilesMu.Lock()
-	out = append(out, mapFiles[p.MM()]...)
-	mapFilesMu.Unlock()
-	return out
 }
 
 func joinNUL(ss []string) []byte {

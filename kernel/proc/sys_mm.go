@@ -13,6 +13,7 @@ import (
 
 	"retract/kernel/abi"
 	"retract/kernel/fs"
+	"retract/kernel/procfs"
 	"retract/kernel/smp"
 	"retract/mm"
 	"retract/mm/phys"
@@ -47,29 +48,55 @@ func pageAligned(v uint64) bool { return v&(phys.PageSize-1) == 0 }
 
 func pageUp(v uint64) uint64 { return (v + phys.PageSize - 1) &^ (phys.PageSize - 1) }
 
-// files an address space keeps open because it maps them (released with
-// the address space; see mapFiles).
+// The names of the files an address space maps, for /proc/PID/maps. No
+// reference is held: like a VMA's vm_file in Linux, what keeps a mapped
+// file's pages is the mapping itself (the page cache of a file with no
+// name and no open descriptor goes with its last mapping:
+// mm.File.ReleaseWhenUnmapped).
 var (
 	mapFilesMu sync.Mutex
-	mapFiles   = map[*mm.MM][]*fs.File{}
+	mapNames   = map[*mm.MM]map[*mm.File]procfs.MapName{}
 )
 
-func keepMapped(m *mm.MM, f *fs.File) {
+// noteMapped remembers the name under which m maps mf (the open file f).
+func noteMapped(m *mm.MM, f *fs.File, mf *mm.File) {
+	s := f.Stat()
+	n := procfs.MapName{Path: f.Path(), Dev: s.Dev, Ino: s.Ino}
 	mapFilesMu.Lock()
-	mapFiles[m] = append(mapFiles[m], f.Get())
+	if mapNames[m] == nil {
+		mapNames[m] = map[*mm.File]procfs.MapName{}
+	}
+	mapNames[m][mf] = n
 	mapFilesMu.Unlock()
 }
 
-// releaseMapped drops the file references of an address space that is
-// gone.
+// mappedName is the name under which m maps mf, if noteMapped saw it.
+func mappedName(m *mm.MM, mf *mm.File) (procfs.MapName, bool) {
+	mapFilesMu.Lock()
+	defer mapFilesMu.Unlock()
+	n, ok := mapNames[m][mf]
+	return n, ok
+}
+
+// copyMapped gives a forked address space its parent's file names.
+func copyMapped(from, to *mm.MM) {
+	mapFilesMu.Lock()
+	defer mapFilesMu.Unlock()
+	if len(mapNames[from]) == 0 {
+		return
+	}
+	c := make(map[*mm.File]procfs.MapName, len(mapNames[from]))
+	for k, v := range mapNames[from] {
+		c[k] = v
+	}
+	mapNames[to] = c
+}
+
+// releaseMapped forgets the names of an address space that is gone.
 func releaseMapped(m *mm.MM) {
 	mapFilesMu.Lock()
-	fl := mapFiles[m]
-	delete(mapFiles, m)
+	delete(mapNames, m)
 	mapFilesMu.Unlock()
-	for _, f := range fl {
-		f.Put()
-	}
 }
 
 // mmap(addr, length, prot, flags, fd, offset): the descriptor is
@@ -117,7 +144,7 @@ func sysMmap(t *Task, a *[6]uint64) (uint64, error) {
 		return 0, mmErrno(err)
 	}
 	if file != nil {
-		keepMapped(m, file)
+		noteMapped(m, file, mf)
 	}
 	return uint64(got), nil
 }

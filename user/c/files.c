@@ -13,7 +13,9 @@
  * file), readlink /proc/self/exe; dup, dup2, dup3 (EINVAL on the same fd),
  * fcntl (F_DUPFD_CLOEXEC, F_GETFL/F_SETFL O_NONBLOCK, EBADF); pipe2 (EAGAIN
  * when empty and non-blocking); poll and ppoll on a pipe; epoll on a pipe
- * (EEXIST on a second ADD); memfd_create + mmap; statfs on /tmp (prints the
+ * (EEXIST on a second ADD); memfd_create + mmap, and 768 MiB of memfds
+ * made, mapped, closed and unmapped one after the other (each one's pages
+ * go with its last mapping); statfs on /tmp (prints the
  * file system); getcwd and chdir (ENOTDIR, ERANGE); access and faccessat;
  * isatty on stdin/stdout.
  */
@@ -329,6 +331,46 @@ static void test_memfd(void)
 	close(fd);
 }
 
+/*
+ * A memfd's pages go with its last descriptor and mapping: 48 memfds of
+ * 16 MiB each (768 MiB, more than the test machine has), each written,
+ * mapped, closed and then unmapped, must all fit one after the other.
+ */
+static void test_memfd_release(void)
+{
+	enum { size = 16 << 20, rounds = 48 };
+	static char chunk[1 << 20];
+	memset(chunk, 0x5a, sizeof chunk);
+	for (int i = 0; i < rounds; i++) {
+		int fd = (int)syscall(SYS_memfd_create, "release", 0);
+		if (fd < 0) {
+			fail("memfd.release", "round %d: memfd_create: %s", i, errname(errno));
+			return;
+		}
+		for (int off = 0; off < size; off += (int)sizeof chunk) {
+			if (pwrite(fd, chunk, sizeof chunk, off) != (ssize_t)sizeof chunk) {
+				fail("memfd.release", "round %d: pwrite at %d: %s (the pages of earlier memfds were not given back?)", i,
+				     off, errname(errno));
+				close(fd);
+				return;
+			}
+		}
+		char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd); /* the mapping keeps the pages until munmap */
+		if (m == MAP_FAILED) {
+			fail("memfd.release", "round %d: mmap: %s", i, errname(errno));
+			return;
+		}
+		if (m[size - 1] != 0x5a) {
+			fail("memfd.release", "round %d: the mapping reads %#x after close, want 0x5a", i, m[size - 1]);
+			munmap(m, size);
+			return;
+		}
+		munmap(m, size);
+	}
+	ok("memfd.release");
+}
+
 static void test_misc(void)
 {
 	struct statfs sf;
@@ -396,6 +438,7 @@ int main(int argc, char **argv)
 	test_dirs();
 	test_fds();
 	test_memfd();
+	test_memfd_release();
 	test_misc();
 	cleanup();
 	return summary();
