@@ -22,17 +22,20 @@ type heldStack struct {
 	h [maxHeld]held
 }
 
-func (s *heldStack) push(h held) bool {
+//go:nosplit
+func (s *heldStack) push(h *held) bool {
 	if s.n == maxHeld {
 		return false
 	}
-	s.h[s.n] = h
+	s.h[s.n] = *h
 	s.n++
 	return true
 }
 
 // remove takes the newest entry for lock off the stack; ok is false if
 // the stack has none.
+//
+//go:nosplit
 func (s *heldStack) remove(lock uintptr) bool {
 	for i := s.n - 1; i >= 0; i-- {
 		if s.h[i].lock == lock {
@@ -56,6 +59,7 @@ func (s *heldStack) has(lock uintptr) bool {
 // Spinlocks: per CPU, per nesting level.
 var spinHeld [MaxCPUs][maxNesting]heldStack
 
+//go:nosplit
 func cpuStack() *heldStack {
 	return &spinHeld[m.CPU()%MaxCPUs][min(m.Nesting(), maxNesting-1)]
 }
@@ -93,9 +97,17 @@ func PrepareSpin(c Class, lock unsafe.Pointer) {
 	m.IRQRestor(f)
 }
 
+// AcquiredSpin and ReleaseSpin run inside the critical section, so they
+// and what they call are nosplit: a stack growth there would run the Go
+// runtime (allocate a stack, fault in a heap page, read the clock) with
+// the lock held — under the frame allocator's per-CPU lock the heap fault
+// needs that very lock, and the fork suite deadlocked on it under load.
+//
 // AcquiredSpin is called by a spinlock right after it took lock: it
 // pushes what PrepareSpin recorded (or, for a TryLock, which needs no
 // order check since it cannot wait, the acquisition itself).
+//
+//go:nosplit
 func AcquiredSpin(c Class, lock unsafe.Pointer, try bool) {
 	if c == 0 {
 		return
@@ -103,28 +115,48 @@ func AcquiredSpin(c Class, lock unsafe.Pointer, try bool) {
 	f, _ := m.IRQSave()
 	p := &pending[m.CPU()%MaxCPUs][min(m.Nesting(), maxNesting-1)]
 	if try || p.lock != uintptr(lock) {
-		p.class, p.lock, p.read = c, uintptr(lock), false
-		p.pc = m.Callers()
+		recordAcquire(p, c, lock)
 	}
-	if s := cpuStack(); !s.push(*p) {
-		report(Report{Kind: TooDeep, Class: c, PC: p.pc})
+	if !cpuStack().push(p) {
+		reportAt(TooDeep, c, p)
 	}
 	p.lock = 0
 	m.IRQRestor(f)
 }
 
+// recordAcquire fills p for an acquisition PrepareSpin did not see (a
+// TryLock). Not nosplit: TryLock's callers hold no allocator lock.
+func recordAcquire(p *held, c Class, lock unsafe.Pointer) {
+	p.class, p.lock, p.read = c, uintptr(lock), false
+	p.pc = m.Callers()
+}
+
+// reportAt reports a problem of kind k with p's acquisition stack (an
+// error path: it may grow the stack).
+func reportAt(k ReportKind, c Class, p *held) {
+	report(Report{Kind: k, Class: c, PC: p.pc})
+}
+
 // ReleaseSpin is called by a spinlock before it releases lock.
+//
+//go:nosplit
 func ReleaseSpin(c Class, lock unsafe.Pointer) {
 	if c == 0 {
 		return
 	}
 	f, _ := m.IRQSave()
-	if !cpuStack().remove(uintptr(lock)) {
-		var pc [StackDepth]uintptr
-		pc = m.Callers()
-		report(Report{Kind: NotHolder, Class: c, PC: pc})
-	}
+	ok := cpuStack().remove(uintptr(lock))
 	m.IRQRestor(f)
+	if !ok {
+		notHolder(c)
+	}
+}
+
+// notHolder reports a release by a context that does not hold the lock.
+func notHolder(c Class) {
+	var pc [StackDepth]uintptr
+	pc = m.Callers()
+	report(Report{Kind: NotHolder, Class: c, PC: pc})
 }
 
 // HeldBySelf reports whether the running context holds lock: a spinlock

@@ -94,7 +94,7 @@ func AcquiredSleep(h *held) {
 	if h == nil {
 		return
 	}
-	if s := goStack(true); s == nil || !s.push(*h) {
+	if s := goStack(true); s == nil || !s.push(h) {
 		report(Report{Kind: TooDeep, Class: h.class, PC: h.pc})
 	}
 }

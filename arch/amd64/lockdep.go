@@ -18,6 +18,8 @@ func FramePointer() uintptr
 // of its caller, skipping skip frames, and returns how many it wrote. It
 // reads only the chain (Go keeps RBP frames on amd64; trap entry and
 // goroutine starts end it with 0) and allocates nothing.
+//
+//go:nosplit
 func CallerPCs(skip int, pcs []uintptr) int {
 	bp := FramePointer()
 	n := 0
@@ -49,14 +51,23 @@ func InstallLockdep(report func(r lockdep.Report)) {
 	})
 }
 
-func ldCPU() int       { return int(This().ID) }
-func ldNesting() int   { return int(This().Nesting) }
-func ldIRQsOn() bool   { return !Bare || Flags()&FlagIF != 0 }
+//go:nosplit
+func ldCPU() int { return int(This().ID) }
+
+//go:nosplit
+func ldNesting() int { return int(This().Nesting) }
+
+//go:nosplit
+func ldIRQsOn() bool { return !Bare || Flags()&FlagIF != 0 }
+
+//go:nosplit
 func ldPreempt() int32 { return This().PreemptCount }
 
 // ldIRQSave enters atomic context (EnterAtomic: interrupts off, and a
 // goroutine pinned) and packs the state into a word: the IF bit, and bit
 // 0 for "pinned".
+//
+//go:nosplit
 func ldIRQSave() (uintptr, bool) {
 	if !Bare {
 		return 0, true
@@ -69,6 +80,7 @@ func ldIRQSave() (uintptr, bool) {
 	return t, f.rflags&FlagIF != 0
 }
 
+//go:nosplit
 func ldIRQRestore(t uintptr) {
 	if Bare {
 		ExitAtomic(AtomicFlags{rflags: t & FlagIF, pinned: t&1 != 0})
@@ -77,6 +89,8 @@ func ldIRQRestore(t uintptr) {
 
 // ldCallers skips its own frame; the report skips the frames of lockdep
 // and of the lock types by name.
+//
+//go:nosplit
 func ldCallers() (pcs [lockdep.StackDepth]uintptr) {
 	CallerPCs(1, pcs[:])
 	return pcs
