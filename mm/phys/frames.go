@@ -554,6 +554,7 @@ func (a *Allocator) Stats() Stats {
 // wrong.
 func (a *Allocator) Check() string {
 	// Lock order: every per-CPU cache, then the buddy lock.
+	reserveStack()
 	at := amd64.EnterAtomic()
 	for i := range a.pcp {
 		a.pcp[i].lock.Lock()
@@ -624,9 +625,42 @@ func (a *Allocator) cpu() int {
 	return int(amd64.This().ID)
 }
 
+// stackHeadroom is the stack a goroutine is given before it enters the
+// per-CPU caches' critical sections (see stackReserve).
+const stackHeadroom = 4096
+
+var reserveLo, reserveHi = 0, stackHeadroom - 1 // indexes the compiler cannot fold
+var reserveSink byte
+
+// stackReserve makes sure the calling goroutine has stackHeadroom bytes
+// of stack free before it takes a per-CPU cache lock: with the lock
+// validator on, the nested acquisition inside (Allocator.lock, whose
+// lockdep.PrepareSpin is ordinary Go) could grow the stack there, and the
+// new stack's first touch would fault in a heap page whose handler needs
+// the very cache lock held — a deadlock. This function's own frame is the
+// reservation: its prologue grows the stack now, with no lock held. Trap
+// context (a kernel stack of fixed size) and host tests are left alone.
+//
+//go:noinline
+func stackReserve() {
+	var pad [stackHeadroom]byte
+	pad[reserveLo] = 1
+	reserveSink = pad[reserveHi]
+}
+
+// reserveStack calls stackReserve where it matters (see there).
+//
+//go:nosplit
+func reserveStack() {
+	if lockdep.Enabled && amd64.Bare && amd64.This().Nesting == 0 {
+		stackReserve()
+	}
+}
+
 // allocPCP takes a frame from this CPU's cache, refilling it from the
 // buddy lists when empty.
 func (a *Allocator) allocPCP(kind Kind) (uint64, bool) {
+	reserveStack()
 	at := amd64.EnterAtomic() // stay on this CPU; interrupt handlers allocate too
 	c := &a.pcp[a.cpu()]
 	c.lock.Lock()
@@ -661,6 +695,7 @@ func (a *Allocator) freePCP(pfn uint64) {
 	if code := a.badFree(pfn, 0); code != freeOK {
 		panicBadFree(code)
 	}
+	reserveStack()
 	at := amd64.EnterAtomic()
 	c := &a.pcp[a.cpu()]
 	c.lock.Lock()
