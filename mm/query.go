@@ -79,6 +79,28 @@ func (m *MM) RangeMapped(start, n uintptr) bool {
 	return m.VMAs.mapped(start, start+n)
 }
 
+// RangeAllows reports whether VMAs map every page of [start, start+n)
+// without a hole and each of them allows every access in p — one walk
+// under MmapLock, for a system call that checks a buffer before it
+// consumes data it could not give back.
+func (m *MM) RangeAllows(start, n uintptr, p Prot) bool {
+	end := start + n
+	if end < start {
+		return false
+	}
+	m.MmapLock.RLock()
+	defer m.MmapLock.RUnlock()
+	at := start
+	for i := m.VMAs.search(start); i < len(m.VMAs.v) && at < end; i++ {
+		v := &m.VMAs.v[i]
+		if v.Start > at || v.Prot&p != p {
+			return false
+		}
+		at = v.End
+	}
+	return at >= end
+}
+
 // RangeFree reports whether no page of [start, start+n) is in a VMA.
 func (m *MM) RangeFree(start, n uintptr) bool {
 	m.MmapLock.RLock()

@@ -56,11 +56,8 @@ func (t *Task) checkWritable(fd int, addr, n uint64) error {
 	if end < addr || addr < uint64(mm.UserBase) || end > uint64(mm.UserEnd) {
 		return abi.EFAULT
 	}
-	m := t.P.MM()
-	for va := addr &^ (phys.PageSize - 1); va < end; va += phys.PageSize {
-		if prot, ok := m.ProtAt(uintptr(va)); !ok || prot&mm.ProtWrite == 0 {
-			return abi.EFAULT
-		}
+	if !t.P.MM().RangeAllows(uintptr(addr), uintptr(n), mm.ProtWrite) {
+		return abi.EFAULT
 	}
 	return nil
 }
