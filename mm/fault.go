@@ -154,6 +154,9 @@ func (m *MM) handlePTEFault(id uint32, v *VMA, va uintptr, write bool) (done boo
 		trace.FaultRetry(id, va, 0, 0, trace.RetryPmdChanged)
 		return false, nil // the PMD changed: retract or a huge PMD raced us
 	}
+	// On the stack: a fault allocates nothing on the Go heap (a heap
+	// allocation per fault made the garbage collector charge its work to
+	// faulting threads, a stall of milliseconds every few hundred faults).
 	f := &fault{id: id, m: m, v: v, va: va, write: write, pmd: pmd, pm: pm, orig: pm.Load()}
 	f.file, _ = v.File.(*File)
 	f.shared = v.Flags&VMShared != 0
@@ -175,12 +178,10 @@ func (m *MM) handlePTEFault(id uint32, v *VMA, va uintptr, write bool) (done boo
 	case write && !PteWrite(f.orig):
 		return f.doWpPage()
 	}
+	// Present and allowed: another CPU resolved it, or the TLB was stale
+	// (a spurious fault).
 	f.path = PathSpurious
-	return f.lockHeld(func(f *fault) {
-		// Present and allowed: another CPU resolved it, or the TLB was
-		// stale (a spurious fault).
-		f.m.Stats.Spurious.Add(1)
-	})
+	return f.lockHeld()
 }
 
 // doAnonymousPage maps a page of anonymous memory where there was none,
@@ -288,10 +289,7 @@ func (f *fault) doWpPage() (bool, error) {
 // file comment: the seed email's path).
 func (f *fault) wpPageShared() (bool, error) {
 	f.path = PathWpPageShared
-	return f.lockHeld(func(f *fault) {
-		phys.StorePTE(f.pm.PTE, PteMkDirty(PteMkWrite(f.orig)))
-		f.m.Stats.WriteProtect.Add(1)
-	})
+	return f.lockHeld()
 }
 
 // wpPageCopy replaces a read-only PTE by a private, writable copy of page
@@ -422,19 +420,26 @@ func (f *fault) finishFault(entry amd64.PTE, ref uint64, fresh bool) (bool, erro
 	return true, nil
 }
 
-// lockHeld runs change on a present PTE that needs no new page (a
-// spurious fault, wpPageShared), like the tail of Linux's
+// lockHeld finishes a fault on a present PTE that needs no new page —
+// f.path says which: a spurious fault (nothing to change) or
+// wpPageShared (make it writable and dirty) — like the tail of Linux's
 // handle_pte_fault: it locks the ptl of the table f.pm points into,
 // without rechecking the PMD — the table may have been retracted since
 // the lockless read. RCU keeps it from being freed, and a retracted table
 // is empty, so PteSame fails and the fault retries (Stats.RetractedRetries
 // counts those). Consumes f.pm.
-func (f *fault) lockHeld(change func(*fault)) (bool, error) {
+func (f *fault) lockHeld() (bool, error) {
 	if !f.lockOrig() {
 		return false, nil
 	}
 	pm := f.pm
-	change(f)
+	switch f.path {
+	case PathWpPageShared:
+		phys.StorePTE(pm.PTE, PteMkDirty(PteMkWrite(f.orig)))
+		f.m.Stats.WriteProtect.Add(1)
+	default: // PathSpurious
+		f.m.Stats.Spurious.Add(1)
+	}
 	pm.unlock()
 	PteUnmap(pm)
 	f.m.Stats.LastPath.Store(uint32(f.path))

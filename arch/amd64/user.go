@@ -32,10 +32,13 @@
 //     any vector whose frame has CS.RPL = 3 — does SWAPGS and restores the
 //     thread's FS base first, then builds the usual TrapFrame on the
 //     thread's kernel stack. trap() sends such frames to userTrap (below),
-//     which runs the interrupt handler if it was an interrupt, copies the
-//     frame and the FPU state into regs, and resumes the goroutine right
-//     after its switchToUser call (userReturn). The kernel-stack frame is
-//     dropped.
+//     which runs the interrupt handler if it was an interrupt. An
+//     interrupt then goes straight back to ring 3 (trapReturn restores the
+//     frame, the user's FS and GS bases, SWAPGS, IRETQ) unless the
+//     goroutine was asked for (RequestReturn: a signal, an exit, a new CPU
+//     mask). Anything else copies the frame and the FPU state into regs
+//     and resumes the goroutine right after its switchToUser call
+//     (userReturn); the kernel-stack frame is dropped.
 //   - NMI, #DF and #MC use a "paranoid" entry (like Linux's): they may
 //     arrive between SWAPGS and IRETQ, so they decide from the GS base
 //     MSR whether to swap, and run on a per-CPU TLS block whatever FS holds.
@@ -53,6 +56,7 @@
 package amd64
 
 import (
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -67,6 +71,14 @@ type UserRegs struct {
 	FSBase, GSBase uint64
 	// CR2 is the faulting address of the last page fault (Vector 14).
 	CR2 uint64
+	// work, when not 0, asks for the task goroutine before the thread goes
+	// back to ring 3 after an interrupt (Linux's _TIF_SIGPENDING and
+	// _TIF_NOTIFY_RESUME): RequestReturn sets it, ClearReturn clears it.
+	// Accessed atomically.
+	work uint32
+	// ranOn is the CPU the thread last entered ring 3 on (-1 before it
+	// first did). Accessed atomically.
+	ranOn int32
 	// FX is the thread's FXSAVE image (x87, MMX, SSE state). FXSAVE needs
 	// 16-byte alignment, which Go does not promise for a field: fxPtr
 	// points at the aligned 512 bytes inside fx.
@@ -82,7 +94,22 @@ func (r *UserRegs) Init() {
 	initFXSave(r.fxPtr)
 	r.CS, r.SS = UserCS, UserDS
 	r.RFLAGS = userFlagsFixed
+	r.ranOn = -1
 }
+
+// RequestReturn makes the next interrupt that lands in the thread's ring 3
+// (or the one that is on its way, such as a kick IPI) hand the thread to
+// its goroutine, instead of resuming ring 3 straight from the handler.
+// Any goroutine may call it; pair it with an IPI to the thread's CPU.
+func (r *UserRegs) RequestReturn() { atomic.StoreUint32(&r.work, 1) }
+
+// ClearReturn withdraws RequestReturn. The task goroutine calls it before
+// it looks at what was requested (signals, an exit, a new CPU mask), so a
+// request made after that look is not lost.
+func (r *UserRegs) ClearReturn() { atomic.StoreUint32(&r.work, 0) }
+
+// RanOn returns the CPU the thread last entered ring 3 on, -1 if none.
+func (r *UserRegs) RanOn() int { return int(atomic.LoadInt32(&r.ranOn)) }
 
 // FX returns the thread's 512-byte FXSAVE image (for signal frames).
 func (r *UserRegs) FX() *[fxsaveSize]byte { return (*[fxsaveSize]byte)(ptr(r.fxPtr)) }
@@ -126,6 +153,7 @@ func RunUser(r *UserRegs) bool {
 	if r.fxPtr == 0 {
 		return false
 	}
+	atomic.StoreInt32(&r.ranOn, int32(This().ID))
 	entersyscall()
 	switchToUser(r)
 	exitsyscall()
@@ -150,28 +178,59 @@ func userReturn(ksp uintptr, tlsg uint64)
 // calls), for the shell and the tests (trap context writes them).
 var UserEntries [257]uint64
 
-// userTrap handles a trap whose frame says it came from ring 3: an
-// interrupt's handler runs first (a timer tick may switch threads here);
-// then the frame and the FPU state are copied into the thread's registers
-// and the goroutine resumes after switchToUser. It does not return.
+// UserResumes counts the interrupts from ring 3 that resumed ring 3
+// straight from the handler, per CPU (trap context writes them).
+var UserResumes [MaxCPUs]uint64
+
+// userTrap handles a trap whose frame says it came from ring 3.
+//
+// An interrupt's handler runs first (a timer tick may switch kernel
+// threads in it, and the thread may come back on another CPU). Unless the
+// thread's goroutine was asked for (RequestReturn), the trap then returns
+// the ordinary way, and trapReturn resumes ring 3 at once: nothing in the
+// goroutine needs to run, and going through it would cost the Go
+// runtime's exitsyscall/entersyscall pair, a register copy and a pass
+// through the scheduler — Linux too returns from an interrupt to the
+// interrupted program unless a reschedule or a signal is due.
+//
+// Everything else — a system call, an exception, an interrupt when the
+// goroutine was asked for — copies the frame and the FPU state into the
+// thread's registers and resumes the goroutine after switchToUser. That
+// path does not return.
 func userTrap(tf *TrapFrame) {
 	c := This()
 	r := (*UserRegs)(ptr(c.UserRegs))
-	ksp := c.UserKSP
+	ksp, kfs := c.UserKSP, c.KernelFS
 	var cr2 uint64
 	if tf.Vector == 14 {
 		cr2 = ReadCR2()
 	}
 	UserEntries[min(tf.Vector, 256)]++
-	// Save the thread's state before a handler may switch threads: the
-	// switch saves and restores only the kernel's own FPU state.
-	r.TrapFrame = *tf
-	r.CR2 = cr2
-	*r.FX() = *(*[fxsaveSize]byte)(ptr(uintptr(unsafe.Pointer(tf)) - fxsaveSize))
 	if tf.Vector >= 32 && tf.Vector != VectorSyscall {
 		if h := handlers[tf.Vector&0xff]; h != nil {
 			h(tf)
 		}
+		if atomic.LoadUint32(&r.work) == 0 {
+			// Back to ring 3 through trapReturn, which loads the user's
+			// FS and GS bases from CPU.UserRegs and swaps GS. If the
+			// handler switched threads, another task may have entered
+			// ring 3 from this CPU meanwhile, or this thread may be back
+			// on another CPU: either way the CPU's area must describe
+			// this thread again for its next entry.
+			now := This()
+			now.UserKSP, now.UserRegs, now.KernelFS = ksp, uintptr(unsafe.Pointer(r)), kfs
+			if now != c {
+				atomic.StoreInt32(&r.ranOn, int32(now.ID))
+			}
+			UserResumes[now.ID]++
+			return
+		}
 	}
+	// Save the thread's state for its goroutine: the frame and the FPU
+	// image that trapSave stored below it (on the thread's own kernel
+	// stack, which a thread switch in the handler does not touch).
+	r.TrapFrame = *tf
+	r.CR2 = cr2
+	*r.FX() = *(*[fxsaveSize]byte)(ptr(uintptr(unsafe.Pointer(tf)) - fxsaveSize))
 	userReturn(ksp, tf.TLSG)
 }

@@ -16,7 +16,10 @@
 // A vector that interrupted ring 3 (CS.RPL = 3 in the CPU frame) first
 // does SWAPGS and puts the thread's own FS base back (userEntryFS), then
 // builds its frame at the top of the thread's kernel stack; trap() hands
-// it to userTrap, which never comes back here (see user.go). NMI, #DF and
+// it to userTrap (see user.go), which either resumes the task goroutine
+// and never comes back here, or — an interrupt nobody needs the goroutine
+// for — returns, and trapReturn loads the user's FS and GS bases, does
+// SWAPGS and IRETQs straight back to ring 3. NMI, #DF and
 // #MC take the paranoid path: they can arrive between a SWAPGS and the
 // IRETQ that follows it, so they look at the GS base MSR itself, and they
 // run with FS on a per-CPU block whatever FS held; trapReturn undoes both
@@ -205,7 +208,9 @@ TEXT ·trapSave(SB), NOSPLIT|NOFRAME, $0-0
 	ADDQ	$8, SP
 	JMP	·trapReturn(SB)
 
-// trapReturn restores the frame at SP (FXSAVE area first) and IRETQs.
+// trapReturn restores the frame at SP (FXSAVE area first) and IRETQs; a
+// frame from ring 3 (an interrupt userTrap resumed) gets the user's FS
+// and GS bases back and SWAPGS.
 // A new thread's first switch also ends here (see forkret). An NMI that
 // returns (only NMIs can: #DF and #MC are fatal) gets the interrupted FS
 // base back and its GS swap undone.
@@ -224,7 +229,25 @@ TEXT ·trapReturn(SB), NOSPLIT|NOFRAME, $0-0
 	MOVQ	AX, DX
 	SHRQ	$32, DX
 	WRMSR
+	JMP	popRegs
 notNMI:
+	TESTQ	$3, (TrapFrame_CS-16)(SP)
+	JEQ	popRegs
+	// An interrupt that resumes ring 3 (userTrap): the user's FS base,
+	// and the user's GS base where SWAPGS below will fetch it. The FS
+	// base changes after the last use of the kernel's FS above.
+	MOVQ	CPU_UserRegs(GS), BX
+	MOVL	$0xc0000100, CX		// MSR_FS_BASE
+	MOVQ	UserRegs_FSBase(BX), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
+	MOVL	$0xc0000102, CX		// MSR_KERNEL_GS_BASE
+	MOVQ	UserRegs_GSBase(BX), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
+popRegs:
 	POPQ	R15
 	POPQ	R14
 	POPQ	R13
@@ -241,8 +264,13 @@ notNMI:
 	POPQ	BX
 	POPQ	AX
 	CMPQ	0(SP), $2		// Vector
-	JNE	iret
+	JNE	notNMI2
 	CMPL	CPU_ParanoidGS(GS), $0
+	JEQ	iret
+	SWAPGS
+	JMP	iret
+notNMI2:
+	TESTQ	$3, 24(SP)		// CS: back to ring 3?
 	JEQ	iret
 	SWAPGS
 iret:

@@ -158,6 +158,7 @@ func (p *Process) startGroupExit(status int) {
 func (t *Task) killLocked() {
 	t.P.sig.AssertHeld()
 	t.killed = true
+	t.sigWork.Store(true)
 	t.interruptLocked()
 	kickTask(t)
 }

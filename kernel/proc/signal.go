@@ -133,6 +133,7 @@ func (p *Process) sendSignal(info SigInfo, target *Task) {
 	}
 	if target != nil {
 		target.pending.add(info)
+		target.sigWork.Store(true)
 		if !target.blocked.Has(sig) {
 			target.interruptLocked()
 			kickTask(target)
@@ -140,6 +141,9 @@ func (p *Process) sendSignal(info SigInfo, target *Task) {
 		return
 	}
 	p.pending.add(info)
+	for _, t := range p.threads {
+		t.sigWork.Store(true) // any of them may take it
+	}
 	// Wake one thread that does not block it.
 	for _, t := range p.threads {
 		if !t.blocked.Has(sig) {
@@ -161,10 +165,13 @@ func (t *Task) interruptLocked() {
 }
 
 // kickTask makes a thread that runs in ring 3 on another CPU come back to
-// the kernel soon (Linux's kick_process): an IPI; the thread's loop then
-// sees the signal. A thread in the kernel notices its channel.
+// its goroutine soon (Linux's kick_process): it asks for the goroutine
+// (an interrupt from ring 3 otherwise resumes ring 3 at once) and sends
+// an IPI; the thread's loop then sees the signal, the exit or the new
+// mask. A thread in the kernel notices its channel.
 func kickTask(t *Task) {
-	cpu := int(t.cpu.Load())
+	t.Regs.RequestReturn()
+	cpu := t.Regs.RanOn()
 	if cpu >= 0 && t.state.Load() == 'R' && cpu < smp.Count() {
 		smp.Kick(cpu)
 	}
@@ -201,6 +208,40 @@ func (t *Task) dequeueLocked() (SigInfo, bool) {
 // get_signal + handle_signal. A system call interrupted by a signal is
 // restarted or fails with EINTR here.
 func (t *Task) handleSignals() {
+	// The fast path, taken on almost every trip: no signal was queued
+	// and nothing is pending since the last look (sigWork, set under the
+	// lock by whoever queues one or kills the thread), no mask to restore
+	// after sigsuspend and no system call to restart (both the thread's
+	// own fields) — Linux's check of _TIF_SIGPENDING on the way out.
+	if !t.sigWork.Load() && !t.hasSaved && (t.origRAX < 0 || !restartCode(t.Regs.RAX)) {
+		t.origRAX = -1
+		return
+	}
+	t.handleSignalsSlow()
+	// Clear sigWork only when nothing is left for the next look: a
+	// signal queued meanwhile, or one still pending (a blocked one may be
+	// unblocked by the next system call), keeps it set.
+	p := t.P
+	p.sig.Lock()
+	if (t.pending.set|p.pending.set) == 0 && !t.killed && !t.hasSaved {
+		t.sigWork.Store(false)
+	}
+	p.sig.Unlock()
+}
+
+// restartCode reports whether rax, a system call's result, asks for a
+// restart (ERESTART*: the call was interrupted by a signal).
+func restartCode(rax uint64) bool {
+	switch abi.Errno(-int64(rax)) {
+	case abi.ERESTARTNOHAND, abi.ERESTARTSYS, abi.ERESTARTNOINTR, abi.ERESTART_RESTARTBLOCK:
+		return true
+	}
+	return false
+}
+
+// handleSignalsSlow delivers one pending signal, or finishes a restart
+// or a sigsuspend, under the signal lock.
+func (t *Task) handleSignalsSlow() {
 	p := t.P
 	for {
 		p.sig.Lock()
@@ -323,6 +364,7 @@ func (t *Task) forceSignal(info SigInfo) {
 		t.blocked &^= sigBit(sig)
 	}
 	t.pending.add(info)
+	t.sigWork.Store(true)
 	p.sig.Unlock()
 }
 

@@ -146,6 +146,7 @@ func (t *Task) first(path string, argv, envp []string, result chan<- error) {
 	if err != nil {
 		t.P.sig.Lock()
 		t.killed = true
+		t.sigWork.Store(true)
 		t.P.groupCode = exitedStatus(127)
 		t.P.sig.Unlock()
 		t.P.spawnFailed = true

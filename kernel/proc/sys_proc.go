@@ -291,6 +291,7 @@ func sysExit(t *Task, a *[6]uint64) (uint64, error) {
 		p.groupCode = exitedStatus(int(a[0]))
 	}
 	t.killed = true
+	t.sigWork.Store(true)
 	p.sig.Unlock()
 	return 0, errNoReturn
 }
@@ -570,9 +571,11 @@ func sysSchedSetaffinity(t *Task, a *[6]uint64) (uint64, error) {
 	target.affinity.Store(mask)
 	if target == t {
 		setAffinity(mask)
+	} else {
+		// Another thread's goroutine applies the mask before it next
+		// enters ring 3; a kick brings it out if it is there now.
+		kickTask(target)
 	}
-	// Another thread takes its new mask the next time it starts... (its
-	// goroutine applies it before it next enters ring 3).
 	return 0, nil
 }
 

@@ -38,6 +38,12 @@ type Task struct {
 	intr     chan struct{}
 	intrOpen bool // intr not closed yet
 	killed   bool // SIGKILL or a group exit: leave at the next chance
+	// sigWork says handleSignals must take the lock and look (Linux's
+	// TIF_SIGPENDING): set, under sig, by whoever queues a signal for
+	// the thread or its process or kills it; cleared by handleSignals
+	// when nothing is pending and the thread is not killed. Read without
+	// the lock on every trip.
+	sigWork  atomic.Bool
 	altSP    uint64
 	altSize  uint64
 	altFlags uint32
@@ -46,8 +52,6 @@ type Task struct {
 	clearTID   uint64
 	robustList uint64
 
-	// cpu is the CPU the thread last ran on (getcpu, ps), -1 before.
-	cpu atomic.Int32
 	// affinity is the sched_setaffinity mask (0: any CPU).
 	affinity atomic.Uint32
 	// state for ps: 'R' running or runnable in ring 3, 'S' in a system
@@ -77,7 +81,7 @@ func (t *Task) TaskState() byte {
 }
 
 // CPU returns the CPU the thread last ran on.
-func (t *Task) CPU() int { return int(t.cpu.Load()) }
+func (t *Task) CPU() int { return t.Regs.RanOn() }
 
 // Done is closed when the thread has exited.
 func (t *Task) Done() <-chan struct{} { return t.done }
@@ -87,9 +91,10 @@ func newTask(p *Process, tid int) *Task {
 	t := &Task{TID: tid, P: p, origRAX: -1, done: make(chan struct{})}
 	t.intr = make(chan struct{})
 	t.intrOpen = true
+	t.sigWork.Store(true) // the first trip looks
+
 	t.FS.Intr = t.intr
 	t.FS.Proc = t
-	t.cpu.Store(-1)
 	t.start = clock.Nanotime()
 	return t
 }
@@ -109,6 +114,9 @@ func (t *Task) main() {
 	m.Use()
 	applied := t.affinity.Load()
 	for !t.mustExit() {
+		// Before looking at signals, an exit or a new CPU mask: whatever
+		// is requested after this look interrupts ring 3 again (kickTask).
+		t.Regs.ClearReturn()
 		t.handleSignals()
 		if t.mustExit() {
 			break
@@ -118,7 +126,6 @@ func (t *Task) main() {
 			setAffinity(a)
 		}
 		t.state.Store('R')
-		t.cpu.Store(int32(amd64.This().ID))
 		in := clock.Nanotime()
 		trace.UserExit()
 		ok := amd64.RunUser(&t.Regs)
@@ -132,7 +139,6 @@ func (t *Task) main() {
 			t.forceSignal(faultInfo(SIGSEGV, SI_KERNEL, 0))
 			continue
 		}
-		t.cpu.Store(int32(amd64.This().ID))
 		switch v := t.Regs.Vector; {
 		case v == amd64.VectorSyscall:
 			t.state.Store('S')
@@ -145,9 +151,10 @@ func (t *Task) main() {
 			t.state.Store('D')
 			t.pageFault()
 		case v >= 32:
-			// An interrupt: its handler ran already. Give other
-			// goroutines a turn if the runtime wants this P.
-			runtime.Gosched()
+			// An interrupt whose handler ran already, and that came
+			// here only because kickTask asked for this goroutine (the
+			// others go straight back to ring 3: amd64.userTrap): the
+			// loop's top looks at what was asked.
 		default:
 			t.exception(int(v))
 		}
@@ -174,6 +181,9 @@ func setAffinity(mask uint32) {
 // mustExit reports whether the thread was killed (SIGKILL, a group exit,
 // exit(2) of this thread).
 func (t *Task) mustExit() bool {
+	if !t.sigWork.Load() {
+		return false // killed sets sigWork, and nothing clears it then
+	}
 	t.P.sig.Lock()
 	defer t.P.sig.Unlock()
 	return t.killed

@@ -36,16 +36,28 @@ func FlushKernel(va, n uintptr) {
 // when all have. The caller may hold spinlocks that others take with
 // interrupts on (the PMD lock and a PTL: PmdpCollapseFlush), but none
 // that others take with interrupts off: they could not answer the IPI.
+//
+// Like Linux's flush_tlb_multi it sends every IPI first, flushes this
+// CPU's TLB while they travel and then waits for all the answers at once:
+// a shootdown to k CPUs costs one round trip, not k.
 func FlushMask(mask uint32, va, n uintptr) {
 	f := amd64.EnterAtomic()
 	me := int(amd64.This().ID)
+	var seqs [amd64.MaxCPUs]uint64
+	for id := 0; id < Count(); id++ { // in CPU order: no lock-order cycles between callers
+		if id != me && mask&(1<<id) != 0 {
+			lockSlot(me, id)
+			seqs[id] = post(id, flushLocal, va, n)
+		}
+	}
 	if mask&(1<<me) != 0 {
 		flushLocal(va, n)
 	}
-	amd64.ExitAtomic(f)
 	for id := 0; id < Count(); id++ {
 		if id != me && mask&(1<<id) != 0 {
-			CallOn(id, flushLocal, va, n)
+			wait(me, id, seqs[id])
+			slots[id].lock.Unlock()
 		}
 	}
+	amd64.ExitAtomic(f)
 }

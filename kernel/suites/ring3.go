@@ -7,6 +7,7 @@ package suites
 
 import (
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"retract/arch/amd64"
@@ -190,25 +191,65 @@ func testRing3Privileged(t *ktest.T) {
 	}
 }
 
-// testRing3Timer: a ring-3 busy loop is interrupted by the timer, on
-// every CPU this goroutine visits: the kernel gets the CPU back.
+// testRing3Timer: a ring-3 busy loop is interrupted by the timer, and
+// each interrupt resumes ring 3 straight from its handler (the thread's
+// goroutine sees none of them) until someone asks for the goroutine
+// (RequestReturn, as a signal does); then the next interrupt brings the
+// thread back, stopped inside its loop. The asking goroutine runs while
+// the loop spins — on one CPU too, so the timer preempts ring 3.
 func testRing3Timer(t *ktest.T) {
-	e := newRing3(t, []byte{0xeb, 0xfe}) // jmp .
+	e := newRing3(t, []byte{
+		0x48, 0xff, 0xc0, // inc rax
+		0xeb, 0xfb, //       jmp back to the inc
+	})
 	defer e.close()
-	before := amd64.UserEntries[amd64.VectorTimer]
-	for i := 0; i < 5; i++ {
+	timerBefore := amd64.UserEntries[amd64.VectorTimer]
+	var resumesBefore uint64
+	for i := range amd64.UserResumes {
+		resumesBefore += amd64.UserResumes[i]
+	}
+	for round := 0; round < 3; round++ {
+		e.r.ClearReturn()
+		e.r.RAX = 0
+		var requested atomic.Bool
+		done := make(chan struct{})
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			requested.Store(true)
+			e.r.RequestReturn()
+			if c := e.r.RanOn(); c >= 0 {
+				smp.Kick(c) // another CPU: an IPI; this one: the next tick
+			}
+			close(done)
+		}()
 		if !amd64.RunUser(&e.r) {
 			t.Fatalf("RunUser refused")
 		}
-		if e.r.Vector < 32 {
+		if !requested.Load() {
+			t.Errorf("round %d: the thread came back (vector %#x at %#x) before anyone asked for it", round, e.r.Vector, e.r.RIP)
+		}
+		<-done
+		if e.r.Vector < 32 || e.r.Vector == amd64.VectorSyscall {
 			t.Fatalf("the loop trapped with vector %d at %#x", e.r.Vector, e.r.RIP)
 		}
-		if e.r.RIP != ring3Code {
+		if e.r.RIP != ring3Code && e.r.RIP != ring3Code+3 {
 			t.Fatalf("interrupted at %#x, want the loop at %#x", e.r.RIP, ring3Code)
 		}
+		if e.r.RAX == 0 {
+			t.Errorf("round %d: the loop never ran (RAX 0)", round)
+		}
 	}
-	if amd64.UserEntries[amd64.VectorTimer] == before {
-		t.Errorf("5 returns from a ring-3 loop, none of them the timer (vectors seen: last %#x)", e.r.Vector)
+	var resumes uint64
+	for i := range amd64.UserResumes {
+		resumes += amd64.UserResumes[i]
+	}
+	t.Logf("%d timer interrupts in ring 3, %d interrupts resumed ring 3 from the handler",
+		amd64.UserEntries[amd64.VectorTimer]-timerBefore, resumes-resumesBefore)
+	if amd64.UserEntries[amd64.VectorTimer] == timerBefore {
+		t.Errorf("3 rounds of 50 ms of a ring-3 loop, and no timer interrupt from ring 3")
+	}
+	if resumes == resumesBefore {
+		t.Errorf("no interrupt resumed ring 3 straight from its handler")
 	}
 }
 

@@ -8,10 +8,13 @@
 package suites
 
 import (
+	"runtime"
+	"syscall"
 	"time"
 
 	"retract/arch/amd64"
 	"retract/kernel/ktest"
+	"retract/kernel/sched"
 	"retract/kernel/smp"
 )
 
@@ -26,13 +29,27 @@ func init() {
 }
 
 func testHangEveryCPU(t *ktest.T) {
-	for i := 1; i < smp.Count(); i++ {
-		go spinPinnedForever()
+	// Each spinner is pinned to its CPU first (the harness checks that
+	// CPU 0's report shows preemption off, so no CPU may be left to a
+	// goroutine the Go scheduler did not get round to starting).
+	ready := make(chan int, smp.Count())
+	for cpu := 1; cpu < smp.Count(); cpu++ {
+		go spinPinnedForever(cpu, ready)
 	}
-	spinPinnedForever()
+	for i := 1; i < smp.Count(); i++ {
+		<-ready
+	}
+	spinPinnedForever(0, ready)
 }
 
-func spinPinnedForever() {
+// spinPinnedForever moves to CPU cpu, says so on ready and spins there
+// with preemption off.
+func spinPinnedForever(cpu int, ready chan<- int) {
+	runtime.LockOSThread()
+	if sched.SetAffinity(1 << cpu) {
+		syscall.RawSyscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
+	}
+	ready <- cpu
 	amd64.PreemptDisable()
 	for {
 		amd64.Pause()

@@ -415,7 +415,7 @@ def processes():
                 continue
             t = tp.dereference()
             st = num(t["state"])
-            threads.append((int(t["TID"]), chr(st) if st else "R", num(t["cpu"])))
+            threads.append((int(t["TID"]), chr(st) if st else "R", num(t["Regs"]["ranOn"])))
         st = int(p["state"])
         out[pid] = dict(pid=pid, ppid=ppid, state=names[st] if st < len(names) else str(st),
                         comm=comm, mm=mmid, threads=threads)
