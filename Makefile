@@ -118,7 +118,7 @@ USER_PROGS := init mmbench race gohello runtests
 USER_DIR   := $(BUILD)/user
 # The C test programs (user/c/NAME.c, one program each): built with
 # gcc -static as NAME and, where musl-gcc exists, as NAME-musl.
-C_PROGS    := badinst signals forkcow forkbomb oomhog threads files memops
+C_PROGS    := badinst signals forkcow forkbomb oomhog threads files memops fpu
 USER_CFLAGS := -static -O2 -Wall -Wextra -pthread
 # The list runtests runs (/etc/tests.list in the image).
 TESTS      ?= user/tests.list

@@ -49,9 +49,25 @@
 // The caller must be locked to its OS thread (runtime.LockOSThread) with the
 // task's page tables loaded (the scheduler reloads CR3 on every switch).
 //
-// User state never leaks into the kernel: userReturn resets MXCSR and the
-// x87 control word to their defaults before Go code runs, and the kernel
-// half of every address space is supervisor-only.
+// The FPU. Go code uses SSE (X0-X15, MXCSR) but never the x87 unit or
+// MMX, so a trip from ring 3 saves and restores only the SSE part of the
+// thread's FPU state: the entry stores MXCSR and XMM0-15 straight into the
+// thread's FXSAVE image (UserRegs.FX, FXSAVE's layout), the way back loads
+// them from it, and the x87 registers keep the thread's values in the CPU
+// all the while. (FXSAVE plus FXRSTOR plus copying the image cost about as
+// much as the rest of a system call's trip under QEMU's TCG.) The x87
+// state must survive kernel thread switches, which happen only in trap
+// context: an entry from ring 0 (the tick, a system call of the Go
+// runtime) saves and restores everything in its frame, and an interrupt
+// from ring 3 — whose handler may switch threads before userTrap decides
+// where to go — saves everything into the image (FXSAVE) and marks it
+// for a full load. Code that needs the whole image calls SaveFX first
+// (signal frames, fork), and code that writes it calls FXChanged, so that
+// the next entry to ring 3 loads all of it with FXRSTOR.
+//
+// User state never leaks into the kernel: userReturn resets MXCSR to its
+// default and X15 to zero before Go code runs, and the kernel half of
+// every address space is supervisor-only.
 
 package amd64
 
@@ -79,6 +95,11 @@ type UserRegs struct {
 	// ranOn is the CPU the thread last entered ring 3 on (-1 before it
 	// first did). Accessed atomically.
 	ranOn int32
+	// fxLoad says the whole FX image must be loaded on the next entry to
+	// ring 3 (FXRSTOR), x87 state included: the kernel wrote the image
+	// (Init, CopyFrom, FXChanged). Otherwise only its SSE part is (see
+	// "The FPU" in the file comment).
+	fxLoad bool
 	// FX is the thread's FXSAVE image (x87, MMX, SSE state). FXSAVE needs
 	// 16-byte alignment, which Go does not promise for a field: fxPtr
 	// points at the aligned 512 bytes inside fx.
@@ -95,6 +116,7 @@ func (r *UserRegs) Init() {
 	r.CS, r.SS = UserCS, UserDS
 	r.RFLAGS = userFlagsFixed
 	r.ranOn = -1
+	r.fxLoad = true
 }
 
 // RequestReturn makes the next interrupt that lands in the thread's ring 3
@@ -111,18 +133,47 @@ func (r *UserRegs) ClearReturn() { atomic.StoreUint32(&r.work, 0) }
 // RanOn returns the CPU the thread last entered ring 3 on, -1 if none.
 func (r *UserRegs) RanOn() int { return int(atomic.LoadInt32(&r.ranOn)) }
 
-// FX returns the thread's 512-byte FXSAVE image (for signal frames).
+// FX returns the thread's 512-byte FXSAVE image. Its SSE part (MXCSR,
+// XMM0-15) is always the thread's; its x87 part only after SaveFX. After
+// writing it, call FXChanged.
 func (r *UserRegs) FX() *[fxsaveSize]byte { return (*[fxsaveSize]byte)(ptr(r.fxPtr)) }
 
+// SaveFX completes the FX image with the thread's x87 state, which lives
+// in the CPU's registers while the thread is in the kernel (see "The FPU"
+// in the file comment): call it on the thread's own goroutine before
+// reading the whole image (a signal frame, fork).
+func (r *UserRegs) SaveFX() {
+	if r.fxLoad {
+		return // the image is the newer state: it has not been loaded yet
+	}
+	var buf [fxsaveSize + 16]byte
+	p := (uintptr(unsafe.Pointer(&buf[0])) + 15) &^ 15
+	fxsave(p)
+	live := (*[fxsaveSize]byte)(ptr(p))
+	img := r.FX()
+	copy(img[0:24], live[0:24])     // FCW, FSW, FTW, FOP, FIP, FDP
+	copy(img[32:160], live[32:160]) // ST0-ST7 (MM0-MM7)
+}
+
+// FXChanged says the kernel wrote the FX image (sigreturn): the next
+// entry to ring 3 loads all of it.
+func (r *UserRegs) FXChanged() { r.fxLoad = true }
+
 // CopyFrom copies another thread's registers and FPU state (fork, clone).
+// o must be the calling thread's own registers (its x87 state is live).
 func (r *UserRegs) CopyFrom(o *UserRegs) {
 	fx := r.fxPtr
 	r.TrapFrame, r.FSBase, r.GSBase, r.CR2 = o.TrapFrame, o.FSBase, o.GSBase, o.CR2
 	if fx == 0 {
 		r.fxPtr = (uintptr(unsafe.Pointer(&r.fx[0])) + 15) &^ 15
 	}
+	o.SaveFX()
 	*r.FX() = *o.FX()
+	r.fxLoad = true
 }
+
+// fxsave stores the CPU's FPU state at p (16-byte aligned; user_amd64.s).
+func fxsave(p uintptr)
 
 // RFLAGS bits a user thread may change (the arithmetic flags, TF, DF, AC
 // and ID, as Linux's FIX_EFLAGS allows through sigreturn); IF is always on
@@ -226,11 +277,15 @@ func userTrap(tf *TrapFrame) {
 			return
 		}
 	}
-	// Save the thread's state for its goroutine: the frame and the FPU
-	// image that trapSave stored below it (on the thread's own kernel
-	// stack, which a thread switch in the handler does not touch).
+	// Save the thread's registers for its goroutine. trapSave stored its
+	// FPU state in r's FX image already: after a system call or an
+	// exception only the SSE part (the x87 part is still in the CPU);
+	// after an interrupt all of it, and the handler may have switched
+	// threads since, so the image is what must be loaded next time.
 	r.TrapFrame = *tf
 	r.CR2 = cr2
-	*r.FX() = *(*[fxsaveSize]byte)(ptr(uintptr(unsafe.Pointer(tf)) - fxsaveSize))
+	if tf.Vector >= 32 && tf.Vector != VectorSyscall {
+		r.fxLoad = true
+	}
 	userReturn(ksp, tf.TLSG)
 }

@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "go_asm.h"
+#include "sse_amd64.h"
 
 #define MSR_FS_BASE        0xc0000100
 #define MSR_KERNEL_GS_BASE 0xc0000102
@@ -40,9 +41,17 @@ TEXT ·switchToUser(SB), NOSPLIT, $0-8
 	SHRQ	$32, DX
 	WRMSR
 
-	// The user's x87/SSE state.
+	// The user's FPU state: only SSE unless the kernel wrote the image
+	// (see "The FPU" in user.go); the x87 part is still in the CPU.
 	MOVQ	UserRegs_fxPtr(DI), AX
+	CMPB	UserRegs_fxLoad(DI), $0
+	JEQ	sseOnly
+	MOVB	$0, UserRegs_fxLoad(DI)
 	FXRSTOR64	(AX)
+	JMP	fpuDone
+sseOnly:
+	SSE_LOAD(AX)
+fpuDone:
 
 	// The IRETQ frame, on the thread's kernel stack (free while the
 	// thread is in ring 3: every entry from ring 3 starts at its top).
@@ -80,8 +89,8 @@ TEXT ·userReturn(SB), NOSPLIT|NOFRAME, $0-16
 	DECL	CPU_Nesting(GS)		// trapSave counted the entry
 	MOVQ	BX, -8(FS)		// the task goroutine's g back in its TLS slot
 	MOVQ	AX, SP			// back on the goroutine stack, in switchToUser's frame
-	// Go code expects the default FPU control state, and X15 = 0.
-	BYTE	$0xdb; BYTE $0xe3	// FNINIT
+	// Go code expects the default MXCSR, and X15 = 0. (The x87 state is
+	// the user's and stays in the CPU: Go never uses it.)
 	LDMXCSR	mxcsrDefault<>(SB)
 	XORPS	X15, X15
 	// Pop what switchToUser pushed (as loads: the assembler checks that a
@@ -102,3 +111,9 @@ lost:
 
 DATA mxcsrDefault<>+0(SB)/4, $0x1f80
 GLOBL mxcsrDefault<>(SB), RODATA|NOPTR, $4
+
+// func fxsave(p uintptr)
+TEXT ·fxsave(SB), NOSPLIT, $0-8
+	MOVQ	p+0(FP), AX
+	FXSAVE64	(AX)
+	RET

@@ -11,7 +11,8 @@
 //     RSP when trap-context code was), or onto the CPU's emergency stack for
 //     NMI, #DF, #MC and kernel stack overflow,
 //  3. saves the general registers, the thread's TLS g slot and the FPU/SSE
-//     state (FXSAVE), installs the kernel g, and calls trap(tf) in Go.
+//     state (FXSAVE; from ring 3 only the SSE registers, into the
+//     thread's UserRegs), installs the kernel g, and calls trap(tf) in Go.
 //
 // A vector that interrupted ring 3 (CS.RPL = 3 in the CPU frame) first
 // does SWAPGS and puts the thread's own FS base back (userEntryFS), then
@@ -34,6 +35,7 @@
 #include "textflag.h"
 #include "go_asm.h"
 #include "smap_amd64.h"
+#include "sse_amd64.h"
 
 // A stub is exactly 16 bytes so that the IDT can compute its address:
 // PUSH imm32 (5 bytes), JMP rel32 to common (5 bytes), 6 bytes of INT3 padding.
@@ -188,7 +190,32 @@ TEXT ·trapSave(SB), NOSPLIT|NOFRAME, $0-0
 	PUSHQ	AX
 	PUSHQ	$0
 	SUBQ	$const_fxsaveSize, SP
+	// The FPU state (see "The FPU" in user.go). From ring 0: all of it,
+	// in the frame (a thread switch may follow). From ring 3, into the
+	// thread's own FX image: a system call or an exception saves only
+	// the SSE state (the x87 state stays in the CPU: nothing switches
+	// threads before the task goroutine runs), an interrupt or NMI all
+	// of it (its handler may switch threads).
+	TESTQ	$3, (const_fxsaveSize+TrapFrame_CS)(SP)
+	JEQ	fxFull
+	MOVQ	CPU_UserRegs(GS), AX
+	MOVQ	UserRegs_fxPtr(AX), AX
+	MOVQ	(const_fxsaveSize+TrapFrame_Vector)(SP), BX
+	CMPQ	BX, $const_VectorSyscall
+	JEQ	fxSSE
+	CMPQ	BX, $2
+	JEQ	fxUserFull
+	CMPQ	BX, $32
+	JCS	fxSSE
+fxUserFull:
+	FXSAVE64	(AX)
+	JMP	fxSaved
+fxSSE:
+	SSE_SAVE(AX)
+	JMP	fxSaved
+fxFull:
 	FXSAVE64	(SP)
+fxSaved:
 	// An interrupt does not clear RFLAGS.AC: the handler must not run
 	// with user access open (a probe's STAC), nor with a user's AC.
 	CLAC_IF_SMAP
@@ -216,7 +243,17 @@ TEXT ·trapSave(SB), NOSPLIT|NOFRAME, $0-0
 // base back and its GS swap undone.
 TEXT ·trapReturn(SB), NOSPLIT|NOFRAME, $0-0
 	DECL	CPU_Nesting(GS)
+	TESTQ	$3, (const_fxsaveSize+TrapFrame_CS)(SP)
+	JEQ	fxRestoreFrame
+	// Back to ring 3 from an interrupt or NMI (userTrap): trapSave saved
+	// everything in the thread's FX image.
+	MOVQ	CPU_UserRegs(GS), AX
+	MOVQ	UserRegs_fxPtr(AX), AX
+	FXRSTOR64	(AX)
+	JMP	fxRestored
+fxRestoreFrame:
 	FXRSTOR64	(SP)
+fxRestored:
 	ADDQ	$const_fxsaveSize, SP
 	POPQ	AX			// pad
 	POPQ	AX

@@ -461,6 +461,7 @@ func (t *Task) setupFrame(info SigInfo, act SigAction, mask SigSet, altSP, altSi
 	g(scFpstate, fp)
 	put(uc+ucSigmask, uint64(mask))
 	copy(b[frameInfo:], info.Encode())
+	r.SaveFX() // the x87 part too
 	copy(b[fp-frame:], r.FX()[:])
 	if err := t.P.MM().CopyToUser(uintptr(frame), b); err != nil {
 		return err
@@ -503,6 +504,7 @@ func (t *Task) sysRtSigreturn() error {
 		}
 		sanitizeFX(&fx)
 		*r.FX() = fx
+		r.FXChanged()
 	}
 	mask := SigSet(le.Uint64(b[ucSigmask:])) &^ unblockable
 	t.P.sig.Lock()
