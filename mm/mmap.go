@@ -641,38 +641,49 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool, vmas []VMA) {
 }
 
 // freeEmptyTables frees the page tables of [start, end) (rounded out to
-// 2 MiB) whose 2 MiB no VMA covers any more (free_pgtables).
+// 2 MiB) whose 2 MiB no VMA covers any more (free_pgtables). Like Linux's
+// mmu_gather it detaches them all first, then shoots the TLBs down once
+// for the whole range, then frees them: one round of IPIs per munmap,
+// not one per table (a 128 MiB munmap frees 64 tables).
 // Preconditions: MmapLock held for writing; the PTEs were zapped.
 func (m *MM) freeEmptyTables(start, end uintptr) {
+	var tables []uint64
+	lo, hi := ^uintptr(0), uintptr(0)
 	for va := start &^ (amd64.PDESpan - 1); va < end; {
 		pmd, next := m.pmdWalk(va)
 		if next <= va {
-			return // past the top of the address space
+			break // past the top of the address space
 		}
 		if pmd != nil && !m.VMAs.Overlaps(va, va+amd64.PDESpan) {
-			m.freeTableAt(pmd, va)
+			if pa, ok := m.detachTable(pmd); ok {
+				tables = append(tables, pa)
+				lo, hi = min(lo, va), max(hi, va+amd64.PDESpan)
+			}
 		}
 		va = next
 	}
-}
-
-// freeTableAt detaches and frees the page table under pmd (for the 2 MiB
-// at va), if there is one. Preconditions: MmapLock held for writing; no
-// VMA covers the 2 MiB.
-func (m *MM) freeTableAt(pmd *amd64.PTE, va uintptr) {
-	m.pmdLock()
-	v := phys.LoadPTE(pmd)
-	if !v.Present() || v.Huge() {
-		m.pmdUnlock()
+	if len(tables) == 0 {
 		return
 	}
-	// No VMA covers this table's range, MmapLock (write) keeps faults
-	// out and no i_mmap entry leads an rmap walk here any more: detach
-	// it, flush the paging-structure caches, free it.
+	FlushUser(m, lo, hi-lo)
+	for _, pa := range tables {
+		m.freePageTable(pa)
+	}
+}
+
+// detachTable clears pmd if it points at a page table and returns that
+// table, which the caller frees after a TLB flush of its range.
+// Preconditions: MmapLock held for writing; no VMA covers the 2 MiB: no
+// fault comes here, and no i_mmap entry leads an rmap walk here any more.
+func (m *MM) detachTable(pmd *amd64.PTE) (uint64, bool) {
+	m.pmdLock()
+	defer m.pmdUnlock()
+	v := phys.LoadPTE(pmd)
+	if !v.Present() || v.Huge() {
+		return 0, false
+	}
 	phys.StorePTE(pmd, 0)
-	m.pmdUnlock()
-	FlushUser(m, va, amd64.PDESpan)
-	m.freePageTable(v.Addr())
+	return v.Addr(), true
 }
 
 // Madvise sets or clears VMA hints (MADV_HUGEPAGE, MADV_NOHUGEPAGE,

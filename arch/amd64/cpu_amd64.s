@@ -1,6 +1,7 @@
 // cpu_amd64.s: bodies of the declarations in cpu.go.
 
 #include "textflag.h"
+#include "go_asm.h"
 
 // func Cli()
 TEXT ·Cli(SB), NOSPLIT|NOFRAME, $0-0
@@ -235,4 +236,14 @@ TEXT ·CurrentG(SB), NOSPLIT|NOFRAME, $0-8
 TEXT ·FramePointer(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ	BP, AX
 	MOVQ	AX, ret+0(FP)
+	RET
+
+// func preemptCountInc()
+TEXT ·preemptCountInc(SB), NOSPLIT|NOFRAME, $0-0
+	INCL	CPU_PreemptCount(GS)
+	RET
+
+// func preemptCountDec()
+TEXT ·preemptCountDec(SB), NOSPLIT|NOFRAME, $0-0
+	DECL	CPU_PreemptCount(GS)
 	RET

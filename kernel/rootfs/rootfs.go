@@ -54,6 +54,7 @@ func Init(console *fs.TTY) (string, error) {
 		Console: console,
 	}
 	msg := "no initramfs"
+	start := clock.Nanotime()
 	if img := boot.Initrd(); img != nil {
 		archive, err := fs.MaybeGunzip(img, maxInitramfs)
 		if err == nil {
@@ -73,6 +74,9 @@ func Init(console *fs.TTY) (string, error) {
 		return "", err
 	}
 	InitramfsBytes = len(cfg.Initramfs)
+	if InitramfsBytes > 0 {
+		msg += fmt.Sprintf(" in %d ms", (clock.Nanotime()-start)/1e6)
+	}
 	if n := boot.ReleaseModules(); n > 0 {
 		InitrdFreedBytes = n
 		msg += fmt.Sprintf(" (%d KiB of initrd memory freed)", n>>10)

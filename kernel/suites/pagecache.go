@@ -394,8 +394,12 @@ func testCollapseWrittenFile(t *ktest.T) {
 	if err := a.Madvise(hugeBase, mm.HPageSize, mm.VMHugepage, 0); err != nil {
 		t.Fatalf("Madvise: %v", err)
 	}
-	if !waitFor(func() bool { return p.mf.IsHuge(0) && mm.CollapseStat.File.Load() != f0 }) {
-		t.Fatalf("khugepaged did not collapse the written file in 2 minutes")
+	// khugepaged counts its collapse (pages_collapsed) after the collapse
+	// itself returns: wait for the count too, not only for the huge page.
+	if !waitFor(func() bool {
+		return p.mf.IsHuge(0) && mm.CollapseStat.File.Load() != f0 && mm.KhugepagedStat.Collapsed.Load() != c0
+	}) {
+		t.Fatalf("khugepaged did not collapse the written file (and count it) in 2 minutes")
 	}
 	restore()
 	if n := mm.CollapseStat.Retracted.Load() - r0; n != 2 {
