@@ -161,4 +161,4 @@ func apStart() {
 }
 
 // flushUser is the user-space TLB shootdown: the CPUs in the mm's cpumask.
-func flushUser(m *mm.MM, va, n uintptr) { smp.FlushMask(m.CPUMask.Load(), va, n) }
+func flushUser(mask uint32, va, n uintptr) { smp.FlushMask(mask, va, n) }

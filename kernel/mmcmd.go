@@ -94,7 +94,7 @@ func cmdMM(sh *shell.Shell, args []string) error {
 		}
 		for _, m := range all {
 			s := &m.Stats
-			sh.Printf("mm %d: PML4 %#x, CPUs %#x; faults %d (zero page %d, new %d, wp %d, spurious %d, retries %d, EFAULT %d); retries on a retracted table %d\n",
+			sh.Printf("mm %d: PML4 %#x, loaded on CPUs %#x; faults %d (zero page %d, new %d, wp %d, spurious %d, retries %d, EFAULT %d); retries on a retracted table %d\n",
 				m.ID, m.PML4, m.CPUMask.Load(), s.Faults.Load(), s.ZeroPage.Load(), s.AnonNew.Load(), s.WriteProtect.Load(),
 				s.Spurious.Load(), s.Retries.Load(), s.EFAULT.Load(), s.RetractedRetries.Load())
 			c := m.Counters()

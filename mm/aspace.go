@@ -64,9 +64,9 @@ type MM struct {
 	// under it.
 	pageTableLock amd64.SpinLock
 
-	// CPUMask has a bit for every CPU that has loaded this PML4 (like
-	// mm_cpumask): the CPUs a TLB flush must reach. Bits are never
-	// cleared, which can only make flushes reach too many CPUs.
+	// CPUMask has a bit for every CPU that has this PML4 in CR3 or is
+	// about to load it (like mm_cpumask): the CPUs a TLB flush must
+	// reach. A CPU leaves it when it loads other tables (CR3Left).
 	CPUMask atomic.Uint32
 
 	Stats FaultStats

@@ -14,8 +14,9 @@
 // retract log and the delay points (debug.go, delay.go). Physical memory —
 // frames, their metadata, the kernel's own mappings — is package mm/phys.
 //
-// Everything here is process context (goroutines), except ByPML4 and
-// NoteCR3 (cpumask.go), which the scheduler calls in trap context.
+// Everything here is process context (goroutines), except ByPML4,
+// CR3Loading and CR3Left (cpumask.go), which the scheduler calls in trap
+// context.
 //
 // # Lock order
 //

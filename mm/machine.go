@@ -11,11 +11,11 @@ import (
 
 // Machine is what the boot path installs.
 type Machine struct {
-	// FlushUser invalidates [va, va+n) of m on every CPU in m's CPUMask
-	// and returns when they have (the shootdown: smp.FlushMask). It must
-	// not be called with a spinlock held that another CPU may spin on
-	// with interrupts off.
-	FlushUser func(m *MM, va, n uintptr)
+	// FlushUser invalidates [va, va+n) on the CPUs in mask (m's CPUMask
+	// as FlushUser read it) and returns when they have (the shootdown:
+	// smp.FlushMask). It must not be called with a spinlock held that
+	// another CPU may spin on with interrupts off.
+	FlushUser func(mask uint32, va, n uintptr)
 	// SetCR3 gives the calling thread the page tables at cr3 and loads
 	// them; the scheduler reloads them on every switch (sched.SetCR3).
 	SetCR3 func(cr3 uint64)
@@ -23,7 +23,7 @@ type Machine struct {
 
 // machine starts with single-CPU stand-ins (host tests, early boot).
 var machine = Machine{
-	FlushUser: func(m *MM, va, n uintptr) { amd64.WriteCR3(amd64.ReadCR3()) },
+	FlushUser: func(mask uint32, va, n uintptr) { amd64.WriteCR3(amd64.ReadCR3()) },
 	SetCR3:    amd64.WriteCR3,
 }
 
@@ -34,7 +34,8 @@ func SetMachine(mc Machine) { machine = mc } // wb: boot, before the runtime
 // FlushUser invalidates [va, va+n) of m on every CPU that may cache it
 // (flush_tlb_mm_range).
 func FlushUser(m *MM, va, n uintptr) {
-	trace.FlushBegin(m.ID, m.CPUMask.Load())
-	machine.FlushUser(m, va, n)
+	mask := flushMask(m)
+	trace.FlushBegin(m.ID, mask)
+	machine.FlushUser(mask, va, n)
 	trace.FlushEnd()
 }

@@ -226,7 +226,7 @@ func TestGDB(t *testing.T) {
 		`^  refcount 1, mapcount 1$`)
 	want(fmt.Sprintf("rt-frame -pa %#x", ptTable), `^frame `+hex(ptTable>>12)+` \(physical `+hex(ptTable)+`\): kind pagetable, `,
 		`^  owner mm 1, level 1, gen \d+, PTL free$`)
-	want("rt-mm", `^mm 1: PML4 `+pml4+`, no process, 2 VMAs \(1024 pages\), ran on CPUs \{[01,]+\}$`,
+	want("rt-mm", `^mm 1: PML4 `+pml4+`, no process, 2 VMAs \(1024 pages\), loaded on CPUs \{[01,]*\} \(mm_cpumask\)$`,
 		`^  rss anon 513 file 0 shmem 0, page tables 4; faults 2 `,
 		`^  0x008000000000-0x008000200000 rw- anon\s+pgoff 0x8000000$`,
 		`^  0x008000400000-0x008000600000 rw- hugepage\|anon\s+pgoff 0x8000400$`,

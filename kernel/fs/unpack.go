@@ -9,6 +9,7 @@ package fs
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -245,12 +246,17 @@ func MaybeGunzip(archive []byte, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("initramfs: gzip: %w", err)
 	}
-	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
-	if err != nil {
+	// The gzip trailer's ISIZE is the uncompressed size (mod 4 GiB):
+	// one buffer of that size, instead of io.ReadAll's doubling and
+	// copying (a third of the unpacking time under TCG). It is only a
+	// hint: a lying trailer costs a copy, not a wrong result.
+	hint := int64(binary.LittleEndian.Uint32(archive[len(archive)-4:]))
+	out := bytes.NewBuffer(make([]byte, 0, min(hint, limit, 32*int64(len(archive)))+bytes.MinRead))
+	if _, err := out.ReadFrom(io.LimitReader(zr, limit+1)); err != nil {
 		return nil, fmt.Errorf("initramfs: gzip: %w", err)
 	}
-	if int64(len(out)) > limit {
+	if int64(out.Len()) > limit {
 		return nil, fmt.Errorf("initramfs: gzip: more than %d bytes decompressed", limit)
 	}
-	return out, nil
+	return out.Bytes(), nil
 }

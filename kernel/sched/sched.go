@@ -266,9 +266,12 @@ func loadCR3(next *Thread, cpu int) {
 	if want == 0 {
 		want = bootCR3
 	}
-	if amd64.ReadCR3() != want {
+	if prev := amd64.ReadCR3(); prev != want {
+		// In mm_cpumask before the load, out of the old one after it
+		// (mm.CR3Loading explains the order).
+		mm.CR3Loading(want, cpu)
 		amd64.WriteCR3(want)
-		mm.NoteCR3(want, cpu)
+		mm.CR3Left(prev, cpu)
 	}
 }
 

@@ -3,7 +3,10 @@
 
 package smp
 
-import "retract/arch/amd64"
+import (
+	"retract/arch/amd64"
+	"retract/kernel/trace"
+)
 
 // flushAll is the threshold above which a CPU reloads CR3 instead of
 // invalidating page by page.
@@ -39,9 +42,14 @@ func FlushKernel(va, n uintptr) {
 //
 // Like Linux's flush_tlb_multi it sends every IPI first, flushes this
 // CPU's TLB while they travel and then waits for all the answers at once:
-// a shootdown to k CPUs costs one round trip, not k.
+// a shootdown to k CPUs costs one round trip, not k. It waits with
+// interrupts as the caller had them (on, from process context), only
+// preemption off, as Linux does: a CPU spinning with interrupts off and
+// an interrupt pending makes QEMU's TCG take its global lock on every
+// PAUSE, which slowed the very IPI being waited for several-fold.
 func FlushMask(mask uint32, va, n uintptr) {
-	f := amd64.EnterAtomic()
+	amd64.PreemptDisable() // this CPU stays this CPU
+	f := amd64.SaveFlagsCli()
 	me := int(amd64.This().ID)
 	var seqs [amd64.MaxCPUs]uint64
 	for id := 0; id < Count(); id++ { // in CPU order: no lock-order cycles between callers
@@ -53,11 +61,21 @@ func FlushMask(mask uint32, va, n uintptr) {
 	if mask&(1<<me) != 0 {
 		flushLocal(va, n)
 	}
+	amd64.RestoreFlags(f)
+	irqsOn := f&amd64.FlagIF != 0
 	for id := 0; id < Count(); id++ {
 		if id != me && mask&(1<<id) != 0 {
-			wait(me, id, seqs[id])
+			if irqsOn {
+				// Calls to this CPU are served by its IPI handler meanwhile.
+				for slots[id].done.Load() != seqs[id] {
+					amd64.Pause()
+				}
+				trace.IPIAck(id)
+			} else {
+				wait(me, id, seqs[id])
+			}
 			slots[id].lock.Unlock()
 		}
 	}
-	amd64.ExitAtomic(f)
+	amd64.PreemptEnable()
 }

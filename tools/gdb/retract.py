@@ -904,7 +904,7 @@ their protection, flags and backing file."""
             rss = [num(acct["rss"][k]) for k in range(3)]
             st = m["Stats"]
             mask = num(m["CPUMask"])
-            print("mm %d: PML4 %#x, %s, %d VMAs (%d pages), ran on CPUs {%s}%s" % (
+            print("mm %d: PML4 %#x, %s, %d VMAs (%d pages), loaded on CPUs {%s} (mm_cpumask)%s" % (
                 i, int(m["PML4"]), owners.get(i, "no process"), len(vmas), int(m["VMAs"]["pages"]),
                 ",".join(str(c) for c in range(32) if mask >> c & 1), ", dying" if bool(m["dead"]) else ""))
             print("  rss anon %d file %d shmem %d, page tables %d; faults %d (retries %d, retracted-table retries %d)" % (
