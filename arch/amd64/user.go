@@ -128,7 +128,11 @@ func (r *UserRegs) RequestReturn() { atomic.StoreUint32(&r.work, 1) }
 // ClearReturn withdraws RequestReturn. The task goroutine calls it before
 // it looks at what was requested (signals, an exit, a new CPU mask), so a
 // request made after that look is not lost.
-func (r *UserRegs) ClearReturn() { atomic.StoreUint32(&r.work, 0) }
+func (r *UserRegs) ClearReturn() {
+	if atomic.LoadUint32(&r.work) != 0 { // a store is a locked XCHG: skip it when there is nothing to clear
+		atomic.StoreUint32(&r.work, 0)
+	}
+}
 
 // RanOn returns the CPU the thread last entered ring 3 on, -1 if none.
 func (r *UserRegs) RanOn() int { return int(atomic.LoadInt32(&r.ranOn)) }
@@ -204,7 +208,9 @@ func RunUser(r *UserRegs) bool {
 	if r.fxPtr == 0 {
 		return false
 	}
-	atomic.StoreInt32(&r.ranOn, int32(This().ID))
+	if id := int32(This().ID); atomic.LoadInt32(&r.ranOn) != id {
+		atomic.StoreInt32(&r.ranOn, id)
+	}
 	entersyscall()
 	switchToUser(r)
 	exitsyscall()

@@ -80,6 +80,14 @@ func (t *Task) TaskState() byte {
 	return 'R'
 }
 
+// setState sets the state letter ps shows, without a locked store when
+// it has not changed (most trips: a loop of system calls goes R, S, R, S).
+func (t *Task) setState(s byte) {
+	if t.state.Load() != uint32(s) {
+		t.state.Store(uint32(s))
+	}
+}
+
 // CPU returns the CPU the thread last ran on.
 func (t *Task) CPU() int { return t.Regs.RanOn() }
 
@@ -125,7 +133,7 @@ func (t *Task) main() {
 			applied = a // sched_setaffinity by another thread
 			setAffinity(a)
 		}
-		t.state.Store('R')
+		t.setState('R')
 		in := clock.Nanotime()
 		trace.UserExit()
 		ok := amd64.RunUser(&t.Regs)
@@ -141,14 +149,14 @@ func (t *Task) main() {
 		}
 		switch v := t.Regs.Vector; {
 		case v == amd64.VectorSyscall:
-			t.state.Store('S')
+			t.setState('S')
 			// A system call is progress: the same fault after it is a
 			// new one (a loop that maps, touches and unmaps the same
 			// address faults there every time round), not a repeat.
 			t.sameFault = 0
 			t.syscall()
 		case v == 14:
-			t.state.Store('D')
+			t.setState('D')
 			t.pageFault()
 		case v >= 32:
 			// An interrupt whose handler ran already, and that came

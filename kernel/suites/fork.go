@@ -712,8 +712,15 @@ func testForkDuringCollapse(t *ktest.T) {
 					}
 				}
 			}()
+			// 4 s of forks, longer (up to 60 s) until both collapsers have
+			// done at least one: on one CPU under a loaded host the
+			// khugepaged goroutine can go 4 s without finishing a round.
 			forks := 0
-			for deadline := time.Now().Add(4 * time.Second); time.Now().Before(deadline) && !t.Failed(); forks++ {
+			start := time.Now()
+			raced := func() bool {
+				return mm.CollapseStat.Anon.Load() != a0 && mm.CollapseStat.File.Load() != f0
+			}
+			for ; (time.Since(start) < 4*time.Second || !raced()) && time.Since(start) < time.Minute && !t.Failed(); forks++ {
 				c, err := p.Fork()
 				if err != nil {
 					t.Errorf("Fork: %v", err)
