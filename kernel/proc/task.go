@@ -80,14 +80,6 @@ func (t *Task) TaskState() byte {
 	return 'R'
 }
 
-// setState sets the state letter ps shows, without a locked store when
-// it has not changed (most trips: a loop of system calls goes R, S, R, S).
-func (t *Task) setState(s byte) {
-	if t.state.Load() != uint32(s) {
-		t.state.Store(uint32(s))
-	}
-}
-
 // CPU returns the CPU the thread last ran on.
 func (t *Task) CPU() int { return t.Regs.RanOn() }
 
@@ -100,7 +92,6 @@ func newTask(p *Process, tid int) *Task {
 	t.intr = make(chan struct{})
 	t.intrOpen = true
 	t.sigWork.Store(true) // the first trip looks
-
 	t.FS.Intr = t.intr
 	t.FS.Proc = t
 	t.start = clock.Nanotime()
@@ -133,7 +124,7 @@ func (t *Task) main() {
 			applied = a // sched_setaffinity by another thread
 			setAffinity(a)
 		}
-		t.setState('R')
+		t.state.Store('R')
 		in := clock.Nanotime()
 		trace.UserExit()
 		ok := amd64.RunUser(&t.Regs)
@@ -149,14 +140,14 @@ func (t *Task) main() {
 		}
 		switch v := t.Regs.Vector; {
 		case v == amd64.VectorSyscall:
-			t.setState('S')
+			t.state.Store('S')
 			// A system call is progress: the same fault after it is a
 			// new one (a loop that maps, touches and unmaps the same
 			// address faults there every time round), not a repeat.
 			t.sameFault = 0
 			t.syscall()
 		case v == 14:
-			t.setState('D')
+			t.state.Store('D')
 			t.pageFault()
 		case v >= 32:
 			// An interrupt whose handler ran already, and that came
