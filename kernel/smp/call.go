@@ -68,12 +68,44 @@ func lockSlot(me, target int) {
 	}
 }
 
+// wait spins until target has run the call numbered seq. With interrupts
+// off it serves calls to this CPU itself meanwhile (two CPUs calling each
+// other would deadlock otherwise); with them on, this CPU's IPI handler
+// does.
 func wait(me, target int, seq uint64) {
+	serveToo := amd64.Flags()&amd64.FlagIF == 0
 	for slots[target].done.Load() != seq {
-		serve(me)
+		if serveToo {
+			serve(me)
+		}
 		amd64.Pause()
 	}
 	trace.IPIAck(target)
+}
+
+// postMany posts fn(a, b) to every CPU in mask but me, in CPU order (no
+// lock-order cycles between callers), holding each one's slot lock, and
+// returns the calls' sequence numbers for waitMany.
+// Preconditions: interrupts off, running on CPU me.
+func postMany(me int, mask uint32, fn Func, a, b uintptr) (seqs [amd64.MaxCPUs]uint64) {
+	for t := 0; t < Count(); t++ {
+		if t != me && mask&(1<<t) != 0 {
+			lockSlot(me, t)
+			seqs[t] = post(t, fn, a, b)
+		}
+	}
+	return seqs
+}
+
+// waitMany waits for every call postMany made and releases the slots.
+// Preconditions: preemption off, running on CPU me.
+func waitMany(me int, mask uint32, seqs *[amd64.MaxCPUs]uint64) {
+	for t := 0; t < Count(); t++ {
+		if t != me && mask&(1<<t) != 0 {
+			wait(me, t, seqs[t])
+			slots[t].lock.Unlock()
+		}
+	}
 }
 
 // CallOn runs fn(a, b) on CPU target and waits until it has returned. On
@@ -103,20 +135,9 @@ func CallOthers(fn Func, a, b uintptr) (self int) { return CallOthersOf(Count(),
 func CallOthersOf(n int, fn Func, a, b uintptr) (self int) {
 	f := amd64.EnterAtomic()
 	me := int(amd64.This().ID)
-	n = min(n, Count())
-	var seqs [amd64.MaxCPUs]uint64
-	for t := 0; t < n; t++ { // in CPU order: no lock-order cycles between callers
-		if t != me {
-			lockSlot(me, t)
-			seqs[t] = post(t, fn, a, b)
-		}
-	}
-	for t := 0; t < n; t++ {
-		if t != me {
-			wait(me, t, seqs[t])
-			slots[t].lock.Unlock()
-		}
-	}
+	mask := uint32(1)<<min(n, Count()) - 1
+	seqs := postMany(me, mask, fn, a, b)
+	waitMany(me, mask, &seqs)
 	amd64.ExitAtomic(f)
 	return me
 }

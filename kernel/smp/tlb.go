@@ -3,10 +3,7 @@
 
 package smp
 
-import (
-	"retract/arch/amd64"
-	"retract/kernel/trace"
-)
+import "retract/arch/amd64"
 
 // flushAll is the threshold above which a CPU reloads CR3 instead of
 // invalidating page by page.
@@ -51,31 +48,11 @@ func FlushMask(mask uint32, va, n uintptr) {
 	amd64.PreemptDisable() // this CPU stays this CPU
 	f := amd64.SaveFlagsCli()
 	me := int(amd64.This().ID)
-	var seqs [amd64.MaxCPUs]uint64
-	for id := 0; id < Count(); id++ { // in CPU order: no lock-order cycles between callers
-		if id != me && mask&(1<<id) != 0 {
-			lockSlot(me, id)
-			seqs[id] = post(id, flushLocal, va, n)
-		}
-	}
+	seqs := postMany(me, mask, flushLocal, va, n)
 	if mask&(1<<me) != 0 {
 		flushLocal(va, n)
 	}
 	amd64.RestoreFlags(f)
-	irqsOn := f&amd64.FlagIF != 0
-	for id := 0; id < Count(); id++ {
-		if id != me && mask&(1<<id) != 0 {
-			if irqsOn {
-				// Calls to this CPU are served by its IPI handler meanwhile.
-				for slots[id].done.Load() != seqs[id] {
-					amd64.Pause()
-				}
-				trace.IPIAck(id)
-			} else {
-				wait(me, id, seqs[id])
-			}
-			slots[id].lock.Unlock()
-		}
-	}
+	waitMany(me, mask, &seqs) // with interrupts on, this CPU's IPI handler serves calls to it
 	amd64.PreemptEnable()
 }
