@@ -4,7 +4,6 @@ package bench
 
 import (
 	"io"
-	"runtime"
 	"time"
 
 	"retract/mm"
@@ -19,45 +18,27 @@ func init() {
 // pages: the VMA surgery, the zap, the TLB flush and the freeing, without
 // the trip from ring 3.
 func munmapPage(w io.Writer) error {
-	errc := make(chan error)
-	go func() { errc <- munmapPageOn(w) }()
-	return <-errc
-}
-
-func munmapPageOn(w io.Writer) error {
-	const base, n = 0x10000000, 512
-	m, err := mm.New()
-	if err != nil {
-		return err
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	m.Use()
-	defer func() {
-		m.Unuse()
-		m.Destroy()
-	}()
-	var best float64
-	for rep := 0; rep < 3; rep++ {
-		if _, err := m.Mmap(base, n*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0); err != nil {
+	return withOwnMM(func(m *mm.MM) error {
+		const base, n = 0x10000000, 512
+		best, err := bestOf(3, func() (float64, error) {
+			if _, err := m.Mmap(base, n*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0); err != nil {
+				return 0, err
+			}
+			if err := touchAll(m, base, n); err != nil {
+				return 0, err
+			}
+			start := time.Now()
+			for i := uintptr(0); i < n; i++ {
+				if err := m.Munmap(base+i*phys.PageSize, phys.PageSize); err != nil {
+					return 0, err
+				}
+			}
+			return float64(time.Since(start).Nanoseconds()) / 1e3 / n, nil
+		})
+		if err != nil {
 			return err
 		}
-		for i := uintptr(0); i < n; i++ {
-			if err := m.Store64(base+i*phys.PageSize, 1); err != nil {
-				return err
-			}
-		}
-		start := time.Now()
-		for i := uintptr(0); i < n; i++ {
-			if err := m.Munmap(base+i*phys.PageSize, phys.PageSize); err != nil {
-				return err
-			}
-		}
-		us := float64(time.Since(start).Nanoseconds()) / 1e3 / n
-		if rep == 0 || us < best {
-			best = us
-		}
-	}
-	Line(w, "munmap_page_us", best, "us")
-	return nil
+		Line(w, "munmap_page_us", best, "us")
+		return nil
+	})
 }

@@ -5,7 +5,6 @@ package bench
 import (
 	"fmt"
 	"io"
-	"runtime"
 	"time"
 
 	"retract/arch/amd64"
@@ -22,57 +21,41 @@ func init() {
 // process): what amd64's entry, userTrap, the Go runtime's
 // exitsyscall/entersyscall and switchToUser cost together.
 func ring3Syscall(w io.Writer) error {
-	errc := make(chan error)
-	go func() { errc <- ring3SyscallOn(w) }()
-	return <-errc
-}
-
-func ring3SyscallOn(w io.Writer) error {
-	const code, stack = 0x400000, 0x7fff0000
-	m, err := mm.New()
-	if err != nil {
-		return err
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	m.Use()
-	defer func() {
-		m.Unuse()
-		m.Destroy()
-	}()
-	if _, err := m.Mmap(code, phys.PageSize, mm.ProtRead|mm.ProtWrite|mm.ProtExec, 0); err != nil {
-		return err
-	}
-	if _, err := m.Mmap(stack, phys.PageSize, mm.ProtRead|mm.ProtWrite, 0); err != nil {
-		return err
-	}
-	// syscall; jmp back to it
-	if err := m.CopyOut(code, []byte{0x0f, 0x05, 0xeb, 0xfc, 0, 0, 0, 0}); err != nil {
-		return err
-	}
-	var r amd64.UserRegs
-	r.Init()
-	r.RIP, r.RSP = code, stack+phys.PageSize-64
-	const n = 20000
-	var best float64
-	for rep := 0; rep < 3; rep++ {
-		start := time.Now()
-		for i := 0; i < n; {
-			if !amd64.RunUser(&r) {
-				return fmt.Errorf("RunUser refused RIP %#x", r.RIP)
-			}
-			switch {
-			case r.Vector == amd64.VectorSyscall:
-				i++
-			case r.Vector < 32:
-				return fmt.Errorf("vector %d at %#x", r.Vector, r.RIP)
-			}
+	return withOwnMM(func(m *mm.MM) error {
+		const code, stack = 0x400000, 0x7fff0000
+		if _, err := m.Mmap(code, phys.PageSize, mm.ProtRead|mm.ProtWrite|mm.ProtExec, 0); err != nil {
+			return err
 		}
-		ns := float64(time.Since(start).Nanoseconds()) / n
-		if rep == 0 || ns < best {
-			best = ns
+		if _, err := m.Mmap(stack, phys.PageSize, mm.ProtRead|mm.ProtWrite, 0); err != nil {
+			return err
 		}
-	}
-	Line(w, "ring3_syscall_ns", best, "ns")
-	return nil
+		// syscall; jmp back to it
+		if err := m.CopyOut(code, []byte{0x0f, 0x05, 0xeb, 0xfc, 0, 0, 0, 0}); err != nil {
+			return err
+		}
+		var r amd64.UserRegs
+		r.Init()
+		r.RIP, r.RSP = code, stack+phys.PageSize-64
+		const n = 20000
+		best, err := bestOf(3, func() (float64, error) {
+			start := time.Now()
+			for i := 0; i < n; {
+				if !amd64.RunUser(&r) {
+					return 0, fmt.Errorf("RunUser refused RIP %#x", r.RIP)
+				}
+				switch {
+				case r.Vector == amd64.VectorSyscall:
+					i++
+				case r.Vector < 32:
+					return 0, fmt.Errorf("vector %d at %#x", r.Vector, r.RIP)
+				}
+			}
+			return float64(time.Since(start).Nanoseconds()) / n, nil
+		})
+		if err != nil {
+			return err
+		}
+		Line(w, "ring3_syscall_ns", best, "ns")
+		return nil
+	})
 }

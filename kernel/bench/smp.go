@@ -30,19 +30,15 @@ func ipiRoundtrip(w io.Writer) error {
 	prev := runtime.GOMAXPROCS(2)
 	defer runtime.GOMAXPROCS(prev)
 	const n = 2000
-	var best float64
-	for rep := 0; rep < 3; rep++ {
+	best, _ := bestOf(3, func() (float64, error) {
 		start := time.Now()
 		for i := 0; i < n; i++ {
 			// With two CPUs, exactly one remote call per iteration (CallOn
 			// to "the other" CPU could race with a migration and run locally).
 			smp.CallOthersOf(2, nop, 0, 0)
 		}
-		ns := float64(time.Since(start).Nanoseconds()) / n
-		if rep == 0 || ns < best {
-			best = ns
-		}
-	}
+		return float64(time.Since(start).Nanoseconds()) / n, nil
+	})
 	Line(w, "ipi_roundtrip_ns", best, "ns")
 	return nil
 }
