@@ -35,6 +35,14 @@ static unsigned get_mxcsr(void)
 
 static void set_mxcsr(unsigned m) { __asm__ volatile("ldmxcsr %0" : : "m"(m)); }
 
+/*
+ * The asm blocks below keep values live across trips into the kernel:
+ * LIVE_IN pushes operands a and b on the x87 stack and loads x into XMM7,
+ * LIVE_OUT stores them back into oa, ob and ox.
+ */
+#define LIVE_IN "fldt %[a]\n\tfldt %[b]\n\tmovsd %[x], %%xmm7\n\t"
+#define LIVE_OUT "movsd %%xmm7, %[ox]\n\tfstpt %[ob]\n\tfstpt %[oa]\n\t"
+
 enum { TRIP_SYSCALL, TRIP_FAULT, TRIP_SPIN, TRIP_YIELD };
 
 static char *fault_area;
@@ -54,48 +62,36 @@ static void trips(int kind, long n, long double a, long double b, double x, long
 	case TRIP_SYSCALL:
 	case TRIP_YIELD: {
 		long nr = kind == TRIP_SYSCALL ? SYS_getppid : SYS_sched_yield;
-		__asm__ volatile("fldt %[a]\n\t"
-				 "fldt %[b]\n\t"
-				 "movsd %[x], %%xmm7\n\t"
+		__asm__ volatile(LIVE_IN
 				 "1:\n\t"
 				 "mov %[nr], %%rax\n\t"
 				 "syscall\n\t"
 				 "dec %[n]\n\t"
 				 "jnz 1b\n\t"
-				 "movsd %%xmm7, %[ox]\n\t"
-				 "fstpt %[ob]\n\t"
-				 "fstpt %[oa]\n\t"
+				 LIVE_OUT
 				 : [oa] "=m"(oa), [ob] "=m"(ob), [ox] "=m"(ox), [n] "+r"(n)
 				 : [a] "m"(a), [b] "m"(b), [x] "m"(x), [nr] "r"(nr)
 				 : "rax", "rcx", "r11", "xmm7", "memory");
 		break;
 	}
 	case TRIP_FAULT:
-		__asm__ volatile("fldt %[a]\n\t"
-				 "fldt %[b]\n\t"
-				 "movsd %[x], %%xmm7\n\t"
+		__asm__ volatile(LIVE_IN
 				 "1:\n\t"
 				 "movb $1, (%[p])\n\t"
 				 "add $4096, %[p]\n\t"
 				 "dec %[n]\n\t"
 				 "jnz 1b\n\t"
-				 "movsd %%xmm7, %[ox]\n\t"
-				 "fstpt %[ob]\n\t"
-				 "fstpt %[oa]\n\t"
+				 LIVE_OUT
 				 : [oa] "=m"(oa), [ob] "=m"(ob), [ox] "=m"(ox), [n] "+r"(n), [p] "+r"(p)
 				 : [a] "m"(a), [b] "m"(b), [x] "m"(x)
 				 : "xmm7", "memory");
 		break;
 	case TRIP_SPIN:
-		__asm__ volatile("fldt %[a]\n\t"
-				 "fldt %[b]\n\t"
-				 "movsd %[x], %%xmm7\n\t"
+		__asm__ volatile(LIVE_IN
 				 "1:\n\t"
 				 "dec %[n]\n\t"
 				 "jnz 1b\n\t"
-				 "movsd %%xmm7, %[ox]\n\t"
-				 "fstpt %[ob]\n\t"
-				 "fstpt %[oa]\n\t"
+				 LIVE_OUT
 				 : [oa] "=m"(oa), [ob] "=m"(ob), [ox] "=m"(ox), [n] "+r"(n)
 				 : [a] "m"(a), [b] "m"(b), [x] "m"(x)
 				 : "xmm7", "memory");
@@ -264,16 +260,12 @@ static void test_signal(void)
 	set_fcw(0x0c7f);
 	set_mxcsr(0x7f80);
 	long pid = getpid();
-	__asm__ volatile("fldt %[a]\n\t"
-			 "fldt %[b]\n\t"
-			 "movsd %[x], %%xmm7\n\t"
+	__asm__ volatile(LIVE_IN
 			 "mov $62, %%eax\n\t" /* kill(getpid(), SIGUSR1) */
 			 "mov %[pid], %%rdi\n\t"
 			 "mov $10, %%esi\n\t"
 			 "syscall\n\t"
-			 "movsd %%xmm7, %[ox]\n\t"
-			 "fstpt %[ob]\n\t"
-			 "fstpt %[oa]\n\t"
+			 LIVE_OUT
 			 : [oa] "=m"(ra), [ob] "=m"(rb), [ox] "=m"(rx)
 			 : [a] "m"(a), [b] "m"(b), [x] "m"(x), [pid] "r"(pid)
 			 : "rax", "rcx", "rdi", "rsi", "r11", "xmm7", "memory");
