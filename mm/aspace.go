@@ -89,6 +89,9 @@ type FaultStats struct {
 	// a page table that had been retracted meanwhile (PteSame failed on
 	// it): the seed email's case, made safe by RCU.
 	RetractedRetries atomic.Uint64
+	// FaultAround counts the pages file faults mapped through
+	// fault-around (faultaround.go), the faulting pages among them.
+	FaultAround atomic.Uint64
 	// LastPath is the FaultPath of the last fault resolved.
 	LastPath atomic.Uint32
 }

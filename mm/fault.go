@@ -8,7 +8,8 @@
 //	    PteOffsetMap       RCU read side; orig = lockless read of the PTE
 //	    [delay point fault.after_pte_offset_map]
 //	    PTE none           doAnonymousPage, or for a file doReadFault,
-//	                       doCowFault, doSharedFault
+//	                       doCowFault, doSharedFault (the first and the
+//	                       last map cached neighbours too: faultAround)
 //	    write, read-only   doWpPage: wpPageShared (shared file), reuse (an
 //	                       anonymous page only this mapping uses), or
 //	                       wpPageCopy (copy on write)
@@ -202,11 +203,16 @@ func (f *fault) doAnonymousPage() (bool, error) {
 	return f.finishFault(PfnPTE(pfn, f.v.Prot), pfn, true)
 }
 
-// doReadFault maps the page-cache page on a read, like do_read_fault:
+// doReadFault maps the page-cache page on a read, like do_read_fault —
+// with its cached neighbours if it is cached itself (faultAround) —
 // read-only in every mapping — a private one must copy on the first
 // write, and a shared one's first write marks the PTE dirty
 // (wpPageShared), like a filesystem that tracks dirty pages.
 func (f *fault) doReadFault() (bool, error) {
+	f.path = PathReadFault
+	if f.faultAround(false) {
+		return true, nil
+	}
 	pfn, err := f.findPage()
 	if err != nil {
 		return false, err
@@ -217,8 +223,14 @@ func (f *fault) doReadFault() (bool, error) {
 }
 
 // doSharedFault maps the page-cache page writable and dirty on a write
-// to a shared mapping, like do_shared_fault.
+// to a shared mapping, like do_shared_fault, and its cached neighbours
+// writable and clean if it is cached itself (faultAround: Linux faults
+// around on reads only; faultaround.go says why here both).
 func (f *fault) doSharedFault() (bool, error) {
+	f.path = PathSharedFault
+	if f.faultAround(true) {
+		return true, nil
+	}
 	pfn, err := f.findPage()
 	if err != nil {
 		return false, err

@@ -1,8 +1,9 @@
 // trapctx: process context only
 
-// Package sysfs is retract's /sys: a synthetic file system with the one
-// corner programs here read and tune, /sys/kernel/mm/transparent_hugepage
-// (Linux's mm/huge_memory.c, mm/khugepaged.c and mm/shmem.c attributes).
+// Package sysfs is retract's /sys: a synthetic file system with the
+// corners programs here read and tune, /sys/kernel/mm/transparent_hugepage
+// (Linux's mm/huge_memory.c, mm/khugepaged.c and mm/shmem.c attributes)
+// and debugfs's /sys/kernel/debug/fault_around_bytes (mm/memory.c).
 // Each file shows and sets a tunable of package mm — the same ones the
 // shell's `khugepaged set` changes — in Linux 6.1's format, and refuses
 // what Linux refuses with EINVAL. docs/procfs.md lists the files and what
@@ -30,7 +31,8 @@ func New(v *fs.VFS) *fs.FS {
 		fs.SynthEntry{Name: "use_zero_page", Node: flag(&mm.THP.UseZeroPage)},
 	)
 	mmDir := fs.SynthDir(0o755, fs.SynthEntry{Name: "transparent_hugepage", Node: thp})
-	kernel := fs.SynthDir(0o755, fs.SynthEntry{Name: "mm", Node: mmDir})
+	debug := fs.SynthDir(0o700, fs.SynthEntry{Name: "fault_around_bytes", Node: faultAroundBytes()})
+	kernel := fs.SynthDir(0o755, fs.SynthEntry{Name: "debug", Node: debug}, fs.SynthEntry{Name: "mm", Node: mmDir})
 	root := fs.SynthDir(0o555, fs.SynthEntry{Name: "kernel", Node: kernel})
 	return v.NewSyntheticFS("sysfs", abi.SYSFS_MAGIC, root)
 }
@@ -117,6 +119,28 @@ func number(v *atomic.Int64, lo, hi uint64, changed func()) *fs.Synthetic {
 			v.Store(int64(n))
 			if changed != nil {
 				changed()
+			}
+			return len(b), nil
+		},
+	}
+}
+
+// faultAroundBytes is Linux's debugfs file fault_around_bytes (Linux
+// mounts debugfs at /sys/kernel/debug; here it is part of /sys): how much
+// a file fault maps around itself. A value over 2 MiB is EINVAL; others
+// are rounded down to a power of two, one page at least (which turns
+// fault-around off).
+func faultAroundBytes() *fs.Synthetic {
+	return &fs.Synthetic{
+		Mode: abi.S_IFREG | 0o644,
+		Read: func(any) ([]byte, error) { return []byte(strconv.FormatUint(mm.FaultAroundBytes(), 10) + "\n"), nil },
+		Write: func(_ any, b []byte) (int, error) {
+			n, err := parseUint(b)
+			if err != nil {
+				return 0, err
+			}
+			if mm.SetFaultAroundBytes(n) != nil {
+				return 0, abi.EINVAL
 			}
 			return len(b), nil
 		},

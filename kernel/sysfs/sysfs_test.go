@@ -152,3 +152,34 @@ func TestWrites(t *testing.T) {
 		}
 	}
 }
+
+// fault_around_bytes behaves like Linux's debugfs file: rounded down to a
+// power of two, one page at least, EINVAL above 2 MiB.
+func TestFaultAroundBytes(t *testing.T) {
+	tk := setup(t)
+	saved := mm.FaultAroundBytes()
+	t.Cleanup(func() { mm.SetFaultAroundBytes(saved) })
+	const path = "/sys/kernel/debug/fault_around_bytes"
+	if got := read(t, tk, path); got != "65536\n" {
+		t.Errorf("default: %q, want 65536", got)
+	}
+	for _, c := range []struct {
+		in   string
+		want string
+	}{{"100000", "65536\n"}, {"0", "4096\n"}, {"4097\n", "4096\n"}, {"2097152", "2097152\n"}, {"8192", "8192\n"}} {
+		if err := write(tk, path, c.in); err != nil {
+			t.Errorf("write %q: %v", c.in, err)
+		}
+		if got := read(t, tk, path); got != c.want {
+			t.Errorf("after %q: %q, want %q", c.in, got, c.want)
+		}
+	}
+	for _, bad := range []string{"2101248", "-1", "x", ""} {
+		if err := write(tk, path, bad); !errors.Is(err, abi.EINVAL) {
+			t.Errorf("write %q: %v, want EINVAL", bad, err)
+		}
+	}
+	if got := read(t, tk, path); got != "8192\n" {
+		t.Errorf("after the bad writes: %q, want 8192 (unchanged)", got)
+	}
+}

@@ -4,7 +4,7 @@
 // the format of `make bench` — and, for a metric that fails, a line
 // "# name: error ..." on stderr; it exits 1 at the end if any failed.
 //
-//	mmbench [-only name[,name]] [-cpus N] [-quick] [-list]
+//	mmbench [-only name[,name]] [-cpus N] [-count N] [-quick] [-list]
 //
 // The metrics (see -list, and each file for the method):
 //
@@ -20,7 +20,9 @@
 //
 // -quick runs each metric once or for a short while (for CI and slow
 // emulators); without it each runs for about two seconds. -cpus caps the
-// CPUs used (default: every CPU in the affinity mask).
+// CPUs used (default: every CPU in the affinity mask). -count N runs the
+// selected metrics N times over, one line per run, to see the spread
+// within one boot.
 package main
 
 import (
@@ -49,6 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cpus := fs.Int("cpus", 0, "use at most N CPUs (default: all in the affinity mask)")
 	quick := fs.Bool("quick", false, "short runs (CI, emulators)")
 	list := fs.Bool("list", false, "list the metrics and exit")
+	count := fs.Int("count", 1, "run the selected metrics N times (one line per run)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -75,6 +78,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mmbench: %v\n", err)
 		return 1
 	}
+	if *count < 1 {
+		fmt.Fprintf(stderr, "mmbench: bad -count %d\n", *count)
+		return 2
+	}
 	if *cpus < 0 {
 		fmt.Fprintf(stderr, "mmbench: bad -cpus %d\n", *cpus)
 		return 2
@@ -86,7 +93,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "# "+format+"\n", a...)
 	}}
 	failed := 0
-	for _, m := range selected {
+	var runs []metric
+	for range *count {
+		runs = append(runs, selected...)
+	}
+	for _, m := range runs {
 		v, err := m.run(env)
 		switch {
 		case err == errSkip:
@@ -99,7 +110,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "# %d of %d metrics failed\n", failed, len(selected))
+		fmt.Fprintf(stderr, "# %d of %d metrics failed\n", failed, len(runs))
 		return 1
 	}
 	return 0
