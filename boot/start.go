@@ -136,7 +136,6 @@ func initFrames() {
 		die("no room for the frame metadata after the kernel image")
 	}
 	phys.Frames.Init(amd64.PhysPtr(MetaStart), n, phys.Page)
-	phys.Frames.Poison = true
 	// What stays out: low memory (firmware, boot tables, the AP
 	// trampoline), the image and the metadata, and the boot modules
 	// until ReleaseModules.

@@ -97,6 +97,10 @@ func main() {
 		lockdep.Enable()
 		fmt.Println("retract: lock validator on (lockdep): lock order, sleeping in atomic context, interrupt safety, ownership")
 	}
+	if opts.Poison || len(opts.Tests) > 0 {
+		phys.Frames.Poison = true
+		fmt.Printf("retract: freed frames are poisoned (filled with %#x)\n", phys.PoisonByte)
+	}
 	if opts.OopsExit {
 		oops.Halt = func() { power.DebugExit(power.Oops) }
 	}

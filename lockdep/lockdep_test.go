@@ -2,7 +2,9 @@ package lockdep
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -292,5 +294,63 @@ func TestSameClassInstancesAreNotOrdered(t *testing.T) {
 	y.unlock()
 	if len(s.reports) != 0 {
 		t.Fatalf("two locks of one class were reported: %v", kinds(s.reports))
+	}
+}
+
+// Downgrade: the holder becomes a reader (lockdep agrees: AssertHeld
+// passes, AssertWriteHeld fails) whom other readers may join, and a
+// writer that waited since before the downgrade gets in only after the
+// reader left — never between the write and the read hold.
+func TestDowngrade(t *testing.T) {
+	setup(t)
+	tracked := &RWMutex{Class: Register("test.downgrade.rw", Sleep)}
+	keep = append(keep, tracked)
+	s.irqs = true
+	tracked.Lock()
+	tracked.Downgrade()
+	tracked.AssertHeld()
+	tracked.AssertWriteHeld() // read-held now: a failure
+	tracked.RUnlock()
+	if got := kinds(s.reports); len(got) != 1 || got[0] != NotHeld {
+		t.Fatalf("reports %v, want one failed write assertion", got)
+	}
+
+	// The semantics, on an untracked lock (the host's stand-in for the
+	// machine tells goroutines apart only in the kernel).
+	rw := &RWMutex{}
+	// Readers join a downgraded holder.
+	rw.Lock()
+	rw.Downgrade()
+	read := make(chan bool)
+	go func() {
+		rw.RLock()
+		rw.RUnlock()
+		read <- true
+	}()
+	select {
+	case <-read:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a reader could not join the downgraded holder")
+	}
+	rw.RUnlock()
+
+	// A waiting writer gets in after the read part, not before it.
+	rw.Lock()
+	var state atomic.Int32 // 1: write part, 2: read part, 3: released
+	state.Store(1)
+	wrote := make(chan int32)
+	go func() {
+		rw.Lock()
+		wrote <- state.Load()
+		rw.Unlock()
+	}()
+	time.Sleep(20 * time.Millisecond) // let the writer queue
+	rw.Downgrade()
+	state.Store(2)
+	time.Sleep(20 * time.Millisecond)
+	state.Store(3)
+	rw.RUnlock()
+	if st := <-wrote; st != 3 {
+		t.Fatalf("the writer got in at state %d, want 3 (after the release)", st)
 	}
 }

@@ -65,8 +65,15 @@ func (mu *Mutex) AssertHeld() {
 	}
 }
 
-// RWMutex is a sync.RWMutex with a class, like Mutex.
+// RWMutex is a sync.RWMutex with a class, like Mutex, that a writer may
+// also downgrade to a reader without letting another writer in between
+// (Linux's downgrade_write, mmap_write_downgrade). For that, writers
+// first take gate, which only writers take: Downgrade releases the write
+// lock, takes a read lock, and only then opens the gate — readers may
+// slip in between (they may run alongside the downgraded holder anyway),
+// writers may not.
 type RWMutex struct {
+	gate  sync.Mutex
 	mu    sync.RWMutex
 	Class Class
 	// writer is set while a tracked writer holds it; readers are tracked
@@ -77,11 +84,13 @@ type RWMutex struct {
 // Lock takes rw for writing.
 func (rw *RWMutex) Lock() {
 	if !Enabled {
+		rw.gate.Lock()
 		rw.mu.Lock()
 		rw.writer = false
 		return
 	}
 	h := AcquireSleep(rw.Class, unsafe.Pointer(rw), false)
+	rw.gate.Lock()
 	rw.mu.Lock()
 	rw.writer = h != nil
 	AcquiredSleep(h)
@@ -94,6 +103,19 @@ func (rw *RWMutex) Unlock() {
 		ReleaseSleep(rw.Class, unsafe.Pointer(rw))
 	}
 	rw.mu.Unlock()
+	rw.gate.Unlock()
+}
+
+// Downgrade turns the caller's write lock into a read lock, released
+// with RUnlock, with no other writer in between (downgrade_write).
+func (rw *RWMutex) Downgrade() {
+	if rw.writer {
+		rw.writer = false
+		DowngradeSleep(rw.Class, unsafe.Pointer(rw))
+	}
+	rw.mu.Unlock()
+	rw.mu.RLock()
+	rw.gate.Unlock()
 }
 
 // RLock takes rw for reading.

@@ -112,3 +112,21 @@ func ReleaseSleep(c Class, lock unsafe.Pointer) {
 		return
 	}
 }
+
+// DowngradeSleep records that the running goroutine's write hold of lock
+// became a read hold (RWMutex.Downgrade).
+func DowngradeSleep(c Class, lock unsafe.Pointer) {
+	if c == 0 {
+		return
+	}
+	s := goStack(false)
+	if s != nil {
+		for i := s.n - 1; i >= 0; i-- {
+			if s.h[i].lock == uintptr(lock) {
+				s.h[i].read = true
+				return
+			}
+		}
+	}
+	report(Report{Kind: NotHolder, Class: c, PC: m.Callers()})
+}

@@ -1,6 +1,6 @@
 // delay.go: race-widening delay points (docs/retract.md). A delay point is a
-// named place in the fault or retract path where the CPU spins for a set
-// number of microseconds, so that the window of a race becomes wide enough
+// named place in the fault, retract or munmap path where the CPU spins (or,
+// in munmap, sleeps) for a set number of microseconds, so that the window of a race becomes wide enough
 // to hit at will. They are off (0) by default; `delay=` on the command
 // line and the shell's `delay` command set them.
 
@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"retract/kernel/clock"
 )
@@ -37,10 +38,15 @@ const (
 	// whose other faults are quick still meets every collapse with one of
 	// these in flight (user/race does).
 	DelayFaultBeforePteLock
+	// DelayMunmapAfterDowngrade: in munmap, after the VMAs went and the
+	// write lock became a read lock, before the zap. It sleeps rather than
+	// spins (only a sleeping lock is held): the mm's other threads' faults
+	// go on meanwhile, which the mm suite checks.
+	DelayMunmapAfterDowngrade
 	numDelayPoints
 )
 
-var delayNames = [numDelayPoints]string{"fault.after_pte_offset_map", "retract.after_pmd_clear", "fault.before_pte_lock"}
+var delayNames = [numDelayPoints]string{"fault.after_pte_offset_map", "retract.after_pmd_clear", "fault.before_pte_lock", "munmap.after_downgrade"}
 
 func (p DelayPoint) String() string { return delayNames[p] }
 
@@ -80,6 +86,14 @@ func DelayPoints() (names []string, micros []uint64) {
 		micros = append(micros, delays[i].Load())
 	}
 	return
+}
+
+// delaySleep sleeps for point p's delay, if any (process context, no
+// spinlock held).
+func delaySleep(p DelayPoint) {
+	if us := p.Micros(); us != 0 {
+		time.Sleep(time.Duration(us) * time.Microsecond)
+	}
 }
 
 // delay spins for point p's delay, if any.

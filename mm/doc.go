@@ -29,7 +29,9 @@
 //	                       (collapse's unmap, retract, truncate's unmap)
 //	    MM.pmdLock         see below
 //	  File.mu              sleeping; the page cache and the file's size
-//	MM.MmapLock            sleeping RW, like mmap_lock: the VMAs (faults read-lock it)
+//	MM.MmapLock            sleeping RW, like mmap_lock: the VMAs (faults read-lock
+//	                       it; munmap removes VMAs for writing, then downgrades
+//	                       to reading for the zap, like mmap_write_downgrade)
 //	  mmsMu                the registry of address spaces
 //	  File.immapMu         (MmapFile and munmap change i_mmap)
 //	  File.mu              (FindPage in faults)
@@ -66,9 +68,16 @@
 //   - A user PT page is reached only through PteOffsetMap; its PTEs change
 //     only under its PTL, after PteSame revalidation (I2, I5; the I1–I23
 //     of docs/retract.md).
-//   - A PT page detached without MmapLock for writing (retract) is freed
-//     only through PteFreeDefer, after an RCU grace period (unless an
-//     unsafe FreeMode: the bug, on purpose).
+//   - A PT page detached while a lockless walker may hold it (retract:
+//     faults in a VMA that still maps the range hold MmapLock only for
+//     reading) is freed only through PteFreeDefer, after an RCU grace
+//     period (unless an unsafe FreeMode: the bug, on purpose). munmap
+//     detaches and frees tables under the read lock too, after a
+//     downgrade, but only tables of a 2 MiB no VMA covers any more: every
+//     walker that holds MmapLock reaches tables through a VMA, and the
+//     faults that began before the munmap ended before its write lock.
+//     (Linux frees those through RCU as well, for GUP-fast, a walker that
+//     needs no VMA; there is none here.)
 //   - An mm leaves a file's i_mmap before it frees the page tables that
 //     mapped the file, so rmap walks (which hold File.immapMu) never reach
 //     a freed table.

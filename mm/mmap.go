@@ -358,16 +358,25 @@ func (m *MM) unmapLocked(start, end uintptr) []*File {
 		m.zapLocked(start, end, true, nil) // tables a collapse left, say
 		return nil
 	}
+	orphans, removed := m.removeVMAsLocked(start, end)
+	m.zapLocked(start, end, true, removed)
+	return orphans
+}
+
+// removeVMAsLocked removes the VMAs of [start, end) and their ranges from
+// their files' i_mmap, and returns the files to release once MmapLock is
+// dropped and the VMAs removed (for zapLocked's accounting).
+// Preconditions: MmapLock held for writing.
+func (m *MM) removeVMAsLocked(start, end uintptr) (orphans []*File, removed []VMA) {
+	m.MmapLock.AssertWriteHeld()
 	m.updateHiwaterVM()
-	removed := m.VMAs.Unmap(start, end)
-	var orphans []*File
+	removed = m.VMAs.Unmap(start, end)
 	for _, v := range removed {
 		if f, ok := v.File.(*File); ok && f != nil && f.removeMapping(m, v.Start, v.End) {
 			orphans = append(orphans, f)
 		}
 	}
-	m.zapLocked(start, end, true, removed)
-	return orphans
+	return orphans, removed
 }
 
 // unmapFileVMAs removes the VMAs of [start, end) and their ranges from
@@ -400,8 +409,23 @@ func (m *MM) Munmap(addr, length uintptr) error {
 	}
 	start, end := addr, (addr+length+phys.PageSize-1)&^(phys.PageSize-1)
 	m.MmapLock.Lock()
-	orphans := m.unmapLocked(start, end)
-	m.MmapLock.Unlock()
+	if !m.VMAs.Overlaps(start, end) {
+		orphans := m.unmapLocked(start, end)
+		m.MmapLock.Unlock()
+		releaseOrphans(orphans)
+		return nil
+	}
+	// Like Linux's munmap (do_vmi_munmap with downgrade): the VMAs go
+	// under the write lock; zapping the PTEs, freeing the pages and the
+	// empty tables, the long part, under the read lock, so that the
+	// mm's other threads fault meanwhile. Nothing can reach the range
+	// any more: no VMA leads a fault there, no i_mmap entry an rmap walk,
+	// and no mmap can put a VMA back before the read lock goes.
+	orphans, removed := m.removeVMAsLocked(start, end)
+	m.MmapLock.Downgrade()
+	delaySleep(DelayMunmapAfterDowngrade)
+	m.zapLocked(start, end, true, removed)
+	m.MmapLock.RUnlock()
 	releaseOrphans(orphans)
 	return nil
 }
@@ -566,7 +590,7 @@ func putMappings(pages, huges []uint64) {
 // the pages. A TLB flush of the range follows if anything changed.
 // Preconditions: MmapLock held for writing.
 func (m *MM) forEachPTE(start, end uintptr, vmas []VMA, whole func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool, f func(p *amd64.PTE, va uintptr) bool) {
-	m.MmapLock.AssertWriteHeld()
+	m.MmapLock.AssertHeld() // for writing, or for reading by munmap (zapLocked)
 	changed := false
 	for va := start; va < end; {
 		pmd, next := m.pmdWalk(va)
@@ -605,9 +629,13 @@ func (m *MM) forEachPTE(start, end uintptr, vmas []VMA, whole func(pmd *amd64.PT
 // mm's CPUs, then drops the pages; with freeTables, page tables whose
 // 2 MiB no VMA covers any more are freed as well. vmas are the VMAs that
 // covered the range (for the accounting: which file a page belongs to).
-// Preconditions: MmapLock held for writing.
+// Preconditions: MmapLock held for writing, or for reading by a munmap
+// that removed the range's VMAs under the write lock and downgraded it
+// (then no fault, rmap walk or new mapping reaches the range; a fault in
+// a neighbouring VMA may share a table at the range's ends, and takes the
+// same PT and PMD locks as the zap).
 func (m *MM) zapLocked(start, end uintptr, freeTables bool, vmas []VMA) {
-	m.MmapLock.AssertWriteHeld()
+	m.MmapLock.AssertHeld()
 	var pages, huges, deposits []uint64
 	whole := func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
 		m.pmdLock()
@@ -645,7 +673,7 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool, vmas []VMA) {
 // mmu_gather it detaches them all first, then shoots the TLBs down once
 // for the whole range, then frees them: one round of IPIs per munmap,
 // not one per table (a 128 MiB munmap frees 64 tables).
-// Preconditions: MmapLock held for writing; the PTEs were zapped.
+// Preconditions: MmapLock held as for zapLocked; the PTEs were zapped.
 func (m *MM) freeEmptyTables(start, end uintptr) {
 	var tables []uint64
 	lo, hi := ^uintptr(0), uintptr(0)
@@ -673,8 +701,9 @@ func (m *MM) freeEmptyTables(start, end uintptr) {
 
 // detachTable clears pmd if it points at a page table and returns that
 // table, which the caller frees after a TLB flush of its range.
-// Preconditions: MmapLock held for writing; no VMA covers the 2 MiB: no
-// fault comes here, and no i_mmap entry leads an rmap walk here any more.
+// Preconditions: MmapLock held as for zapLocked; no VMA covers the 2 MiB:
+// no fault comes here, and no i_mmap entry leads an rmap walk here any
+// more.
 func (m *MM) detachTable(pmd *amd64.PTE) (uint64, bool) {
 	m.pmdLock()
 	defer m.pmdUnlock()

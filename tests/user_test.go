@@ -123,7 +123,7 @@ func TestUserGo(t *testing.T) {
 // built with glibc and with musl, Go programs, the race) through runtests
 // as PID 1: each one's checks pass, and so does the run.
 func TestUserPrograms(t *testing.T) {
-	v := bootProgram(t, "/bin/runtests", nil, "debug=locks", 2, 768)
+	v := bootProgram(t, "/bin/runtests", nil, "debug=locks,poison", 2, 768)
 	st := v.programStatus(budget(t, 25*time.Minute))
 	v.checkNoCrash()
 	v.checkLockOrder()

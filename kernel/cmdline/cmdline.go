@@ -55,6 +55,10 @@ type Options struct {
 	// Lockdep turns the lock validator on (debug=locks). Test runs
 	// (test=...) turn it on too.
 	Lockdep bool
+	// Poison fills freed frames with phys.PoisonByte (debug=poison), so
+	// that a use after free reads junk, not stale data. Test runs turn it
+	// on too; otherwise freeing a page costs no more than Linux's.
+	Poison bool
 	// Trace is the event classes to record from boot on (trace=EVENTS;
 	// 0: none). The shell's trace command takes over from there.
 	Trace trace.Class

@@ -59,6 +59,18 @@ func TestParseList(t *testing.T) {
 	}
 }
 
+func TestParseDebug(t *testing.T) {
+	for _, c := range []struct {
+		in            string
+		locks, poison bool
+	}{{"debug=locks", true, false}, {"debug=poison", false, true}, {"debug=poison,locks", true, true}} {
+		opts, errs := Parse(c.in)
+		if len(errs) != 0 || opts.Lockdep != c.locks || opts.Poison != c.poison {
+			t.Errorf("Parse(%q): lockdep %v, poison %v, errors %v; want %v, %v", c.in, opts.Lockdep, opts.Poison, errs, c.locks, c.poison)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -78,6 +90,8 @@ func TestParseErrors(t *testing.T) {
 		{"test=a,,b", `cmdline: test=a,,b: empty suite name (ignored)`},
 		{"test=list,boot", `cmdline: test=list,boot: list cannot be combined with suite names (ignored)`},
 		{"seed=-1", `cmdline: seed=-1: not a 64-bit decimal or 0x hex number (ignored)`},
+		{"debug=lock", `cmdline: debug=lock: want locks, poison or both, comma-separated (ignored)`},
+		{"debug=locks,", `cmdline: debug=locks,: want locks, poison or both, comma-separated (ignored)`},
 		{"seed=18446744073709551616", `cmdline: seed=18446744073709551616: not a 64-bit decimal or 0x hex number (ignored)`},
 	}
 	for _, tt := range tests {

@@ -148,13 +148,21 @@ var options = []option{
 	},
 	{
 		name:  "debug",
-		usage: "debug=locks",
-		help:  "turn on the lock validator (lockdep; always on for test=)",
+		usage: "debug=locks,poison",
+		help:  "debug checks, comma-separated: locks (the lock validator, lockdep), poison (fill freed frames with 0x6b); both are always on for test=",
 		parse: func(o *Options, v string) error {
-			if v != "locks" {
-				return errors.New("want locks")
+			var locks, poison bool
+			for _, w := range strings.Split(v, ",") {
+				switch w {
+				case "locks":
+					locks = true
+				case "poison":
+					poison = true
+				default:
+					return errors.New("want locks, poison or both, comma-separated")
+				}
 			}
-			o.Lockdep = true
+			o.Lockdep, o.Poison = locks, poison
 			return nil
 		},
 	},

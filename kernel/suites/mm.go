@@ -32,6 +32,7 @@ func init() {
 			{Name: "mprotect_readonly", Fn: testMMMprotect},
 			{Name: "dontneed_zeroes", Fn: testDontneed},
 			{Name: "munmap_during_faults", Fn: testMunmapDuringFaults, Timeout: 5 * time.Minute},
+			{Name: "munmap_zaps_under_read_lock", Fn: testMunmapDowngrade, Timeout: 5 * time.Minute},
 			{Name: "shared_file_rw", Fn: testSharedFile},
 			{Name: "private_file_cow", Fn: testPrivateFile},
 			{Name: "all_cpus_fault_one_file", Fn: testAllCPUsFile, Timeout: 5 * time.Minute},
@@ -294,6 +295,96 @@ func testMunmapDuringFaults(t *ktest.T) {
 	if v := mm.Violations.Load() - violations; v != 0 {
 		t.Errorf("%d page-table debug check violations", v)
 	}
+}
+
+// testMunmapDowngrade: munmap holds MmapLock for writing only while it
+// removes the VMAs, and zaps under the read lock (mmap_write_downgrade),
+// so the mm's other faults go on meanwhile. The delay point
+// munmap.after_downgrade holds a munmap of 3 MiB for 300 ms between the
+// two: a fault in the unmapped range must fail (EFAULT) as soon as the
+// VMAs are gone, and faults elsewhere — another VMA, and the rest of the
+// same VMA in the page table the zap shares — must complete long before
+// the munmap returns. Then the pages are gone, the rest kept its values,
+// and withMM finds no frame left over.
+func testMunmapDowngrade(t *ktest.T) {
+	// Pages [0, probes) are written; [probes, unmapped) are left empty
+	// for the probe below; [unmapped, pages) are written and stay.
+	const pages, unmapped, probes = 1024, 768, 512
+	withMM(t, 0, mm.ProtNone, func(m *mm.MM, _ uintptr) {
+		a, err := m.Mmap(0, pages*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		if err != nil {
+			t.Fatalf("Mmap: %v", err)
+		}
+		b, err := m.Mmap(0, 16*phys.PageSize, mm.ProtRead|mm.ProtWrite, 0)
+		if err != nil {
+			t.Fatalf("Mmap: %v", err)
+		}
+		for i := uintptr(0); i < pages; i++ {
+			if i >= probes && i < unmapped {
+				continue
+			}
+			if err := m.Store64(a+i*phys.PageSize, uint64(i)); err != nil {
+				t.Fatalf("store: %v", err)
+			}
+		}
+		if err := m.Store64(b, 1); err != nil {
+			t.Fatalf("store: %v", err)
+		}
+		anon := phys.Frames.Stats().ByKind[phys.KindAnon]
+		if err := mm.SetDelay("munmap.after_downgrade", 300000); err != nil {
+			t.Fatalf("SetDelay: %v", err)
+		}
+		defer mm.SetDelay("munmap.after_downgrade", 0)
+		ended := make(chan time.Time, 1)
+		go func() {
+			if err := m.Munmap(a, unmapped*phys.PageSize); err != nil {
+				t.Errorf("Munmap: %v", err)
+			}
+			ended <- time.Now()
+		}()
+		// The probe reads a page never touched, a new one each time, so
+		// that it faults: it maps the zero page before the munmap, blocks
+		// while the munmap holds the write lock, and gets EFAULT once the
+		// VMAs are gone. (A page that is present reads through the MMU,
+		// without a fault, until the zap clears it.)
+		probe := uintptr(probes)
+		for {
+			if _, err := m.Load64(a + probe*phys.PageSize); errors.Is(err, mm.ErrFault) {
+				break
+			}
+			if probe++; probe == unmapped {
+				t.Fatalf("the unmapped range still faults in after %d probes", unmapped-probes)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if err := m.Store64(b+phys.PageSize, 42); err != nil {
+			t.Errorf("a fault in another VMA during the munmap: %v", err)
+		}
+		if err := m.Store64(a+(unmapped+10)*phys.PageSize, 0); err != nil {
+			t.Errorf("a write in the kept part of the VMA during the munmap: %v", err)
+		}
+		faulted := time.Now()
+		end := <-ended
+		if gap := end.Sub(faulted); gap < 100*time.Millisecond {
+			t.Errorf("the faults elsewhere finished only %v before the munmap returned (its zap waits 300 ms under the read lock): they waited for it", gap)
+		}
+		// probes pages freed; the one new page of b does not count.
+		if got := anon + 1 - phys.Frames.Stats().ByKind[phys.KindAnon]; got != probes {
+			t.Errorf("munmap of %d written pages freed %d anonymous frames", probes, got)
+		}
+		for i := uintptr(unmapped); i < pages; i++ {
+			want := uint64(i)
+			if i == unmapped+10 {
+				want = 0
+			}
+			if v, err := m.Load64(a + i*phys.PageSize); err != nil || v != want {
+				t.Fatalf("page %d after the munmap reads %d, %v; want %d", i, v, err, want)
+			}
+		}
+		if v, err := m.Load64(b + phys.PageSize); err != nil || v != 42 {
+			t.Errorf("the other VMA reads %d, %v; want 42", v, err)
+		}
+	})
 }
 
 // fileSetup makes a file, runs f, and checks that releasing it after every

@@ -136,7 +136,10 @@ type Allocator struct {
 	PerCPU bool
 	CPU    func() int
 	pcp    [amd64.MaxCPUs]pcpList
-	// Poison fills freed frames with PoisonByte (xv6's junk-filling habit).
+	// Poison fills freed frames with PoisonByte (xv6's junk-filling
+	// habit; Linux's page poisoning). The kernel turns it on for test runs
+	// and debug=poison: it costs a page of writes per page freed (under
+	// TCG about as much as the rest of munmap's work on that page).
 	Poison bool
 	// Reserve is how many free frames AllocUser leaves alone (Linux's min
 	// watermark, min_free_kbytes): user memory — anonymous pages, the page
