@@ -236,10 +236,18 @@ func (m *MM) freeLevel(pa uint64, level int, va uintptr, vmas []VMA) {
 // fileAt returns the file of the VMA of vmas (sorted) that contains va,
 // nil for anonymous memory or no VMA.
 func fileAt(vmas []VMA, va uintptr) *File {
+	if v := vmaAt(vmas, va); v != nil {
+		f, _ := v.File.(*File)
+		return f
+	}
+	return nil
+}
+
+// vmaAt returns the VMA of vmas (sorted) that holds va, or nil.
+func vmaAt(vmas []VMA, va uintptr) *VMA {
 	i := sort.Search(len(vmas), func(i int) bool { return vmas[i].End > va })
 	if i < len(vmas) && vmas[i].Start <= va {
-		f, _ := vmas[i].File.(*File)
-		return f
+		return &vmas[i]
 	}
 	return nil
 }

@@ -255,6 +255,9 @@ func testFrames(t *ktest.T) {
 }
 
 func testPoison(t *ktest.T) {
+	if !phys.Frames.Poison {
+		t.Skipf("poisoning is off (test= and debug=poison turn it on)")
+	}
 	pfn, ok := phys.Frames.Alloc(0, phys.KindKernel)
 	if !ok {
 		t.Fatalf("out of frames")
