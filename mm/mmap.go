@@ -18,6 +18,7 @@ package mm
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"retract/arch/amd64"
 	"retract/mm/phys"
@@ -625,6 +626,9 @@ func (m *MM) forEachPTE(start, end uintptr, vmas []VMA, whole func(pmd *amd64.PT
 	}
 }
 
+// zapBuffers holds the page lists of finished zaps for the next ones.
+var zapBuffers = sync.Pool{New: func() any { return new([]uint64) }}
+
 // zapLocked clears every PTE of [start, end), flushes the TLBs of the
 // mm's CPUs, then drops the pages; with freeTables, page tables whose
 // 2 MiB no VMA covers any more are freed as well. vmas are the VMAs that
@@ -636,7 +640,17 @@ func (m *MM) forEachPTE(start, end uintptr, vmas []VMA, whole func(pmd *amd64.PT
 // same PT and PMD locks as the zap).
 func (m *MM) zapLocked(start, end uintptr, freeTables bool, vmas []VMA) {
 	m.MmapLock.AssertHeld()
-	var pages, huges, deposits []uint64
+	var huges, deposits []uint64
+	// The pages to drop after the flush, in a buffer that zaps reuse: a
+	// 128 MiB munmap collects 32768 of them, and 256 KiB of garbage per
+	// munmap kept the garbage collector running — on a CPU that a
+	// faulting thread of a busy machine then does not get.
+	buf := zapBuffers.Get().(*[]uint64)
+	pages := (*buf)[:0]
+	defer func() {
+		*buf = pages[:0]
+		zapBuffers.Put(buf)
+	}()
 	whole := func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool {
 		m.pmdLock()
 		phys.StorePTE(pmd, 0)

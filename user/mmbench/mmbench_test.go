@@ -110,3 +110,17 @@ func TestRunNullSyscall(t *testing.T) {
 		t.Errorf("status %d, stdout %q, stderr %q", code, out.String(), errb.String())
 	}
 }
+
+// -count N prints one line per run; a count below 1 is a usage error.
+func TestRunCount(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"-quick", "-count", "3", "-only", "user_null_syscall_ns"}, &out, &errb)
+	if code != 0 || !regexp.MustCompile(`^(user_null_syscall_ns [0-9.e+]+ ns\n){3}$`).MatchString(out.String()) {
+		t.Errorf("status %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"-count", "0"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "bad -count 0") {
+		t.Errorf("-count 0: status %d, stderr %q", code, errb.String())
+	}
+}
