@@ -27,12 +27,17 @@ func icrWait() {
 	}
 }
 
+// icrSend waits until the previous IPI left (the delivery-status bit:
+// SDM Vol. 3A §11.6.1), then writes the destination and the command,
+// which sends. It does not wait for this one to leave, as Linux's
+// __default_send_IPI_dest_field does not: the next send waits first, and
+// under QEMU every ICR read takes its global lock, which the CPU that
+// must take the interrupt needs too.
 func icrSend(dest uint32, low uint32) {
 	f := EnterAtomic() // the two writes must not be split by an interrupt that sends an IPI too
 	icrWait()
 	lapicWrite(lapicICRHigh, dest<<24)
 	lapicWrite(lapicICRLow, low)
-	icrWait()
 	ExitAtomic(f)
 }
 
