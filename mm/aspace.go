@@ -78,7 +78,10 @@ type MM struct {
 
 // FaultStats counts what the fault path did.
 type FaultStats struct {
-	Faults, ZeroPage, AnonNew, FilePage, WriteProtect, Spurious, Retries, EFAULT atomic.Uint64
+	// Faults and AnonNew, which every anonymous fault bumps, count per
+	// CPU (Counter); the rest are rarer.
+	Faults, AnonNew                                             UCounter
+	ZeroPage, FilePage, WriteProtect, Spurious, Retries, EFAULT atomic.Uint64
 	// SIGBUS counts faults on a file mapping past the end of the file.
 	SIGBUS atomic.Uint64
 	// CowCopy counts write faults that copied an anonymous page still

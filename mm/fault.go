@@ -410,7 +410,7 @@ func (f *fault) finishFault(entry amd64.PTE, ref uint64, fresh bool) (bool, erro
 	phys.StorePTE(pm.PTE, entry)
 	pm.unlock()
 	PteUnmap(pm)
-	f.m.Stats.LastPath.Store(uint32(f.path))
+	f.m.setLastPath(f.path)
 	newCls := rssClass(PtePFN(entry), f.file)
 	if PtePresent(f.orig) && PtePFN(f.orig) != PtePFN(entry) {
 		// A page replaces another (copy on write): the counters move
@@ -454,7 +454,7 @@ func (f *fault) lockHeld() (bool, error) {
 	}
 	pm.unlock()
 	PteUnmap(pm)
-	f.m.Stats.LastPath.Store(uint32(f.path))
+	f.m.setLastPath(f.path)
 	// Only permissions grew: a stale read-only entry in this CPU's TLB is
 	// all that can be left, and other CPUs refault spuriously.
 	amd64.Invlpg(f.va)
@@ -491,6 +491,16 @@ func (f *fault) lockOrig() bool {
 		return false
 	}
 	return true
+}
+
+// setLastPath records the path of the fault just resolved, writing only
+// when it changed: faults of one kind in a row (every anonymous fault of
+// a loop) then only read the shared word, which stays in every CPU's
+// cache.
+func (m *MM) setLastPath(p FaultPath) {
+	if m.Stats.LastPath.Load() != uint32(p) {
+		m.Stats.LastPath.Store(uint32(p))
+	}
 }
 
 // freeNewPage frees a private page that was never mapped.

@@ -149,7 +149,7 @@ func (f *fault) faultAround(write bool) bool {
 	f.m.Stats.FaultAround.Add(uint64(mapped))
 	if done {
 		f.m.Stats.FilePage.Add(1)
-		f.m.Stats.LastPath.Store(uint32(f.path))
+		f.m.setLastPath(f.path)
 	}
 	return done
 }

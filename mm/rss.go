@@ -31,10 +31,10 @@ const (
 
 // accounting is an mm's counters.
 type accounting struct {
-	rss        [numRSS]atomic.Int64 // pages mapped, by class (a huge PMD counts 512)
-	hiwaterRSS atomic.Int64         // the highest RSS before a decrease
-	ptPages    atomic.Int64         // page tables: PTs, PDs, PDPTs and deposited tables
-	hiwaterVM  uint64               // the highest total_vm before a decrease; MmapLock
+	rss        [numRSS]Counter // pages mapped, by class (a huge PMD counts 512); per CPU: faults bump them
+	hiwaterRSS atomic.Int64    // the highest RSS before a decrease
+	ptPages    atomic.Int64    // page tables: PTs, PDs, PDPTs and deposited tables
+	hiwaterVM  uint64          // the highest total_vm before a decrease; MmapLock
 }
 
 // rssClass returns the class of the page at pfn mapped through a VMA of
