@@ -103,9 +103,19 @@ def at(addr, typ):
 
 def num(v):
     """An integer from a Go value, looking through sync/atomic's wrappers
-    (atomic.Uint64 is struct { _ noCopy; _ align64; v uint64 })."""
+    (atomic.Uint64 is struct { _ noCopy; _ align64; v uint64 }) and
+    summing the slots of mm's per-CPU counters (mm.Counter is
+    struct { slots [MaxCPUs]struct { v atomic.Int64; ... } }, mm.UCounter
+    struct { c mm.Counter })."""
     t = v.type.strip_typedefs()
     if t.code == gdb.TYPE_CODE_STRUCT:
+        names = [f.name for f in t.fields()]
+        if "slots" in names:
+            slots = v["slots"]
+            lo, hi = slots.type.strip_typedefs().range()
+            return sum(num(slots[i]["v"]) for i in range(lo, hi + 1))
+        if names == ["c"]:
+            return num(v["c"])
         return num(v["v"])
     if t.code == gdb.TYPE_CODE_BOOL:
         return 1 if bool(v) else 0

@@ -12,8 +12,11 @@ import (
 //   - first touch: every write fault allocates a page-cache page (a fresh
 //     memfd each round);
 //   - hit write fault: the pages are already in the page cache (touched
-//     once, then munmapped); each round maps the file again and write-
-//     faults every page, which only installs a PTE to the cached page.
+//     once, then munmapped); each round maps the file again and writes
+//     every page, which only installs PTEs to the cached pages. The rate
+//     counts a fault per page, as Linux takes; a kernel that faults
+//     around on writes (retract) takes fewer, and the rate is then pages
+//     written per second.
 //
 // MADV_NOHUGEPAGE keeps the faults 4 KiB even where shmem THP is on.
 
