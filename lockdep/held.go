@@ -32,29 +32,34 @@ func (s *heldStack) push(h *held) bool {
 	return true
 }
 
+// newest returns the index of the newest entry for lock, -1 if the stack
+// has none.
+//
+//go:nosplit
+func (s *heldStack) newest(lock uintptr) int {
+	for i := s.n - 1; i >= 0; i-- {
+		if s.h[i].lock == lock {
+			return i
+		}
+	}
+	return -1
+}
+
 // remove takes the newest entry for lock off the stack; ok is false if
 // the stack has none.
 //
 //go:nosplit
 func (s *heldStack) remove(lock uintptr) bool {
-	for i := s.n - 1; i >= 0; i-- {
-		if s.h[i].lock == lock {
-			copy(s.h[i:s.n], s.h[i+1:s.n])
-			s.n--
-			return true
-		}
+	i := s.newest(lock)
+	if i < 0 {
+		return false
 	}
-	return false
+	copy(s.h[i:s.n], s.h[i+1:s.n])
+	s.n--
+	return true
 }
 
-func (s *heldStack) has(lock uintptr) bool {
-	for i := 0; i < s.n; i++ {
-		if s.h[i].lock == lock {
-			return true
-		}
-	}
-	return false
-}
+func (s *heldStack) has(lock uintptr) bool { return s.newest(lock) >= 0 }
 
 // Spinlocks: per CPU, per nesting level.
 var spinHeld [MaxCPUs][maxNesting]heldStack

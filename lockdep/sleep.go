@@ -119,13 +119,10 @@ func DowngradeSleep(c Class, lock unsafe.Pointer) {
 	if c == 0 {
 		return
 	}
-	s := goStack(false)
-	if s != nil {
-		for i := s.n - 1; i >= 0; i-- {
-			if s.h[i].lock == uintptr(lock) {
-				s.h[i].read = true
-				return
-			}
+	if s := goStack(false); s != nil {
+		if i := s.newest(uintptr(lock)); i >= 0 {
+			s.h[i].read = true
+			return
 		}
 	}
 	report(Report{Kind: NotHolder, Class: c, PC: m.Callers()})

@@ -187,7 +187,7 @@ func (m *MM) Destroy() {
 	vmas := m.VMAs.All()
 	// Leave every file's i_mmap first: from then on no rmap walk (file
 	// collapse, retract) can reach these tables.
-	orphans := m.unmapFileVMAs(UserBase, UserEnd)
+	orphans, _ := m.unmapFileVMAs(UserBase, UserEnd)
 	l4 := phys.Table(m.PML4)
 	for i := 0; i < amd64.PML4KernelFirst; i++ {
 		if l4[i].Present() {

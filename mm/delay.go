@@ -1,8 +1,9 @@
-// delay.go: race-widening delay points (docs/retract.md). A delay point is a
-// named place in the fault, retract or munmap path where the CPU spins (or,
-// in munmap, sleeps) for a set number of microseconds, so that the window of a race becomes wide enough
-// to hit at will. They are off (0) by default; `delay=` on the command
-// line and the shell's `delay` command set them.
+// delay.go: race-widening delay points (docs/retract.md). A delay point is
+// a named place in the fault, retract or munmap path where the CPU spins
+// (or, in munmap, sleeps) for a set number of microseconds, so that the
+// window of a race becomes wide enough to hit at will. They are off (0) by
+// default; `delay=` on the command line and the shell's `delay` command set
+// them.
 
 // trapctx: process context only
 

@@ -34,10 +34,10 @@ import (
 	"retract/mm/phys"
 )
 
-// FaultAroundBytes is Linux's fault_around_bytes (its debugfs file
+// faultAroundBytes is Linux's fault_around_bytes (its debugfs file
 // /sys/kernel/debug/fault_around_bytes): how much a file fault maps
 // around the faulting page, a power of two from one page (fault-around
-// off) to 2 MiB. SetFaultAroundBytes changes it.
+// off) to 2 MiB. FaultAroundBytes reads it, SetFaultAroundBytes sets it.
 var faultAroundBytes atomic.Int64
 
 func init() { faultAroundBytes.Store(64 << 10) }
@@ -108,7 +108,7 @@ func (f *fault) faultAround(write bool) bool {
 	if !write {
 		prot = prot.readOnly()
 	}
-	mapped, done := int64(0), false
+	mapped, done, some := int64(0), false, uint64(0)
 	for i, pfn := range pfns[:n] {
 		if pfn == 0 {
 			continue
@@ -134,6 +134,7 @@ func (f *fault) faultAround(write bool) bool {
 		phys.Frames.Meta(pfn).Mapcount.Add(1) // the reference getPages took is the mapping's
 		phys.StorePTE(pte, entry)
 		mapped++
+		some = pfn
 	}
 	pm.unlock()
 	PteUnmap(pm)
@@ -141,11 +142,7 @@ func (f *fault) faultAround(write bool) bool {
 		return false
 	}
 	// No flush: every entry was empty, so no TLB holds it.
-	cls := rssFile
-	if f.file.Shmem {
-		cls = rssShmem
-	}
-	f.m.addRSS(cls, mapped)
+	f.m.addRSS(rssClass(some, f.file), mapped) // all page-cache pages of one file: one class
 	f.m.Stats.FaultAround.Add(uint64(mapped))
 	if done {
 		f.m.Stats.FilePage.Add(1)

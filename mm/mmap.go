@@ -371,6 +371,14 @@ func (m *MM) unmapLocked(start, end uintptr) []*File {
 func (m *MM) removeVMAsLocked(start, end uintptr) (orphans []*File, removed []VMA) {
 	m.MmapLock.AssertWriteHeld()
 	m.updateHiwaterVM()
+	return m.unmapFileVMAs(start, end)
+}
+
+// unmapFileVMAs removes the VMAs of [start, end) and their ranges from
+// their files' i_mmap, and returns the files to release (see unmapLocked)
+// and the VMAs removed. Destroy calls it directly: the tables go with the
+// whole mm.
+func (m *MM) unmapFileVMAs(start, end uintptr) (orphans []*File, removed []VMA) {
 	removed = m.VMAs.Unmap(start, end)
 	for _, v := range removed {
 		if f, ok := v.File.(*File); ok && f != nil && f.removeMapping(m, v.Start, v.End) {
@@ -378,19 +386,6 @@ func (m *MM) removeVMAsLocked(start, end uintptr) (orphans []*File, removed []VM
 		}
 	}
 	return orphans, removed
-}
-
-// unmapFileVMAs removes the VMAs of [start, end) and their ranges from
-// their files' i_mmap (Destroy: the tables go with the whole mm), and
-// returns the files to release (see unmapLocked).
-func (m *MM) unmapFileVMAs(start, end uintptr) []*File {
-	var orphans []*File
-	for _, v := range m.VMAs.Unmap(start, end) {
-		if f, ok := v.File.(*File); ok && f != nil && f.removeMapping(m, v.Start, v.End) {
-			orphans = append(orphans, f)
-		}
-	}
-	return orphans
 }
 
 // releaseOrphans releases files whose last mapping is gone.
@@ -411,9 +406,8 @@ func (m *MM) Munmap(addr, length uintptr) error {
 	start, end := addr, (addr+length+phys.PageSize-1)&^(phys.PageSize-1)
 	m.MmapLock.Lock()
 	if !m.VMAs.Overlaps(start, end) {
-		orphans := m.unmapLocked(start, end)
+		m.zapLocked(start, end, true, nil) // tables a collapse left, say
 		m.MmapLock.Unlock()
-		releaseOrphans(orphans)
 		return nil
 	}
 	// Like Linux's munmap (do_vmi_munmap with downgrade): the VMAs go
