@@ -12,7 +12,7 @@ MACHINE ?= microvm
 ACCEL   ?= auto
 APPEND  ?=
 # User programs: INITRD is the initramfs `make run` boots with (default:
-# build/initramfs.cpio.gz, built from user/ by `make initramfs`); INIT runs
+# build/initramfs.cpio, built from user/ by `make initramfs`); INIT runs
 # a program of it as PID 1 instead of the shell, with ARGS as arguments.
 INITRD  ?=
 INIT    ?=
@@ -122,7 +122,7 @@ C_PROGS    := badinst signals forkcow forkbomb oomhog threads files memops fpu
 USER_CFLAGS := -static -O2 -Wall -Wextra -pthread
 # The list runtests runs (/etc/tests.list in the image).
 TESTS      ?= user/tests.list
-INITRAMFS  := $(BUILD)/initramfs.cpio.gz
+INITRAMFS  := $(BUILD)/initramfs.cpio
 # What /init runs in `make initramfs` (written to /etc/init.cmd), and more
 # static binaries of your own to put under /bin: EXTRA="path/a path/b".
 INITCMD ?= mmbench
@@ -155,7 +155,7 @@ user-c:
 test-user: user
 	$(USER_DIR)/runtests -list $(USER_DIR)/tests.list
 
-# build/initramfs.cpio.gz: /init -> /bin/init (user/init), the user/
+# build/initramfs.cpio: /init -> /bin/init (user/init), the user/
 # programs (Go and C, with the -musl builds) and EXTRA under /bin,
 # /etc/init.cmd = INITCMD, /etc/tests.list = TESTS. INITCMD=runtests runs
 # every test program in one boot (or boot with init=/bin/runtests).

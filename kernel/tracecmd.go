@@ -11,6 +11,7 @@ import (
 	"retract/kernel/clock"
 	"retract/kernel/cmdargs"
 	"retract/kernel/shell"
+	"retract/kernel/sys"
 	"retract/kernel/trace"
 	"retract/mm"
 )
@@ -18,7 +19,7 @@ import (
 func traceCommands() []shell.Command {
 	return []shell.Command{
 		{Name: "trace", Usage: cmdargs.TraceUsage,
-			Help: "record events per CPU in lock-free rings (like ftrace): on EVENTS (all, or fault,pte,ptl,collapse,retract,rcu,ipi,sched), off, clear, stats; dump prints a timeline for tools/trace (Perfetto JSON, SVG)",
+			Help: "record events per CPU in lock-free rings (like ftrace): on EVENTS (all, or some of fault, pte, ptl, collapse, retract, rcu, ipi, sched, user), off, clear, stats; dump prints a timeline for tools/trace (Perfetto JSON, SVG)",
 			Run:  cmdTrace},
 	}
 }
@@ -28,6 +29,7 @@ var traceNames = trace.Names{
 	FaultPath:      func(p uint32) string { return mm.FaultPath(p).Short() },
 	CollapseKind:   func(k uint8) string { return mm.CollapseKind(k).Linux() },
 	CollapseResult: func(r int) string { return mm.CollapseResult(r).String() },
+	Syscall:        sys.Name,
 }
 
 func cmdTrace(sh *shell.Shell, args []string) error {

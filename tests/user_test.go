@@ -28,7 +28,7 @@ var (
 )
 
 // initramfs returns the image of user/ programs: $RETRACT_INITRAMFS, or
-// build/initramfs.cpio.gz made by `make -C <repo> initramfs` (once).
+// build/initramfs.cpio made by `make -C <repo> initramfs` (once).
 func initramfs(t *testing.T) string {
 	t.Helper()
 	initramfsOnce.Do(func() {
@@ -50,7 +50,7 @@ func initramfs(t *testing.T) string {
 			initramfsErr = fmt.Errorf("`make -C %s initramfs` failed: %v\n%s", repoRoot, err, lastLines(string(out), 30))
 			return
 		}
-		initramfsPath = filepath.Join(repoRoot, "build", "initramfs.cpio.gz")
+		initramfsPath = filepath.Join(repoRoot, "build", "initramfs.cpio")
 	})
 	if initramfsErr != nil {
 		t.Fatal(initramfsErr)

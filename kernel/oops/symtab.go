@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // modulePrefix is the import-path prefix of the kernel's own packages;
@@ -20,35 +21,57 @@ type Sym struct {
 // Table maps text addresses to functions. It is built once, while the Go
 // allocator works, and then only read: Lookup is safe in crash handlers.
 type Table struct {
-	syms   []Sym     // sorted by Addr
-	ends   []uintptr // ends[i] is the end of syms[i]'s code
-	byName map[string]uintptr
+	syms   []Sym              // sorted by Addr
+	ends   []uintptr          // ends[i] is the end of syms[i]'s code
+	byName map[string]uintptr // the first function of each name; made by Addr's first call
+
+	byNameOnce sync.Once
 }
 
 // Build makes a Table of the functions in [textStart, textEnd) from the Go
-// runtime's function table (runtime.FuncForPC); no ELF symbol table is
-// needed. It finds each function's extent by exponential and then binary
-// search for the first address whose function entry differs, so its cost
-// grows with the number of functions, not with the size of the text.
+// runtime's function table (see ftab.go); no ELF symbol table is needed.
+// If that table cannot be found it probes with runtime.FuncForPC instead:
+// slower, the same result.
 func Build(textStart, textEnd uintptr) *Table {
-	t := &Table{byName: make(map[string]uintptr)}
+	if syms, ends, ok := ftabFuncs(textStart, textEnd); ok {
+		return &Table{syms: syms, ends: ends}
+	}
+	return probe(textStart, textEnd)
+}
+
+// BuildByProbing is Build without the fast path, for tests that check
+// one against the other.
+func BuildByProbing(textStart, textEnd uintptr) *Table { return probe(textStart, textEnd) }
+
+// probe makes the Table with FuncForPC alone: it finds each function's
+// extent by exponential and then binary search for the first address
+// whose function entry differs, so its cost grows with the number of
+// functions, not with the size of the text.
+func probe(textStart, textEnd uintptr) *Table {
+	t := &Table{}
 	pc := textStart
 	for pc < textEnd {
 		entry := entryAt(pc)
 		end := boundary(pc, textEnd, func(q uintptr) bool { return entryAt(q) == entry })
-		// The runtime reports an empty name for the first function of
-		// the text (its name is at offset 0 of the name table, which
-		// the runtime reads as "no name"); such functions are left out.
-		if name := funcName(entry); entry != 0 && name != "" {
-			t.syms = append(t.syms, Sym{Addr: entry, Name: name})
-			t.ends = append(t.ends, end)
-			if _, dup := t.byName[name]; !dup {
-				t.byName[name] = entry
-			}
+		if entry != 0 {
+			t.add(entry, end)
 		}
 		pc = end
 	}
 	return t
+}
+
+// add appends the function at entry, whose code ends at end.
+func (t *Table) add(entry, end uintptr) {
+	// The runtime reports an empty name for the first function of the
+	// text (its name is at offset 0 of the name table, which the runtime
+	// reads as "no name"); such functions are left out.
+	name := funcName(entry)
+	if name == "" {
+		return
+	}
+	t.syms = append(t.syms, Sym{Addr: entry, Name: name})
+	t.ends = append(t.ends, end)
 }
 
 // entryAt returns the entry of the function containing pc, or 0.
@@ -130,6 +153,17 @@ func (t *Table) Lookup(pc uintptr) (name string, offset uintptr, ok bool) {
 // prefix ("kernel/shell.New") and the name qualified by the last element
 // of the package path only ("shell.New"), if that is unambiguous.
 func (t *Table) Addr(name string) (uintptr, bool) {
+	t.byNameOnce.Do(func() {
+		if t.byName != nil {
+			return // made by hand (tests)
+		}
+		t.byName = make(map[string]uintptr, len(t.syms))
+		for _, s := range t.syms {
+			if _, dup := t.byName[s.Name]; !dup {
+				t.byName[s.Name] = s.Addr
+			}
+		}
+	})
 	if a, ok := t.byName[name]; ok {
 		return a, true
 	}

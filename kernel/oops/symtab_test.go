@@ -214,3 +214,29 @@ func TestBoundary(t *testing.T) {
 		}
 	}
 }
+
+// TestFtabMatchesProbing checks the fast path (the runtime's function
+// table) against the slow one (FuncForPC probing) over the test binary:
+// the same functions, entries and ends.
+func TestFtabMatchesProbing(t *testing.T) {
+	testTable(t)
+	syms, ends, ok := ftabFuncs(textLo, textHi)
+	if !ok {
+		t.Fatal("ftabFuncs did not find the runtime's function table")
+	}
+	fast := &Table{syms: syms, ends: ends}
+	slow := probe(textLo, textHi)
+	if len(slow.syms) > 0 && slow.syms[0].Addr < textLo {
+		// A PIE test binary: textLo is a guess, inside a function
+		// that probing finds and the table, rightly, leaves out.
+		slow.syms, slow.ends = slow.syms[1:], slow.ends[1:]
+	}
+	if len(fast.syms) != len(slow.syms) {
+		t.Fatalf("fast path: %d functions, probing: %d", len(fast.syms), len(slow.syms))
+	}
+	for i := range slow.syms {
+		if fast.syms[i] != slow.syms[i] || fast.ends[i] != slow.ends[i] {
+			t.Fatalf("function %d: fast %v..%#x, probing %v..%#x", i, fast.syms[i], fast.ends[i], slow.syms[i], slow.ends[i])
+		}
+	}
+}

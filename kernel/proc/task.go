@@ -128,7 +128,7 @@ func (t *Task) main() {
 		in := clock.Nanotime()
 		trace.UserExit()
 		ok := amd64.RunUser(&t.Regs)
-		trace.UserEnter(t.Regs.Vector)
+		trace.UserEnter(t.Regs.Vector, t.Regs.RAX)
 		out := clock.Nanotime()
 		t.utime.Add(out - in)
 		if !ok {

@@ -8,6 +8,7 @@ import (
 	"retract/arch/amd64"
 	"retract/boot"
 	"retract/kernel/ktest"
+	"retract/kernel/oops"
 	"retract/kernel/trap"
 	"retract/mm/phys"
 )
@@ -25,6 +26,7 @@ func init() {
 			{Name: "frames_accounting", Fn: testFrames},
 			{Name: "frames_poison", Fn: testPoison},
 			{Name: "frames_huge_aligned", Fn: testHugeAligned},
+			{Name: "symbols", Fn: testSymbols},
 		},
 	})
 }
@@ -282,5 +284,38 @@ func testHugeAligned(t *ktest.T) {
 	defer phys.Frames.Free(pfn, 9)
 	if addr := pfn << phys.PageShift; addr&(2<<20-1) != 0 {
 		t.Errorf("2 MiB block at %#x is not 2 MiB aligned", addr)
+	}
+}
+
+// testSymbols: the boot's symbol table (read from the runtime's function
+// table) lists the same functions, names and extents as probing the text
+// with runtime.FuncForPC, which uses the runtime's API alone.
+func testSymbols(t *ktest.T) {
+	fast := oops.Symbols()
+	if fast == nil {
+		t.Fatalf("no symbol table")
+	}
+	slow := oops.BuildByProbing(uintptr(boot.Image.TextStart), uintptr(boot.Image.TextEnd))
+	a, b := fast.Syms(), slow.Syms()
+	t.Logf("%d functions; probing finds %d", len(a), len(b))
+	i, j, diffs := 0, 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i].Addr < b[j].Addr:
+			t.Errorf("only in the table: %#x %s", a[i].Addr, a[i].Name)
+			i++
+		case i == len(a) || b[j].Addr < a[i].Addr:
+			t.Errorf("only found by probing: %#x %s", b[j].Addr, b[j].Name)
+			j++
+		default:
+			if a[i].Name != b[j].Name {
+				t.Errorf("%#x: %q in the table, %q by probing", a[i].Addr, a[i].Name, b[j].Name)
+			}
+			i++
+			j++
+		}
+		if diffs++; t.Failed() && diffs > 20 {
+			t.Fatalf("too many differences")
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"retract/kernel/clock"
 	"retract/kernel/ktest"
 	"retract/kernel/smp"
+	"retract/kernel/sys"
 	"retract/kernel/trace"
 	"retract/mm"
 	"retract/mm/phys"
@@ -52,6 +53,7 @@ var traceNames = trace.Names{
 	FaultPath:      func(p uint32) string { return mm.FaultPath(p).Short() },
 	CollapseKind:   func(k uint8) string { return mm.CollapseKind(k).Linux() },
 	CollapseResult: func(r int) string { return mm.CollapseResult(r).String() },
+	Syscall:        sys.Name,
 }
 
 // testTraceFault: one anonymous write fault leaves a begin and an end

@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"retract/arch/amd64"
 )
 
 // Names gives the dumper the names that live in the packages that record
@@ -32,6 +34,7 @@ type Names struct {
 	FaultPath      func(path uint32) string // the handler, as Linux names it ("do_shared_fault")
 	CollapseKind   func(kind uint8) string  // "collapse_file"
 	CollapseResult func(result int) string  // "SCAN_SUCCEED"
+	Syscall        func(nr uint64) string   // "mmap"
 }
 
 // The markers around a dump in a serial log, and the format's header.
@@ -319,7 +322,11 @@ func (d *dumper) build(all []Event) {
 		case KindSwitch:
 			d.add(ts, track, 'I', "context_switch", arg{"prev", dec(e.A)}, arg{"next", dec(e.B)})
 		case KindUserEnter:
-			d.add(ts, track, 'I', "enter from user", arg{"vector", hex(e.A)})
+			if e.A == amd64.VectorSyscall && d.names.Syscall != nil {
+				d.add(ts, track, 'I', "enter from user", arg{"vector", hex(e.A)}, arg{"syscall", d.names.Syscall(e.B)}, arg{"nr", dec(e.B)})
+			} else {
+				d.add(ts, track, 'I', "enter from user", arg{"vector", hex(e.A)})
+			}
 		case KindUserExit:
 			d.add(ts, track, 'I', "return to user")
 		}

@@ -13,6 +13,7 @@ var testNames = Names{
 	FaultPath:      func(p uint32) string { return []string{"none", "do_read_fault", "wp_page_shared"}[p] },
 	CollapseKind:   func(k uint8) string { return "collapse_file" },
 	CollapseResult: func(r int) string { return "SCAN_SUCCEED" },
+	Syscall:        func(nr uint64) string { return map[uint64]string{9: "mmap"}[nr] },
 }
 
 // The race of docs/retract.md as events (1 GHz: TSC ticks are ns): CPU 1
@@ -241,5 +242,20 @@ func TestDumpStaleTable(t *testing.T) {
 	}
 	if want := "retry: violation@330"; strings.Join(got, "; ") != want {
 		t.Errorf("arrows to %q, want only %q", strings.Join(got, "; "), want)
+	}
+}
+
+// TestDumpUserEnter: a system call's entry names the call and its number
+// (Linux's sys_enter); another vector's entry has neither.
+func TestDumpUserEnter(t *testing.T) {
+	out, _ := dumpAndParse(t, []Event{
+		{TSC: 100, CPU: 0, Kind: KindUserEnter, A: 0x100, B: 9},
+		{TSC: 200, CPU: 0, Kind: KindUserExit},
+		{TSC: 300, CPU: 0, Kind: KindUserEnter, A: 14, B: 9},
+	}, 1)
+	for _, want := range []string{`"enter from user" vector=0x100 syscall=mmap nr=9`, `"enter from user" vector=0xe` + "\n", `"return to user"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dump lacks %q:\n%s", want, out)
+		}
 	}
 }

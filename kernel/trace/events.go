@@ -373,12 +373,13 @@ func Switch(prev, next int32) {
 
 // UserEnter records that a user thread came back into the kernel from
 // ring 3, by a system call or a vector (kernel/proc's task loop calls it
-// right after amd64.RunUser returns).
+// right after amd64.RunUser returns); nr is the system call's number
+// (Linux's sys_enter tracepoint), ignored for other vectors.
 //
 //go:nosplit
-func UserEnter(vector uint64) {
+func UserEnter(vector, nr uint64) {
 	if On(ClassUser) {
-		record(KindUserEnter, 0, vector, 0, 0)
+		record(KindUserEnter, 0, vector, nr, 0)
 	}
 }
 

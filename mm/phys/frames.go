@@ -176,12 +176,11 @@ func MetaSize(n uint64) uintptr { return uintptr(n) * unsafe.Sizeof(Frame{}) }
 // All frames start reserved; AddRange frees usable RAM.
 func (a *Allocator) Init(meta unsafe.Pointer, n uint64, phys func(pfn uint64) unsafe.Pointer) {
 	a.frames = unsafe.Slice((*Frame)(meta), n) // wb: Init runs at boot (or in host tests)
+	// One memclr, then the one field that is not zero: field by field
+	// (two of them atomic stores) took 40-60 ms for 1 GiB under TCG.
+	clear(a.frames)
 	for i := range a.frames {
-		f := &a.frames[i]
-		f.next, f.prev, f.order, f.flags, f.Level, f.Gen, f.Owner = 0, 0, 0, 0, 0, 0, 0
-		f.kind = KindReserved
-		f.Refcount.Store(0)
-		f.Mapcount.Store(0)
+		a.frames[i].kind = KindReserved
 	}
 	a.free = [MaxOrder + 1]uint32{}
 	a.stats = Stats{}

@@ -55,7 +55,7 @@ func main() {
 		fail("want -rounds and -cpus of at least 1")
 	}
 	t0 := time.Now()
-	img := "build/bench-compare.cpio.gz"
+	img := "build/bench-compare.cpio"
 	image, cmd := linuxvm.MMBenchImage(*userDir, *cpus, *args)
 	if err := linuxvm.BuildImage(img, image); err != nil {
 		fail("%v (run make user first)", err)

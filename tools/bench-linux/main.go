@@ -41,7 +41,7 @@ func main() {
 	if err := linuxvm.CheckConfig(k.Config); err != nil {
 		fail("%v", err)
 	}
-	img := "build/bench-linux.cpio.gz"
+	img := "build/bench-linux.cpio"
 	image, cmd := linuxvm.MMBenchImage(*userDir, *cpus, *args)
 	err = linuxvm.BuildImage(img, image)
 	if err != nil {

@@ -26,7 +26,7 @@ func main() {
 	names := flag.String("bench", envOr("BENCH", "all"), "benchmarks, comma-separated, or all")
 	machine := flag.String("machine", envOr("MACHINE", "microvm"), "QEMU machine")
 	accel := flag.String("accel", envOr("ACCEL", "auto"), "auto, kvm or tcg")
-	initrd := flag.String("initrd", "build/initramfs.cpio.gz", "initramfs with /bin/mmbench for the user-space benchmarks (empty: skip them)")
+	initrd := flag.String("initrd", "build/initramfs.cpio", "initramfs with /bin/mmbench for the user-space benchmarks (empty: skip them)")
 	mmbench := flag.String("mmbench", envOr("MMBENCH", ""), "arguments for mmbench, e.g. -quick")
 	flag.Parse()
 	ok := runKernelBench(*kernel, *machine, *accel, *names, *cpus)

@@ -19,7 +19,8 @@ type Image struct {
 	Fstab    string            // /etc/fstab contents, if any
 }
 
-// BuildImage writes img to out as a gzip'd newc archive.
+// BuildImage writes img to out as a newc archive, gzip'd if out ends in
+// ".gz" (initramfs.Tree.WriteAs).
 func BuildImage(out string, img Image) error {
 	var t initramfs.Tree
 	for _, d := range []string{"/proc", "/sys", "/dev", "/tmp", "/etc"} {
@@ -54,7 +55,7 @@ func BuildImage(out string, img Image) error {
 		}
 	}
 	var buf bytes.Buffer
-	if err := t.WriteGzip(&buf); err != nil {
+	if err := t.WriteAs(&buf, out); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {

@@ -1,8 +1,9 @@
-// Command mkinitramfs builds a gzip-compressed newc initramfs from a
-// spec given as flags. The output is deterministic (see
-// retract/tools/initramfs): the same inputs give the same bytes.
+// Command mkinitramfs builds a newc initramfs from a spec given as flags:
+// uncompressed, or gzip-compressed when the output's name ends in ".gz".
+// The output is deterministic (see retract/tools/initramfs): the same
+// inputs give the same bytes.
 //
-//	mkinitramfs -o build/initramfs.cpio.gz \
+//	mkinitramfs -o build/initramfs.cpio \
 //	    -add /bin/init=build/user/init -add /bin/mmbench=build/user/mmbench \
 //	    -init /bin/init -cmd "mmbench -quick" -mkdir /proc -mkdir /tmp \
 //	    -dir overlay/ -symlink /bin/sh=/bin/busybox
@@ -47,7 +48,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("mkinitramfs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.out, "o", "build/initramfs.cpio.gz", "output file (gzip'd newc cpio); - for stdout")
+	fs.StringVar(&o.out, "o", "build/initramfs.cpio", "output file: a newc cpio, gzip'd if the name ends in .gz; - for stdout (uncompressed)")
 	fs.Var(&o.dirs, "dir", "add the host directory tree DIR at / (repeatable)")
 	fs.Var(&o.adds, "add", "add /image/path=host/path: a file, symlink or directory tree (repeatable)")
 	fs.Var(&o.mkdirs, "mkdir", "add an empty directory /path (repeatable)")
@@ -56,7 +57,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cmd, "cmd", "", "write this command line to /etc/init.cmd (what user/init runs)")
 	fs.BoolVar(&o.list, "list", false, "print the image's paths on stderr")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: mkinitramfs [flags]\n\nBuilds a deterministic gzip'd newc initramfs.\n\n")
+		fmt.Fprintf(stderr, "usage: mkinitramfs [flags]\n\nBuilds a deterministic newc initramfs (gzip'd if -o ends in .gz).\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -130,7 +131,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var buf bytes.Buffer
-	if err := t.WriteGzip(&buf); err != nil {
+	if err := t.WriteAs(&buf, o.out); err != nil {
 		fmt.Fprintln(stderr, "mkinitramfs:", err)
 		return 1
 	}

@@ -14,17 +14,20 @@ import (
 
 func listArchive(t *testing.T, path string) map[string]string {
 	t.Helper()
-	gz, err := os.ReadFile(path)
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw, err = io.ReadAll(zr); err != nil {
+			t.Fatal(err)
+		}
+	} else if !bytes.HasPrefix(raw, []byte("070701")) {
+		t.Fatalf("%s: not an uncompressed newc archive (starts %q)", path, raw[:min(len(raw), 8)])
 	}
 	m := map[string]string{}
 	err = cpio.NewReader(raw).All(func(e *cpio.Entry) error {
@@ -44,14 +47,22 @@ func listArchive(t *testing.T, path string) map[string]string {
 	return m
 }
 
+// TestMkinitramfs builds the same image gzip'd (.gz) and uncompressed
+// (any other name) and reads both back.
 func TestMkinitramfs(t *testing.T) {
+	for _, name := range []string{"initramfs.cpio.gz", "initramfs.cpio"} {
+		t.Run(name, func(t *testing.T) { testMkinitramfs(t, name) })
+	}
+}
+
+func testMkinitramfs(t *testing.T, name string) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "prog")
 	os.WriteFile(bin, []byte("PROG"), 0o755)
 	overlay := filepath.Join(dir, "overlay")
 	os.MkdirAll(filepath.Join(overlay, "etc"), 0o755)
 	os.WriteFile(filepath.Join(overlay, "etc/hostname"), []byte("vm\n"), 0o644)
-	out := filepath.Join(dir, "out/initramfs.cpio.gz")
+	out := filepath.Join(dir, "out", name)
 	args := []string{"-o", out, "-add", "/bin/prog=" + bin, "-dir", overlay, "-mkdir", "/tmp", "-mkdir", "/proc",
 		"-symlink", "/bin/sh=/bin/prog", "-init", "/bin/prog", "-cmd", "prog -x"}
 	var stderr bytes.Buffer

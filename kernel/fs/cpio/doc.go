@@ -19,7 +19,7 @@
 // turn, skipping NUL padding between them); [Reader.Offset] tells where the
 // bytes after the trailer start.
 //
-// A gzip-compressed archive (build/initramfs.cpio.gz) is the caller's
+// A gzip-compressed archive (such as my.cpio.gz) is the caller's
 // business: decompress it first, e.g. with compress/gzip:
 //
 //	zr, err := gzip.NewReader(bytes.NewReader(gz))
