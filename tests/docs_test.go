@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"retract/qemu"
 	"strings"
 	"testing"
 	"time"
@@ -147,9 +148,10 @@ func (v *vm) matchDoc(where, cmd string, want, got []string) {
 	}
 }
 
-// runDoc boots and replays steps.
+// runDoc boots as `make run` does (microvm, the initramfs of user/) and
+// replays steps.
 func runDoc(t *testing.T, where string, cpus int, steps []docStep) *vm {
-	v := bootMachine(t, "microvm", "", cpus, defaultMemMB)
+	v := bootConfig(t, qemu.Config{Machine: "microvm", CPUs: cpus, MemMB: defaultMemMB, Initrd: initramfs(t)})
 	v.waitPrompt(defaultTimeout)
 	var boot []string
 	for _, l := range v.lines() {
