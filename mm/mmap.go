@@ -585,8 +585,16 @@ func putMappings(pages, huges []uint64) {
 // the pages. A TLB flush of the range follows if anything changed.
 // Preconditions: MmapLock held for writing.
 func (m *MM) forEachPTE(start, end uintptr, vmas []VMA, whole func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool, f func(p *amd64.PTE, va uintptr) bool) {
+	if m.walkPTEs(start, end, vmas, whole, f) {
+		FlushUser(m, start, end-start)
+	}
+}
+
+// walkPTEs is forEachPTE without the flush: it reports whether whole or f
+// changed anything, and the caller flushes before it frees what they
+// took out (zapLocked: one flush for the pages and the empty tables).
+func (m *MM) walkPTEs(start, end uintptr, vmas []VMA, whole func(pmd *amd64.PTE, h uintptr, pv amd64.PTE) bool, f func(p *amd64.PTE, va uintptr) bool) (changed bool) {
 	m.MmapLock.AssertHeld() // for writing, or for reading by munmap (zapLocked)
-	changed := false
 	for va := start; va < end; {
 		pmd, next := m.pmdWalk(va)
 		if next > end || next <= va {
@@ -615,17 +623,16 @@ func (m *MM) forEachPTE(start, end uintptr, vmas []VMA, whole func(pmd *amd64.PT
 		}
 		va = next
 	}
-	if changed {
-		FlushUser(m, start, end-start)
-	}
+	return changed
 }
 
 // zapBuffers holds the page lists of finished zaps for the next ones.
 var zapBuffers = sync.Pool{New: func() any { return new([]uint64) }}
 
-// zapLocked clears every PTE of [start, end), flushes the TLBs of the
-// mm's CPUs, then drops the pages; with freeTables, page tables whose
-// 2 MiB no VMA covers any more are freed as well. vmas are the VMAs that
+// zapLocked clears every PTE of [start, end) (and, with freeTables,
+// detaches the page tables whose 2 MiB no VMA covers any more), flushes
+// the TLBs of the mm's CPUs once, then drops the pages and frees the
+// tables (Linux's unmap_region: zap, free_pgtables, tlb_finish_mmu). vmas are the VMAs that
 // covered the range (for the accounting: which file a page belongs to).
 // Preconditions: MmapLock held for writing, or for reading by a munmap
 // that removed the range's VMAs under the write lock and downgraded it
@@ -661,7 +668,7 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool, vmas []VMA) {
 	// again for every page.
 	var rss [numRSS]int64
 	var last *VMA
-	m.forEachPTE(start, end, vmas, whole, func(p *amd64.PTE, va uintptr) bool {
+	changed := m.walkPTEs(start, end, vmas, whole, func(p *amd64.PTE, va uintptr) bool {
 		old := phys.LoadPTE(p)
 		if PteNone(old) {
 			return false
@@ -685,13 +692,28 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool, vmas []VMA) {
 	for cls, n := range rss {
 		m.addRSS(cls, -n)
 	}
-	// forEachPTE flushed before returning: now the pages may go.
+	// Like Linux's mmu_gather: the empty tables are detached too, then
+	// one flush covers the pages' translations and the tables' cached
+	// entries, and only then do pages and tables go — one round of IPIs
+	// per munmap, not one for the pages and another for the tables.
+	var tables []uint64
+	lo, hi := start, end
+	if freeTables {
+		var tlo, thi uintptr
+		tables, tlo, thi = m.detachEmptyTables(start, end)
+		if len(tables) > 0 {
+			lo, hi = min(lo, tlo), max(hi, thi)
+		}
+	}
+	if changed || len(tables) > 0 {
+		FlushUser(m, lo, hi-lo)
+	}
 	for _, dep := range deposits {
 		m.freeDeposit(dep)
 	}
 	putMappings(pages, huges)
-	if freeTables {
-		m.freeEmptyTables(start, end)
+	for _, pa := range tables {
+		m.freePageTable(pa)
 	}
 }
 
@@ -702,8 +724,22 @@ func (m *MM) zapLocked(start, end uintptr, freeTables bool, vmas []VMA) {
 // not one per table (a 128 MiB munmap frees 64 tables).
 // Preconditions: MmapLock held as for zapLocked; the PTEs were zapped.
 func (m *MM) freeEmptyTables(start, end uintptr) {
-	var tables []uint64
-	lo, hi := ^uintptr(0), uintptr(0)
+	tables, lo, hi := m.detachEmptyTables(start, end)
+	if len(tables) == 0 {
+		return
+	}
+	FlushUser(m, lo, hi-lo)
+	for _, pa := range tables {
+		m.freePageTable(pa)
+	}
+}
+
+// detachEmptyTables clears the PMDs of [start, end)'s page tables (rounded
+// out to 2 MiB) whose 2 MiB no VMA covers, and returns those tables and
+// the range they mapped, for the caller to free after a TLB flush of it.
+// Preconditions: as for freeEmptyTables.
+func (m *MM) detachEmptyTables(start, end uintptr) (tables []uint64, lo, hi uintptr) {
+	lo, hi = ^uintptr(0), uintptr(0)
 	for va := start &^ (amd64.PDESpan - 1); va < end; {
 		pmd, next := m.pmdWalk(va)
 		if next <= va {
@@ -717,13 +753,7 @@ func (m *MM) freeEmptyTables(start, end uintptr) {
 		}
 		va = next
 	}
-	if len(tables) == 0 {
-		return
-	}
-	FlushUser(m, lo, hi-lo)
-	for _, pa := range tables {
-		m.freePageTable(pa)
-	}
+	return tables, lo, hi
 }
 
 // detachTable clears pmd if it points at a page table and returns that

@@ -33,6 +33,7 @@ func init() {
 			{Name: "fault_events", Fn: testTraceFault},
 			{Name: "off_records_nothing", Fn: testTraceOff},
 			{Name: "ring_keeps_newest", Fn: testTraceRing},
+			{Name: "munmap_one_flush", Fn: testMunmapOneFlush},
 			{Name: "retract_retry_flow", Fn: testTraceRace, Timeout: 3 * time.Minute},
 		},
 	})
@@ -293,4 +294,38 @@ func traceRaceOnce(t *ktest.T, dump *bytes.Buffer) (out mm.CollapseOutcome, retr
 func lastLines(s string, n int) string {
 	ls := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(ls[max(0, len(ls)-n):], "\n")
+}
+
+// testMunmapOneFlush: a munmap that drops pages and frees the page tables
+// under them shoots the TLBs down once (Linux's mmu_gather: the tables are
+// detached before the flush and freed after it), and frees the tables.
+func testMunmapOneFlush(t *ktest.T) {
+	const pages = 1024 // 4 MiB: two page tables
+	withMM(t, pages, mm.ProtRead|mm.ProtWrite, func(m *mm.MM, base uintptr) {
+		for i := 0; i < pages; i++ {
+			if err := m.Store64(base+uintptr(i)*phys.PageSize, uint64(i)); err != nil {
+				t.Fatalf("store: %v", err)
+			}
+		}
+		tables := mm.UserTables.Load()
+		var events []trace.Event
+		withTrace(trace.ClassRetract, func() {
+			if err := m.Munmap(base, pages*phys.PageSize); err != nil {
+				t.Fatalf("munmap: %v", err)
+			}
+			events, _ = trace.Snapshot(trace.ClassRetract)
+		})
+		if freed := tables - mm.UserTables.Load(); freed < 2 {
+			t.Errorf("munmap of 4 MiB freed %d page tables, want at least the 2 PTE tables", freed)
+		}
+		flushes := 0
+		for _, e := range events {
+			if e.Kind == trace.KindFlushBegin && e.A == uint64(m.ID) {
+				flushes++
+			}
+		}
+		if flushes != 1 {
+			t.Errorf("munmap of 4 MiB with its tables: %d TLB flushes of the mm, want 1", flushes)
+		}
+	})
 }
