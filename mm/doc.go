@@ -8,9 +8,8 @@
 // khugepaged (khugepaged.go), fork (fork.go), the mm side of the memory
 // system calls with Linux's semantics and errnos (mmap.go, madvise.go,
 // mremap.go, mincore.go, errno.go) and the zap that takes PTEs and page
-// tables out (zap.go), the per-mm accounting and the VMA
-// iterator (rss.go), how user frames are allocated, with fault injection
-// (alloc.go), the memory counters /proc prints (memstat.go), and the
+// tables out (zap.go), the per-mm accounting (rss.go), how user frames
+// are allocated, with fault injection (alloc.go), the memory counters /proc prints (memstat.go), and the
 // teaching instruments — the table check, the violation report, the
 // retract log and the delay points (debug.go, delay.go). Physical memory —
 // frames, their metadata, the kernel's own mappings — is package mm/phys.

@@ -1,6 +1,6 @@
 // rss.go: per-mm accounting (Linux's mm_struct rss_stat, pgtables_bytes,
-// hiwater_rss, hiwater_vm) and the VMA iterator that /proc/PID/maps and
-// smaps are made from (ForEachVMA).
+// hiwater_rss, hiwater_vm). The VMA iterator that /proc/PID/maps and
+// smaps are made from is ForEachVMA (vmaiter.go).
 //
 // The counters are atomics updated where a mapping is made or removed:
 // the fault paths, the zaps, collapse, retract (from another mm's
@@ -15,7 +15,6 @@ package mm
 import (
 	"sync/atomic"
 
-	"retract/arch/amd64"
 	"retract/mm/phys"
 )
 
@@ -124,134 +123,4 @@ func (m *MM) Counters() Counters {
 		}
 	}
 	return c
-}
-
-// VMASummary is one VMA with its name and, if asked for, its smaps
-// counts, for the mm suites (procfs reads VMAInfo through ForEachVMA). The page counts
-// are filled only when ForEachVMA is asked for them (smaps); all are in
-// 4 KiB pages except PssBytes.
-type VMASummary struct {
-	Start, End uintptr
-	Prot       Prot
-	Flags      VMAFlags
-	Shared     bool   // 's' rather than 'p' in maps
-	File       *File  // nil for anonymous memory (shared anonymous memory has its internal file)
-	Offset     uint64 // in bytes (maps' offset column); 0 for anonymous memory
-	// Name is what maps shows last: the file's name, "[heap]",
-	// "[stack]", or "" (anonymous memory).
-	Name string
-
-	Rss, Anon, AnonHuge, FilePmdMapped, ShmemPmdMapped   uint64
-	SharedClean, SharedDirty, PrivateClean, PrivateDirty uint64
-	Referenced                                           uint64
-	PssBytes                                             uint64
-}
-
-// VMASummaries calls fn for every VMA of m that overlaps [start, end), in
-// address order, until fn returns false; with counts it also walks the
-// page tables for smaps' per-VMA figures. The VMAs are collected under
-// MmapLock for reading and fn is called after it is released, so fn may
-// copy to user memory (which may fault).
-func (m *MM) VMASummaries(start, end uintptr, counts bool, fn func(*VMASummary) bool) {
-	var out []VMASummary
-	m.MmapLock.RLock()
-	for i := m.VMAs.search(start); i < len(m.VMAs.v) && m.VMAs.v[i].Start < end; i++ {
-		v := &m.VMAs.v[i]
-		info := VMASummary{Start: v.Start, End: v.End, Prot: v.Prot, Flags: v.Flags, Shared: v.Flags&VMShared != 0}
-		if f, ok := v.File.(*File); ok && f != nil {
-			info.File, info.Offset, info.Name = f, v.Pgoff*phys.PageSize, f.Name
-		}
-		switch {
-		case info.File != nil:
-		case m.brk > m.startBrk && v.Start < m.brk && v.End > m.startBrk:
-			info.Name = "[heap]"
-		case v.Flags&VMStack != 0 || m.StartStack != 0 && v.Start <= m.StartStack && m.StartStack < v.End:
-			info.Name = "[stack]"
-		}
-		if counts {
-			m.smapsCount(v, &info)
-		}
-		out = append(out, info)
-	}
-	m.MmapLock.RUnlock()
-	for i := range out {
-		if !fn(&out[i]) {
-			return
-		}
-	}
-}
-
-// smapsCount walks the page tables of v for VMASummaries (smaps_pte_range,
-// smaps_pmd_entry). Preconditions: MmapLock held.
-func (m *MM) smapsCount(v *VMA, info *VMASummary) {
-	file, _ := v.File.(*File)
-	// account counts n pages mapped at pfn. A 4 KiB piece of a huge page
-	// mapped by PTEs (after a split of a shared one) counts as private:
-	// the head's counts cover all 512 pieces, not this one.
-	account := func(pfn uint64, n uint64, dirty, young bool) {
-		mapcount := uint64(1)
-		if head, order := phys.Frames.Head(pfn); order == 0 || n == HPageNr {
-			mapcount = uint64(max(phys.Frames.Meta(head).Mapcount.Load(), 1))
-		}
-		info.Rss += n
-		if young {
-			info.Referenced += n
-		}
-		switch shared := mapcount > 1; {
-		case shared && dirty:
-			info.SharedDirty += n
-		case shared:
-			info.SharedClean += n
-		case dirty:
-			info.PrivateDirty += n
-		default:
-			info.PrivateClean += n
-		}
-		info.PssBytes += n * phys.PageSize / mapcount
-		if phys.Frames.KindOf(pfn) == phys.KindAnon {
-			info.Anon += n
-		}
-	}
-	for va := v.Start; va < v.End; {
-		pmd, next := m.pmdWalk(va)
-		if next <= va || next > v.End {
-			next = v.End
-		}
-		if pmd == nil {
-			va = next
-			continue
-		}
-		// Faults run meanwhile (MmapLock for reading): the entries are
-		// read under their locks, so that the pages they map stay.
-		m.pmdLock()
-		if pv := phys.LoadPTE(pmd); PmdHuge(pv) {
-			head := PmdPFN(pv)
-			account(head, HPageNr, PteDirty(pv), PteYoung(pv))
-			switch {
-			case phys.Frames.KindOf(head) == phys.KindAnon:
-				info.AnonHuge += HPageNr
-			case file != nil && file.Shmem:
-				info.ShmemPmdMapped += HPageNr
-			default:
-				info.FilePmdMapped += HPageNr
-			}
-			m.pmdUnlock()
-			va = next
-			continue
-		}
-		m.pmdUnlock()
-		if pm, ok := PteOffsetMapLock(pmd, va); ok {
-			t := phys.Table(pm.Table)
-			for a := va; a < next; a += phys.PageSize {
-				e := phys.LoadPTE(&t[amd64.Index(a, 1)])
-				if !PtePresent(e) || PtePFN(e) == zeroPFN {
-					continue
-				}
-				account(PtePFN(e), 1, PteDirty(e), PteYoung(e))
-			}
-			pm.PTL.Unlock()
-			PteUnmap(pm)
-		}
-		va = next
-	}
 }

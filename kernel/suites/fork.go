@@ -351,7 +351,9 @@ func testForkAdvice(t *ktest.T) {
 			}
 			check(t, p, wipe, 4, 1, "the parent's WIPEONFORK range")
 			var wipeFlags mm.VMAFlags
-			c.VMASummaries(wipe, wipe+1, false, func(v *mm.VMASummary) bool { wipeFlags = v.Flags; return false })
+			if v := vmasOf(c, wipe, wipe+1, false); len(v) == 1 {
+				wipeFlags = v[0].Flags
+			}
 			if wipeFlags&mm.VMWipeOnFork == 0 {
 				t.Errorf("the child's WIPEONFORK VMA lost the flag (%v): its own children must get zeroes too", wipeFlags)
 			}

@@ -146,12 +146,9 @@ func testMmapErrors(t *ktest.T) {
 				t.Errorf("MAP_FIXED_NOREPLACE of a free range: %#x, %v", a, err)
 			}
 			s, _ := m.DoMmap(0, mm.HPageSize, rw, anonFlags()|mm.MapStack|mm.MapGrowsdown, nil, 0)
-			m.VMASummaries(s, s+1, false, func(v *mm.VMASummary) bool {
-				if v.Flags&mm.VMNoHugepage == 0 || v.Flags&mm.VMStack == 0 || v.Name != "[stack]" {
-					t.Errorf("MAP_STACK|MAP_GROWSDOWN: flags %v, name %q; want nohugepage, stack, [stack]", v.Flags, v.Name)
-				}
-				return false
-			})
+			if v := vmasOf(m, s, s+1, false); len(v) != 1 || v[0].Flags&mm.VMNoHugepage == 0 || v[0].Flags&mm.VMStack == 0 {
+				t.Errorf("MAP_STACK|MAP_GROWSDOWN: VMAs %+v; want one, nohugepage and stack", v)
+			}
 		})
 	})
 }
@@ -332,12 +329,11 @@ func testMadviseLinux(t *ktest.T) {
 			m.Munmap(b+2*pg, 2*pg)
 			wantErrno(t, "HUGEPAGE over a hole", m.DoMadvise(b, 8*pg, mm.MadvHugepage), mm.ENOMEM)
 			n := 0
-			m.VMASummaries(b, a+4*pg, false, func(v *mm.VMASummary) bool {
+			for _, v := range vmasOf(m, b, a+4*pg, false) {
 				if v.Flags&mm.VMHugepage != 0 {
 					n++
 				}
-				return true
-			})
+			}
 			if n != 2 {
 				t.Errorf("HUGEPAGE over a hole reached %d of the 2 VMAs around it", n)
 			}
@@ -485,7 +481,9 @@ func testMremap(t *ktest.T) {
 				t.Fatalf("moving a file mapping: %v", err)
 			}
 			var off uint64
-			m.VMASummaries(nf, nf+1, false, func(v *mm.VMASummary) bool { off = v.Offset; return false })
+			if v := vmasOf(m, nf, nf+1, false); len(v) == 1 {
+				off = v[0].Pgoff * pg
+			}
 			if off != 6*pg {
 				t.Errorf("the moved file mapping's offset is %#x, want %#x", off, 6*pg)
 			}
@@ -686,10 +684,8 @@ func testBrk(t *ktest.T) {
 		if err := store(m, cur, 2); err != nil {
 			t.Errorf("writing the heap's first word: %v", err)
 		}
-		var name string
-		m.VMASummaries(cur, cur+1, false, func(v *mm.VMASummary) bool { name = v.Name; return false })
-		if name != "[heap]" {
-			t.Errorf("the heap's VMA is called %q, want [heap]", name)
+		if !inHeap(m, vmasOf(m, cur, cur+1, false)) {
+			t.Errorf("the VMA at the break %#x is not the heap (between brk's start and end)", cur)
 		}
 		if b := m.Brk(cur + 5); b != cur+5 {
 			t.Errorf("shrinking brk to %#x returned %#x", cur+5, b)
@@ -761,9 +757,9 @@ func testForEachVMA(t *ktest.T) {
 			}
 			m.SetBrk(0x2000000)
 			m.Brk(0x2000000 + 4*pg)
-			got := map[uintptr]mm.VMASummary{}
+			got := map[uintptr]mm.VMAInfo{}
 			prev := uintptr(0)
-			m.VMASummaries(0, mm.UserEnd, true, func(v *mm.VMASummary) bool {
+			m.ForEachVMA(true, func(v *mm.VMAInfo) bool {
 				if v.Start < prev {
 					t.Errorf("VMAs out of order: %#x after %#x", v.Start, prev)
 				}
@@ -774,32 +770,29 @@ func testForEachVMA(t *ktest.T) {
 			if len(got) != 4 {
 				t.Errorf("%d VMAs, want 4", len(got))
 			}
-			if v := got[h]; v.Rss != mm.HPageNr || v.AnonHuge != mm.HPageNr || v.Anon != mm.HPageNr || v.PrivateDirty != mm.HPageNr || v.PssBytes != mm.HPageSize || v.Name != "" {
+			if v := got[h]; v.Rss != mm.HPageSize || v.AnonHuge != mm.HPageSize || v.Anonymous != mm.HPageSize || v.PrivateDirty != mm.HPageSize || v.Pss != mm.HPageSize || v.File != nil {
 				t.Errorf("the huge page's VMA: %+v", v)
 			}
-			if v := got[a]; v.Rss != 10 || v.Anon != 10 || v.AnonHuge != 0 || v.End-v.Start != 16*pg {
+			if v := got[a]; v.Rss != 10*pg || v.Anonymous != 10*pg || v.AnonHuge != 0 || v.End-v.Start != 16*pg {
 				t.Errorf("the anonymous VMA: %+v", v)
 			}
-			if v := got[f]; v.Rss != 3 || v.Anon != 0 || v.File != file || v.Offset != 2*pg || v.Name != file.Name || v.Shared || v.Prot != mm.ProtRead {
+			if v := got[f]; v.Rss != 3*pg || v.Anonymous != 0 || v.File != any(file) || v.Pgoff != 2 || v.Flags&mm.VMShared != 0 || v.Prot != mm.ProtRead {
 				t.Errorf("the file VMA: %+v", v)
 			}
-			if v := got[0x2000000]; v.Name != "[heap]" || v.Rss != 0 {
+			if v := got[0x2000000]; !inHeap(m, []mm.VMAInfo{v}) || v.Rss != 0 {
 				t.Errorf("the heap VMA: %+v", v)
 			}
 			// After fork every anonymous page is mapped twice: shared, and
 			// its proportional share is half.
 			c := fork(t, m)
-			m.VMASummaries(a, a+1, true, func(v *mm.VMASummary) bool {
-				if v.SharedDirty+v.SharedClean != 10 || v.PssBytes != 10*pg/2 {
-					t.Errorf("after fork: shared %d, pss %d bytes; want 10 pages and %d bytes", v.SharedDirty+v.SharedClean, v.PssBytes, 10*pg/2)
-				}
-				return false
-			})
+			if v := vmasOf(m, a, a+1, true); len(v) != 1 || v[0].SharedDirty+v[0].SharedClean != 10*pg || v[0].Pss != 10*pg/2 {
+				t.Errorf("after fork: %+v; want 10 pages shared and a Pss of %d bytes", v, 10*pg/2)
+			}
 			c.Destroy()
 			n := 0
-			m.VMASummaries(0, mm.UserEnd, false, func(v *mm.VMASummary) bool { n++; return n < 2 })
+			m.ForEachVMA(false, func(v *mm.VMAInfo) bool { n++; return n < 2 })
 			if n != 2 {
-				t.Errorf("VMASummaries went on after fn returned false (%d calls)", n)
+				t.Errorf("ForEachVMA went on after fn returned false (%d calls)", n)
 			}
 			cnt := m.Counters()
 			if cnt.AnonPages != mm.HPageNr+10 || cnt.FilePages != 3 || cnt.DataVM != 16+4+mm.HPageNr || cnt.PageTables < 3 {
@@ -808,4 +801,26 @@ func testForEachVMA(t *ktest.T) {
 			m.Munmap(f, 8*pg)
 		})
 	})
+}
+
+// vmasOf returns m's VMAs that overlap [start, end), with their smaps
+// counts if usage is set: what mm.ForEachVMA gives /proc/PID/maps and
+// smaps.
+func vmasOf(m *mm.MM, start, end uintptr, usage bool) []mm.VMAInfo {
+	var out []mm.VMAInfo
+	m.ForEachVMA(usage, func(v *mm.VMAInfo) bool {
+		if v.Start < end && v.End > start {
+			out = append(out, *v)
+		}
+		return v.Start < end
+	})
+	return out
+}
+
+// inHeap says whether vmas is one VMA inside the program break's range,
+// which /proc/PID/maps names [heap].
+func inHeap(m *mm.MM, vmas []mm.VMAInfo) bool {
+	start, brk := m.BrkRange()
+	top := (brk + pg - 1) &^ (pg - 1)
+	return len(vmas) == 1 && vmas[0].Start >= start && vmas[0].End <= top && top > start
 }
