@@ -33,7 +33,7 @@ func commands() []shell.Command {
 	return append(append(append(append(mmCommands(), thpCommands()...), traceCommands()...), procCommands()...), []shell.Command{
 		{Name: "mem", Usage: "mem", Help: "frames by kind, the Go heap, the firmware's memory map", Run: cmdMem},
 		{Name: "cpus", Usage: "cpus", Help: "per CPU: APIC ID, current thread, ticks, switches, idle time", Run: cmdCPUs},
-		{Name: "threads", Usage: "threads", Help: "kernel threads (the Go runtime's Ms, task_struct) and their states", Run: cmdThreads},
+		{Name: "threads", Usage: "threads", Help: "kernel threads (the Go runtime's Ms, task_struct), their states and the user thread each runs", Run: cmdThreads},
 		{Name: "uptime", Usage: "uptime", Help: "time since boot and the wall clock", Run: cmdUptime},
 		{Name: "echo", Usage: "echo WORDS...", Help: "print the words", Run: cmdEcho},
 		{Name: "cat", Usage: "cat PATH", Help: "print a file of the VFS: /proc/vmstat, /proc/meminfo, /sys/kernel/mm/...", Run: cmdCat},
@@ -136,20 +136,24 @@ func cmdThreads(sh *shell.Shell, args []string) error {
 		cpu      int32
 		switches uint64
 		idle     bool
+		user     int32
 	}
 	var rows []row
 	var buf [sched.MaxThreads]row
 	n := 0
 	sched.ForEach(func(t *sched.Thread) {
-		buf[n] = row{t.TID(), t.State(), t.CPU(), t.Switches, t.Idle()}
+		buf[n] = row{t.TID(), t.State(), t.CPU(), t.Switches, t.Idle(), t.User.Load()}
 		n++
 	})
 	rows = buf[:n]
 	sh.Printf("TID   STATE     CPU  SWITCHES\n")
 	for _, r := range rows {
-		name := ""
-		if r.idle {
+		name := "  (Go runtime)"
+		switch {
+		case r.idle:
 			name = "  (idle)"
+		case r.user != 0:
+			name = fmt.Sprintf("  (user thread %d)", r.user)
 		}
 		sh.Printf("%-5d %-9s %-4d %d%s\n", r.tid, r.state, r.cpu, r.switches, name)
 	}

@@ -37,7 +37,10 @@ type Task struct {
 	pending  sigQueue // thread-directed signals
 	intr     chan struct{}
 	intrOpen bool // intr not closed yet
-	killed   bool // SIGKILL or a group exit: leave at the next chance
+	// blockWord is the futex word of the kernel's runtime that the
+	// thread sleeps on in blockOn (block.go); unblock bumps it.
+	blockWord atomic.Uint32
+	killed    bool // SIGKILL or a group exit: leave at the next chance
 	// sigWork says handleSignals must take the lock and look (Linux's
 	// TIF_SIGPENDING): set, under sig, by whoever queues a signal for
 	// the thread or its process or kills it; cleared by handleSignals
@@ -106,6 +109,11 @@ func (t *Task) startGoroutine() { go t.main() }
 // ring 3 and serves its traps.
 func (t *Task) main() {
 	runtime.LockOSThread()
+	// The label goes with the goroutine: the runtime may keep the thread
+	// (the main thread, say) after a goroutine exits locked to it.
+	self := sched.Current()
+	self.User.Store(int32(t.TID))
+	defer self.User.Store(0)
 	if a := t.affinity.Load(); a != 0 {
 		setAffinity(a)
 	}

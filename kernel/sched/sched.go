@@ -162,7 +162,7 @@ func switchLocked(c *cpuState, prev, next *Thread) {
 	prev.rcuNest, prev.preempt, prev.pinBits = cpu.RCUNest, cpu.PreemptCount, cpu.PinBits
 	cpu.RCUNest, cpu.PreemptCount, cpu.PinBits = next.rcuNest, next.preempt, next.pinBits
 	rcu.NoteSwitch(prev.rcuNest, next.rcuNest)
-	trace.Switch(prev.tid, next.tid)
+	trace.Switch(prev.tid, next.tid, next.User.Load())
 	next.cpu = int32(cpu.ID)
 	cpu.KStackTop = next.kstackTop
 	cpu.KStackLo = next.kstackLo

@@ -3,6 +3,7 @@
 package sched
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"retract/arch/amd64"
@@ -69,6 +70,12 @@ type Thread struct {
 
 	// Statistics.
 	Switches uint64
+
+	// User is the id of the user thread whose task goroutine is locked to
+	// this kernel thread (0: none, a thread of the kernel's own Go
+	// runtime), for `threads` and the trace's readers. Written by the
+	// thread itself.
+	User atomic.Int32
 
 	// Signal state, owned by the thread itself (sys package).
 	SigMask     uint64

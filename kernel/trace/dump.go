@@ -320,7 +320,11 @@ func (d *dumper) build(all []Event) {
 		case KindIPIAck:
 			d.add(ts, track, 'I', "IPI acked by CPU "+dec(e.A))
 		case KindSwitch:
-			d.add(ts, track, 'I', "context_switch", arg{"prev", dec(e.A)}, arg{"next", dec(e.B)})
+			if e.C != 0 {
+				d.add(ts, track, 'I', "context_switch", arg{"prev", dec(e.A)}, arg{"next", dec(e.B)}, arg{"user_tid", dec(e.C)})
+			} else {
+				d.add(ts, track, 'I', "context_switch", arg{"prev", dec(e.A)}, arg{"next", dec(e.B)})
+			}
 		case KindUserEnter:
 			if e.A == amd64.VectorSyscall && d.names.Syscall != nil {
 				d.add(ts, track, 'I', "enter from user", arg{"vector", hex(e.A)}, arg{"syscall", d.names.Syscall(e.B)}, arg{"nr", dec(e.B)})

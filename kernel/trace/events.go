@@ -43,7 +43,7 @@ const (
 	KindIPIServe // -; (the call served on this CPU)
 	KindIPIAck   // -; target cpu: its answer was seen
 	// ClassSched
-	KindSwitch // -; previous thread id, next thread id
+	KindSwitch // -; previous thread id, next thread id, the next one's user thread (0: none)
 	// ClassUser
 	KindUserEnter // -; syscall or vector: the CPU leaves ring 3
 	KindUserExit  // -; the CPU returns to ring 3
@@ -362,12 +362,14 @@ func IPIAck(target int) {
 	}
 }
 
-// Switch: this CPU switched from thread prev to thread next.
+// Switch: this CPU switched from thread prev to thread next, which runs
+// user thread nextUser (0: a kernel thread, such as one of the Go
+// runtime's).
 //
 //go:nosplit
-func Switch(prev, next int32) {
+func Switch(prev, next, nextUser int32) {
 	if On(ClassSched) {
-		record(KindSwitch, 0, uint64(prev), uint64(next), 0)
+		record(KindSwitch, 0, uint64(prev), uint64(next), uint64(nextUser))
 	}
 }
 
