@@ -246,14 +246,18 @@ func TestDumpStaleTable(t *testing.T) {
 }
 
 // TestDumpUserEnter: a system call's entry names the call and its number
-// (Linux's sys_enter); another vector's entry has neither.
+// (Linux's sys_enter); another vector's entry has neither; a switch to a
+// thread that runs a user thread names it.
 func TestDumpUserEnter(t *testing.T) {
 	out, _ := dumpAndParse(t, []Event{
 		{TSC: 100, CPU: 0, Kind: KindUserEnter, A: 0x100, B: 9},
 		{TSC: 200, CPU: 0, Kind: KindUserExit},
 		{TSC: 300, CPU: 0, Kind: KindUserEnter, A: 14, B: 9},
+		{TSC: 400, CPU: 0, Kind: KindSwitch, A: 3, B: 5, C: 12},
+		{TSC: 500, CPU: 0, Kind: KindSwitch, A: 5, B: 3},
 	}, 1)
-	for _, want := range []string{`"enter from user" vector=0x100 syscall=mmap nr=9`, `"enter from user" vector=0xe` + "\n", `"return to user"`} {
+	for _, want := range []string{`"enter from user" vector=0x100 syscall=mmap nr=9`, `"enter from user" vector=0xe` + "\n", `"return to user"`,
+		"context_switch prev=3 next=5 user_tid=12\n", "context_switch prev=5 next=3\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dump lacks %q:\n%s", want, out)
 		}
