@@ -7,9 +7,7 @@
 // like Linux's get_futex_key for shared mappings), else by (mm, address):
 // threads of one process share the mm. Waiters sleep on a channel and on
 // the thread's interruption channel, so a signal interrupts FUTEX_WAIT
-// (ERESTARTSYS, or EINTR with a timeout, as Linux). A waiter sleeps in the
-// scheduler (blockOn, block.go), not on a Go channel: the waker marks it
-// woken and unblocks its thread.
+// (ERESTARTSYS, or EINTR with a timeout, as Linux).
 
 // trapctx: process context only
 
@@ -17,7 +15,6 @@ package proc
 
 import (
 	"encoding/binary"
-	"sync/atomic"
 	"time"
 
 	"retract/kernel/abi"
@@ -48,8 +45,8 @@ type futexKey struct {
 type futexWaiter struct {
 	key    futexKey
 	bitset uint32
-	t      *Task       // the waiting thread, unblocked by the waker
-	woken  atomic.Bool // set, under futexMu, by the waker
+	ch     chan struct{} // closed by the waker
+	woken  bool
 }
 
 // One lock and one table for every futex: with at most 8 CPUs a hash of
@@ -112,37 +109,31 @@ func futexWait(t *Task, addr uint64, val uint32, bitset uint32, private bool, de
 		futexMu.Unlock()
 		return abi.EAGAIN
 	}
-	w := &futexWaiter{key: k, bitset: bitset, t: t}
+	w := &futexWaiter{key: k, bitset: bitset, ch: make(chan struct{})}
 	futexQ[k] = append(futexQ[k], w)
 	futexMu.Unlock()
 
+	var timer <-chan time.Time
+	if hasTimeout {
+		tm := time.NewTimer(max(time.Until(deadline), 0))
+		defer tm.Stop()
+		timer = tm.C
+	}
 	var res error
-	for {
-		seq := t.blockSeq()
-		if w.woken.Load() {
-			return nil
-		}
-		if t.interrupted() {
-			res = abi.ERESTARTSYS
-			if hasTimeout {
-				res = abi.EINTR
-			}
-			break
-		}
-		var ns uint64
+	select {
+	case <-w.ch:
+		return nil
+	case <-timer:
+		res = abi.ETIMEDOUT
+	case <-t.FS.Intr:
+		res = abi.ERESTARTSYS
 		if hasTimeout {
-			left := time.Until(deadline)
-			if left <= 0 {
-				res = abi.ETIMEDOUT
-				break
-			}
-			ns = uint64(left)
+			res = abi.EINTR
 		}
-		t.blockOn(seq, ns)
 	}
 	futexMu.Lock()
 	defer futexMu.Unlock()
-	if w.woken.Load() {
+	if w.woken {
 		return nil // woken after all: consume the wake-up
 	}
 	removeWaiterLocked(w)
@@ -188,8 +179,8 @@ func wakeLocked(k futexKey, n int, bitset uint32) int {
 	out := q[:0]
 	for _, w := range q {
 		if woken < n && w.bitset&bitset != 0 {
-			w.woken.Store(true)
-			w.t.unblock()
+			w.woken = true
+			close(w.ch)
 			woken++
 			continue
 		}

@@ -162,7 +162,6 @@ func (t *Task) interruptLocked() {
 		close(t.intr)
 		t.intrOpen = false
 	}
-	t.unblock() // a thread asleep in the scheduler (blockOn) wakes too
 }
 
 // kickTask makes a thread that runs in ring 3 on another CPU come back to

@@ -115,18 +115,14 @@ func (t *Task) sleep(d time.Duration) time.Duration {
 	if d <= 0 {
 		return 0
 	}
-	// In the scheduler, not on a Go timer (block.go says why).
-	end := clock.Nanotime() + uint64(d)
-	for {
-		seq := t.blockSeq()
-		now := clock.Nanotime()
-		if now >= end {
-			return 0
-		}
-		if t.interrupted() {
-			return time.Duration(end - now)
-		}
-		t.blockOn(seq, end-now)
+	end := time.Now().Add(d)
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return 0
+	case <-t.FS.Intr:
+		return max(time.Until(end), 0)
 	}
 }
 

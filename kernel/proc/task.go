@@ -37,10 +37,7 @@ type Task struct {
 	pending  sigQueue // thread-directed signals
 	intr     chan struct{}
 	intrOpen bool // intr not closed yet
-	// blockWord is the futex word of the kernel's runtime that the
-	// thread sleeps on in blockOn (block.go); unblock bumps it.
-	blockWord atomic.Uint32
-	killed    bool // SIGKILL or a group exit: leave at the next chance
+	killed   bool // SIGKILL or a group exit: leave at the next chance
 	// sigWork says handleSignals must take the lock and look (Linux's
 	// TIF_SIGPENDING): set, under sig, by whoever queues a signal for
 	// the thread or its process or kills it; cleared by handleSignals
