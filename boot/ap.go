@@ -4,6 +4,7 @@
 package boot
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"retract/arch/amd64"
@@ -134,7 +135,7 @@ func finishSMP(n int) {
 	if n > 1 {
 		phys.SetFlushKernel(smp.FlushKernel)
 	}
-	mm.SetMachine(mm.Machine{FlushUser: flushUser, SetCR3: sched.SetCR3}) // wb: boot
+	mm.SetMachine(mm.Machine{FlushUser: flushUser, SetCR3: sched.SetCR3, ForgetCR3: forgetCR3}) // wb: boot
 	// Every CPU has its GS area now: the frame allocator's per-CPU caches
 	// can find their CPU.
 	phys.Frames.PerCPU = true
@@ -162,3 +163,32 @@ func apStart() {
 
 // flushUser is the user-space TLB shootdown: the CPUs in the mm's cpumask.
 func flushUser(mask uint32, va, n uintptr) { smp.FlushMask(mask, va, n) }
+
+// forgetCR3 is mm.Machine.ForgetCR3: the threads, then every CPU
+// (this one included) that still has cr3 loaded.
+func forgetCR3(cr3 uint64) int {
+	forgetMu.Lock()
+	defer forgetMu.Unlock()
+	n := sched.ForgetCR3(cr3)
+	dropped.Store(0)
+	if smp.Count() > 1 {
+		smp.CallOthers(dropCR3, uintptr(cr3), 0)
+	}
+	f := amd64.SaveFlagsCli()
+	dropCR3(uintptr(cr3), 0)
+	amd64.RestoreFlags(f)
+	return n + int(dropped.Load())
+}
+
+// dropped counts the CPUs dropCR3 moved in the forgetCR3 that holds
+// forgetMu.
+var (
+	forgetMu sync.Mutex
+	dropped  atomic.Int32
+)
+
+func dropCR3(cr3, _ uintptr) {
+	if sched.DropCR3(uint64(cr3)) {
+		dropped.Add(1)
+	}
+}

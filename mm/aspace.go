@@ -196,6 +196,14 @@ func (m *MM) Destroy() {
 		}
 	}
 	FlushUser(m, UserBase, UserEnd-UserBase)
+	// A PML4 freed while a CPU still has it in CR3 keeps working from the
+	// TLB until the next reload, which then finds the kernel's half gone:
+	// a triple fault, with no word on the console. Nothing should still
+	// use it (every thread left with Unuse); if something does, say so
+	// and move it to the kernel's tables.
+	if n := machine.ForgetCR3(m.PML4); n > 0 {
+		fmt.Printf("mm: destroying mm %d: %d kernel threads or CPUs still had its page tables (CR3 %#x) loaded; moved to the kernel's\n", m.ID, n, m.PML4)
+	}
 	phys.Frames.Free(m.PML4>>phys.PageShift, 0)
 	UserTables.Add(-1)
 	m.MmapLock.Unlock()

@@ -19,12 +19,20 @@ type Machine struct {
 	// SetCR3 gives the calling thread the page tables at cr3 and loads
 	// them; the scheduler reloads them on every switch (sched.SetCR3).
 	SetCR3 func(cr3 uint64)
+	// ForgetCR3 makes sure no kernel thread and no CPU still has the
+	// page tables at cr3 before they are freed: a thread other than the
+	// caller whose CR3 is cr3 gets the kernel's tables, and so does a
+	// CPU that has them loaded (by IPI). It returns how many threads and
+	// CPUs it had to move — 0 unless something forgot to let go of an
+	// address space, which the caller reports.
+	ForgetCR3 func(cr3 uint64) int
 }
 
 // machine starts with single-CPU stand-ins (host tests, early boot).
 var machine = Machine{
 	FlushUser: func(mask uint32, va, n uintptr) { amd64.WriteCR3(amd64.ReadCR3()) },
 	SetCR3:    amd64.WriteCR3,
+	ForgetCR3: func(uint64) int { return 0 },
 }
 
 // SetMachine installs the kernel's services (boot path, before the Go

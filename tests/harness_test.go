@@ -515,8 +515,10 @@ func (v *vm) command(cmd string, timeout time.Duration) []string {
 // Crash markers on the console. "oops" must be a word of its own so that
 // "loops" is not a crash.
 var (
-	oopsRE       = regexp.MustCompile(`(?i)\boops\b`)
-	goCrashRE    = regexp.MustCompile(`panic:|fatal error:`)
+	oopsRE = regexp.MustCompile(`(?i)\boops\b`)
+	// A Go crash, or mm.Destroy's report of page tables still loaded
+	// (which would have been a silent triple fault without its check).
+	goCrashRE    = regexp.MustCompile(`panic:|fatal error:|still had its page tables`)
 	ktapishRE    = regexp.MustCompile(`^\s*(#|ok \d|not ok \d)`)
 	ktapDirRE    = regexp.MustCompile(`(?i)^(TODO|XFAIL)\b`)
 	mnemonicRE   = regexp.MustCompile(`(?i)\b(mov\w*|lea[lqw]?|add\w*|sub\w*|cmp\w*|test[bwlq]?|call[lq]?|jmp[lq]?|j(a|ae|b|be|c|e|g|ge|l|le|na|nae|nb|nbe|nc|ne|ng|nge|nl|nle|no|np|ns|nz|o|p|pe|po|s|z|cxz|ecxz|rcxz)|ret[lqf]?|push\w*|pop\w*|xor\w*|and[bwlq]?|or[bwlq]?|inc[bwlq]?|dec[bwlq]?|neg[bwlq]?|not[bwlq]?|ud2|int3?|hlt|nop\w*|xchg\w*|cmpxchg\w*|i?div\w*|i?mul\w*|sh[lr]\w*|sa[lr]\w*|set\w+|cmov\w+|cli|sti|rdmsr|wrmsr|rdtsc|cpuid|in[bwl]|out[bwl]|stos\w*|lods\w*|rep\w*|lock|pause|syscall|sysret\w*|iret\w*|leave[lq]?|enter)\b`)

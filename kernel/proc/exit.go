@@ -31,6 +31,13 @@ func (t *Task) exitThread() {
 		}
 	}
 	t.exitRobustList()
+	// Leave the address space before leaving the thread list: the last
+	// thread to leave the list destroys the mm, and a thread that still
+	// had its page tables in CR3 then would load a freed PML4 at its next
+	// switch (a triple fault: seen in the race program's workers, whose
+	// Go threads exit together).
+	m := p.MM()
+	m.Unuse()
 
 	p.sig.Lock()
 	for i, o := range p.threads {
@@ -49,8 +56,6 @@ func (t *Task) exitThread() {
 	tasklist.Unlock()
 
 	t.FS.Files.Release()
-	m := p.MM()
-	m.Unuse()
 	if last {
 		p.exitProcess(status)
 	}

@@ -275,6 +275,37 @@ func loadCR3(next *Thread, cpu int) {
 	}
 }
 
+// ForgetCR3 gives every thread whose CR3 is cr3 the kernel's tables
+// instead (it loads them at its next switch; a CPU that has cr3 loaded
+// now must be moved too: DropCR3) and returns how many it changed.
+// Process context.
+func ForgetCR3(cr3 uint64) int {
+	f := lock.LockIRQ()
+	n := 0
+	for i := int32(0); i < high; i++ {
+		t := &threads[i]
+		if t.state != Free && t.CR3 == cr3 {
+			t.CR3 = 0
+			n++
+		}
+	}
+	lock.UnlockIRQ(f)
+	return n
+}
+
+// DropCR3 loads the kernel's tables on this CPU if it has cr3 loaded,
+// and reports whether it did. Interrupts off (an IPI handler).
+func DropCR3(cr3 uint64) bool {
+	if amd64.ReadCR3() != cr3 {
+		return false
+	}
+	cpu := int(amd64.This().ID)
+	mm.CR3Loading(bootCR3, cpu)
+	amd64.WriteCR3(bootCR3)
+	mm.CR3Left(cr3, cpu)
+	return true
+}
+
 // SetCR3 gives the calling thread the page tables at cr3 and loads them
 // (mm.Use/Unuse). Any context; the thread does not switch in between.
 func SetCR3(cr3 uint64) {
