@@ -174,9 +174,13 @@ func forgetCR3(cr3 uint64) int {
 	if smp.Count() > 1 {
 		smp.CallOthers(dropCR3, uintptr(cr3), 0)
 	}
-	f := amd64.SaveFlagsCli()
+	// EnterAtomic, not a bare SaveFlagsCli: the goroutine must also stay
+	// on this CPU. A function call can be a preemption point (the stack
+	// check), and a goroutine switched out between CLI and POPF leaves
+	// its CPU running other goroutines with interrupts off.
+	f := amd64.EnterAtomic()
 	dropCR3(uintptr(cr3), 0)
-	amd64.RestoreFlags(f)
+	amd64.ExitAtomic(f)
 	return n + int(dropped.Load())
 }
 
