@@ -1,6 +1,7 @@
 package lockdep
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -54,7 +55,15 @@ func setup(t *testing.T) {
 		Enable()
 	})
 	*s = sim{g: 1}
+	runs++
 }
+
+// runs counts setups. The class registry and the order graph outlive a
+// test (as they outlive nothing in the kernel), so each run of a test
+// (go test -count=N) names its classes afresh: uniq.
+var runs int
+
+func uniq(name string) string { return fmt.Sprintf("%s#%d", name, runs) }
 
 // spin is a test spinlock: the lock word is irrelevant to lockdep, only
 // its address and class are. Locks must not live on a goroutine stack
@@ -68,7 +77,7 @@ type spin struct {
 var keep []any
 
 func newSpin(name string) *spin {
-	l := &spin{c: Register(name, Spin)}
+	l := &spin{c: Register(uniq(name), Spin)}
 	keep = append(keep, l)
 	return l
 }
@@ -157,7 +166,7 @@ func TestTransitiveInversion(t *testing.T) {
 
 func TestSleepInAtomic(t *testing.T) {
 	setup(t)
-	mu := &Mutex{Class: Register("test.sleep.mu", Sleep)}
+	mu := &Mutex{Class: Register(uniq("test.sleep.mu"), Sleep)}
 	keep = append(keep, mu)
 	s.irqs = true
 	s.preempt = 1 // an RCU reader, or PreemptDisable
@@ -173,7 +182,7 @@ func TestSleepInAtomic(t *testing.T) {
 
 func TestSleepThenSpinOrder(t *testing.T) {
 	setup(t)
-	mu := &Mutex{Class: Register("test.order.mmap", Sleep)}
+	mu := &Mutex{Class: Register(uniq("test.order.mmap"), Sleep)}
 	keep = append(keep, mu)
 	l := newSpin("test.order.ptl")
 	s.irqs = true
@@ -233,7 +242,7 @@ func TestReleaseByAnotherHolder(t *testing.T) {
 	l.lock()
 	s.cpu = 2 // released on another CPU
 	l.unlock()
-	mu := &Mutex{Class: Register("test.owner.mu", Sleep)}
+	mu := &Mutex{Class: Register(uniq("test.owner.mu"), Sleep)}
 	keep = append(keep, mu)
 	s.cpu, s.irqs = 0, true
 	mu.Lock()
@@ -246,9 +255,9 @@ func TestReleaseByAnotherHolder(t *testing.T) {
 
 func TestAssertHeld(t *testing.T) {
 	setup(t)
-	mu := &Mutex{Class: Register("test.assert.mu", Sleep)}
+	mu := &Mutex{Class: Register(uniq("test.assert.mu"), Sleep)}
 	keep = append(keep, mu)
-	rw := &RWMutex{Class: Register("test.assert.rw", Sleep)}
+	rw := &RWMutex{Class: Register(uniq("test.assert.rw"), Sleep)}
 	keep = append(keep, rw)
 	s.irqs = true
 	mu.AssertHeld()
@@ -303,7 +312,7 @@ func TestSameClassInstancesAreNotOrdered(t *testing.T) {
 // reader left — never between the write and the read hold.
 func TestDowngrade(t *testing.T) {
 	setup(t)
-	tracked := &RWMutex{Class: Register("test.downgrade.rw", Sleep)}
+	tracked := &RWMutex{Class: Register(uniq("test.downgrade.rw"), Sleep)}
 	keep = append(keep, tracked)
 	s.irqs = true
 	tracked.Lock()
