@@ -383,15 +383,14 @@ func (f *File) unmapPages(lo, hi uint64, match func(pfn, pgoff uint64) bool) {
 		if len(pages)+len(huges) > 0 {
 			FlushUser(m, start, end-start)
 		}
-		cls := rssFile
-		if f.Shmem {
-			cls = rssShmem
-		}
-		m.addRSS(cls, -int64(len(pages)+HPageNr*len(huges)))
+		// A private mapping's copy (truncate takes those too) is an
+		// anonymous page: each page leaves its own RSS class.
 		for _, pfn := range pages {
+			m.addRSS(rssClass(pfn, f), -1)
 			dropMapping(pfn)
 		}
 		for _, head := range huges {
+			m.addRSS(rssClass(head, f), -HPageNr)
 			dropMapping(head) // a file huge page: no deposited table
 		}
 	}

@@ -44,10 +44,16 @@ const (
 	// spins (only a sleeping lock is held): the mm's other threads' faults
 	// go on meanwhile, which the mm suite checks.
 	DelayMunmapAfterDowngrade
+	// DelayFaultAfterFindPage: in a file fault, after FindPage returned
+	// the page-cache page (with the reference the mapping will keep),
+	// before the PT lock is taken to map it. It sleeps (no lock is
+	// held): a hole punched meanwhile must wait for this fault to back
+	// out before the page leaves the cache (File.PunchHole).
+	DelayFaultAfterFindPage
 	numDelayPoints
 )
 
-var delayNames = [numDelayPoints]string{"fault.after_pte_offset_map", "retract.after_pmd_clear", "fault.before_pte_lock", "munmap.after_downgrade"}
+var delayNames = [numDelayPoints]string{"fault.after_pte_offset_map", "retract.after_pmd_clear", "fault.before_pte_lock", "munmap.after_downgrade", "fault.after_find_page"}
 
 func (p DelayPoint) String() string { return delayNames[p] }
 

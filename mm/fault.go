@@ -329,6 +329,7 @@ func (f *fault) findPage() (uint64, error) {
 	}
 	head, _ := phys.Frames.Head(pfn)
 	phys.Frames.Meta(head).Mapcount.Add(1)
+	delaySleep(DelayFaultAfterFindPage)
 	return pfn, nil
 }
 

@@ -135,13 +135,19 @@ func (f *File) Collapsing(pgoff uint64) bool {
 // range is being collapsed or split (like a fault waiting on a locked
 // page). The cache keeps a reference of its own. A page beyond the end
 // of the file is ErrSigbus.
-func (f *File) FindPage(pgoff uint64) (uint64, error) {
+func (f *File) FindPage(pgoff uint64) (uint64, error) { return f.findPage(pgoff, false) }
+
+// findPage is FindPage; pastEOF allows a page past the end of the file
+// (fallocate with KEEP_SIZE preallocates there, as Linux does).
+func (f *File) findPage(pgoff uint64, pastEOF bool) (uint64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for {
-		// Checked under mu, where the size changes: a page is never
-		// added beyond the end (Truncate drops what is there).
-		if f.beyondEOF(pgoff) {
+		// Checked under mu, where the size changes: no fault or write
+		// adds a page beyond the end (Truncate drops what is there);
+		// only fallocate does, and that page stays zero until the
+		// file grows over it.
+		if !pastEOF && f.beyondEOF(pgoff) {
 			return 0, ErrSigbus
 		}
 		if !f.Collapsing(pgoff) {

@@ -66,9 +66,8 @@ func madviseValid(advice int) bool {
 //     mapping) ErrInval, a page beyond the end of the file ErrFault.
 //   - NORMAL, RANDOM, SEQUENTIAL, WILLNEED, COLD, PAGEOUT, DONTDUMP,
 //     DODUMP: accepted; there is no readahead, swap or core dump to tune.
-//   - REMOVE: ErrInval for anonymous memory, ErrAccess for a mapping
-//     that may not write the file, else ErrNotSupported (the files here
-//     cannot punch holes).
+//   - REMOVE: punch a hole in the file behind a shared writable mapping
+//     (shared anonymous memory included): madviseRemove.
 //
 // Unknown advice and an unaligned addr are ErrInval; a length of 0 does
 // nothing; a length that wraps is ErrInval. Holes in the range are
@@ -95,6 +94,8 @@ func (m *MM) DoMadvise(addr, length uintptr, advice int) error {
 	case MadvCollapse:
 		_, err := m.MadviseCollapse(addr, end-addr)
 		return err
+	case MadvRemove:
+		return m.madviseRemove(addr, end)
 	}
 	m.MmapLock.Lock()
 	err := m.madviseWalk(addr, end, advice)
@@ -147,14 +148,6 @@ func (m *MM) madviseVMA(v *VMA, lo, hi uintptr, advice int) error {
 		}
 		m.zapLocked(lo, hi, false, m.VMAs.All())
 		return nil
-	case MadvRemove:
-		switch {
-		case v.File == nil:
-			return ErrInval
-		case v.Flags&VMShared == 0 || v.Flags&VMNoMayWrite != 0:
-			return ErrAccess
-		}
-		return ErrNotSupported
 	case MadvDontfork:
 		set = VMDontCopy
 	case MadvDofork:
@@ -216,4 +209,56 @@ func (m *MM) madvisePopulate(start, end uintptr, write bool) error {
 		}
 	}
 	return nil
+}
+
+// madviseRemove is MADV_REMOVE (madvise_remove): for each VMA of [start,
+// end), the file range it maps is punched out of the file
+// (File.PunchHole, what fallocate PUNCH_HOLE|KEEP_SIZE does): every
+// mapping of those pages goes, in every mm, and the next access reads
+// zeros. Private anonymous memory (no file) is ErrInval, a mapping that
+// is not shared and writable ErrAccess, as in Linux; holes ErrNoMemory.
+// Like Linux it does not hold mmap_lock across the punch (the unmap walk
+// takes the file's locks, which rank above it: docs/locking.md); the
+// file stays valid meanwhile (a released one punches nothing).
+func (m *MM) madviseRemove(start, end uintptr) error {
+	type hole struct {
+		f        *File
+		off, len int64
+	}
+	var holes []hole
+	var err error
+	m.MmapLock.RLock()
+	for at := start; at < end; {
+		v := m.VMAs.Find(at)
+		if v == nil {
+			err = ErrNoMemory
+			n := m.VMAs.Next(at)
+			if n == nil || n.Start >= end {
+				break
+			}
+			at = n.Start
+			continue
+		}
+		hi := min(end, v.End)
+		f, _ := v.File.(*File)
+		switch {
+		case f == nil:
+			err = ErrInval
+		case v.Flags&VMShared == 0 || v.Prot&ProtWrite == 0:
+			err = ErrAccess
+		}
+		if err == ErrInval || err == ErrAccess {
+			break
+		}
+		off := int64(v.Pgoff*phys.PageSize) + int64(at-v.Start)
+		holes = append(holes, hole{f, off, int64(hi - at)})
+		at = hi
+	}
+	m.MmapLock.RUnlock()
+	for _, h := range holes {
+		if e := h.f.PunchHole(h.off, h.len); e != nil {
+			return e
+		}
+	}
+	return err
 }

@@ -130,3 +130,33 @@ func (d *MemData) Truncate(size int64) error {
 
 // Pages reports how many pages hold data (for tests and st_blocks).
 func (d *MemData) Pages() int { return len(d.pages) }
+
+var _ Allocator = (*MemData)(nil)
+
+// Allocate makes the pages of [off, off+length), past the end too.
+func (d *MemData) Allocate(off, length int64) error {
+	for pg := off / pageSize; pg*pageSize < off+length; pg++ {
+		if d.pages[pg] == nil {
+			d.pages[pg] = new([pageSize]byte)
+		}
+	}
+	return nil
+}
+
+// PunchHole drops the pages wholly inside [off, off+length) (or inside
+// it up to the end of the file) and zeroes the parts of the others that it
+// covers.
+func (d *MemData) PunchHole(off, length int64) error {
+	end := off + length
+	for pg, page := range d.pages {
+		lo, hi := max(off, pg*pageSize), min(end, (pg+1)*pageSize)
+		switch {
+		case lo >= hi:
+		case lo == pg*pageSize && (hi == (pg+1)*pageSize || hi >= d.size):
+			delete(d.pages, pg)
+		default:
+			clear(page[lo-pg*pageSize : hi-pg*pageSize])
+		}
+	}
+	return nil
+}

@@ -15,7 +15,7 @@
 // file with FileOf, to map it.
 //
 // Locking: fs calls Data with the file's fs.Inode.mu held (for reading in
-// ReadAt and Size, for writing in WriteAt and Truncate), so the mm.File's
+// ReadAt and Size, for writing in WriteAt, Truncate, Allocate and PunchHole), so the mm.File's
 // locks (collapseMu, immapMu, mu, and a truncate's PMD and PT locks) are
 // taken below it, as docs/locking.md places them.
 package pagecache
@@ -35,8 +35,9 @@ type Data struct {
 }
 
 var (
-	_ fs.Data     = (*Data)(nil)
-	_ fs.Releaser = (*Data)(nil)
+	_ fs.Data      = (*Data)(nil)
+	_ fs.Releaser  = (*Data)(nil)
+	_ fs.Allocator = (*Data)(nil)
 )
 
 // New returns the Data of a new, empty regular file; name is the file's
@@ -95,6 +96,13 @@ func (d *Data) Size() int64 { return d.f.Size() }
 
 // Truncate sets the length (and unmaps what lies past it: mm.File.Truncate).
 func (d *Data) Truncate(size int64) error { return errno(d.f.Truncate(size)) }
+
+// Allocate makes the pages of a range exist (fallocate: mm.File.Allocate).
+func (d *Data) Allocate(off, length int64) error { return errno(d.f.Allocate(off, length)) }
+
+// PunchHole frees a range's pages, unmapping them from every mm first
+// (fallocate PUNCH_HOLE: mm.File.PunchHole).
+func (d *Data) PunchHole(off, length int64) error { return errno(d.f.PunchHole(off, length)) }
 
 // Pages is how many pages the file holds in memory (fs's st_blocks).
 func (d *Data) Pages() int { return int(d.f.CachedPages()) }

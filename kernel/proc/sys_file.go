@@ -64,6 +64,9 @@ func init() {
 	reg(77, func(t *Task, a *[6]uint64) (uint64, error) {
 		return 0, fs.Ftruncate(&t.FS, int(int32(a[0])), int64(a[1]))
 	})
+	reg(285, func(t *Task, a *[6]uint64) (uint64, error) {
+		return 0, fs.Fallocate(&t.FS, int(int32(a[0])), uint32(a[1]), int64(a[2]), int64(a[3]))
+	})
 	reg(76, func(t *Task, a *[6]uint64) (uint64, error) {
 		p, err := t.readPath(a[0])
 		if err != nil {

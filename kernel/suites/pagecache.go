@@ -6,7 +6,8 @@
 // split, a file written with write() is collapsed by khugepaged and by
 // MADV_COLLAPSE with its tables retracted, and faults, writes and
 // truncates race on every CPU without a mapping past the end surviving a
-// truncate. Every case ends with every frame back.
+// truncate; holes punched with fallocate and MADV_REMOVE (punch.go).
+// Every case ends with every frame back.
 
 package suites
 
@@ -33,7 +34,7 @@ import (
 func init() {
 	ktest.Register(ktest.Suite{
 		Name: "pagecache",
-		Doc:  "regular files in the page cache: write then map, holes, truncate of mapped files (SIGBUS), huge pages, collapse of written files, races",
+		Doc:  "regular files in the page cache: write then map, holes, truncate of mapped files (SIGBUS), huge pages, collapse of written files, punched holes (fallocate, MADV_REMOVE), races",
 		Cases: []ktest.Case{
 			{Name: "write_then_map", Fn: testWriteThenMap},
 			{Name: "holes_cost_nothing", Fn: testHoles},
@@ -42,6 +43,10 @@ func init() {
 			{Name: "truncate_splits_huge_page", Fn: testTruncateHuge},
 			{Name: "collapse_written_file", Fn: testCollapseWrittenFile, Timeout: 5 * time.Minute},
 			{Name: "truncate_during_faults", Fn: testTruncateDuringFaults, Timeout: 5 * time.Minute},
+			{Name: "punch_hole_mapped", Fn: testPunchHoleMapped},
+			{Name: "punch_hole_huge", Fn: testPunchHoleHuge},
+			{Name: "madv_remove", Fn: testMadvRemove},
+			{Name: "punch_during_faults", Fn: testPunchDuringFaults, Timeout: 5 * time.Minute},
 		},
 	})
 }

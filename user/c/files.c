@@ -15,7 +15,9 @@
  * when empty and non-blocking); poll and ppoll on a pipe; epoll on a pipe
  * (EEXIST on a second ADD); memfd_create + mmap, and 768 MiB of memfds
  * made, mapped, closed and unmapped one after the other (each one's pages
- * go with its last mapping); statfs on /tmp (prints the
+ * go with its last mapping); fallocate on a mapped memfd (PUNCH_HOLE frees
+ * the pages and the mapping reads zeros, preallocation grows it, the
+ * errors) and MADV_REMOVE; statfs on /tmp (prints the
  * file system); getcwd and chdir (ENOTDIR, ERANGE); access and faccessat;
  * isatty on stdin/stdout.
  */
@@ -32,6 +34,18 @@
 #include <termios.h>
 #include <time.h>
 
+#ifndef FALLOC_FL_KEEP_SIZE
+#define FALLOC_FL_KEEP_SIZE 0x01
+#endif
+#ifndef FALLOC_FL_PUNCH_HOLE
+#define FALLOC_FL_PUNCH_HOLE 0x02
+#endif
+#ifndef FALLOC_FL_ZERO_RANGE
+#define FALLOC_FL_ZERO_RANGE 0x10
+#endif
+#ifndef MADV_REMOVE
+#define MADV_REMOVE 9
+#endif
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE 1
 #endif
@@ -331,6 +345,87 @@ static void test_memfd(void)
 	close(fd);
 }
 
+/* blocks is st_blocks of fd (8 per 4 KiB page a tmpfs file holds), or -1. */
+static long blocks(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 ? (long)st.st_blocks : -1;
+}
+
+/*
+ * fallocate on a memfd that is mapped shared: a hole from the middle of
+ * page 1 to page 3 frees page 2 (pread and the mapping read zeros there,
+ * the bytes around it stay, the size stays); MADV_REMOVE through the
+ * mapping frees page 3; mode 0 grows the file with its pages; the errors
+ * of a bad mode, length, descriptor and file.
+ */
+static void test_fallocate(void)
+{
+	enum { pg = 4096 };
+	int fd = (int)syscall(SYS_memfd_create, "falloc", 0);
+	if (!check_sys(fd, "memfd_create"))
+		return;
+	static char page[pg];
+	memset(page, 'x', sizeof page);
+	for (int i = 0; i < 4; i++)
+		if (pwrite(fd, page, pg, (off_t)i * pg) != pg) {
+			fail("fallocate.setup", "pwrite: %s", errname(errno));
+			close(fd);
+			return;
+		}
+	char *m = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		fail("fallocate.mmap", "%s", errname(errno));
+		close(fd);
+		return;
+	}
+	check(m[2 * pg] == 'x', "fallocate.mapped", "page 2 reads %#x", m[2 * pg]);
+	long b0 = blocks(fd);
+	check(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, pg + 100, 2 * pg - 100) == 0, "fallocate.punch_hole",
+	      "%s", errname(errno));
+	long b1 = blocks(fd);
+	check(b0 == 32 && b1 == 24, "fallocate.punch_hole.frees", "st_blocks %ld before, %ld after; want 32, 24", b0, b1);
+	char buf[3 * pg];
+	ssize_t r = pread(fd, buf, sizeof buf, 0);
+	int zeros = 1;
+	for (int i = pg + 100; i < 3 * pg; i++)
+		zeros &= buf[i] == 0;
+	check(r == (ssize_t)sizeof buf && buf[pg + 99] == 'x' && zeros && buf[0] == 'x', "fallocate.punch_hole.reads_zeros",
+	      "read %zd: byte %d is %#x, the hole %s", r, pg + 99, buf[pg + 99], zeros ? "zero" : "not zero");
+	check(m[pg + 99] == 'x' && m[pg + 100] == 0 && m[2 * pg] == 0 && m[2 * pg + pg - 1] == 0 && m[3 * pg] == 'x',
+	      "fallocate.punch_hole.mapping", "the mapping reads %#x %#x %#x %#x around and in the hole", m[pg + 99],
+	      m[pg + 100], m[2 * pg], m[3 * pg]);
+	struct stat st;
+	check(fstat(fd, &st) == 0 && st.st_size == 4 * pg, "fallocate.punch_hole.keeps_size", "size %ld", (long)st.st_size);
+	long b2 = blocks(fd);
+	check(madvise(m + 3 * pg, pg, MADV_REMOVE) == 0, "madvise.remove", "%s", errname(errno));
+	long b3 = blocks(fd);
+	check(b3 == b2 - 8 && pread(fd, buf, 8, 3 * pg) == 8 && buf[0] == 0, "madvise.remove.frees",
+	      "st_blocks %ld before, %ld after; the page reads %#x", b2, b3, buf[0]);
+	check(m[3 * pg] == 0, "madvise.remove.mapping", "the mapping reads %#x", m[3 * pg]);
+	munmap(m, 4 * pg);
+	check(fallocate(fd, 0, 4 * pg, 2 * pg) == 0 && fstat(fd, &st) == 0 && st.st_size == 6 * pg,
+	      "fallocate.grows", "%s, size %ld", errname(errno), (long)st.st_size);
+	long b4 = blocks(fd);
+	check(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 8 * pg) == 0 && fstat(fd, &st) == 0 && st.st_size == 6 * pg &&
+		      blocks(fd) == b4 + 16,
+	      "fallocate.keep_size", "%s, size %ld, st_blocks %ld then %ld", errname(errno), (long)st.st_size, b4, blocks(fd));
+	check_err(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, pg), EOPNOTSUPP, "fallocate.punch_without_keep_size.eopnotsupp");
+	check_err(fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, pg), EOPNOTSUPP, "fallocate.zero_range.eopnotsupp");
+	check_err(fallocate(fd, 0, 0, 0), EINVAL, "fallocate.zero_length.einval");
+	check_err(fallocate(fd, 0, -1, pg), EINVAL, "fallocate.negative.einval");
+	check_err(fallocate(-1, 0, 0, pg), EBADF, "fallocate.ebadf");
+	int p[2];
+	if (pipe(p) == 0) {
+		check_err(fallocate(p[1], 0, 0, pg), ESPIPE, "fallocate.pipe.espipe");
+		close(p[0]), close(p[1]);
+	}
+	int rfd = open(P("io"), O_RDONLY);
+	check_err(fallocate(rfd, 0, 0, pg), EBADF, "fallocate.rdonly.ebadf");
+	close(rfd);
+	close(fd);
+}
+
 /*
  * A memfd's pages go with its last descriptor and mapping: 48 memfds of
  * 16 MiB each (768 MiB, more than the test machine has), each written,
@@ -438,6 +533,7 @@ int main(int argc, char **argv)
 	test_dirs();
 	test_fds();
 	test_memfd();
+	test_fallocate();
 	test_memfd_release();
 	test_misc();
 	cleanup();
