@@ -62,8 +62,9 @@ func madviseValid(advice int) bool {
 //     private anonymous memory only (ErrInval elsewhere).
 //   - POPULATE_READ, POPULATE_WRITE: fault every page in now; a range
 //     with a hole is ErrNoMemory (so is running out of memory), a mapping
-//     that does not allow the access (PROT_NONE, a write to a read-only
-//     mapping) ErrInval, a page beyond the end of the file ErrFault.
+//     that does not allow the access (PROT_NONE, a read of a PROT_WRITE
+//     mapping, a write to a read-only one) ErrInval, a page beyond the
+//     end of the file ErrFault.
 //   - NORMAL, RANDOM, SEQUENTIAL, WILLNEED, COLD, PAGEOUT, DONTDUMP,
 //     DODUMP: accepted; there is no readahead, swap or core dump to tune.
 //   - REMOVE: punch a hole in the file behind a shared writable mapping
@@ -185,7 +186,9 @@ func (m *MM) madvisePopulate(start, end uintptr, write bool) error {
 		ok := v != nil
 		if ok {
 			vend = min(end, v.End)
-			if v.Prot == ProtNone || write && v.Prot&ProtWrite == 0 {
+			// As Linux's check_vma_flags: a read needs PROT_READ even
+			// where the MMU would allow it (PROT_WRITE alone).
+			if v.Prot == ProtNone || write && v.Prot&ProtWrite == 0 || !write && v.Prot&ProtRead == 0 {
 				m.MmapLock.RUnlock()
 				return ErrInval
 			}

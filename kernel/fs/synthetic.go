@@ -21,6 +21,10 @@ type Synthetic struct {
 	// and at every read from offset 0 (so a reader that rewinds sees
 	// fresh data); reads at other offsets use that snapshot.
 	Read func(proc any) ([]byte, error)
+	// ReadAt, if set, serves reads by position with no snapshot: it
+	// fills p from offset off and returns the count (0 at the end). For
+	// files too large to produce whole (/proc/PID/pagemap).
+	ReadAt func(proc any, p []byte, off int64) (int, error)
 	// Write takes what a write(2) wrote (the whole buffer, whatever the
 	// offset) and returns the count accepted. Nil: opening the file for
 	// writing fails with EACCES.
@@ -174,6 +178,11 @@ type synthOps struct{}
 
 func (synthOps) Read(f *File, p []byte, pos *int64, _ <-chan struct{}) (int, error) {
 	s := f.inode.synth
+	if s.ReadAt != nil {
+		n, err := s.ReadAt(f.owner, p, *pos)
+		*pos += int64(n)
+		return n, err
+	}
 	if s.Read == nil {
 		return 0, abi.EINVAL
 	}

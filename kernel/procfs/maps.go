@@ -6,6 +6,7 @@
 package procfs
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 
@@ -158,4 +159,31 @@ func figures(vmas []mm.VMAInfo, names []MapName, exe string, ptes uint64) memFig
 	f.Text = f.Exe
 	f.PTE = ptes
 	return f
+}
+
+// pagemapMaxRead is the most entries one read of pagemap produces (a
+// larger read returns a short count, which readers handle: Linux's
+// pagemap_read also works in batches).
+const pagemapMaxRead = 1 << 15
+
+// pagemapRead is a read of /proc/PID/pagemap at off: 8 bytes per page,
+// the page at off/8*4096 first (mm.Pagemap). As in Linux, an offset or a
+// count that is not a multiple of 8 is EINVAL, a read past the top of
+// user space returns 0 (the end), and an exited process reads as the end.
+func pagemapRead(m *mm.MM, p []byte, off int64) (int, error) {
+	if off%8 != 0 || len(p)%8 != 0 {
+		return 0, abi.EINVAL
+	}
+	page := uint64(off) / 8
+	top := uint64(mm.UserEnd) / phys.PageSize // TASK_SIZE
+	if m == nil || off < 0 || page >= top {
+		return 0, nil
+	}
+	n := min(uint64(len(p))/8, top-page, pagemapMaxRead)
+	ents := make([]uint64, n)
+	m.Pagemap(uintptr(page*phys.PageSize), ents)
+	for i, e := range ents {
+		binary.LittleEndian.PutUint64(p[8*i:], e)
+	}
+	return int(8 * n), nil
 }

@@ -106,6 +106,13 @@ func (d *pidDir) entries(get getter, whole bool) []fs.SynthEntry {
 			vmas, names, _ := memOf(pr, false)
 			return maps(vmas, names), nil
 		})},
+		{Name: "pagemap", Node: &fs.Synthetic{Mode: abi.S_IFREG | 0o400, ReadAt: func(_ any, p []byte, off int64) (int, error) {
+			pr, err := get()
+			if err != nil {
+				return 0, err
+			}
+			return pagemapRead(pr.MM(), p, off)
+		}}},
 		{Name: "mounts", Node: read(func(Process) ([]byte, error) { return mounts(d.p.vfs.Mounts()), nil })},
 		{Name: "root", Node: link(Process.Root)},
 		{Name: "smaps", Node: read(func(pr Process) ([]byte, error) {

@@ -217,6 +217,10 @@ func sysDir() *fs.Synthetic {
 				dropCaches.Store(v)
 				return len(b), nil
 			}}},
+		// Fixed: the lowest address mmap gives (mm.UserBase).
+		fs.SynthEntry{Name: "mmap_min_addr", Node: file(func(any) ([]byte, error) {
+			return []byte(strconv.FormatUint(uint64(mm.UserBase), 10) + "\n"), nil
+		})},
 	)
 	kernel := fs.SynthDir(0o555,
 		fs.SynthEntry{Name: "hostname", Node: &fs.Synthetic{Mode: abi.S_IFREG | 0o644,

@@ -13,7 +13,10 @@
  * EAGAIN or EINVAL, as Linux returns; the data survives), POPULATE_READ/
  * WRITE; mremap (grow in place, MREMAP_MAYMOVE, MREMAP_FIXED, shrink);
  * brk (grow, touch, shrink; sbrk(0) agrees); mincore; msync;
- * membarrier (QUERY, EPERM before registering, private expedited).
+ * membarrier (QUERY, EPERM before registering, private expedited);
+ * /proc/self/pagemap (present bit and frame of touched pages, none for
+ * untouched ones, the zero page shared, the file bit of a shared mapping,
+ * EINVAL for a misaligned read).
  * Bad arguments (raw system calls where a libc would round or check):
  * EINVAL for length 0, misaligned addresses and offsets,
  * MAP_SHARED|MAP_PRIVATE both missing, bad advice, bad msync flags; EBADF,
@@ -238,6 +241,10 @@ static void test_madvise(void)
 	check(e1 == 0 && e2 == 0 && r0 == 0 && r1 == 8, "madvise.populate", "READ %s, WRITE %s, resident %d before, %d after",
 	      errname(e1), errname(e2), r0, r1);
 	munmap(m, 8 * PG);
+	m = anon(PG, PROT_WRITE);
+	check_err(madvise(m, PG, MADV_POPULATE_READ_), EINVAL, "madvise.populate_read.write_only.einval");
+	check(madvise(m, PG, MADV_POPULATE_WRITE_) == 0, "madvise.populate_write.write_only", "%s", errname(errno));
+	munmap(m, PG);
 
 	/* huge pages: 2 MiB-aligned 4 MiB */
 	char *raw = anon(3 * HUGE, PROT_READ | PROT_WRITE);
@@ -324,6 +331,52 @@ static void test_membarrier(void)
 	check_err(syscall(SYS_membarrier, 1 << 30, 0, 0), EINVAL, "membarrier.badcmd.einval");
 }
 
+/* pagemap reads the /proc/self/pagemap entries of n pages from p. */
+static int pagemap(int fd, const void *p, uint64_t *e, int n)
+{
+	off_t off = (off_t)((uintptr_t)p / PG * 8);
+	return pread(fd, e, (size_t)n * 8, off) == (ssize_t)n * 8;
+}
+
+#define PM_PRESENT (1ULL << 63)
+#define PM_FILE (1ULL << 61)
+#define PM_EXCLUSIVE (1ULL << 56)
+#define PM_PFN ((1ULL << 55) - 1)
+
+static void test_pagemap(void)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	if (!check(fd >= 0, "pagemap.open", "%s", errname(errno)))
+		return;
+	char *m = anon(4 * PG, PROT_READ | PROT_WRITE);
+	m[0] = 1, m[2 * PG] = 2;
+	volatile char r = m[3 * PG]; /* a read: the zero page */
+	(void)r;
+	uint64_t e[4] = {0};
+	if (check(pagemap(fd, m, e, 4), "pagemap.read", "%s", errname(errno))) {
+		check((e[0] & PM_PRESENT) && (e[2] & PM_PRESENT) && !(e[1] & PM_PRESENT), "pagemap.present",
+		      "entries %#llx %#llx %#llx", (unsigned long long)e[0], (unsigned long long)e[1],
+		      (unsigned long long)e[2]);
+		check((e[0] & PM_PFN) != 0 && (e[0] & PM_PFN) != (e[2] & PM_PFN), "pagemap.pfn", "frames %#llx and %#llx",
+		      (unsigned long long)(e[0] & PM_PFN), (unsigned long long)(e[2] & PM_PFN));
+		check((e[0] & PM_EXCLUSIVE) && !(e[0] & PM_FILE), "pagemap.anon_exclusive", "entry %#llx",
+		      (unsigned long long)e[0]);
+		check((e[3] & PM_PRESENT) && !(e[3] & PM_EXCLUSIVE), "pagemap.zero_page", "entry %#llx", (unsigned long long)e[3]);
+	}
+	char *s = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (s != MAP_FAILED) {
+		s[0] = 1;
+		check(pagemap(fd, s, e, 1) && (e[0] & PM_PRESENT) && (e[0] & PM_FILE), "pagemap.shared_is_file", "entry %#llx",
+		      (unsigned long long)e[0]);
+		munmap(s, PG);
+	}
+	munmap(m, 4 * PG);
+	check(pagemap(fd, m, e, 1) && e[0] == 0, "pagemap.unmapped", "entry %#llx", (unsigned long long)e[0]);
+	check_err(pread(fd, e, 8, 4), EINVAL, "pagemap.misaligned.einval");
+	check_err(pread(fd, e, 5, 0), EINVAL, "pagemap.short.einval");
+	close(fd);
+}
+
 int main(void)
 {
 	t_init();
@@ -338,5 +391,6 @@ int main(void)
 	test_mremap();
 	test_brk();
 	test_membarrier();
+	test_pagemap();
 	return summary();
 }
