@@ -57,6 +57,10 @@ type MM struct {
 	StartStack    uintptr
 	startBrk, brk uintptr
 	acct          accounting
+	// defFlags are the flags every new mapping gets (mm->def_flags):
+	// VMLocked, and VMLockOnFault, after mlockall(MCL_FUTURE).
+	// Protected by MmapLock.
+	defFlags VMAFlags
 
 	// pageTableLock, like Linux's mm->page_table_lock, is the PMD lock of
 	// every PMD of this mm (pmdLock takes it): a PMD changes between none,

@@ -73,6 +73,7 @@ func (m *MM) Fork() (*MM, error) {
 		if v.Flags&VMDontCopy != 0 {
 			continue
 		}
+		v.Flags &^= lockFlags // locks are not inherited (dup_mmap)
 		if err = child.VMAs.Insert(v); err != nil {
 			break
 		}

@@ -185,6 +185,9 @@ func (m *MM) DoMmap(addr, length uintptr, prot Prot, flags MapFlags, file *File,
 	if flags&MapGrowsdown != 0 {
 		vf |= VMStack
 	}
+	if flags&MapLocked != 0 {
+		vf |= VMLocked // MAP_LOCKED: mlock as it is mapped
+	}
 	var orphans []*File
 	m.MmapLock.Lock()
 	start, err := m.getUnmappedArea(addr, length, fixed, file == nil && !fixed && addr == 0)
@@ -204,6 +207,9 @@ func (m *MM) DoMmap(addr, length uintptr, prot Prot, flags MapFlags, file *File,
 	}
 	end := start + length
 	orphans = m.unmapLocked(start, end)
+	if vf&VMLocked == 0 {
+		vf |= m.defFlags // mlockall(MCL_FUTURE)
+	}
 	v := VMA{Start: start, End: end, Prot: prot, Flags: vf, Pgoff: pgoff}
 	if file != nil {
 		v.File = file
@@ -216,7 +222,10 @@ func (m *MM) DoMmap(addr, length uintptr, prot Prot, flags MapFlags, file *File,
 	}
 	m.MmapLock.Unlock()
 	releaseOrphans(orphans)
-	if flags&MapPopulate != 0 && flags&MapNonblock == 0 {
+	switch {
+	case vf&VMLocked != 0 && vf&VMLockOnFault == 0:
+		m.populateLocked(start, end) // errors ignored, as Linux's mm_populate after mmap
+	case flags&MapPopulate != 0 && flags&MapNonblock == 0:
 		m.populate(start, end, prot&ProtWrite != 0 && !shared)
 	}
 	return start, nil
@@ -641,7 +650,7 @@ func (m *MM) Brk(newBrk uintptr) uintptr {
 			m.MmapLock.Unlock()
 			return old
 		}
-		if err := m.VMAs.Insert(VMA{Start: oldTop, End: newTop, Prot: ProtRead | ProtWrite, Flags: VMAnon}); err != nil {
+		if err := m.VMAs.Insert(VMA{Start: oldTop, End: newTop, Prot: ProtRead | ProtWrite, Flags: VMAnon | m.defFlags}); err != nil {
 			m.MmapLock.Unlock()
 			return old
 		}

@@ -16,19 +16,21 @@ import (
 // VMAFlags are the properties of a VMA other than its protection.
 type VMAFlags uint32
 
-// VMA flags. Bits 8 and up are free for later use.
+// VMA flags. Bits 10 and up are free for later use.
 const (
-	VMShared     VMAFlags = 1 << 0 // MAP_SHARED: writes reach the file; no COW
-	VMHugepage   VMAFlags = 1 << 1 // MADV_HUGEPAGE: khugepaged may collapse this range
-	VMNoHugepage VMAFlags = 1 << 2 // MADV_NOHUGEPAGE: never use huge pages here
-	VMAnon       VMAFlags = 1 << 3 // anonymous memory (set by the caller; not derived from File)
-	VMDontCopy   VMAFlags = 1 << 4 // MADV_DONTFORK (VM_DONTCOPY): a fork leaves it out
-	VMWipeOnFork VMAFlags = 1 << 5 // MADV_WIPEONFORK: the child gets zeroes here
-	VMStack      VMAFlags = 1 << 6 // the stack (VM_STACK: exec, MAP_GROWSDOWN): /proc's [stack], VmStk
-	VMNoMayWrite VMAFlags = 1 << 7 // a shared mapping of a file opened read-only (no VM_MAYWRITE): mprotect(PROT_WRITE) is EACCES
+	VMShared      VMAFlags = 1 << 0 // MAP_SHARED: writes reach the file; no COW
+	VMHugepage    VMAFlags = 1 << 1 // MADV_HUGEPAGE: khugepaged may collapse this range
+	VMNoHugepage  VMAFlags = 1 << 2 // MADV_NOHUGEPAGE: never use huge pages here
+	VMAnon        VMAFlags = 1 << 3 // anonymous memory (set by the caller; not derived from File)
+	VMDontCopy    VMAFlags = 1 << 4 // MADV_DONTFORK (VM_DONTCOPY): a fork leaves it out
+	VMWipeOnFork  VMAFlags = 1 << 5 // MADV_WIPEONFORK: the child gets zeroes here
+	VMStack       VMAFlags = 1 << 6 // the stack (VM_STACK: exec, MAP_GROWSDOWN): /proc's [stack], VmStk
+	VMNoMayWrite  VMAFlags = 1 << 7 // a shared mapping of a file opened read-only (no VM_MAYWRITE): mprotect(PROT_WRITE) is EACCES
+	VMLocked      VMAFlags = 1 << 8 // mlock (VM_LOCKED): kept in memory, faulted in when locked unless VMLockOnFault
+	VMLockOnFault VMAFlags = 1 << 9 // mlock2(MLOCK_ONFAULT) (VM_LOCKONFAULT): locked as pages arrive
 )
 
-var vmaFlagNames = []string{"shared", "hugepage", "nohugepage", "anon", "dontcopy", "wipeonfork", "stack", "nomaywrite"}
+var vmaFlagNames = []string{"shared", "hugepage", "nohugepage", "anon", "dontcopy", "wipeonfork", "stack", "nomaywrite", "locked", "lockonfault"}
 
 // String returns the flags as a list like "shared|hugepage", or "-".
 func (f VMAFlags) String() string {
@@ -299,6 +301,15 @@ func (s *VMASet) Advise(start, end uintptr, set, clear VMAFlags) error {
 		return fmt.Errorf("%w: %v", ErrBadFlags, set&clear)
 	}
 	return s.update(start, end, func(v *VMA) { v.Flags = v.Flags&^clear | set })
+}
+
+// AdviseAll sets the flags set and clears the flags clear on every VMA
+// (mlockall, munlockall), merging the neighbours that become alike.
+func (s *VMASet) AdviseAll(set, clear VMAFlags) {
+	for i := range s.v {
+		s.v[i].Flags = s.v[i].Flags&^clear | set
+	}
+	s.merge(0, len(s.v)-1)
 }
 
 // FreeRange returns the lowest page-aligned address a such that

@@ -429,7 +429,7 @@ func TestVMANextMappedUntil(t *testing.T) {
 }
 
 func TestVMAFlagsString(t *testing.T) {
-	if s := (VMAnon | VMDontCopy | VMWipeOnFork | VMStack | VMNoMayWrite | 1<<9).String(); s != "anon|dontcopy|wipeonfork|stack|nomaywrite|0x200" {
+	if s := (VMAnon | VMDontCopy | VMWipeOnFork | VMStack | VMNoMayWrite | VMLocked | 1<<11).String(); s != "anon|dontcopy|wipeonfork|stack|nomaywrite|locked|0x800" {
 		t.Errorf("flags: %q", s)
 	}
 }

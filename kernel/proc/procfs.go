@@ -110,6 +110,7 @@ func (v view) Stat() procfs.Stat {
 	if zombie {
 		st.State = 'Z'
 	}
+	leader := v.leader() // before p.sig: it takes it (Threads)
 	p.sig.Lock()
 	st.SigShared = uint64(p.pending.set)
 	for i := 1; i <= NSIG; i++ {
@@ -121,13 +122,13 @@ func (v view) Stat() procfs.Stat {
 			st.SigCaught |= 1 << (i - 1)
 		}
 	}
-	if l := v.leader(); l != nil {
-		st.SigPending = uint64(l.pending.set)
-		st.SigBlocked = uint64(l.blocked)
+	if leader != nil {
+		st.SigPending = uint64(leader.pending.set)
+		st.SigBlocked = uint64(leader.blocked)
 	}
 	p.sig.Unlock()
-	if l := v.leader(); l != nil && l.FS.Files != nil {
-		st.FDSize = l.FS.Files.Limit()
+	if leader != nil && leader.FS.Files != nil {
+		st.FDSize = leader.FS.Files.Limit()
 	}
 	if v.t != nil {
 		st.Comm = p.Comm()

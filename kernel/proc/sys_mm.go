@@ -29,9 +29,11 @@ func init() {
 	reg(27, sysMincore)
 	reg(25, sysMremap)
 	reg(26, sysMsync)
-	for _, nr := range []int{149, 150, 151, 152, 325} { // mlock, munlock, mlockall, munlockall, mlock2
-		reg(nr, func(t *Task, a *[6]uint64) (uint64, error) { return 0, nil })
-	}
+	reg(149, func(t *Task, a *[6]uint64) (uint64, error) { return 0, mlock(t, a[0], a[1], 0) })
+	reg(325, func(t *Task, a *[6]uint64) (uint64, error) { return 0, mlock(t, a[0], a[1], a[2]) })
+	reg(150, sysMunlock)
+	reg(151, sysMlockall)
+	reg(152, func(t *Task, a *[6]uint64) (uint64, error) { t.P.MM().Munlockall(); return 0, nil })
 	reg(324, sysMembarrier)
 }
 
@@ -326,3 +328,64 @@ func barrierAllCPUs() { smp.CallOthers(noopCall, 0, 0) }
 
 // noopCall runs on every other CPU: taking the IPI is the barrier.
 func noopCall(a, b uintptr) {}
+
+// The flags of mlock2 and mlockall.
+const (
+	MLOCK_ONFAULT = 1
+	MCL_CURRENT   = 1
+	MCL_FUTURE    = 2
+	MCL_ONFAULT   = 4
+)
+
+// lockRange is do_mlock's view of (addr, len): the start rounded down to
+// its page, the length up to cover what it covered; ok false for a range
+// that wraps (EINVAL). An empty range is nothing to do.
+func lockRange(addr, length uint64) (start, end uint64, err error) {
+	start = addr &^ (phys.PageSize - 1)
+	end = start + pageUp(length+addr-start)
+	if end < start || length+addr-start < length {
+		return 0, 0, abi.EINVAL
+	}
+	return start, end, nil
+}
+
+// mlock(addr, len) and mlock2(addr, len, flags): mm.Mlock. Like Linux, an
+// unaligned start is rounded down, an unknown flag is EINVAL, a range
+// not wholly mapped ENOMEM, no memory for the pages EAGAIN. There is no
+// RLIMIT_MEMLOCK check: every process here has CAP_IPC_LOCK's power.
+func mlock(t *Task, addr, length, flags uint64) error {
+	if flags&^MLOCK_ONFAULT != 0 {
+		return abi.EINVAL
+	}
+	start, end, err := lockRange(addr, length)
+	if err != nil || start == end {
+		return err
+	}
+	if start < uint64(mm.UserBase) || end > uint64(mm.UserEnd) {
+		return abi.ENOMEM // no VMA there
+	}
+	return mmErr(t.P.MM().Mlock(uintptr(start), uintptr(end-start), flags&MLOCK_ONFAULT != 0))
+}
+
+// munlock(addr, len): mm.Munlock, with mlock's rounding and errors.
+func sysMunlock(t *Task, a *[6]uint64) (uint64, error) {
+	start, end, err := lockRange(a[0], a[1])
+	if err != nil || start == end {
+		return 0, err
+	}
+	if start < uint64(mm.UserBase) || end > uint64(mm.UserEnd) {
+		return 0, abi.ENOMEM
+	}
+	return 0, mmErr(t.P.MM().Munlock(uintptr(start), uintptr(end-start)))
+}
+
+// mlockall(flags): EINVAL for no flag, an unknown one or MCL_ONFAULT
+// alone, as Linux checks; then mm.Mlockall.
+func sysMlockall(t *Task, a *[6]uint64) (uint64, error) {
+	f := a[0]
+	if f == 0 || f&^(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT) != 0 || f == MCL_ONFAULT {
+		return 0, abi.EINVAL
+	}
+	t.P.MM().Mlockall(f&MCL_CURRENT != 0, f&MCL_FUTURE != 0, f&MCL_ONFAULT != 0)
+	return 0, nil
+}

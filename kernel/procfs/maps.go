@@ -85,7 +85,11 @@ func smaps(vmas []mm.VMAInfo, names []MapName) []byte {
 		fmt.Fprintf(&b, "Private_Hugetlb: %7d kB\n", 0)
 		kb("Swap", 0)
 		kb("SwapPss", 0)
-		kb("Locked", 0)
+		locked := uint64(0)
+		if v.Flags&mm.VMLocked != 0 {
+			locked = v.Pss // Linux's pss_locked
+		}
+		kb("Locked", locked)
 		eligible := 0
 		if mm.THPEligible(&v.VMA) {
 			eligible = 1
@@ -103,7 +107,8 @@ func smaps(vmas []mm.VMAInfo, names []MapName) []byte {
 // vmFlags names a VMA's flags as show_smap_vma_flags does, in Linux's
 // bit order. The "may" flags (mr mw me) are set for every VMA: mmap
 // here refuses no later mprotect; ms follows sh (MAP_SHARED); gd marks
-// the stack, ac a private writable mapping (VM_ACCOUNT).
+// the stack, lo a locked mapping (mlock; MLOCK_ONFAULT has no letter in
+// 6.1), ac a private writable mapping (VM_ACCOUNT).
 func vmFlags(v *mm.VMAInfo, n MapName) []string {
 	var f []string
 	add := func(on bool, name string) {
@@ -119,6 +124,7 @@ func vmFlags(v *mm.VMAInfo, n MapName) []string {
 	f = append(f, "mr", "mw", "me")
 	add(shared, "ms")
 	add(n.Path == "[stack]", "gd")
+	add(v.Flags&mm.VMLocked != 0, "lo")
 	add(!shared && v.Prot&mm.ProtWrite != 0, "ac")
 	add(v.Flags&mm.VMHugepage != 0, "hg")
 	add(v.Flags&mm.VMNoHugepage != 0, "nh")
@@ -130,6 +136,7 @@ func vmFlags(v *mm.VMAInfo, n MapName) []string {
 type memFigures struct {
 	Size, Rss, RssAnon, RssShmem uint64
 	Data, Stack, Exe, Lib, PTE   uint64
+	Locked                       uint64 // VmLck: the size of the locked VMAs (locked_vm)
 	Shared, Text                 uint64
 }
 
@@ -140,6 +147,9 @@ func figures(vmas []mm.VMAInfo, names []MapName, exe string, ptes uint64) memFig
 		v, n := &vmas[i], names[i]
 		size := uint64(v.End - v.Start)
 		f.Size += size
+		if v.Flags&mm.VMLocked != 0 {
+			f.Locked += size
+		}
 		f.Rss += v.Rss
 		f.RssAnon += v.Anonymous
 		f.RssShmem += v.Rss - v.Anonymous

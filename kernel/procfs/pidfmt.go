@@ -110,7 +110,7 @@ func pidStatus(in StatusInputs, s Stat) []byte {
 		kb := func(label string, v uint64) { fmt.Fprintf(&b, "%s:\t%8d kB\n", label, v/1024) }
 		kb("VmPeak", f.Size) // no high-water marks are kept: the current values
 		kb("VmSize", f.Size)
-		kb("VmLck", 0)
+		kb("VmLck", f.Locked)
 		kb("VmPin", 0)
 		kb("VmHWM", f.Rss)
 		kb("VmRSS", f.Rss)

@@ -19,7 +19,8 @@
  * the pages and the mapping reads zeros, preallocation grows it, the
  * errors) and MADV_REMOVE; statfs on /tmp (prints the
  * file system); getcwd and chdir (ENOTDIR, ERANGE); access and faccessat;
- * isatty on stdin/stdout.
+ * isatty on stdin/stdout; /proc/self/stat, status, statm and the
+ * thread's task/TID/stat, as ps and top read them (pid, comm, state).
  */
 #include "check.h"
 #include <dirent.h>
@@ -514,6 +515,45 @@ static void cleanup(void)
 	check(rmdir(dir) == 0, "cleanup", "rmdir %s: %s", dir, errname(errno));
 }
 
+/* slurp reads a whole file into buf (NUL-terminated); -1 on error. */
+static long slurp(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	long got = 0, r;
+	while (got < (long)n - 1 && (r = read(fd, buf + got, n - 1 - (size_t)got)) > 0)
+		got += r;
+	close(fd);
+	buf[got] = 0;
+	return got;
+}
+
+static void test_proc_self(void)
+{
+	char buf[4096], want[64], path[64];
+	if (access("/proc/self/stat", R_OK) != 0) {
+		skip("proc.self.stat", "no /proc");
+		return;
+	}
+	int pid = getpid();
+	snprintf(want, sizeof want, "%d (", pid);
+	long n = slurp("/proc/self/stat", buf, sizeof buf);
+	char *rp = strrchr(buf, ')');
+	check(n > 0 && strncmp(buf, want, strlen(want)) == 0 && rp && rp[1] == ' ' && strchr("RSD", rp[2]), "proc.self.stat",
+	      "%ld bytes: %.60s", n, buf);
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", pid);
+	n = slurp(path, buf, sizeof buf);
+	check(n > 0 && strncmp(buf, want, strlen(want)) == 0, "proc.self.task.stat", "%ld bytes: %.60s", n, buf);
+	snprintf(want, sizeof want, "\nPid:\t%d\n", pid);
+	n = slurp("/proc/self/status", buf, sizeof buf);
+	check(n > 0 && strstr(buf, want) && strstr(buf, "\nVmRSS:"), "proc.self.status", "%ld bytes", n);
+	long size = 0, rss = 0;
+	n = slurp("/proc/self/statm", buf, sizeof buf);
+	check(n > 0 && sscanf(buf, "%ld %ld", &size, &rss) == 2 && size > 0 && rss > 0 && rss <= size, "proc.self.statm",
+	      "%s", buf);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "fdcheck") == 0) {
@@ -536,6 +576,7 @@ int main(int argc, char **argv)
 	test_fallocate();
 	test_memfd_release();
 	test_misc();
+	test_proc_self();
 	cleanup();
 	return summary();
 }

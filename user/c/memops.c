@@ -16,7 +16,10 @@
  * membarrier (QUERY, EPERM before registering, private expedited);
  * /proc/self/pagemap (present bit and frame of touched pages, none for
  * untouched ones, the zero page shared, the file bit of a shared mapping,
- * EINVAL for a misaligned read).
+ * EINVAL for a misaligned read); mlock, mlock2(MLOCK_ONFAULT), munlock
+ * (the VMA splits), mlockall/munlockall (MCL_FUTURE locks later
+ * mappings), as /proc/self/smaps ("lo", Rss, Locked) and status (VmLck)
+ * show them, not inherited by a fork, and their errors.
  * Bad arguments (raw system calls where a libc would round or check):
  * EINVAL for length 0, misaligned addresses and offsets,
  * MAP_SHARED|MAP_PRIVATE both missing, bad advice, bad msync flags; EBADF,
@@ -377,6 +380,126 @@ static void test_pagemap(void)
 	close(fd);
 }
 
+/*
+ * smaps_of: the smaps value of field (e.g. "Rss:") of the VMA holding addr,
+ * in kB, or -1; with field "VmFlags:" it returns whether flag is listed.
+ */
+static long smaps_of(const void *addr, const char *field, const char *flag)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	char line[512];
+	int in = 0;
+	long v = -1;
+	uintptr_t a = (uintptr_t)addr;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (!in || strncmp(line, field, strlen(field)) != 0)
+			continue;
+		if (flag) {
+			char want[8];
+			snprintf(want, sizeof want, " %s ", flag);
+			v = strstr(line + strlen(field), want) != NULL;
+		} else {
+			v = strtol(line + strlen(field), NULL, 10);
+		}
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+/* vmas_in counts the VMAs of /proc/self/maps that overlap [p, p+n). */
+static int vmas_in(const void *p, size_t n)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return -1;
+	char line[512];
+	int c = 0;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo < (uintptr_t)p + n && hi > (uintptr_t)p)
+			c++;
+	}
+	fclose(f);
+	return c;
+}
+
+/* status_kb is the value of a /proc/self/status line such as "VmLck:". */
+static long status_kb(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	char line[256];
+	long v = -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, field, strlen(field)) == 0)
+			v = strtol(line + strlen(field), NULL, 10);
+	fclose(f);
+	return v;
+}
+
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 1
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+
+static void test_mlock(void)
+{
+	char *m = anon(3 * PG, PROT_READ | PROT_WRITE);
+	long lck0 = status_kb("VmLck:");
+	check(mlock(m, 3 * PG) == 0, "mlock", "%s", errname(errno));
+	long rss = smaps_of(m, "Rss:", NULL), lo = smaps_of(m, "VmFlags:", "lo"), locked = smaps_of(m, "Locked:", NULL);
+	check(lo == 1 && rss == 12 && locked == 12, "mlock.smaps", "lo %ld, Rss %ld kB, Locked %ld kB; want 1, 12, 12", lo, rss,
+	      locked);
+	long lck1 = status_kb("VmLck:");
+	check(lck1 == lck0 + 12, "mlock.vmlck", "VmLck %ld kB, was %ld", lck1, lck0);
+	check(munlock(m + PG, PG) == 0 && vmas_in(m, 3 * PG) == 3, "munlock.splits", "%d VMAs, want 3",
+	      vmas_in(m, 3 * PG));
+	check(smaps_of(m + PG, "VmFlags:", "lo") == 0 && smaps_of(m + 2 * PG, "VmFlags:", "lo") == 1, "munlock.middle",
+	      "the middle page is %s locked", smaps_of(m + PG, "VmFlags:", "lo") ? "still" : "not");
+	check(munlock(m, 3 * PG) == 0 && vmas_in(m, 3 * PG) == 1, "munlock.merges", "%d VMAs, want 1", vmas_in(m, 3 * PG));
+	munmap(m, 3 * PG);
+
+	m = anon(4 * PG, PROT_READ | PROT_WRITE);
+	check(syscall(SYS_mlock2, m, 4 * PG, MLOCK_ONFAULT) == 0, "mlock2.onfault", "%s", errname(errno));
+	m[0] = 1;
+	rss = smaps_of(m, "Rss:", NULL);
+	check(smaps_of(m, "VmFlags:", "lo") == 1 && rss == 4, "mlock2.onfault.smaps", "Rss %ld kB, want 4 (one page)", rss);
+	check_err(syscall(SYS_mlock2, m, PG, 2), EINVAL, "mlock2.badflag.einval");
+	/* locks are not inherited */
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(smaps_of(m, "VmFlags:", "lo") == 0 ? 0 : 1);
+	int st = -1;
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "mlock.not_inherited", "status %#x", st);
+	munmap(m, 4 * PG);
+	check_err(mlock(m, PG), ENOMEM, "mlock.unmapped.enomem");
+	check_err(munlock(m, PG), ENOMEM, "munlock.unmapped.enomem");
+
+	check_err(mlockall(0), EINVAL, "mlockall.zero.einval");
+	check_err(mlockall(MCL_ONFAULT), EINVAL, "mlockall.onfault_alone.einval");
+	check(mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0, "mlockall", "%s", errname(errno));
+	m = anon(2 * PG, PROT_READ | PROT_WRITE);
+	check(smaps_of(m, "VmFlags:", "lo") == 1 && smaps_of(m, "Rss:", NULL) == 0, "mlockall.future", "lo %ld, Rss %ld",
+	      smaps_of(m, "VmFlags:", "lo"), smaps_of(m, "Rss:", NULL));
+	check(munlockall() == 0 && smaps_of(m, "VmFlags:", "lo") == 0, "munlockall", "%s", errname(errno));
+	munmap(m, 2 * PG);
+	m = anon(PG, PROT_READ | PROT_WRITE);
+	check(smaps_of(m, "VmFlags:", "lo") == 0, "munlockall.future", "a new mapping is still locked");
+	munmap(m, PG);
+}
+
 int main(void)
 {
 	t_init();
@@ -392,5 +515,6 @@ int main(void)
 	test_brk();
 	test_membarrier();
 	test_pagemap();
+	test_mlock();
 	return summary();
 }
