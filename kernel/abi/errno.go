@@ -69,6 +69,7 @@ const (
 	EPROTOTYPE      Errno = 91
 	ENOPROTOOPT     Errno = 92
 	EPROTONOSUPPORT Errno = 93
+	ESOCKTNOSUPPORT Errno = 94
 	EOPNOTSUPP      Errno = 95
 	EAFNOSUPPORT    Errno = 97
 	EADDRINUSE      Errno = 98
@@ -135,7 +136,8 @@ var errnoNames = map[Errno][2]string{
 	ENOTSOCK: {"ENOTSOCK", "socket operation on non-socket"}, EDESTADDRREQ: {"EDESTADDRREQ", "destination address required"},
 	EMSGSIZE: {"EMSGSIZE", "message too long"}, EPROTOTYPE: {"EPROTOTYPE", "protocol wrong type for socket"},
 	ENOPROTOOPT: {"ENOPROTOOPT", "protocol not available"}, EPROTONOSUPPORT: {"EPROTONOSUPPORT", "protocol not supported"},
-	EOPNOTSUPP: {"EOPNOTSUPP", "operation not supported"}, EAFNOSUPPORT: {"EAFNOSUPPORT", "address family not supported by protocol"},
+	ESOCKTNOSUPPORT: {"ESOCKTNOSUPPORT", "socket type not supported"},
+	EOPNOTSUPP:      {"EOPNOTSUPP", "operation not supported"}, EAFNOSUPPORT: {"EAFNOSUPPORT", "address family not supported by protocol"},
 	EADDRINUSE: {"EADDRINUSE", "address already in use"}, EADDRNOTAVAIL: {"EADDRNOTAVAIL", "cannot assign requested address"},
 	ENETDOWN: {"ENETDOWN", "network is down"}, ENETUNREACH: {"ENETUNREACH", "network is unreachable"},
 	ECONNABORTED: {"ECONNABORTED", "software caused connection abort"}, ECONNRESET: {"ECONNRESET", "connection reset by peer"},

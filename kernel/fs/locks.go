@@ -19,6 +19,7 @@ var (
 	classEpoll     = lockdep.Register("fs.Epoll.mu", lockdep.Sleep)
 	classEpLinks   = lockdep.Register("fs.epLinksMu", lockdep.Sleep)
 	classPipe      = lockdep.Register("fs.Pipe.mu", lockdep.Sleep)
+	classSocket    = lockdep.Register("fs.Socket.mu", lockdep.Sleep)
 	classTTY       = lockdep.Register("fs.TTY.mu", lockdep.Sleep)
 	classQueue     = lockdep.Register("fs.Queue.mu", lockdep.Sleep)
 )

@@ -19,7 +19,9 @@
  * the pages and the mapping reads zeros, preallocation grows it, the
  * errors) and MADV_REMOVE; statfs on /tmp (prints the
  * file system); getcwd and chdir (ENOTDIR, ERANGE); access and faccessat;
- * isatty on stdin/stdout; /proc/self/stat, status, statm and the
+ * isatty on stdin/stdout; socketpair(AF_UNIX) stream and seqpacket
+ * across a fork (records keep their bounds, EOF and EPIPE when the peer
+ * is gone, send/recv flags, the errors); /proc/self/stat, status, statm and the
  * thread's task/TID/stat, as ps and top read them (pid, comm, state).
  */
 #include "check.h"
@@ -29,6 +31,8 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/uio.h>
@@ -515,6 +519,54 @@ static void cleanup(void)
 	check(rmdir(dir) == 0, "cleanup", "rmdir %s: %s", dir, errname(errno));
 }
 
+static void test_socketpair(void)
+{
+	int sv[2];
+	if (!check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair.stream", "%s", errname(errno)))
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char b[16] = {0};
+		close(sv[0]);
+		ssize_t n = read(sv[1], b, 5);
+		(void)!write(sv[1], b, (size_t)n); /* echo */
+		_exit(n == 5 ? 0 : 1);
+	}
+	close(sv[1]);
+	char b[16] = {0};
+	(void)!write(sv[0], "hello", 5);
+	ssize_t n = recv(sv[0], b, sizeof b, MSG_WAITALL);
+	check(n == 5 && memcmp(b, "hello", 5) == 0, "socketpair.echo", "%zd bytes: %.5s", n, b);
+	n = read(sv[0], b, sizeof b);
+	check(n == 0, "socketpair.eof", "read %zd after the peer exited", n);
+	int st;
+	waitpid(pid, &st, 0);
+	check(send(sv[0], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE, "socketpair.epipe", "%s", errname(errno));
+	close(sv[0]);
+
+	if (check(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) == 0, "socketpair.seqpacket", "%s",
+		  errname(errno))) {
+		(void)!write(sv[0], "one", 3);
+		(void)!write(sv[0], "two!", 4);
+		int avail = -1;
+		ioctl(sv[1], FIONREAD, &avail);
+		n = read(sv[1], b, 2);
+		ssize_t m = read(sv[1], b + 2, sizeof b - 2);
+		check(avail == 7 && n == 2 && m == 4 && memcmp(b, "ontwo!", 6) == 0, "socketpair.records",
+		      "FIONREAD %d, reads %zd and %zd: %.6s", avail, n, m, b);
+		check(recv(sv[1], b, sizeof b, 0) == -1 && errno == EAGAIN, "socketpair.nonblock.eagain", "%s",
+		      errname(errno));
+		close(sv[0]), close(sv[1]);
+	}
+	check_err(socketpair(AF_INET, SOCK_STREAM, 0, sv), EOPNOTSUPP, "socketpair.inet.eopnotsupp");
+	check_err(send(0 + 100, "x", 1, 0), EBADF, "send.ebadf");
+	int p[2];
+	if (pipe(p) == 0) {
+		check_err(send(p[1], "x", 1, 0), ENOTSOCK, "send.pipe.enotsock");
+		close(p[0]), close(p[1]);
+	}
+}
+
 /* slurp reads a whole file into buf (NUL-terminated); -1 on error. */
 static long slurp(const char *path, char *buf, size_t n)
 {
@@ -577,6 +629,7 @@ int main(int argc, char **argv)
 	test_memfd_release();
 	test_misc();
 	test_proc_self();
+	test_socketpair();
 	cleanup();
 	return summary();
 }
