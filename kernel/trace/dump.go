@@ -181,14 +181,16 @@ func (d *dumper) build(all []Event) {
 	var faultOrder, collapseOrder []uint32
 	gpStart := map[uint64]int{} // grace period -> index of its B item
 	gpEnd := map[uint64]item{}  // grace period -> its E item
-	// A table's latest retract: where its arrows start. A grace-period
-	// free ends it (a fault that held the table retried before that);
-	// after a free at once (unsafe) only the debug check's catches still
-	// point back at it — the frame may be a new table by then.
+	// A table's latest retract: where its arrows start. After a
+	// grace-period free only a fault known to have begun before the
+	// retract still points back at it (the frame may be a new table by
+	// then, but such a fault held the old one); after a free at once
+	// (unsafe) only the debug check's catches do.
 	type retract struct {
 		it          item
 		tsc         uint64
 		freedAtOnce bool
+		freed       bool // pte_free: a new owner may reuse the frame
 	}
 	lastClear := map[uint64]retract{}
 	freeDefer := map[uint64]uint64{} // table -> gp of its latest pte_free_defer
@@ -240,12 +242,20 @@ func (d *dumper) build(all []Event) {
 			// Only a fault that began before the retract can have held
 			// the table (after it, no PMD leads there).
 			f := faults[e.ID]
-			heldBefore := f == nil || f.events[0].Kind != KindFaultBegin
-			if r, ok := lastClear[table]; ok && !heldBefore {
-				heldBefore = f.events[0].TSC <= r.tsc
-			}
-			if r, ok := lastClear[table]; ok && heldBefore && (!r.freedAtOnce || why == RetryViolation) {
-				d.flow(FlowRetry, r.it, it)
+			if r, ok := lastClear[table]; ok {
+				began := f != nil && f.events[0].Kind == KindFaultBegin
+				heldBefore := !began || f.events[0].TSC <= r.tsc
+				if r.freed {
+					// After the free only a fault seen to begin before
+					// the retract: it decided to retry under the table's
+					// lock, inside its read side, but traces the retry
+					// after leaving it — which can be after the grace
+					// period ended and the table was freed.
+					heldBefore = began && f.events[0].TSC <= r.tsc
+				}
+				if heldBefore && (!r.freedAtOnce || why == RetryViolation) {
+					d.flow(FlowRetry, r.it, it)
+				}
 			}
 		case KindPteMap:
 			begin(cpu, "pte_offset_map (RCU read side)", 0, ts, arg{"va", hex(e.A)}, arg{"table", hex(e.B)}, arg{"pmd", hex(e.C)})
@@ -283,7 +293,10 @@ func (d *dumper) build(all []Event) {
 				}
 			}
 		case KindPteFree:
-			delete(lastClear, e.A)
+			if r, ok := lastClear[e.A]; ok {
+				r.freed = true
+				lastClear[e.A] = r
+			}
 			args := []arg{{"table", hex(e.A)}}
 			if gp, ok := freeDefer[e.A]; ok {
 				args = append(args, arg{"after_gp", dec(gp)})
@@ -293,7 +306,7 @@ func (d *dumper) build(all []Event) {
 			table := e.B
 			it := item{ts: ts, track: track, kind: 'I', name: "VIOLATION"}
 			d.add(ts, track, 'I', it.name, arg{"va", hex(e.A)}, arg{"table", hex(table)}, arg{"mm", dec(e.C)})
-			if r, ok := lastClear[table]; ok {
+			if r, ok := lastClear[table]; ok && !r.freed {
 				d.flow(FlowViolation, r.it, it)
 			}
 		case KindGPStart:

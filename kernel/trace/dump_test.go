@@ -245,6 +245,38 @@ func TestDumpStaleTable(t *testing.T) {
 	}
 }
 
+// TestDumpRetryTracedAfterFree: a fault that held the table across the
+// retract decides to retry under its lock but traces the retry after
+// leaving the read side — after the grace period ended and the table was
+// freed (seen on a loaded 4-CPU run). The arrow is still drawn: the fault
+// began before the retract.
+func TestDumpRetryTracedAfterFree(t *testing.T) {
+	events := []Event{
+		{TSC: 100, CPU: 1, Kind: KindFaultBegin, ID: 2, A: 0x8000007000, B: 1, C: 3},
+		{TSC: 110, CPU: 1, Kind: KindPteMap, A: 0x8000007000, B: tableT, C: tableT | 0x27},
+		{TSC: 200, CPU: 0, Kind: KindPmdClear, ID: 1, A: 3, B: 0x8000000000, C: tableT},
+		{TSC: 210, CPU: 0, Kind: KindPteFreeDef, ID: 1, A: tableT, B: 4},
+		{TSC: 300, CPU: 1, Kind: KindPtlLock, A: tableT},
+		{TSC: 310, CPU: 1, Kind: KindPtlUnlock, A: tableT},
+		{TSC: 320, CPU: 1, Kind: KindPteUnmap},
+		{TSC: 330, CPU: 0, Kind: KindGPStart, A: 4},
+		{TSC: 340, CPU: 0, Kind: KindGPEnd, A: 4},
+		{TSC: 350, CPU: 0, Kind: KindPteFree, A: tableT},
+		{TSC: 360, CPU: 1, Kind: KindFaultRetry, ID: 2, A: 0x8000007000, B: 0x25, C: tableT | uint64(RetryRetracted)},
+		{TSC: 370, CPU: 1, Kind: KindFaultEnd, ID: 2, A: 0x8000007000, B: 2},
+	}
+	text, tr := dumpAndParse(t, events, 2)
+	var got []string
+	for _, a := range tr.Arrows() {
+		if a.Name == FlowRetry {
+			got = append(got, fmt.Sprintf("%d→%d", a.From.TS, a.To.TS))
+		}
+	}
+	if want := "100→260"; strings.Join(got, "; ") != want {
+		t.Errorf("retract → retry arrows %q, want %q (retract at 100 ns, retry at 260 ns from the first event)\n%s", strings.Join(got, "; "), want, text)
+	}
+}
+
 // TestDumpUserEnter: a system call's entry names the call and its number
 // (Linux's sys_enter); another vector's entry has neither; a switch to a
 // thread that runs a user thread names it.
