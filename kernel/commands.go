@@ -26,6 +26,7 @@ import (
 	"retract/kernel/smp"
 	"retract/kernel/sys"
 	"retract/kernel/trap"
+	"retract/mm"
 	"retract/mm/phys"
 )
 
@@ -66,6 +67,9 @@ func cmdMem(sh *shell.Shell, args []string) error {
 	for k := phys.KindKernel; k <= phys.KindPageCache; k++ {
 		sh.Printf("  %-10s %8d frames %10s\n", k, st.ByKind[k], mib(st.ByKind[k]))
 	}
+	user := uint64(mm.UserTables.Load())
+	sh.Printf("page tables: %d of user address spaces, %d of the kernel (the heap window's grow with the Go heap)\n",
+		user, st.ByKind[phys.KindPageTable]-user)
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	sh.Printf("Go heap: %s in use, %s obtained from the kernel, %s returned (MADV_DONTNEED), %d GCs\n",

@@ -108,6 +108,21 @@ func (v *vm) memFrames() (used int, kinds map[string]int) {
 	return used, kinds
 }
 
+var memUserTablesRE = regexp.MustCompile(`^page tables: (\d+) of user address spaces, \d+ of the kernel`)
+
+// userTables is the count of user page-table frames mem prints.
+func (v *vm) userTables() int {
+	v.t.Helper()
+	for _, l := range v.command("mem", cmdTimeout) {
+		if m := memUserTablesRE.FindStringSubmatch(l); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+	}
+	v.fatalf("mem did not print \"page tables: N of user address spaces, ...\"")
+	return 0
+}
+
 // TestFloodFrames streams 256 KiB of junk — every byte value, escape
 // sequences, Ctrl-C, NULs, 0xff runs, lines far over the limit — into the
 // console as fast as the guest takes it, then types mem: the shell must
