@@ -328,14 +328,12 @@ func testTruncateMapped(t *ktest.T) {
 	base.verify(t)
 }
 
-// testTruncateHuge: a 4 MiB file collapsed into two huge pages, mapped by
-// PMDs; a truncate that ends inside the first splits it (the head stays,
-// mapped again by PTEs) and drops the second whole; the pages past the
-// end are SIGBUS.
-func testTruncateHuge(t *ktest.T) {
-	base := takeBaseline()
-	p := createFile(t, "pc-trunc-huge")
-	data := pattern(2*mm.HPageSize, 3)
+// hugeFile makes /tmp/NAME of 4 MiB (pattern seed), maps it shared in a
+// new address space at hugeBase and collapses it into two huge pages
+// mapped by PMDs (MADV_COLLAPSE), checking each.
+func hugeFile(t *ktest.T, name string, seed byte) (*pcFile, []byte, *mm.MM) {
+	p := createFile(t, name)
+	data := pattern(2*mm.HPageSize, seed)
 	p.pwrite(t, data, 0)
 	m := mapFile(t, p.mf, 2*mm.HPageNr, true)
 	for _, h := range []uintptr{0, mm.HPageSize} {
@@ -349,6 +347,16 @@ func testTruncateHuge(t *ktest.T) {
 			t.Fatalf("the 2 MiB at +%#x is not mapped by a PMD after collapse", h)
 		}
 	}
+	return p, data, m
+}
+
+// testTruncateHuge: a 4 MiB file collapsed into two huge pages, mapped by
+// PMDs; a truncate that ends inside the first splits it (the head stays,
+// mapped again by PTEs) and drops the second whole; the pages past the
+// end are SIGBUS.
+func testTruncateHuge(t *ktest.T) {
+	base := takeBaseline()
+	p, data, m := hugeFile(t, "pc-trunc-huge", 3)
 	split0, pc0 := mm.ThpStat.SplitPage.Load(), phys.Frames.Stats().ByKind[phys.KindPageCache]
 	const size = mm.HPageSize/2 + 100 // inside the first huge page: 257 pages stay
 	p.truncate(t, size)

@@ -119,21 +119,7 @@ func testPunchHoleMapped(t *ktest.T) {
 // reads zeros while the head reads its data.
 func testPunchHoleHuge(t *ktest.T) {
 	base := takeBaseline()
-	p := createFile(t, "pc-punch-huge")
-	data := pattern(2*mm.HPageSize, 7)
-	p.pwrite(t, data, 0)
-	m := mapFile(t, p.mf, 2*mm.HPageNr, true)
-	for _, h := range []uintptr{0, mm.HPageSize} {
-		if out, err := m.MadviseCollapse(hugeBase+h, mm.HPageSize); err != nil {
-			t.Fatalf("MADV_COLLAPSE at +%#x: %v %+v", h, err, out)
-		}
-		if v, err := load(m, hugeBase+h+8); err != nil || v != word(data, int(h)+8) {
-			t.Fatalf("after collapse: %#x, %v", v, err)
-		}
-		if _, huge, _ := pmdOf(m, hugeBase+h); !huge {
-			t.Fatalf("the 2 MiB at +%#x is not mapped by a PMD after collapse", h)
-		}
-	}
+	p, data, m := hugeFile(t, "pc-punch-huge", 7)
 	split0, pc0 := mm.ThpStat.SplitPage.Load(), phys.Frames.Stats().ByKind[phys.KindPageCache]
 	p.punch(t, mm.HPageSize/2, 3*mm.HPageSize/2)
 	if n := mm.ThpStat.SplitPage.Load() - split0; n != 1 {
