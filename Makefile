@@ -130,7 +130,7 @@ EXTRA   ?=
 # Arguments for mmbench in `make bench-linux`, e.g. MMBENCH=-quick.
 MMBENCH ?=
 
-.PHONY: user user-c test-user initramfs bench-linux bench-compare peer-test-linux peer-test peer-test-retract
+.PHONY: user user-c test-user initramfs bench-linux bench-compare peer-test-linux peer-test peer-test-retract vm-selftests
 
 user: user-c
 	@mkdir -p $(USER_DIR)
@@ -196,6 +196,12 @@ peer-test-retract: user qemu kernel
 # 6.1 and on retract (also build/peer-test.txt).
 peer-test: user qemu kernel
 	$(GO) run ./tools/peer-test -on both -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS))
+
+# More of Linux 6.1's vm selftests (madv_populate, mremap_test,
+# mlock2-tests, map_populate, ...), built from the same source, on both
+# kernels: one table of exit statuses (build/vm-selftests.txt).
+vm-selftests: user qemu kernel
+	$(GO) run ./tools/vm-selftests -on both -cpus $(if $(filter 1,$(CPUS)),2,$(CPUS))
 
 vet:
 	$(GO) vet ./...

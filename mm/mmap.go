@@ -96,14 +96,17 @@ const MaxMapCount = 65530
 // MAP_POPULATE faults every page in before returning (writes for a
 // writable private mapping, else reads; failures are ignored, as Linux
 // does). MAP_STACK means no huge pages (Linux ≥ 6.7); MAP_GROWSDOWN marks
-// a stack (it does not grow here); MAP_NORESERVE, MAP_LOCKED,
-// MAP_NONBLOCK, MAP_DENYWRITE, MAP_EXECUTABLE and MAP_UNINITIALIZED are
-// accepted and change nothing; MAP_HUGETLB finds no huge-page pool
-// (ErrNoMemory, as Linux with none reserved).
+// a stack (it does not grow here); MAP_LOCKED locks (mlock.go);
+// MAP_NORESERVE exempts the mapping from the overcommit check (a charged
+// mapping larger than RAM is ErrNoMemory, as Linux's heuristic
+// overcommit says); MAP_NONBLOCK, MAP_DENYWRITE, MAP_EXECUTABLE and
+// MAP_UNINITIALIZED are accepted and change nothing; MAP_HUGETLB finds
+// no huge-page pool (ErrNoMemory, as Linux with none reserved).
 //
 // Errors: ErrInval (length 0, no or a bad mapping type, MAP_FIXED with
 // an unaligned addr, an unaligned off), ErrNoMemory (length beyond user
-// space, no room, too many VMAs, a fixed range beyond user space),
+// space, more than RAM charged, no room, too many VMAs, a fixed range
+// beyond user space),
 // ErrPerm (a fixed addr below UserBase: mmap_min_addr), ErrExist,
 // ErrOverflow (off plus length beyond the largest file), ErrNotSupported
 // (MAP_SHARED_VALIDATE with an unknown flag).
@@ -145,6 +148,15 @@ func (m *MM) DoMmap(addr, length uintptr, prot Prot, flags MapFlags, file *File,
 		return 0, ErrOverflow // file_mmap_ok: past the largest file offset
 	}
 	if flags&MapHugetlb != 0 {
+		return 0, ErrNoMemory
+	}
+	// Linux's heuristic overcommit (vm.overcommit_memory 0): a mapping
+	// that would be charged — private and writable, or shared anonymous
+	// memory — and is larger than all of RAM is refused; MAP_NORESERVE
+	// is not charged. (The pages themselves come on first touch, and
+	// running out then is the fault's ErrNoMemory.)
+	charged := prot&ProtWrite != 0 && !shared || shared && file == nil
+	if charged && flags&MapNoreserve == 0 && !vmEnoughMemory(length) {
 		return 0, ErrNoMemory
 	}
 	fixed := flags&(MapFixed|MapFixedNoreplace) != 0
@@ -229,6 +241,12 @@ func (m *MM) DoMmap(addr, length uintptr, prot Prot, flags MapFlags, file *File,
 		m.populate(start, end, prot&ProtWrite != 0 && !shared)
 	}
 	return start, nil
+}
+
+// vmEnoughMemory is __vm_enough_memory under OVERCOMMIT_GUESS, Linux's
+// default: a charge of more pages than RAM has (there is no swap) fails.
+func vmEnoughMemory(length uintptr) bool {
+	return uint64(length/phys.PageSize) <= phys.Frames.Total()
 }
 
 // LinuxProt converts mmap's and mprotect's prot argument: PROT_READ,

@@ -102,6 +102,9 @@ func (m *MM) mremapLocked(addr, oldLen, newLen uintptr, flags int, newAddr uintp
 	if oldLen > v.End-addr {
 		return 0, nil, ErrFault // vma_to_resize: the range leaves its VMA
 	}
+	if v.Prot&ProtWrite != 0 && v.Flags&VMShared == 0 && !vmEnoughMemory(newLen-oldLen) {
+		return 0, nil, ErrNoMemory // vma_to_resize's charge, as DoMmap's
+	}
 	// Grow in place (vma_expandable).
 	delta := newLen - oldLen
 	if oldLen > 0 && addr+oldLen == v.End && v.End+delta > v.End && v.End+delta <= UserEnd &&

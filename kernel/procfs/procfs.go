@@ -217,6 +217,8 @@ func sysDir() *fs.Synthetic {
 				dropCaches.Store(v)
 				return len(b), nil
 			}}},
+		// Fixed: heuristic overcommit, what mm.DoMmap checks.
+		fs.SynthEntry{Name: "overcommit_memory", Node: file(func(any) ([]byte, error) { return []byte("0\n"), nil })},
 		// Fixed: the lowest address mmap gives (mm.UserBase).
 		fs.SynthEntry{Name: "mmap_min_addr", Node: file(func(any) ([]byte, error) {
 			return []byte(strconv.FormatUint(uint64(mm.UserBase), 10) + "\n"), nil

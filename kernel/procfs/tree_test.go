@@ -317,6 +317,7 @@ func TestSysctl(t *testing.T) {
 		{"/proc/sys/kernel/pid_max", "32768\n"},
 		{"/proc/sys/kernel/hostname", "retract\n"},
 		{"/proc/sys/vm/mmap_min_addr", "65536\n"},
+		{"/proc/sys/vm/overcommit_memory", "0\n"},
 	} {
 		if got := mustRead(t, tk, c.path); got != c.want {
 			t.Errorf("%s reads %q, want %q", c.path, got, c.want)

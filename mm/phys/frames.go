@@ -121,6 +121,7 @@ type Allocator struct {
 	frames []Frame
 	free   [MaxOrder + 1]uint32 // list heads (PFN, 0 = empty)
 	stats  Stats                // Total and FreeBlocks; protected by lock
+	total  atomic.Uint64        // stats.Total, for Total without the lock
 
 	// freeN and kinds are the free and per-kind counts. They change under
 	// lock or under a per-CPU cache's lock, atomically, so Check (which
@@ -228,6 +229,7 @@ func (a *Allocator) AddRange(start, end uint64) {
 			a.frames[i].kind = KindFree
 		}
 		a.stats.Total += 1 << order
+		a.total.Store(a.stats.Total)
 		a.freeBlockLocked(pfn, order)
 		pfn += 1 << order
 	}
@@ -537,6 +539,11 @@ func (a *Allocator) KindOf(pfn uint64) Kind {
 	}
 	return a.frames[pfn].kind
 }
+
+// Total is the number of usable RAM frames. It is set while memory is
+// added at boot and constant after, so it is read without the lock
+// (mmap's overcommit check asks on every charged mapping).
+func (a *Allocator) Total() uint64 { return a.total.Load() }
 
 // Stats returns a snapshot of the counters.
 func (a *Allocator) Stats() Stats {

@@ -78,8 +78,13 @@ func EnsureSource(log io.Writer) error {
 // dest/include/...), unless they are there already (the tarball is 130 MiB
 // of xz: unpacking takes half a minute).
 func Extract(tarball, dest string, log io.Writer) error {
+	return ExtractMembers(tarball, dest, Members, log)
+}
+
+// ExtractMembers is Extract for another list of files.
+func ExtractMembers(tarball, dest string, members []string, log io.Writer) error {
 	all := true
-	for _, m := range Members {
+	for _, m := range members {
 		if _, err := os.Stat(filepath.Join(dest, m)); err != nil {
 			all = false
 		}
@@ -90,9 +95,9 @@ func Extract(tarball, dest string, log io.Writer) error {
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "selftest: extracting %d files from %s into %s\n", len(Members), tarball, dest)
+	fmt.Fprintf(log, "selftest: extracting %d files from %s into %s\n", len(members), tarball, dest)
 	args := []string{"-xJf", tarball, "-C", dest, "--strip-components=1"}
-	for _, m := range Members {
+	for _, m := range members {
 		args = append(args, topDir+"/"+m)
 	}
 	if out, err := exec.Command("tar", args...).CombinedOutput(); err != nil {

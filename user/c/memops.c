@@ -453,6 +453,40 @@ static long status_kb(const char *field)
 #define MCL_ONFAULT 4
 #endif
 
+/*
+ * Linux's default (heuristic) overcommit: a private writable mapping
+ * larger than RAM is ENOMEM, unless MAP_NORESERVE; a read-only one is
+ * not charged. Skipped where vm.overcommit_memory is not 0.
+ */
+static void test_overcommit(void)
+{
+	FILE *f = fopen("/proc/sys/vm/overcommit_memory", "r");
+	int mode = 0;
+	if (f) {
+		if (fscanf(f, "%d", &mode) != 1)
+			mode = 0;
+		fclose(f);
+	}
+	if (mode != 0) {
+		skip("mmap.overcommit", "vm.overcommit_memory is %d", mode);
+		return;
+	}
+	size_t big = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE) * 2;
+	void *p = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check(p == MAP_FAILED && errno == ENOMEM, "mmap.overcommit.enomem", "2 x RAM private writable: %s",
+	      p == MAP_FAILED ? errname(errno) : "mapped");
+	if (p != MAP_FAILED)
+		munmap(p, big);
+	p = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	check(p != MAP_FAILED, "mmap.overcommit.noreserve", "%s", errname(errno));
+	if (p != MAP_FAILED)
+		munmap(p, big);
+	p = mmap(NULL, big, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check(p != MAP_FAILED, "mmap.overcommit.readonly", "%s", errname(errno));
+	if (p != MAP_FAILED)
+		munmap(p, big);
+}
+
 static void test_mlock(void)
 {
 	char *m = anon(3 * PG, PROT_READ | PROT_WRITE);
@@ -518,5 +552,6 @@ int main(void)
 	test_membarrier();
 	test_pagemap();
 	test_mlock();
+	test_overcommit();
 	return summary();
 }
