@@ -27,7 +27,6 @@ package mm
 import (
 	"errors"
 	"fmt"
-	"runtime"
 
 	"retract/arch/amd64"
 	"retract/kernel/trace"
@@ -517,13 +516,10 @@ func (f *File) splitHugePageLocked(index uint64) error {
 	f.unmapRange(index, func(pfn uint64, i uint64) bool { return pfn >= head && pfn < head+HPageNr })
 	// Faults that took a reference before the range was marked drop it
 	// when they see the mark; wait for them. Only the cache's is left.
-	fr := phys.Frames.Meta(head)
-	for i := 0; fr.Refcount.Load() != 1 || fr.Mapcount.Load() != 0; i++ {
-		if i > 1000000 {
-			return fmt.Errorf("mm: huge page %d of %v still has %d references, %d mappings",
-				index, f, fr.Refcount.Load(), fr.Mapcount.Load())
-		}
-		runtime.Gosched()
+	if !waitCacheOnly(head) {
+		fr := phys.Frames.Meta(head)
+		return fmt.Errorf("mm: huge page %d of %v still has %d references, %d mappings",
+			index, f, fr.Refcount.Load(), fr.Mapcount.Load())
 	}
 	phys.Frames.Split(head, HPageOrder)
 	for i := uint64(0); i < HPageNr; i++ {

@@ -6,11 +6,7 @@
 
 package mm
 
-import (
-	"runtime"
-
-	"retract/mm/phys"
-)
+import "retract/mm/phys"
 
 // Allocate makes the page-cache pages of the byte range [off,
 // off+length) exist (fallocate without PUNCH_HOLE, like shmem_fallocate's
@@ -185,16 +181,12 @@ func (f *File) punchChunk(c, a, b uint64) {
 		return
 	}
 	f.unmapPages(a, b, func(pfn, _ uint64) bool { return victims[pfn] })
-	// Faults that found a page before the mark drop their reference
-	// when they see it; readers hold theirs only for a copy. Wait for
-	// them, as a split does, so that no fault maps a page after it left
+	// Wait, as a split does, so that no fault maps a page after it left
 	// the cache. One that is still held after that is freed by its last
 	// holder (as a truncated page is).
 	for pfn := range victims {
-		head, _ := phys.Frames.Head(pfn)
-		fr := phys.Frames.Meta(head)
-		for i := 0; (fr.Refcount.Load() != 1 || fr.Mapcount.Load() != 0) && i < 1000000; i++ {
-			runtime.Gosched()
+		if head, _ := phys.Frames.Head(pfn); head == pfn {
+			waitCacheOnly(head)
 		}
 	}
 	f.mu.Lock()

@@ -234,10 +234,9 @@ func (m *MM) DoMmap(addr, length uintptr, prot Prot, flags MapFlags, file *File,
 	}
 	m.MmapLock.Unlock()
 	releaseOrphans(orphans)
-	switch {
-	case vf&VMLocked != 0 && vf&VMLockOnFault == 0:
-		m.populateLocked(start, end) // errors ignored, as Linux's mm_populate after mmap
-	case flags&MapPopulate != 0 && flags&MapNonblock == 0:
+	// A locked mapping is faulted in as MAP_POPULATE's (mm_populate after
+	// mmap_region); errors are ignored, as Linux does.
+	if vf&VMLocked != 0 && vf&VMLockOnFault == 0 || flags&MapPopulate != 0 && flags&MapNonblock == 0 {
 		m.populate(start, end, prot&ProtWrite != 0 && !shared)
 	}
 	return start, nil

@@ -7,7 +7,11 @@
 
 package mm
 
-import "retract/mm/phys"
+import (
+	"runtime"
+
+	"retract/mm/phys"
+)
 
 // dropMapping drops one mapping of a page (any 4 KiB frame of a huge page
 // counts on its head), freeing it with its last reference (a page-cache
@@ -31,4 +35,21 @@ func putPage(pfn uint64) {
 	if phys.Frames.Meta(head).Refcount.Add(-1) == 0 {
 		phys.Frames.Free(head, order)
 	}
+}
+
+// waitCacheOnly waits until the page-cache page at head has no reference
+// but the cache's and no mapping — faults that found it before its range
+// was marked (beginRange) drop theirs when they see the mark, readers
+// theirs after a copy — and reports whether that came within the bound
+// (a million yields). Split and hole punching wait so before the page
+// leaves its place in the cache.
+func waitCacheOnly(head uint64) bool {
+	fr := phys.Frames.Meta(head)
+	for i := 0; fr.Refcount.Load() != 1 || fr.Mapcount.Load() != 0; i++ {
+		if i > 1000000 {
+			return false
+		}
+		runtime.Gosched()
+	}
+	return true
 }
