@@ -338,15 +338,21 @@ const (
 )
 
 // lockRange is do_mlock's view of (addr, len): the start rounded down to
-// its page, the length up to cover what it covered; ok false for a range
-// that wraps (EINVAL). An empty range is nothing to do.
-func lockRange(addr, length uint64) (start, end uint64, err error) {
-	start = addr &^ (phys.PageSize - 1)
-	end = start + pageUp(length+addr-start)
-	if end < start || length+addr-start < length {
+// its page, the length up to cover what it covered (n 0: nothing to do).
+// A range that wraps is EINVAL; one outside user space ENOMEM (no VMA
+// there), as mlock and munlock both say.
+func lockRange(addr, length uint64) (start, n uintptr, err error) {
+	s := addr &^ (phys.PageSize - 1)
+	end := s + pageUp(length+addr-s)
+	switch {
+	case end < s || length+addr-s < length:
 		return 0, 0, abi.EINVAL
+	case end == s:
+		return 0, 0, nil
+	case s < uint64(mm.UserBase) || end > uint64(mm.UserEnd):
+		return 0, 0, abi.ENOMEM
 	}
-	return start, end, nil
+	return uintptr(s), uintptr(end - s), nil
 }
 
 // mlock(addr, len) and mlock2(addr, len, flags): mm.Mlock. Like Linux, an
@@ -357,26 +363,20 @@ func mlock(t *Task, addr, length, flags uint64) error {
 	if flags&^MLOCK_ONFAULT != 0 {
 		return abi.EINVAL
 	}
-	start, end, err := lockRange(addr, length)
-	if err != nil || start == end {
+	start, n, err := lockRange(addr, length)
+	if err != nil || n == 0 {
 		return err
 	}
-	if start < uint64(mm.UserBase) || end > uint64(mm.UserEnd) {
-		return abi.ENOMEM // no VMA there
-	}
-	return mmErr(t.P.MM().Mlock(uintptr(start), uintptr(end-start), flags&MLOCK_ONFAULT != 0))
+	return mmErr(t.P.MM().Mlock(start, n, flags&MLOCK_ONFAULT != 0))
 }
 
 // munlock(addr, len): mm.Munlock, with mlock's rounding and errors.
 func sysMunlock(t *Task, a *[6]uint64) (uint64, error) {
-	start, end, err := lockRange(a[0], a[1])
-	if err != nil || start == end {
+	start, n, err := lockRange(a[0], a[1])
+	if err != nil || n == 0 {
 		return 0, err
 	}
-	if start < uint64(mm.UserBase) || end > uint64(mm.UserEnd) {
-		return 0, abi.ENOMEM
-	}
-	return 0, mmErr(t.P.MM().Munlock(uintptr(start), uintptr(end-start)))
+	return 0, mmErr(t.P.MM().Munlock(start, n))
 }
 
 // mlockall(flags): EINVAL for no flag, an unknown one or MCL_ONFAULT
