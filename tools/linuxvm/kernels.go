@@ -58,3 +58,15 @@ func (k Kernels) Setup(r *Run, kernel string, log io.Writer) (string, error) {
 	}
 	return "", fmt.Errorf("unknown kernel %q (want %s or %s)", kernel, Linux, Retract)
 }
+
+// KernelsOn is what a tool's -on flag names: Linux, Retract, or "both"
+// (Linux first, then retract).
+func KernelsOn(on string) ([]string, error) {
+	switch on {
+	case Linux, Retract:
+		return []string{on}, nil
+	case "both":
+		return []string{Linux, Retract}, nil
+	}
+	return nil, fmt.Errorf("-on %s: want %s, %s or both", on, Linux, Retract)
+}

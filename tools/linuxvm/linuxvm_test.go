@@ -209,3 +209,14 @@ func TestKernelsSetup(t *testing.T) {
 		t.Error("unknown kernel accepted")
 	}
 }
+
+func TestKernelsOn(t *testing.T) {
+	for on, want := range map[string]string{"linux": "linux", "retract": "retract", "both": "linux retract"} {
+		if k, err := KernelsOn(on); err != nil || strings.Join(k, " ") != want {
+			t.Errorf("KernelsOn(%q) = %v, %v; want %s", on, k, err, want)
+		}
+	}
+	if _, err := KernelsOn("bsd"); err == nil {
+		t.Errorf("KernelsOn(bsd) did not fail")
+	}
+}

@@ -66,14 +66,9 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "echo the serial console on stderr")
 	flag.Parse()
 
-	var kernels []string
-	switch *on {
-	case "linux", "retract":
-		kernels = []string{*on}
-	case "both":
-		kernels = []string{linuxvm.Linux, linuxvm.Retract}
-	default:
-		fail("-on %s: want linux, retract or both", *on)
+	kernels, err := linuxvm.KernelsOn(*on)
+	if err != nil {
+		fail("%v", err)
 	}
 	t0 := time.Now()
 	if err := selftest.EnsureSource(os.Stderr); err != nil {
@@ -90,7 +85,7 @@ func main() {
 	fmt.Fprintf(os.Stderr, "peer-test: selftest built in %.1f s\n", time.Since(t0).Seconds())
 
 	img := "build/peer-test.cpio.gz"
-	err := linuxvm.BuildImage(img, linuxvm.Image{
+	err = linuxvm.BuildImage(img, linuxvm.Image{
 		Init:     *userDir + "/init",
 		Programs: map[string]string{"/bin/khugepaged": bin},
 		Cmd:      "khugepaged " + o.args,

@@ -63,14 +63,9 @@ func main() {
 	verbose := flag.Bool("v", false, "echo the serial console on stderr")
 	flag.Parse()
 
-	var kernels []string
-	switch *on {
-	case "linux", "retract":
-		kernels = []string{*on}
-	case "both":
-		kernels = []string{linuxvm.Linux, linuxvm.Retract}
-	default:
-		fail("-on %s: want linux, retract or both", *on)
+	kernels, err := linuxvm.KernelsOn(*on)
+	if err != nil {
+		fail("%v", err)
 	}
 	t0 := time.Now()
 	if err := selftest.EnsureSource(os.Stderr); err != nil {
